@@ -1,0 +1,35 @@
+// Small POSIX file helpers shared by every folder (part of statebench_base).
+//
+// Files statebench writes are 0600 and its directories 0700. Atomic writes go
+// through a temp file in the same directory, fsync, rename and an fsync of
+// the directory, so a reader (or a crash) sees either the old or the new file.
+#ifndef STATEBENCH_BACKENDS_FILE_UTIL_H_
+#define STATEBENCH_BACKENDS_FILE_UTIL_H_
+
+#include <string>
+#include <string_view>
+
+#include "backends/status.h"
+
+namespace statebench {
+
+// Replaces `path` with `data` atomically.
+Status WriteFileAtomically(const std::string& path, std::string_view data);
+// Reads a regular file whole. Refuses directories and symlinks with
+// InvalidArgument naming the path.
+Result<std::string> ReadFileToString(const std::string& path);
+// fsync of a directory, so that a rename in it is durable.
+Status FsyncDirectory(const std::string& dir);
+// Creates `dir` (and parents) with mode 0700 if absent.
+Status EnsureDirectory(const std::string& dir);
+// mkdtemp below $TMPDIR (or /tmp): "<base>/<prefix>XXXXXX", mode 0700.
+Result<std::string> MakeTempDirectory(std::string_view prefix);
+// Removes a file or directory tree; absent is not an error. Does not follow
+// symlinks.
+Status RemoveTree(const std::string& path);
+// Total size of regular files below `path` (not following symlinks).
+uint64_t DirectorySize(const std::string& path);
+
+}  // namespace statebench
+
+#endif  // STATEBENCH_BACKENDS_FILE_UTIL_H_

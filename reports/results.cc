@@ -1,0 +1,658 @@
+#include "reports/results.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string_view>
+
+#include "backends/file_util.h"
+
+namespace statebench {
+namespace {
+
+using nlohmann::json;
+
+// Never NaN or Infinity in JSON: a non-finite double becomes null.
+json Num(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+json OptNum(const std::optional<double>& v) {
+  return v ? Num(*v) : json(nullptr);
+}
+json OptU64(const std::optional<uint64_t>& v) {
+  return v ? json(*v) : json(nullptr);
+}
+
+json LatencyToJson(const LatencySummary& l) {
+  return {{"samples", l.samples}, {"mean_ns", Num(l.mean_ns)},
+          {"min_ns", l.min_ns},   {"p50_ns", l.p50_ns},
+          {"p90_ns", l.p90_ns},   {"p99_ns", l.p99_ns},
+          {"p999_ns", l.p999_ns}, {"p9999_ns", l.p9999_ns},
+          {"max_ns", l.max_ns}};
+}
+
+json BucketsToJson(const HistogramBuckets& h) {
+  json arr = json::array();
+  for (const auto& [v, c] : h.buckets) arr.push_back({v, c});
+  return arr;
+}
+
+json SummaryToJson(const MetricSummary& s) {
+  json samples = json::array();
+  for (double v : s.samples) samples.push_back(Num(v));
+  return {{"samples", samples},
+          {"median", Num(s.median)},
+          {"min", Num(s.min)},
+          {"max", Num(s.max)},
+          {"mean", Num(s.mean)},
+          {"stddev", Num(s.stddev)},
+          {"relative_spread", Num(s.relative_spread)}};
+}
+
+json CheckpointToJson(const CheckpointRecord& c) {
+  json subtasks = json::array();
+  for (const SubtaskCheckpoint& s : c.subtasks) {
+    subtasks.push_back({{"subtask", s.subtask},
+                        {"status", s.status},
+                        {"alignment_duration_ms", Num(s.alignment_duration_ms)},
+                        {"sync_duration_ms", Num(s.sync_duration_ms)},
+                        {"async_duration_ms", Num(s.async_duration_ms)},
+                        {"checkpointed_size", s.checkpointed_size},
+                        {"full_size", s.full_size}});
+  }
+  return {{"id", c.id},
+          {"status", c.status},
+          {"failure_reason", c.failure_reason},
+          {"type", c.type},
+          {"trigger_time_s", Num(c.trigger_time_s)},
+          {"end_to_end_duration_ms", Num(c.end_to_end_duration_ms)},
+          {"sync_duration_ms", Num(c.sync_duration_ms)},
+          {"async_duration_ms", Num(c.async_duration_ms)},
+          {"alignment_duration_ms", Num(c.alignment_duration_ms)},
+          {"checkpointed_size", c.checkpointed_size},
+          {"full_size", c.full_size},
+          {"subtasks", subtasks}};
+}
+
+json IoToJson(const IoResult& io) {
+  return {{"logical_bytes_written", io.logical_bytes_written},
+          {"logical_live_bytes", io.logical_live_bytes},
+          {"backend_bytes_written", io.backend_bytes_written},
+          {"write_breakdown", io.write_breakdown},
+          {"process_write_bytes", OptU64(io.process_write_bytes)},
+          {"server_write_bytes", OptU64(io.server_write_bytes)},
+          {"storage_size", io.storage_size},
+          {"write_amplification", OptNum(io.write_amplification)},
+          {"space_amplification", OptNum(io.space_amplification)},
+          {"source", io.source},
+          {"cross_check", io.cross_check}};
+}
+
+json RestoreToJson(const RestoreResult& r) {
+  json subtasks = json::array();
+  for (double d : r.subtask_duration_ms) subtasks.push_back(Num(d));
+  return {{"kind", r.kind},
+          {"from_parallelism", r.from_parallelism},
+          {"to_parallelism", r.to_parallelism},
+          {"duration_ms", Num(r.duration_ms)},
+          {"bytes_read", r.bytes_read},
+          {"bytes_per_s", OptNum(r.bytes_per_s)},
+          {"entries", r.entries},
+          {"subtask_duration_ms", subtasks},
+          {"verdict", r.verdict},
+          {"detail", r.detail}};
+}
+
+json RepetitionToJson(const Repetition& r) {
+  json ops = json::array();
+  for (const OpKindResult& o : r.ops) {
+    json op = {{"op", o.op},
+               {"count", o.count},
+               {"latency", LatencyToJson(o.latency)},
+               {"histogram", BucketsToJson(o.histogram)}};
+    op["latency_corrected"] =
+        o.latency_corrected ? LatencyToJson(*o.latency_corrected) : json();
+    op["histogram_corrected"] =
+        o.histogram_corrected ? BucketsToJson(*o.histogram_corrected) : json();
+    ops.push_back(std::move(op));
+  }
+  json checkpoints = json::array();
+  for (const CheckpointRecord& c : r.checkpoints) {
+    checkpoints.push_back(CheckpointToJson(c));
+  }
+  json restores = json::array();
+  for (const RestoreResult& x : r.restores)
+    restores.push_back(RestoreToJson(x));
+  json timeline = json::array();
+  for (double v : r.timeline_ops_per_s) timeline.push_back(Num(v));
+  json metrics = json::object();
+  for (const auto& [k, v] : r.metrics) metrics[k] = Num(v);
+  return {{"index", r.index},
+          {"load_duration_s", Num(r.load_duration_s)},
+          {"load_ops", r.load_ops},
+          {"warmup_duration_s", Num(r.warmup_duration_s)},
+          {"warmup_ops", r.warmup_ops},
+          {"measure_duration_s", Num(r.measure_duration_s)},
+          {"measure_ops", r.measure_ops},
+          {"measure_events", r.measure_events},
+          {"ops_per_s", Num(r.ops_per_s)},
+          {"events_per_s", Num(r.events_per_s)},
+          {"timeline_ops_per_s", timeline},
+          {"ops", ops},
+          {"checkpoints", checkpoints},
+          {"io", IoToJson(r.io)},
+          {"restores", restores},
+          {"peak_rss_bytes", OptU64(r.peak_rss_bytes)},
+          {"metrics", metrics}};
+}
+
+json RunToJson(const RunResult& run) {
+  json reps = json::array();
+  for (const Repetition& r : run.repetitions)
+    reps.push_back(RepetitionToJson(r));
+  json summary = json::object();
+  for (const auto& [k, s] : run.summary) summary[k] = SummaryToJson(s);
+  const CapabilitiesRecord& c = run.capabilities;
+  return {{"backend", run.backend},
+          {"workload", run.workload},
+          {"status", run.status},
+          {"failure_phase", run.failure_phase},
+          {"failure_reason", run.failure_reason},
+          {"capabilities",
+           {{"durable", c.durable},
+            {"incremental", c.incremental},
+            {"remote", c.remote},
+            {"exactly_once", c.exactly_once},
+            {"memory_bound", c.memory_bound},
+            {"rescale_mode", c.rescale_mode}}},
+          {"backend_options", run.backend_options},
+          {"parallelism", run.parallelism},
+          {"max_parallelism", run.max_parallelism},
+          {"checkpoint_type", run.checkpoint_type},
+          {"latency_sample_every", run.latency_sample_every},
+          {"open_loop", run.open_loop},
+          {"target_rate", Num(run.target_rate)},
+          {"repetitions", reps},
+          {"summary", summary},
+          {"verification", run.verification},
+          {"extra", run.extra}};
+}
+
+// ---- Reading -------------------------------------------------------------
+
+// Reads fields from a JSON object, remembering the first type error with its
+// JSON path so the caller can report one clear message.
+class Reader {
+ public:
+  explicit Reader(std::string origin) : origin_(std::move(origin)) {}
+
+  const Status& status() const { return status_; }
+
+  template <typename T>
+  void Get(const json& obj, const char* key, T* out, const std::string& path) {
+    if (!status_.ok()) return;
+    auto it = obj.find(key);
+    if (it == obj.end() || it->is_null()) return;  // absent: keep default
+    try {
+      *out = it->get<T>();
+    } catch (const json::exception&) {
+      Fail(path + "." + key,
+           "has the wrong type (" + std::string(it->type_name()) + ")");
+    }
+  }
+  template <typename T>
+  void GetOpt(const json& obj, const char* key, std::optional<T>* out,
+              const std::string& path) {
+    auto it = obj.find(key);
+    if (it == obj.end() || it->is_null()) return;
+    T v{};
+    Get(obj, key, &v, path);
+    if (status_.ok()) *out = v;
+  }
+  const json* Array(const json& obj, const char* key, const std::string& path) {
+    if (!status_.ok()) return nullptr;
+    auto it = obj.find(key);
+    if (it == obj.end() || it->is_null()) return nullptr;
+    if (!it->is_array()) {
+      Fail(path + "." + key, "must be an array");
+      return nullptr;
+    }
+    return &*it;
+  }
+  const json* Object(const json& obj, const char* key,
+                     const std::string& path) {
+    if (!status_.ok()) return nullptr;
+    auto it = obj.find(key);
+    if (it == obj.end() || it->is_null()) return nullptr;
+    if (!it->is_object()) {
+      Fail(path + "." + key, "must be an object");
+      return nullptr;
+    }
+    return &*it;
+  }
+  bool RequireObject(const json& j, const std::string& path) {
+    if (!status_.ok()) return false;
+    if (!j.is_object()) Fail(path, "must be an object");
+    return status_.ok();
+  }
+  void Fail(const std::string& path, const std::string& what) {
+    if (status_.ok()) {
+      status_ = Status::InvalidArgument(origin_ + ": " + path + " " + what);
+    }
+  }
+
+ private:
+  std::string origin_;
+  Status status_;
+};
+
+void ReadLatency(Reader& r, const json& j, LatencySummary* l,
+                 const std::string& p) {
+  if (!r.RequireObject(j, p)) return;
+  r.Get(j, "samples", &l->samples, p);
+  r.Get(j, "mean_ns", &l->mean_ns, p);
+  r.Get(j, "min_ns", &l->min_ns, p);
+  r.Get(j, "p50_ns", &l->p50_ns, p);
+  r.Get(j, "p90_ns", &l->p90_ns, p);
+  r.Get(j, "p99_ns", &l->p99_ns, p);
+  r.Get(j, "p999_ns", &l->p999_ns, p);
+  r.Get(j, "p9999_ns", &l->p9999_ns, p);
+  r.Get(j, "max_ns", &l->max_ns, p);
+}
+
+void ReadBuckets(Reader& r, const json& j, HistogramBuckets* h,
+                 const std::string& p) {
+  if (!j.is_array()) {
+    r.Fail(p, "must be an array of [value, count] pairs");
+    return;
+  }
+  for (size_t i = 0; i < j.size(); ++i) {
+    const json& b = j[i];
+    if (!b.is_array() || b.size() != 2 || !b[0].is_number_unsigned() ||
+        !b[1].is_number_unsigned()) {
+      r.Fail(p + "[" + std::to_string(i) + "]",
+             "must be a pair of non-negative integers");
+      return;
+    }
+    h->buckets.emplace_back(b[0].get<uint64_t>(), b[1].get<uint64_t>());
+  }
+}
+
+void ReadCheckpoint(Reader& r, const json& j, CheckpointRecord* c,
+                    const std::string& p) {
+  if (!r.RequireObject(j, p)) return;
+  r.Get(j, "id", &c->id, p);
+  r.Get(j, "status", &c->status, p);
+  r.Get(j, "failure_reason", &c->failure_reason, p);
+  r.Get(j, "type", &c->type, p);
+  r.Get(j, "trigger_time_s", &c->trigger_time_s, p);
+  r.Get(j, "end_to_end_duration_ms", &c->end_to_end_duration_ms, p);
+  r.Get(j, "sync_duration_ms", &c->sync_duration_ms, p);
+  r.Get(j, "async_duration_ms", &c->async_duration_ms, p);
+  r.Get(j, "alignment_duration_ms", &c->alignment_duration_ms, p);
+  r.Get(j, "checkpointed_size", &c->checkpointed_size, p);
+  r.Get(j, "full_size", &c->full_size, p);
+  if (const json* subs = r.Array(j, "subtasks", p)) {
+    for (size_t i = 0; i < subs->size(); ++i) {
+      std::string sp = p + ".subtasks[" + std::to_string(i) + "]";
+      const json& s = (*subs)[i];
+      if (!r.RequireObject(s, sp)) return;
+      SubtaskCheckpoint sc;
+      r.Get(s, "subtask", &sc.subtask, sp);
+      r.Get(s, "status", &sc.status, sp);
+      r.Get(s, "alignment_duration_ms", &sc.alignment_duration_ms, sp);
+      r.Get(s, "sync_duration_ms", &sc.sync_duration_ms, sp);
+      r.Get(s, "async_duration_ms", &sc.async_duration_ms, sp);
+      r.Get(s, "checkpointed_size", &sc.checkpointed_size, sp);
+      r.Get(s, "full_size", &sc.full_size, sp);
+      c->subtasks.push_back(sc);
+    }
+  }
+}
+
+void ReadIo(Reader& r, const json& j, IoResult* io, const std::string& p) {
+  if (!r.RequireObject(j, p)) return;
+  r.Get(j, "logical_bytes_written", &io->logical_bytes_written, p);
+  r.Get(j, "logical_live_bytes", &io->logical_live_bytes, p);
+  r.Get(j, "backend_bytes_written", &io->backend_bytes_written, p);
+  r.Get(j, "write_breakdown", &io->write_breakdown, p);
+  r.GetOpt(j, "process_write_bytes", &io->process_write_bytes, p);
+  r.GetOpt(j, "server_write_bytes", &io->server_write_bytes, p);
+  r.Get(j, "storage_size", &io->storage_size, p);
+  r.GetOpt(j, "write_amplification", &io->write_amplification, p);
+  r.GetOpt(j, "space_amplification", &io->space_amplification, p);
+  r.Get(j, "source", &io->source, p);
+  r.Get(j, "cross_check", &io->cross_check, p);
+}
+
+void ReadRestore(Reader& r, const json& j, RestoreResult* x,
+                 const std::string& p) {
+  if (!r.RequireObject(j, p)) return;
+  r.Get(j, "kind", &x->kind, p);
+  r.Get(j, "from_parallelism", &x->from_parallelism, p);
+  r.Get(j, "to_parallelism", &x->to_parallelism, p);
+  r.Get(j, "duration_ms", &x->duration_ms, p);
+  r.Get(j, "bytes_read", &x->bytes_read, p);
+  r.GetOpt(j, "bytes_per_s", &x->bytes_per_s, p);
+  r.Get(j, "entries", &x->entries, p);
+  r.Get(j, "subtask_duration_ms", &x->subtask_duration_ms, p);
+  r.Get(j, "verdict", &x->verdict, p);
+  r.Get(j, "detail", &x->detail, p);
+}
+
+void ReadRepetition(Reader& r, const json& j, Repetition* rep,
+                    const std::string& p) {
+  if (!r.RequireObject(j, p)) return;
+  r.Get(j, "index", &rep->index, p);
+  r.Get(j, "load_duration_s", &rep->load_duration_s, p);
+  r.Get(j, "load_ops", &rep->load_ops, p);
+  r.Get(j, "warmup_duration_s", &rep->warmup_duration_s, p);
+  r.Get(j, "warmup_ops", &rep->warmup_ops, p);
+  r.Get(j, "measure_duration_s", &rep->measure_duration_s, p);
+  r.Get(j, "measure_ops", &rep->measure_ops, p);
+  r.Get(j, "measure_events", &rep->measure_events, p);
+  r.Get(j, "ops_per_s", &rep->ops_per_s, p);
+  r.Get(j, "events_per_s", &rep->events_per_s, p);
+  if (const json* tl = r.Array(j, "timeline_ops_per_s", p)) {
+    for (const json& v : *tl) {
+      rep->timeline_ops_per_s.push_back(v.is_number() ? v.get<double>() : 0);
+    }
+  }
+  if (const json* ops = r.Array(j, "ops", p)) {
+    for (size_t i = 0; i < ops->size(); ++i) {
+      std::string op_path = p + ".ops[" + std::to_string(i) + "]";
+      const json& o = (*ops)[i];
+      if (!r.RequireObject(o, op_path)) return;
+      OpKindResult k;
+      r.Get(o, "op", &k.op, op_path);
+      r.Get(o, "count", &k.count, op_path);
+      if (const json* l = r.Object(o, "latency", op_path)) {
+        ReadLatency(r, *l, &k.latency, op_path + ".latency");
+      }
+      if (auto it = o.find("histogram"); it != o.end() && !it->is_null()) {
+        ReadBuckets(r, *it, &k.histogram, op_path + ".histogram");
+      }
+      if (const json* l = r.Object(o, "latency_corrected", op_path)) {
+        k.latency_corrected.emplace();
+        ReadLatency(r, *l, &*k.latency_corrected,
+                    op_path + ".latency_corrected");
+      }
+      if (auto it = o.find("histogram_corrected");
+          it != o.end() && !it->is_null()) {
+        k.histogram_corrected.emplace();
+        ReadBuckets(r, *it, &*k.histogram_corrected,
+                    op_path + ".histogram_corrected");
+      }
+      rep->ops.push_back(std::move(k));
+    }
+  }
+  if (const json* cps = r.Array(j, "checkpoints", p)) {
+    for (size_t i = 0; i < cps->size(); ++i) {
+      CheckpointRecord c;
+      ReadCheckpoint(r, (*cps)[i], &c,
+                     p + ".checkpoints[" + std::to_string(i) + "]");
+      rep->checkpoints.push_back(std::move(c));
+    }
+  }
+  if (const json* io = r.Object(j, "io", p))
+    ReadIo(r, *io, &rep->io, p + ".io");
+  if (const json* rs = r.Array(j, "restores", p)) {
+    for (size_t i = 0; i < rs->size(); ++i) {
+      RestoreResult x;
+      ReadRestore(r, (*rs)[i], &x, p + ".restores[" + std::to_string(i) + "]");
+      rep->restores.push_back(std::move(x));
+    }
+  }
+  r.GetOpt(j, "peak_rss_bytes", &rep->peak_rss_bytes, p);
+  if (const json* m = r.Object(j, "metrics", p)) {
+    for (const auto& [k, v] : m->items()) {
+      if (v.is_number())
+        rep->metrics[k] = v.get<double>();
+      else if (!v.is_null())
+        r.Fail(p + ".metrics." + k, "must be a number");
+    }
+  }
+}
+
+void ReadSummary(Reader& r, const json& j, MetricSummary* s,
+                 const std::string& p) {
+  if (!r.RequireObject(j, p)) return;
+  if (const json* samples = r.Array(j, "samples", p)) {
+    for (const json& v : *samples) {
+      if (v.is_number()) s->samples.push_back(v.get<double>());
+    }
+  }
+  r.Get(j, "median", &s->median, p);
+  r.Get(j, "min", &s->min, p);
+  r.Get(j, "max", &s->max, p);
+  r.Get(j, "mean", &s->mean, p);
+  r.Get(j, "stddev", &s->stddev, p);
+  r.Get(j, "relative_spread", &s->relative_spread, p);
+}
+
+void ReadRun(Reader& r, const json& j, RunResult* run, const std::string& p) {
+  if (!r.RequireObject(j, p)) return;
+  r.Get(j, "backend", &run->backend, p);
+  r.Get(j, "workload", &run->workload, p);
+  r.Get(j, "status", &run->status, p);
+  if (r.status().ok() && run->status != "ok" && run->status != "failed") {
+    r.Fail(p + ".status", "must be \"ok\" or \"failed\"");
+  }
+  r.Get(j, "failure_phase", &run->failure_phase, p);
+  r.Get(j, "failure_reason", &run->failure_reason, p);
+  if (const json* c = r.Object(j, "capabilities", p)) {
+    std::string cp = p + ".capabilities";
+    r.Get(*c, "durable", &run->capabilities.durable, cp);
+    r.Get(*c, "incremental", &run->capabilities.incremental, cp);
+    r.Get(*c, "remote", &run->capabilities.remote, cp);
+    r.Get(*c, "exactly_once", &run->capabilities.exactly_once, cp);
+    r.Get(*c, "memory_bound", &run->capabilities.memory_bound, cp);
+    r.Get(*c, "rescale_mode", &run->capabilities.rescale_mode, cp);
+  }
+  r.Get(j, "backend_options", &run->backend_options, p);
+  r.Get(j, "parallelism", &run->parallelism, p);
+  r.Get(j, "max_parallelism", &run->max_parallelism, p);
+  r.Get(j, "checkpoint_type", &run->checkpoint_type, p);
+  r.Get(j, "latency_sample_every", &run->latency_sample_every, p);
+  r.Get(j, "open_loop", &run->open_loop, p);
+  r.Get(j, "target_rate", &run->target_rate, p);
+  if (const json* reps = r.Array(j, "repetitions", p)) {
+    for (size_t i = 0; i < reps->size(); ++i) {
+      Repetition rep;
+      ReadRepetition(r, (*reps)[i], &rep,
+                     p + ".repetitions[" + std::to_string(i) + "]");
+      run->repetitions.push_back(std::move(rep));
+    }
+  }
+  if (const json* sum = r.Object(j, "summary", p)) {
+    for (const auto& [k, v] : sum->items()) {
+      MetricSummary s;
+      ReadSummary(r, v, &s, p + ".summary." + k);
+      run->summary[k] = std::move(s);
+    }
+  }
+  if (auto it = j.find("verification"); it != j.end()) run->verification = *it;
+  if (auto it = j.find("extra"); it != j.end() && it->is_object()) {
+    run->extra = *it;
+  }
+}
+
+// Line and column of byte offset `pos` in `text` (1-based).
+std::pair<size_t, size_t> LineColumn(const std::string& text, size_t pos) {
+  size_t line = 1, col = 1;
+  for (size_t i = 0; i < pos && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      col = 1;
+    } else {
+      ++col;
+    }
+  }
+  return {line, col};
+}
+
+}  // namespace
+
+MetricInfo DescribeMetric(const std::string& name) {
+  auto ends_with = [&](std::string_view s) {
+    return name.size() >= s.size() &&
+           name.compare(name.size() - s.size(), s.size(), s) == 0;
+  };
+  auto starts_with = [&](std::string_view s) { return name.rfind(s, 0) == 0; };
+  if (starts_with("throughput.") || ends_with("bytes_per_s")) {
+    return {ends_with("bytes_per_s") ? "bytes/s" : "ops/s", true};
+  }
+  if (ends_with("_ns")) return {"ns", false};
+  if (ends_with("_ms")) return {"ms", false};
+  if (ends_with("_bytes")) return {"bytes", false};
+  if (ends_with("amplification")) return {"ratio", false};
+  return {"", false};
+}
+
+MetricSummary Summarize(std::vector<double> samples) {
+  MetricSummary s;
+  s.samples = samples;
+  if (samples.empty()) return s;
+  std::sort(samples.begin(), samples.end());
+  auto median_of = [](const std::vector<double>& v) {
+    size_t n = v.size();
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+  };
+  s.median = median_of(samples);
+  s.min = samples.front();
+  s.max = samples.back();
+  double sum = 0;
+  for (double v : samples) sum += v;
+  s.mean = sum / static_cast<double>(samples.size());
+  double var = 0;
+  for (double v : samples) var += (v - s.mean) * (v - s.mean);
+  s.stddev = samples.size() > 1
+                 ? std::sqrt(var / static_cast<double>(samples.size() - 1))
+                 : 0;
+  std::vector<double> dev;
+  for (double v : samples) dev.push_back(std::fabs(v - s.median));
+  std::sort(dev.begin(), dev.end());
+  s.relative_spread = s.median != 0 ? median_of(dev) / std::fabs(s.median) : 0;
+  return s;
+}
+
+void SummarizeRepetitions(RunResult* run) {
+  std::map<std::string, std::vector<double>> by_metric;
+  for (const Repetition& rep : run->repetitions) {
+    for (const auto& [k, v] : rep.metrics) {
+      if (std::isfinite(v)) by_metric[k].push_back(v);
+    }
+  }
+  run->summary.clear();
+  for (auto& [k, v] : by_metric) run->summary[k] = Summarize(std::move(v));
+}
+
+nlohmann::json ToJson(const ResultsFile& results) {
+  const Context& c = results.context;
+  json runs = json::array();
+  for (const RunResult& run : results.runs) runs.push_back(RunToJson(run));
+  return {{"schema", results.schema},
+          {"context",
+           {{"statebench_version", c.statebench_version},
+            {"git_sha", c.git_sha},
+            {"build_type", c.build_type},
+            {"compiler", c.compiler},
+            {"host", c.host},
+            {"os", c.os},
+            {"cpu_model", c.cpu_model},
+            {"cpu_count", c.cpu_count},
+            {"memory_bytes", c.memory_bytes},
+            {"libraries", c.libraries},
+            {"started_at", c.started_at},
+            {"command", c.command},
+            {"argv", c.argv},
+            {"warnings", c.warnings}}},
+          {"config", results.config},
+          {"runs", runs},
+          {"recommendation", results.recommendation}};
+}
+
+Result<ResultsFile> ResultsFromJson(const nlohmann::json& j,
+                                    const std::string& origin) {
+  Reader r(origin);
+  ResultsFile out;
+  if (!j.is_object()) {
+    return Status::InvalidArgument(origin +
+                                   ": not a statebench results file (the top "
+                                   "level is not a JSON object)");
+  }
+  auto schema = j.find("schema");
+  if (schema == j.end() || !schema->is_string()) {
+    return Status::InvalidArgument(
+        origin + ": not a statebench results file (no \"schema\" string)");
+  }
+  if (schema->get<std::string>() != kResultsSchema) {
+    return Status::InvalidArgument(
+        origin + ": schema \"" + schema->get<std::string>() +
+        "\" is not supported; expected \"" + kResultsSchema + "\"");
+  }
+  if (const json* c = r.Object(j, "context", "")) {
+    Context& x = out.context;
+    const std::string p = "context";
+    r.Get(*c, "statebench_version", &x.statebench_version, p);
+    r.Get(*c, "git_sha", &x.git_sha, p);
+    r.Get(*c, "build_type", &x.build_type, p);
+    r.Get(*c, "compiler", &x.compiler, p);
+    r.Get(*c, "host", &x.host, p);
+    r.Get(*c, "os", &x.os, p);
+    r.Get(*c, "cpu_model", &x.cpu_model, p);
+    r.Get(*c, "cpu_count", &x.cpu_count, p);
+    r.Get(*c, "memory_bytes", &x.memory_bytes, p);
+    r.Get(*c, "libraries", &x.libraries, p);
+    r.Get(*c, "started_at", &x.started_at, p);
+    r.Get(*c, "command", &x.command, p);
+    r.Get(*c, "argv", &x.argv, p);
+    r.Get(*c, "warnings", &x.warnings, p);
+  }
+  if (auto it = j.find("config"); it != j.end()) out.config = *it;
+  const json* runs = r.Array(j, "runs", "");
+  if (r.status().ok() && runs == nullptr) {
+    return Status::InvalidArgument(origin + ": has no \"runs\" array");
+  }
+  if (runs != nullptr) {
+    for (size_t i = 0; i < runs->size(); ++i) {
+      RunResult run;
+      ReadRun(r, (*runs)[i], &run, "runs[" + std::to_string(i) + "]");
+      out.runs.push_back(std::move(run));
+    }
+  }
+  if (auto it = j.find("recommendation"); it != j.end()) {
+    out.recommendation = *it;
+  }
+  if (!r.status().ok()) return r.status();
+  return out;
+}
+
+Result<ResultsFile> ParseResults(const std::string& text,
+                                 const std::string& origin) {
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::parse_error& e) {
+    auto [line, col] = LineColumn(text, e.byte == 0 ? 0 : e.byte - 1);
+    std::string what = e.what();
+    // nlohmann's message ends with its own description after "; ".
+    auto pos = what.find("syntax error while parsing value - ");
+    std::string detail =
+        pos != std::string::npos ? what.substr(pos + 35) : "invalid JSON";
+    return Status::InvalidArgument(origin + ":" + std::to_string(line) + ":" +
+                                   std::to_string(col) + ": " + detail);
+  }
+  return ResultsFromJson(j, origin);
+}
+
+Result<ResultsFile> LoadResultsFile(const std::string& path) {
+  Result<std::string> text = ReadFileToString(path);
+  if (!text.ok()) {
+    return Status::InvalidArgument(text.status().message());
+  }
+  return ParseResults(*text, path);
+}
+
+Status SaveResultsFile(const ResultsFile& results, const std::string& path) {
+  return WriteFileAtomically(path, ToJson(results).dump(2) + "\n");
+}
+
+}  // namespace statebench

@@ -1,0 +1,227 @@
+// The results file: the one contract between running and everything after it
+// (report, gate, advise). Plain records; no behaviour beyond (de)serialization.
+//
+// Schema "statebench.results/1" (see README "Results schema"). Readers accept
+// unknown fields (forward compatibility within major version 1) and reject a
+// different schema string. Durations are in the unit their name says
+// (_ns, _ms, _s); sizes in bytes. A figure that could not be obtained is
+// absent (std::nullopt -> JSON null), never NaN or Infinity.
+#ifndef STATEBENCH_REPORTS_RESULTS_H_
+#define STATEBENCH_REPORTS_RESULTS_H_
+
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "backends/status.h"
+
+namespace statebench {
+
+inline constexpr char kResultsSchema[] = "statebench.results/1";
+
+struct LatencySummary {
+  uint64_t samples = 0;  // latency samples recorded (every Nth op)
+  double mean_ns = 0;
+  uint64_t min_ns = 0;
+  uint64_t p50_ns = 0;
+  uint64_t p90_ns = 0;
+  uint64_t p99_ns = 0;
+  uint64_t p999_ns = 0;
+  uint64_t p9999_ns = 0;
+  uint64_t max_ns = 0;
+};
+
+// Non-empty buckets of a log-linear histogram: (highest value equivalent to
+// the bucket, count), ascending. Enough to recompute any percentile within
+// the histogram's 3 significant digits and to write .hgrm files.
+struct HistogramBuckets {
+  std::vector<std::pair<uint64_t, uint64_t>> buckets;
+};
+
+struct OpKindResult {
+  std::string op;          // OpTypeName: "value_get", ...
+  uint64_t count = 0;      // ops executed in the measured phase
+  LatencySummary latency;  // from each op's actual start (service time)
+  HistogramBuckets histogram;
+  // Open loop only: from each op's intended start (coordinated omission
+  // corrected).
+  std::optional<LatencySummary> latency_corrected;
+  std::optional<HistogramBuckets> histogram_corrected;
+};
+
+struct SubtaskCheckpoint {
+  int subtask = 0;
+  std::string status;  // "completed" | "failed" | "timed_out"
+  double alignment_duration_ms = 0;
+  double sync_duration_ms = 0;
+  double async_duration_ms = 0;
+  uint64_t checkpointed_size = 0;
+  uint64_t full_size = 0;
+};
+
+// One checkpoint, with Flink's names.
+struct CheckpointRecord {
+  int64_t id = 0;
+  std::string status;  // "completed" | "failed" | "timed_out"
+  std::string failure_reason;
+  std::string type;                   // "full" | "incremental"
+  double trigger_time_s = 0;          // since the measured phase started
+  double end_to_end_duration_ms = 0;  // trigger -> last subtask's async end
+  double sync_duration_ms = 0;        // max over subtasks
+  double async_duration_ms = 0;       // max over subtasks
+  double alignment_duration_ms = 0;   // max over subtasks
+  uint64_t checkpointed_size = 0;     // sum; the delta when incremental
+  uint64_t full_size = 0;             // sum
+  std::vector<SubtaskCheckpoint> subtasks;
+};
+
+struct IoResult {
+  uint64_t logical_bytes_written = 0;  // key+ns+user key+value of write ops
+  uint64_t logical_live_bytes = 0;     // live state, by the same measure
+  uint64_t backend_bytes_written = 0;  // what the backend made storage write
+  std::map<std::string, uint64_t> write_breakdown;  // wal, flush, ...
+  std::optional<uint64_t> process_write_bytes;      // /proc/self/io write_bytes
+  std::optional<uint64_t> server_write_bytes;       // /proc/<pid>/io of servers
+  uint64_t storage_size = 0;
+  std::optional<double> write_amplification;
+  std::optional<double> space_amplification;
+  std::string source;       // how the figures were obtained
+  std::string cross_check;  // agreement with the OS counters, in words
+};
+
+struct RestoreResult {
+  std::string kind;  // "restore" | "rescale"
+  int from_parallelism = 0;
+  int to_parallelism = 0;
+  double duration_ms = 0;
+  uint64_t bytes_read = 0;
+  std::optional<double> bytes_per_s;
+  uint64_t entries = 0;
+  std::vector<double> subtask_duration_ms;
+  std::string verdict;  // "verified" | "mismatch" | "not_verified"
+  std::string detail;
+};
+
+struct Repetition {
+  int index = 0;
+  double load_duration_s = 0;
+  uint64_t load_ops = 0;
+  double warmup_duration_s = 0;
+  uint64_t warmup_ops = 0;
+  double measure_duration_s = 0;
+  uint64_t measure_ops = 0;
+  uint64_t measure_events = 0;
+  double ops_per_s = 0;
+  double events_per_s = 0;
+  std::vector<double> timeline_ops_per_s;  // 1-second buckets
+  std::vector<OpKindResult> ops;
+  std::vector<CheckpointRecord> checkpoints;
+  IoResult io;
+  std::vector<RestoreResult> restores;
+  std::optional<uint64_t> peak_rss_bytes;
+  // Flattened scalar metrics of this repetition; the names are the keys of
+  // RunResult::summary (see MetricInfo for direction and unit).
+  std::map<std::string, double> metrics;
+};
+
+// One metric over the repetitions of a run.
+struct MetricSummary {
+  std::vector<double> samples;  // one per repetition, in order
+  double median = 0;
+  double min = 0;
+  double max = 0;
+  double mean = 0;
+  double stddev = 0;
+  // Median absolute deviation relative to the median, as a fraction.
+  double relative_spread = 0;
+};
+
+struct CapabilitiesRecord {
+  bool durable = false;
+  bool incremental = false;
+  bool remote = false;
+  bool exactly_once = false;
+  bool memory_bound = false;
+  std::string rescale_mode;
+};
+
+// One backend x workload measurement, or its failure.
+struct RunResult {
+  std::string backend;
+  std::string workload;
+  std::string status = "ok";  // "ok" | "failed"
+  std::string failure_phase;  // "open", "load", "warmup", "measure", ...
+  std::string failure_reason;
+  CapabilitiesRecord capabilities;
+  std::map<std::string, std::string> backend_options;  // effective
+  int parallelism = 1;
+  int max_parallelism = 128;
+  std::string checkpoint_type = "full";
+  uint32_t latency_sample_every = 1;
+  bool open_loop = false;
+  double target_rate = 0;  // ops/s, open loop
+  std::vector<Repetition> repetitions;
+  std::map<std::string, MetricSummary> summary;
+  // Extension points filled by later stages, kept as JSON: crash
+  // verification verdict, server facts (e.g. synchronous_commit), workload
+  // op counts per kind.
+  nlohmann::json verification;  // null when not verified
+  nlohmann::json extra = nlohmann::json::object();
+};
+
+struct Context {
+  std::string statebench_version;
+  std::string git_sha;
+  std::string build_type;
+  std::string compiler;
+  std::string host;
+  std::string os;
+  std::string cpu_model;
+  int cpu_count = 0;
+  uint64_t memory_bytes = 0;
+  std::map<std::string, std::string> libraries;
+  std::string started_at;         // UTC, ISO 8601
+  std::string command;            // subcommand
+  std::vector<std::string> argv;  // redacted
+  std::vector<std::string> warnings;
+};
+
+struct ResultsFile {
+  std::string schema = kResultsSchema;
+  Context context;
+  nlohmann::json config = nlohmann::json::object();  // effective config
+  std::vector<RunResult> runs;
+  nlohmann::json recommendation;  // advisor output, null when absent
+};
+
+// Direction and unit of a flattened metric name.
+struct MetricInfo {
+  std::string unit;  // "ops/s", "ns", "ms", "bytes", "ratio", ...
+  bool higher_is_better = false;
+};
+MetricInfo DescribeMetric(const std::string& name);
+
+// Computes median/min/max/mean/stddev/relative_spread of samples.
+MetricSummary Summarize(std::vector<double> samples);
+// Fills run->summary from run->repetitions[*].metrics.
+void SummarizeRepetitions(RunResult* run);
+
+nlohmann::json ToJson(const ResultsFile& results);
+// `origin` names the source (a path) in error messages.
+Result<ResultsFile> ResultsFromJson(const nlohmann::json& j,
+                                    const std::string& origin);
+// Parses text; errors name origin:line:column.
+Result<ResultsFile> ParseResults(const std::string& text,
+                                 const std::string& origin);
+// Reads and parses a results file; InvalidArgument names path and position.
+Result<ResultsFile> LoadResultsFile(const std::string& path);
+// Writes atomically (temp file, fsync, rename, fsync dir), mode 0600.
+Status SaveResultsFile(const ResultsFile& results, const std::string& path);
+
+}  // namespace statebench
+
+#endif  // STATEBENCH_REPORTS_RESULTS_H_
