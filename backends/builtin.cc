@@ -3,10 +3,15 @@
 #include "backends/memory_backend.h"
 #include "backends/registry.h"
 #include "backends/rocksdb_backend.h"
+#include "rocksdb/version.h"
 #ifdef STATEBENCH_WITH_REDIS
+#include <hiredis/hiredis.h>
+
 #include "backends/redis_backend.h"
 #endif
 #ifdef STATEBENCH_WITH_POSTGRES
+#include <pqxx/version.hxx>
+
 #include "backends/postgres_backend.h"
 #endif
 
@@ -23,6 +28,22 @@ void RegisterBuiltinBackends(BackendRegistry* registry) {
 #ifdef STATEBENCH_WITH_POSTGRES
   (void)registry->Register(PostgresBackendInfo(), CreatePostgresBackend);
 #endif
+}
+
+std::map<std::string, std::string> BackendLibraryVersions() {
+  std::map<std::string, std::string> v;
+  v["rocksdb"] = std::to_string(ROCKSDB_MAJOR) + "." +
+                 std::to_string(ROCKSDB_MINOR) + "." +
+                 std::to_string(ROCKSDB_PATCH);
+#ifdef STATEBENCH_WITH_REDIS
+  v["hiredis"] = std::to_string(HIREDIS_MAJOR) + "." +
+                 std::to_string(HIREDIS_MINOR) + "." +
+                 std::to_string(HIREDIS_PATCH);
+#endif
+#ifdef STATEBENCH_WITH_POSTGRES
+  v["libpqxx"] = PQXX_VERSION;
+#endif
+  return v;
 }
 
 std::vector<std::string> CompiledOutBackends() {

@@ -10,6 +10,7 @@
 #define STATEBENCH_BACKENDS_REGISTRY_H_
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -65,6 +66,10 @@ class BackendRegistry {
 
 // Registers memory, fs, rocksdb and, when compiled in, redis and postgres.
 void RegisterBuiltinBackends(BackendRegistry* registry);
+
+// Versions of the storage client libraries compiled in, e.g.
+// {"rocksdb": "7.8.3", "hiredis": "0.14.1", "libpqxx": "6.4.5"}.
+std::map<std::string, std::string> BackendLibraryVersions();
 
 // Names of backends that may exist but were compiled out of this build, with
 // the CMake option that enables them (for error messages).

@@ -1,0 +1,504 @@
+#include "bench/harness.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "backends/file_util.h"
+#include "bench/proc_stats.h"
+#include "bench/run_record.h"
+#include "bench/subtask.h"
+
+namespace statebench {
+namespace {
+
+constexpr uint64_t kNsPerMs = 1'000'000;
+constexpr uint64_t kNsPerS = 1'000'000'000;
+
+void SleepMs(int ms) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+}
+
+// Runs `body` on one thread per subtask and collects the first failure.
+Status ForEachSubtask(std::vector<std::unique_ptr<Subtask>>& subtasks,
+                      RunControl& control,
+                      const std::function<Status(Subtask&)>& body) {
+  std::vector<Status> results(subtasks.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < subtasks.size(); ++i) {
+    threads.emplace_back([&, i] {
+      results[i] = body(*subtasks[i]);
+      if (!results[i].ok()) {
+        control.failed.store(true);
+        control.stop.store(true);
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (size_t i = 0; i < results.size(); ++i) {
+    if (!results[i].ok()) {
+      return results[i].WithContext("subtask " + std::to_string(i));
+    }
+  }
+  return Status::Ok();
+}
+
+// The checkpoint coordinator's view of one in-flight checkpoint.
+struct InFlight {
+  int64_t id = 0;
+  uint64_t trigger_ns = 0;
+  bool active = false;
+  bool timed_out = false;
+};
+
+class Repeater {
+ public:
+  Repeater(const RunConfig& config, const BackendRegistry& registry,
+           const Workload& workload, const ProgressFn& progress, int rep,
+           RunResult* run)
+      : config_(config),
+        registry_(registry),
+        workload_(workload),
+        progress_(progress),
+        rep_(rep),
+        run_(run) {}
+
+  // Runs one repetition, appending it to run_->repetitions (also when it
+  // fails part-way). Returns the failure, naming its phase via phase_.
+  Status Run();
+  const std::string& phase() const { return phase_; }
+
+ private:
+  Status Open();
+  Status Measure(Repetition* rep);
+  void Trigger(InFlight* cp, std::vector<CheckpointRecord>* records,
+               uint64_t measure_start);
+  bool PollCheckpoint(InFlight* cp, std::vector<CheckpointRecord>* records);
+  void FinishCheckpoint(const InFlight& cp, bool timed_out,
+                        std::vector<CheckpointRecord>* records);
+  Status MeasureRestore(Repetition* rep);
+  BackendConfig ConfigFor(int index, const std::string& work_dir) const;
+
+  const RunConfig& config_;
+  const BackendRegistry& registry_;
+  const Workload& workload_;
+  const ProgressFn& progress_;
+  int rep_;
+  RunResult* run_;
+  std::string phase_ = "open";
+  std::string run_dir_;
+  int max_parallelism_ = 128;
+  uint32_t sample_every_ = 1;
+  RunControl control_;
+  std::vector<std::unique_ptr<Subtask>> subtasks_;
+  int64_t next_checkpoint_id_ = 1;
+  IoCounters io_start_;
+};
+
+BackendConfig Repeater::ConfigFor(int index,
+                                  const std::string& work_dir) const {
+  BackendConfig bc;
+  bc.max_parallelism = max_parallelism_;
+  bc.key_groups =
+      KeyGroupRangeForSubtask(max_parallelism_, config_.parallelism, index);
+  bc.subtask_index = index;
+  bc.work_dir = work_dir;
+  bc.checkpoint_dir = run_dir_ + "/checkpoints";
+  bc.checkpoint_type = config_.checkpoint.type;
+  bc.options = config_.backend_options;
+  return bc;
+}
+
+Status Repeater::Open() {
+  SB_ASSIGN_OR_RETURN(BackendInfo info, registry_.Info(config_.backend));
+  max_parallelism_ = config_.max_parallelism > 0
+                         ? config_.max_parallelism
+                         : DefaultMaxParallelism(config_.parallelism);
+  sample_every_ = config_.latency_sample_every;
+  if (sample_every_ == 0)
+    sample_every_ = info.capabilities.memory_bound ? 100 : 1;
+  run_->latency_sample_every = sample_every_;
+  run_->max_parallelism = max_parallelism_;
+  SB_ASSIGN_OR_RETURN(run_dir_,
+                      MakeTempDirectory("statebench-" + config_.backend + "-"));
+  SB_RETURN_IF_ERROR(EnsureDirectory(run_dir_ + "/checkpoints"));
+  control_.parallelism = config_.parallelism;
+  for (int i = 0; i < config_.parallelism; ++i) {
+    std::string work = run_dir_ + "/subtask-" + std::to_string(i);
+    SB_RETURN_IF_ERROR(EnsureDirectory(work));
+    BackendConfig bc = ConfigFor(i, work);
+    SB_ASSIGN_OR_RETURN(std::unique_ptr<StateBackend> backend,
+                        registry_.Create(config_.backend, bc));
+    if (i == 0) {
+      Capabilities c = backend->GetCapabilities();
+      run_->capabilities = {
+          c.durable,      c.incremental,
+          c.remote,       c.exactly_once,
+          c.memory_bound, std::string(RescaleModeName(c.rescale_mode))};
+    }
+    auto timed =
+        std::make_unique<TimedBackend>(std::move(backend), sample_every_);
+    subtasks_.push_back(std::make_unique<Subtask>(
+        i, bc.key_groups, max_parallelism_, std::move(timed), &control_));
+    SB_RETURN_IF_ERROR(subtasks_.back()->RegisterStates(workload_.States()));
+  }
+  return Status::Ok();
+}
+
+void Repeater::Trigger(InFlight* cp, std::vector<CheckpointRecord>* records,
+                       uint64_t measure_start) {
+  cp->id = next_checkpoint_id_++;
+  cp->trigger_ns = NowNs();
+  cp->active = true;
+  cp->timed_out = false;
+  control_.aligned.store(0, std::memory_order_relaxed);
+  control_.barrier_max.store(0, std::memory_order_relaxed);
+  control_.requested.store(cp->id, std::memory_order_release);
+  CheckpointRecord rec;
+  rec.id = cp->id;
+  rec.status = "in_progress";
+  rec.type = std::string(CheckpointTypeName(config_.checkpoint.type));
+  rec.trigger_time_s =
+      static_cast<double>(cp->trigger_ns - measure_start) / kNsPerS;
+  records->push_back(rec);
+}
+
+void Repeater::FinishCheckpoint(const InFlight& cp, bool timed_out,
+                                std::vector<CheckpointRecord>* records) {
+  CheckpointRecord& rec = records->back();
+  uint64_t last_end = cp.trigger_ns;
+  bool all_ok = true;
+  std::string reason;
+  std::string type;
+  for (auto& st : subtasks_) {
+    CheckpointSlot& s = st->slot();
+    SubtaskCheckpoint sc;
+    sc.subtask = st->index();
+    sc.alignment_duration_ms = static_cast<double>(s.alignment_ns) / kNsPerMs;
+    sc.sync_duration_ms = static_cast<double>(s.sync_ns) / kNsPerMs;
+    sc.async_duration_ms = static_cast<double>(s.async_ns) / kNsPerMs;
+    sc.checkpointed_size = s.handle.checkpointed_size;
+    sc.full_size = s.handle.full_size;
+    sc.status = s.status.ok() ? "completed" : "failed";
+    if (!s.status.ok()) {
+      all_ok = false;
+      if (reason.empty()) {
+        reason = "subtask " + std::to_string(st->index()) + ": " +
+                 s.status.ToString();
+      }
+    } else {
+      type = std::string(CheckpointTypeName(s.handle.type));
+    }
+    last_end = std::max(last_end, s.async_end_ns);
+    rec.sync_duration_ms = std::max(rec.sync_duration_ms, sc.sync_duration_ms);
+    rec.async_duration_ms =
+        std::max(rec.async_duration_ms, sc.async_duration_ms);
+    rec.alignment_duration_ms =
+        std::max(rec.alignment_duration_ms, sc.alignment_duration_ms);
+    rec.checkpointed_size += sc.checkpointed_size;
+    rec.full_size += sc.full_size;
+    rec.subtasks.push_back(sc);
+  }
+  if (!type.empty()) rec.type = type;
+  rec.end_to_end_duration_ms =
+      static_cast<double>(last_end - cp.trigger_ns) / kNsPerMs;
+  if (timed_out) {
+    rec.status = "timed_out";
+    rec.failure_reason = "exceeded the checkpoint timeout of " +
+                         std::to_string(config_.checkpoint.timeout_ms) + " ms";
+    control_.notify_aborted.store(cp.id, std::memory_order_release);
+  } else if (!all_ok) {
+    rec.status = "failed";
+    rec.failure_reason = reason;
+    control_.notify_aborted.store(cp.id, std::memory_order_release);
+  } else {
+    rec.status = "completed";
+    control_.notify_complete.store(cp.id, std::memory_order_release);
+  }
+}
+
+// Returns true when the in-flight checkpoint is finished (all subtasks'
+// async phases ended) and recorded.
+bool Repeater::PollCheckpoint(InFlight* cp,
+                              std::vector<CheckpointRecord>* records) {
+  bool all_done = true;
+  for (auto& st : subtasks_) {
+    if (st->slot().done_id.load(std::memory_order_acquire) != cp->id) {
+      all_done = false;
+      break;
+    }
+  }
+  uint64_t now = NowNs();
+  if (!all_done && !cp->timed_out &&
+      now - cp->trigger_ns > config_.checkpoint.timeout_ms * kNsPerMs) {
+    cp->timed_out = true;  // recorded when the stragglers finish
+  }
+  if (!all_done) return false;
+  FinishCheckpoint(*cp, cp->timed_out, records);
+  cp->active = false;
+  return true;
+}
+
+Status Repeater::Measure(Repetition* rep) {
+  // Warmup: the run-phase stream, nothing recorded.
+  phase_ = "warmup";
+  uint64_t first_event = UINT64_MAX;
+  for (auto& st : subtasks_) {
+    first_event = std::min(first_event, st->StartRunPhase(workload_));
+  }
+  const bool open_loop = config_.rate > 0;
+  if (open_loop) {
+    control_.ns_per_event = static_cast<double>(kNsPerS) / config_.rate;
+    control_.origin_event = first_event == UINT64_MAX ? 0 : first_event;
+  }
+  uint64_t warmup_start = NowNs();
+  control_.origin_ns = warmup_start;
+  control_.stop.store(false);
+  std::thread warm([&] {
+    while (!control_.stop.load() &&
+           NowNs() - warmup_start < config_.warmup_s * kNsPerS) {
+      SleepMs(2);
+    }
+    control_.stop.store(true);
+  });
+  Status warm_status = ForEachSubtask(subtasks_, control_, [](Subtask& st) {
+    st.backend().set_recording(false);
+    return st.RunUntilStopped(false);
+  });
+  warm.join();
+  SB_RETURN_IF_ERROR(warm_status);
+  rep->warmup_duration_s =
+      static_cast<double>(NowNs() - warmup_start) / kNsPerS;
+  for (auto& st : subtasks_) rep->warmup_ops += st->ops();
+
+  // Measure.
+  phase_ = "measure";
+  for (auto& st : subtasks_) {
+    st->ResetCounters();
+    st->backend().set_recording(true);
+  }
+  control_.stop.store(false);
+  control_.finished.store(0);
+  uint64_t start = NowNs();
+  std::vector<CheckpointRecord> records;
+  std::vector<double> timeline;
+  Status sub_status;
+  std::thread workers([&] {
+    sub_status = ForEachSubtask(subtasks_, control_, [&](Subtask& st) {
+      return st.RunUntilStopped(config_.checkpoint.interval_ms > 0);
+    });
+  });
+  InFlight cp;
+  uint64_t next_trigger = start + config_.checkpoint.interval_ms * kNsPerMs;
+  uint64_t next_second = start + kNsPerS;
+  uint64_t last_ops = 0;
+  uint64_t measured_events_target = config_.measure_events;
+  for (;;) {
+    uint64_t now = NowNs();
+    if (now >= next_second) {
+      uint64_t ops = 0;
+      for (auto& st : subtasks_) ops += st->ops();
+      timeline.push_back(static_cast<double>(ops - last_ops));
+      last_ops = ops;
+      next_second += kNsPerS;
+    }
+    if (control_.failed.load()) break;
+    if (measured_events_target == 0 &&
+        now - start >= static_cast<uint64_t>(config_.measure_s * kNsPerS)) {
+      break;
+    }
+    if (measured_events_target > 0) {
+      uint64_t events = 0;
+      for (auto& st : subtasks_) events += st->events();
+      if (events >= measured_events_target) break;
+    }
+    if (cp.active) {
+      if (PollCheckpoint(&cp, &records)) {
+        next_trigger = std::max(
+            next_trigger, NowNs() + config_.checkpoint.min_pause_ms * kNsPerMs);
+      }
+    } else if (config_.checkpoint.interval_ms > 0 && now >= next_trigger) {
+      Trigger(&cp, &records, start);
+      next_trigger = now + config_.checkpoint.interval_ms * kNsPerMs;
+    }
+    SleepMs(1);
+  }
+  control_.stop.store(true);
+  workers.join();
+  uint64_t end = NowNs();
+  // An in-flight checkpoint is allowed to finish and is recorded.
+  for (auto& st : subtasks_) st->JoinAsync();
+  if (cp.active) {
+    bool finished = PollCheckpoint(&cp, &records);
+    if (!finished) {
+      // Subtasks stopped before reaching the barrier: never started.
+      records.back().status = "failed";
+      records.back().failure_reason = "the measured phase ended first";
+    }
+  }
+  IoCounters io_after = ReadProcessIo();
+  rep->measure_duration_s = static_cast<double>(end - start) / kNsPerS;
+  rep->checkpoints = std::move(records);
+  rep->timeline_ops_per_s = std::move(timeline);
+  CollectMeasurements(subtasks_, io_start_, io_after, rep);
+  SB_RETURN_IF_ERROR(sub_status);
+  return Status::Ok();
+}
+
+Status Repeater::MeasureRestore(Repetition* rep) {
+  phase_ = "restore";
+  // Notifications of the last periodic checkpoint are delivered here: the
+  // subtask threads have stopped.
+  int64_t id = next_checkpoint_id_++;
+  std::vector<CheckpointHandle> handles;
+  for (auto& st : subtasks_) {
+    SB_ASSIGN_OR_RETURN(CheckpointHandle h, st->CheckpointNow(id));
+    handles.push_back(std::move(h));
+  }
+  // Fresh instances, as after a failover.
+  std::vector<std::unique_ptr<StateBackend>> fresh;
+  for (int i = 0; i < config_.parallelism; ++i) {
+    std::string work = run_dir_ + "/restore-" + std::to_string(i);
+    SB_RETURN_IF_ERROR(EnsureDirectory(work));
+    SB_ASSIGN_OR_RETURN(std::unique_ptr<StateBackend> b,
+                        registry_.Create(config_.backend, ConfigFor(i, work)));
+    for (const WorkloadState& s : workload_.States()) {
+      StateKind kind = s.kind == WorkloadStateKind::kValue  ? StateKind::kValue
+                       : s.kind == WorkloadStateKind::kList ? StateKind::kList
+                                                            : StateKind::kMap;
+      SB_RETURN_IF_ERROR(b->RegisterState({s.name, kind}).status());
+    }
+    fresh.push_back(std::move(b));
+  }
+  RestoreResult rr;
+  rr.kind = "restore";
+  rr.from_parallelism = rr.to_parallelism = config_.parallelism;
+  rr.subtask_duration_ms.assign(config_.parallelism, 0);
+  std::vector<Status> statuses(config_.parallelism);
+  std::vector<std::thread> threads;
+  uint64_t t0 = NowNs();
+  for (int i = 0; i < config_.parallelism; ++i) {
+    threads.emplace_back([&, i] {
+      uint64_t s0 = NowNs();
+      statuses[i] = fresh[i]->Restore({handles[i]}, handles[i].key_groups);
+      rr.subtask_duration_ms[i] = static_cast<double>(NowNs() - s0) / kNsPerMs;
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  rr.duration_ms = static_cast<double>(NowNs() - t0) / kNsPerMs;
+  for (int i = 0; i < config_.parallelism; ++i) {
+    SB_RETURN_IF_ERROR(
+        statuses[i].WithContext("restore of subtask " + std::to_string(i)));
+    rr.bytes_read += fresh[i]->GetIoStats().bytes_read;
+    (void)fresh[i]->Close();
+  }
+  if (rr.duration_ms > 0) {
+    rr.bytes_per_s =
+        static_cast<double>(rr.bytes_read) / (rr.duration_ms / 1000);
+  }
+  rr.verdict = "not_verified";
+  rr.detail =
+      "restored checkpoint " + std::to_string(id) +
+      " into fresh instances; content is verified by `statebench verify`";
+  rep->restores.push_back(rr);
+  return Status::Ok();
+}
+
+Status Repeater::Run() {
+  Repetition rep;
+  rep.index = rep_;
+  ResetPeakRss();
+  io_start_ = ReadProcessIo();
+  Status status = [&]() -> Status {
+    SB_RETURN_IF_ERROR(Open());
+    phase_ = "load";
+    progress_(config_.backend + ": loading " +
+              std::to_string(workload_.Spec().key_count) + " keys");
+    uint64_t t0 = NowNs();
+    SB_RETURN_IF_ERROR(ForEachSubtask(subtasks_, control_, [&](Subtask& st) {
+      return st.RunLoad(workload_);
+    }));
+    rep.load_duration_s = static_cast<double>(NowNs() - t0) / kNsPerS;
+    for (auto& st : subtasks_) rep.load_ops += st->load_ops();
+    progress_(config_.backend + ": warmup and measure");
+    SB_RETURN_IF_ERROR(Measure(&rep));
+    if (config_.measure_restore) SB_RETURN_IF_ERROR(MeasureRestore(&rep));
+    return Status::Ok();
+  }();
+  rep.peak_rss_bytes = ReadPeakRss();
+  FlattenMetrics(&rep);
+  run_->repetitions.push_back(std::move(rep));
+  for (auto& st : subtasks_) {
+    st->JoinAsync();
+    (void)st->backend().Close();
+  }
+  subtasks_.clear();
+  if (!run_dir_.empty()) (void)RemoveTree(run_dir_);
+  return status;
+}
+
+}  // namespace
+
+RunResult RunBenchmark(const RunConfig& config, const BackendRegistry& registry,
+                       const ProgressFn& progress) {
+  RunResult run;
+  run.backend = config.backend;
+  run.workload = config.workload.name;
+  run.parallelism = config.parallelism;
+  run.checkpoint_type = std::string(CheckpointTypeName(config.checkpoint.type));
+  run.open_loop = config.rate > 0;
+  run.target_rate = config.rate;
+  run.backend_options = config.backend_options;
+  Result<std::unique_ptr<Workload>> workload = CreateWorkload(config.workload);
+  if (!workload.ok()) {
+    run.status = "failed";
+    run.failure_phase = "open";
+    run.failure_reason = workload.status().message();
+    return run;
+  }
+  for (int r = 0; r < config.repetitions; ++r) {
+    Repeater rep(config, registry, **workload, progress, r, &run);
+    Status s = rep.Run();
+    if (!s.ok()) {
+      run.status = "failed";
+      run.failure_phase = rep.phase();
+      run.failure_reason = s.ToString();
+      break;
+    }
+  }
+  SummarizeRepetitions(&run);
+  return run;
+}
+
+nlohmann::json RunConfigToJson(const RunConfig& c) {
+  nlohmann::json w = {{"name", c.workload.name},
+                      {"seed", c.workload.seed},
+                      {"key_count", c.workload.key_count},
+                      {"key_size", c.workload.key_size},
+                      {"value_size", c.workload.value_size},
+                      {"key_distribution", c.workload.key_distribution},
+                      {"zipf_theta", c.workload.zipf_theta},
+                      {"read_fraction", c.workload.read_fraction}};
+  return {{"backend", c.backend},
+          {"backend_options", c.backend_options},
+          {"workload", w},
+          {"parallelism", c.parallelism},
+          {"max_parallelism", c.max_parallelism},
+          {"checkpoint",
+           {{"interval_ms", c.checkpoint.interval_ms},
+            {"min_pause_ms", c.checkpoint.min_pause_ms},
+            {"timeout_ms", c.checkpoint.timeout_ms},
+            {"type", std::string(CheckpointTypeName(c.checkpoint.type))}}},
+          {"warmup_s", c.warmup_s},
+          {"measure_s", c.measure_s},
+          {"measure_events", c.measure_events},
+          {"repetitions", c.repetitions},
+          {"latency_sample_every", c.latency_sample_every},
+          {"rate", c.rate},
+          {"measure_restore", c.measure_restore}};
+}
+
+}  // namespace statebench

@@ -1,0 +1,68 @@
+// The harness: the one place where workloads and backends meet.
+//
+// RunBenchmark drives one backend through one workload as a keyed operator
+// with P subtasks and produces a plain RunResult record (reports/results.h).
+// Per repetition:
+//   load     each subtask populates its key groups (not timed per op)
+//   warmup   the run-phase op stream, excluded from every figure
+//   measure  the same stream continued, with periodic barrier checkpoints
+//   restore  a final checkpoint restored into fresh instances, timed
+// A failure becomes status "failed" with the phase and reason; everything
+// measured before it is kept.
+//
+// Nothing prints inside a timed region; progress goes through `progress`
+// (the CLI shows it on a TTY only).
+#ifndef STATEBENCH_BENCH_HARNESS_H_
+#define STATEBENCH_BENCH_HARNESS_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "backends/registry.h"
+#include "reports/results.h"
+#include "workloads/workload.h"
+
+namespace statebench {
+
+// Flink's checkpoint cadence settings.
+struct CheckpointSettings {
+  uint32_t interval_ms = 1000;  // 0 disables periodic checkpoints
+  uint32_t min_pause_ms = 0;    // between one's end and the next's trigger
+  uint32_t timeout_ms = 60000;  // a slower checkpoint is recorded timed_out
+  CheckpointType type = CheckpointType::kFull;
+};
+
+struct RunConfig {
+  std::string backend;
+  std::map<std::string, std::string> backend_options;
+  WorkloadSpec workload;
+  int parallelism = 1;
+  int max_parallelism = 0;  // 0: Flink's default for `parallelism`
+  CheckpointSettings checkpoint;
+  double warmup_s = 1.0;
+  double measure_s = 5.0;       // measured phase length, unless ...
+  uint64_t measure_events = 0;  // ... this is set (then by event count)
+  int repetitions = 1;
+  // Time one op in N. 0 = auto: 100 for heap (memory-bound) backends, whose
+  // ops cost tens of ns, 1 for the others.
+  uint32_t latency_sample_every = 0;
+  double rate = 0;  // open loop: events/s over all subtasks; 0 = closed loop
+  bool measure_restore = true;
+  // Parent of the per-run temporary directory (mkdtemp); "" = $TMPDIR.
+  std::string work_root;
+};
+
+// The effective configuration as JSON (for the results' "config").
+nlohmann::json RunConfigToJson(const RunConfig& config);
+
+using ProgressFn = std::function<void(const std::string&)>;
+
+RunResult RunBenchmark(const RunConfig& config, const BackendRegistry& registry,
+                       const ProgressFn& progress);
+
+}  // namespace statebench
+
+#endif  // STATEBENCH_BENCH_HARNESS_H_

@@ -1,0 +1,190 @@
+#include "bench/run_record.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "workloads/op.h"
+
+namespace statebench {
+namespace {
+
+double Median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+void PutLatency(const std::string& prefix, const LatencySummary& l,
+                std::map<std::string, double>* m) {
+  if (l.samples == 0) return;
+  (*m)[prefix + ".mean_ns"] = l.mean_ns;
+  (*m)[prefix + ".p50_ns"] = static_cast<double>(l.p50_ns);
+  (*m)[prefix + ".p90_ns"] = static_cast<double>(l.p90_ns);
+  (*m)[prefix + ".p99_ns"] = static_cast<double>(l.p99_ns);
+  (*m)[prefix + ".p999_ns"] = static_cast<double>(l.p999_ns);
+  (*m)[prefix + ".p9999_ns"] = static_cast<double>(l.p9999_ns);
+  (*m)[prefix + ".max_ns"] = static_cast<double>(l.max_ns);
+}
+
+}  // namespace
+
+LatencySummary SummarizeHistogram(const LatencyHistogram& h) {
+  LatencySummary l;
+  l.samples = h.TotalCount();
+  if (l.samples == 0) return l;
+  l.mean_ns = h.Mean();
+  l.min_ns = h.Min();
+  l.p50_ns = h.ValueAtPercentile(50);
+  l.p90_ns = h.ValueAtPercentile(90);
+  l.p99_ns = h.ValueAtPercentile(99);
+  l.p999_ns = h.ValueAtPercentile(99.9);
+  l.p9999_ns = h.ValueAtPercentile(99.99);
+  l.max_ns = h.Max();
+  return l;
+}
+
+void CollectMeasurements(std::vector<std::unique_ptr<Subtask>>& subtasks,
+                         const IoCounters& io_start, const IoCounters& io_end,
+                         Repetition* out) {
+  out->measure_ops = 0;
+  out->measure_events = 0;
+  for (int t = 0; t < kOpTypeCount; ++t) {
+    uint64_t count = 0;
+    LatencyHistogram merged, corrected;
+    bool has_corrected = false;
+    for (auto& st : subtasks) {
+      const TimedBackend::Stats& s = st->backend().stats();
+      count += s.count[t];
+      if (s.latency[t]) merged.Merge(*s.latency[t]);
+      if (s.corrected[t]) {
+        corrected.Merge(*s.corrected[t]);
+        has_corrected = true;
+      }
+    }
+    if (count == 0) continue;
+    OpKindResult k;
+    k.op = std::string(OpTypeName(static_cast<OpType>(t)));
+    k.count = count;
+    k.latency = SummarizeHistogram(merged);
+    k.histogram.buckets = merged.Buckets();
+    if (has_corrected) {
+      k.latency_corrected = SummarizeHistogram(corrected);
+      k.histogram_corrected = HistogramBuckets{corrected.Buckets()};
+    }
+    out->ops.push_back(std::move(k));
+  }
+  IoResult& io = out->io;
+  for (auto& st : subtasks) {
+    out->measure_ops += st->ops();
+    out->measure_events += st->events();
+    io.logical_bytes_written += st->logical_bytes_written();
+    io.logical_live_bytes += st->load_logical_bytes();
+    IoStats s = st->backend().GetIoStats();
+    io.backend_bytes_written += s.bytes_written;
+    io.storage_size += s.storage_size;
+    for (const auto& [cause, bytes] : s.write_breakdown) {
+      io.write_breakdown[cause] += bytes;
+    }
+    if (io.source.empty()) io.source = s.source;
+  }
+  if (out->measure_duration_s > 0) {
+    out->ops_per_s =
+        static_cast<double>(out->measure_ops) / out->measure_duration_s;
+    out->events_per_s =
+        static_cast<double>(out->measure_events) / out->measure_duration_s;
+  }
+  if (io_start.write_bytes && io_end.write_bytes) {
+    io.process_write_bytes = *io_end.write_bytes - *io_start.write_bytes;
+  }
+  if (io.logical_bytes_written > 0 && io.backend_bytes_written > 0) {
+    io.write_amplification = static_cast<double>(io.backend_bytes_written) /
+                             static_cast<double>(io.logical_bytes_written);
+  }
+  if (io.logical_live_bytes > 0 && io.storage_size > 0) {
+    io.space_amplification = static_cast<double>(io.storage_size) /
+                             static_cast<double>(io.logical_live_bytes);
+  }
+  io.source +=
+      "; logical bytes = key + namespace + user key + value of "
+      "write ops (load, warmup and measure); live bytes estimated as "
+      "the load phase's logical bytes";
+  if (io.process_write_bytes) {
+    char buf[256];
+    double ratio = io.backend_bytes_written
+                       ? static_cast<double>(*io.process_write_bytes) /
+                             static_cast<double>(io.backend_bytes_written)
+                       : 0;
+    std::snprintf(buf, sizeof buf,
+                  "/proc/self/io write_bytes %llu vs backend-reported %llu "
+                  "(ratio %.3f; page-cache writes not yet flushed are not in "
+                  "write_bytes)",
+                  static_cast<unsigned long long>(*io.process_write_bytes),
+                  static_cast<unsigned long long>(io.backend_bytes_written),
+                  ratio);
+    io.cross_check = buf;
+  }
+}
+
+void FlattenMetrics(Repetition* rep) {
+  auto& m = rep->metrics;
+  if (rep->measure_duration_s > 0) {
+    m["throughput.ops_per_s"] = rep->ops_per_s;
+    m["throughput.ops_per_ms"] = rep->ops_per_s / 1000;
+    m["throughput.events_per_s"] = rep->events_per_s;
+  }
+  for (const OpKindResult& k : rep->ops) {
+    PutLatency("latency." + k.op, k.latency, &m);
+    if (k.latency_corrected) {
+      PutLatency("latency_corrected." + k.op, *k.latency_corrected, &m);
+    }
+  }
+  if (rep->io.write_amplification) {
+    m["write_amplification"] = *rep->io.write_amplification;
+  }
+  if (rep->io.space_amplification) {
+    m["space_amplification"] = *rep->io.space_amplification;
+  }
+  std::vector<double> e2e, sync, async, align, size, full;
+  double failed = 0;
+  for (const CheckpointRecord& c : rep->checkpoints) {
+    if (c.status != "completed") {
+      ++failed;
+      continue;
+    }
+    e2e.push_back(c.end_to_end_duration_ms);
+    sync.push_back(c.sync_duration_ms);
+    async.push_back(c.async_duration_ms);
+    align.push_back(c.alignment_duration_ms);
+    size.push_back(static_cast<double>(c.checkpointed_size));
+    full.push_back(static_cast<double>(c.full_size));
+  }
+  m["checkpoint.completed"] = static_cast<double>(e2e.size());
+  m["checkpoint.failed"] = failed;
+  if (!e2e.empty()) {
+    m["checkpoint.median_end_to_end_ms"] = Median(e2e);
+    m["checkpoint.min_end_to_end_ms"] =
+        *std::min_element(e2e.begin(), e2e.end());
+    m["checkpoint.max_end_to_end_ms"] =
+        *std::max_element(e2e.begin(), e2e.end());
+    m["checkpoint.median_sync_ms"] = Median(sync);
+    m["checkpoint.median_async_ms"] = Median(async);
+    m["checkpoint.median_alignment_ms"] = Median(align);
+    m["checkpoint.median_size_bytes"] = Median(size);
+    m["checkpoint.median_full_size_bytes"] = Median(full);
+  }
+  for (const RestoreResult& r : rep->restores) {
+    if (r.kind != "restore") continue;
+    m["restore.duration_ms"] = r.duration_ms;
+    m["restore.bytes_read_bytes"] = static_cast<double>(r.bytes_read);
+    if (r.bytes_per_s) m["restore.bytes_per_s"] = *r.bytes_per_s;
+  }
+  if (rep->peak_rss_bytes) {
+    m["memory.peak_rss_bytes"] = static_cast<double>(*rep->peak_rss_bytes);
+  }
+  m["state.logical_live_bytes"] =
+      static_cast<double>(rep->io.logical_live_bytes);
+}
+
+}  // namespace statebench

@@ -1,0 +1,30 @@
+// Turns what the subtasks counted into the plain records of
+// reports/results.h. Internal to the harness.
+#ifndef STATEBENCH_BENCH_RUN_RECORD_H_
+#define STATEBENCH_BENCH_RUN_RECORD_H_
+
+#include <memory>
+#include <vector>
+
+#include "bench/histogram.h"
+#include "bench/proc_stats.h"
+#include "bench/subtask.h"
+#include "reports/results.h"
+
+namespace statebench {
+
+LatencySummary SummarizeHistogram(const LatencyHistogram& h);
+
+// Fills ops, throughput and io of `out` from the subtasks after the
+// measured phase. `io_start`/`io_end` bracket the repetition's own writes.
+void CollectMeasurements(std::vector<std::unique_ptr<Subtask>>& subtasks,
+                         const IoCounters& io_start, const IoCounters& io_end,
+                         Repetition* out);
+
+// Fills rep->metrics from the structured fields (names:
+// /README.md "Metric names").
+void FlattenMetrics(Repetition* rep);
+
+}  // namespace statebench
+
+#endif  // STATEBENCH_BENCH_RUN_RECORD_H_
