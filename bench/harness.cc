@@ -216,6 +216,13 @@ void Repeater::FinishCheckpoint(const InFlight& cp, bool timed_out,
     control_.notify_aborted.store(cp.id, std::memory_order_release);
   } else {
     rec.status = "completed";
+    if (config_.on_checkpoint) {
+      CompletedCheckpoint done;
+      done.id = cp.id;
+      done.barrier_event = subtasks_.front()->slot().barrier_event;
+      for (auto& st : subtasks_) done.handles.push_back(st->slot().handle);
+      config_.on_checkpoint(done);
+    }
     control_.notify_complete.store(cp.id, std::memory_order_release);
   }
 }

@@ -20,6 +20,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "backends/registry.h"
 #include "reports/results.h"
@@ -33,6 +34,14 @@ struct CheckpointSettings {
   uint32_t min_pause_ms = 0;    // between one's end and the next's trigger
   uint32_t timeout_ms = 60000;  // a slower checkpoint is recorded timed_out
   CheckpointType type = CheckpointType::kFull;
+};
+
+// A checkpoint every subtask completed: one handle per subtask, and the
+// barrier: the checkpoint holds exactly the events with index < barrier_event.
+struct CompletedCheckpoint {
+  int64_t id = 0;
+  uint64_t barrier_event = 0;
+  std::vector<CheckpointHandle> handles;
 };
 
 struct RunConfig {
@@ -53,6 +62,10 @@ struct RunConfig {
   bool measure_restore = true;
   // Parent of the per-run temporary directory (mkdtemp); "" = $TMPDIR.
   std::string work_root;
+  // Called on the coordinator thread after each completed periodic
+  // checkpoint (before the subtasks are notified). Used by crash
+  // verification and tests; must be quick.
+  std::function<void(const CompletedCheckpoint&)> on_checkpoint;
 };
 
 // The effective configuration as JSON (for the results' "config").

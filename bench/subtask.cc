@@ -141,6 +141,7 @@ Status Subtask::SyncPhase() {
   JoinAsync();
   CheckpointSlot& s = slot_;
   s.id = barrier_id_;
+  s.barrier_event = barrier_event_;
   s.alignment_ns = alignment_ns_;
   s.async_ns = 0;
   s.handle = CheckpointHandle();
@@ -183,9 +184,17 @@ Status Subtask::ServiceControl() {
         FetchPending() ? pending_.event_index : 0;  // exhausted: no vote
     AtomicMax(c.barrier_max, position);
     c.aligned.fetch_add(1, std::memory_order_acq_rel);
-    while (c.aligned.load(std::memory_order_acquire) < c.parallelism) {
+    // Spin briefly, then sleep: with more subtasks than cores a spinning
+    // waiter would steal the CPU from the subtask it waits for.
+    for (int spins = 0;
+         c.aligned.load(std::memory_order_acquire) < c.parallelism; ++spins) {
       if (c.stop.load(std::memory_order_relaxed)) return Status::Ok();
-      std::this_thread::yield();
+      if (spins < 64) {
+        std::this_thread::yield();
+      } else {
+        struct timespec ts = {0, 20'000};
+        nanosleep(&ts, nullptr);
+      }
     }
     barrier_event_ = c.barrier_max.load(std::memory_order_acquire);
     barrier_id_ = req;

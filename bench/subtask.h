@@ -46,6 +46,7 @@ struct RunControl {
 struct CheckpointSlot {
   std::atomic<int64_t> done_id{0};
   int64_t id = 0;
+  uint64_t barrier_event = 0;
   uint64_t alignment_ns = 0;
   uint64_t sync_ns = 0;
   uint64_t async_ns = 0;

@@ -1,0 +1,194 @@
+#include "bench/harness.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "tests/bench/test_backend.h"
+#include "workloads/workload.h"
+
+namespace statebench {
+namespace {
+
+using testing::Address;
+using testing::Contents;
+using testing::MapBackendKnobs;
+using testing::MapRegistry;
+
+RunConfig SmallRun() {
+  RunConfig c;
+  c.backend = "map";
+  c.workload.key_count = 2000;
+  c.workload.read_fraction = 0.3;
+  c.warmup_s = 0.05;
+  c.measure_s = 0.4;
+  c.checkpoint.interval_ms = 50;
+  c.latency_sample_every = 1;
+  c.measure_restore = false;
+  return c;
+}
+
+const MetricSummary& Metric(const RunResult& run, const std::string& name) {
+  auto it = run.summary.find(name);
+  EXPECT_NE(it, run.summary.end()) << "missing metric " << name;
+  static const MetricSummary kEmpty;
+  return it == run.summary.end() ? kEmpty : it->second;
+}
+
+class HarnessRoutingTest : public ::testing::TestWithParam<int> {};
+
+TEST_P(HarnessRoutingTest, EachKeyIsProcessedOnlyByTheSubtaskOwningItsKeyGroup) {
+  const int p = GetParam();
+  MapBackendKnobs knobs;
+  BackendRegistry registry = MapRegistry(knobs);
+  RunConfig c = SmallRun();
+  c.parallelism = p;
+  RunResult run = RunBenchmark(c, registry, [](const std::string&) {});
+  ASSERT_EQ(run.status, "ok") << run.failure_reason;
+  const int m = DefaultMaxParallelism(p);
+  ASSERT_EQ(static_cast<int>(knobs.seen_key_groups->size()), p);
+  std::set<int> all;
+  for (const auto& [subtask, groups] : *knobs.seen_key_groups) {
+    KeyGroupRange range = KeyGroupRangeForSubtask(m, p, subtask);
+    for (int kg : groups) {
+      EXPECT_TRUE(range.Contains(kg))
+          << "subtask " << subtask << " saw key group " << kg;
+      EXPECT_TRUE(all.insert(kg).second) << "key group " << kg << " twice";
+    }
+  }
+  // 2000 zipfian keys over 128 key groups reach every key group.
+  EXPECT_EQ(static_cast<int>(all.size()), m);
+}
+
+INSTANTIATE_TEST_SUITE_P(Parallelism, HarnessRoutingTest,
+                         ::testing::Values(1, 2, 3));
+
+// Replays the unfiltered stream up to (not including) `barrier` on a plain map.
+Contents Oracle(const Workload& w, uint64_t barrier, int max_parallelism) {
+  Contents model;
+  Op op;
+  auto apply = [&](OpSource& src) {
+    while (src.Next(&op) && op.event_index < barrier) {
+      int kg = AssignToKeyGroup(op.key, max_parallelism);
+      Address a{op.state, kg, op.key, op.ns, op.user_key};
+      if (op.type == OpType::kValuePut) model[a] = op.value;
+      if (op.type == OpType::kValueRemove) model.erase(a);
+    }
+  };
+  apply(*w.LoadPhase(nullptr));
+  apply(*w.RunPhase(nullptr));
+  return model;
+}
+
+TEST(HarnessBarrierTest, CheckpointHoldsExactlyTheEventsBeforeItsBarrier) {
+  MapBackendKnobs knobs;
+  BackendRegistry registry = MapRegistry(knobs);
+  RunConfig c = SmallRun();
+  c.parallelism = 3;
+  std::vector<CompletedCheckpoint> done;
+  c.on_checkpoint = [&](const CompletedCheckpoint& cp) { done.push_back(cp); };
+  RunResult run = RunBenchmark(c, registry, [](const std::string&) {});
+  ASSERT_EQ(run.status, "ok") << run.failure_reason;
+  ASSERT_GE(done.size(), 3u);
+  auto workload = CreateWorkload(c.workload);
+  ASSERT_TRUE(workload.ok());
+  for (const CompletedCheckpoint& cp : done) {
+    Contents merged;
+    for (int s = 0; s < c.parallelism; ++s) {
+      auto it = knobs.snapshots->find({cp.id, s});
+      ASSERT_NE(it, knobs.snapshots->end());
+      merged.insert(it->second.begin(), it->second.end());
+    }
+    Contents expected = Oracle(**workload, cp.barrier_event, run.max_parallelism);
+    EXPECT_EQ(merged.size(), expected.size()) << "checkpoint " << cp.id;
+    EXPECT_TRUE(merged == expected)
+        << "checkpoint " << cp.id << " differs from the stream before event "
+        << cp.barrier_event;
+  }
+  // Later checkpoints have later barriers.
+  for (size_t i = 1; i < done.size(); ++i) {
+    EXPECT_GT(done[i].barrier_event, done[i - 1].barrier_event);
+  }
+}
+
+TEST(HarnessOpenLoopTest, OneStallLiftsCorrectedButNotServiceTimeP99) {
+  // 1,000 ops/s for 5 s with one 100 ms stall: ~100 ops queue behind it.
+  // Their latency from the intended start is up to 100 ms (about 2% of
+  // ops, so the corrected p99 is tens of ms); their service time is not.
+  MapBackendKnobs knobs;
+  knobs.stall_at_op = 4000;  // load 2000 + warmup ~500: inside the measured phase
+  knobs.stall = std::chrono::milliseconds(100);
+  BackendRegistry registry = MapRegistry(knobs);
+  RunConfig c = SmallRun();
+  c.rate = 1000;
+  c.warmup_s = 0.5;
+  c.measure_s = 5;
+  c.checkpoint.interval_ms = 0;
+  c.workload.read_fraction = 1.0;
+  RunResult run = RunBenchmark(c, registry, [](const std::string&) {});
+  ASSERT_EQ(run.status, "ok") << run.failure_reason;
+  ASSERT_TRUE(run.open_loop);
+  double corrected = Metric(run, "latency_corrected.value_get.p99_ns").median;
+  double service = Metric(run, "latency.value_get.p99_ns").median;
+  EXPECT_GT(corrected, 40e6) << "corrected p99 " << corrected << " ns";
+  EXPECT_LT(service, 5e6) << "service-time p99 " << service << " ns";
+  double max_service = Metric(run, "latency.value_get.max_ns").median;
+  EXPECT_GE(max_service, 100e6) << "the stall itself is the service max";
+}
+
+TEST(HarnessAccountingTest, WriteAmplificationIsBackendBytesOverLogicalBytes) {
+  MapBackendKnobs knobs;
+  knobs.write_factor = 3;  // the backend reports 3 bytes per logical byte
+  BackendRegistry registry = MapRegistry(knobs);
+  RunConfig c = SmallRun();
+  c.workload.key_size = 16;
+  c.workload.value_size = 100;
+  c.workload.read_fraction = 0.5;
+  RunResult run = RunBenchmark(c, registry, [](const std::string&) {});
+  ASSERT_EQ(run.status, "ok") << run.failure_reason;
+  const IoResult& io = run.repetitions.at(0).io;
+  EXPECT_DOUBLE_EQ(*io.write_amplification, 3.0);
+  EXPECT_EQ(io.backend_bytes_written, 3 * io.logical_bytes_written);
+  // Load writes exactly key_count x (key + value) logical bytes.
+  EXPECT_EQ(io.logical_live_bytes, 2000u * (16 + 100));
+  EXPECT_GT(io.logical_bytes_written, io.logical_live_bytes);
+  EXPECT_EQ(io.write_breakdown.at("wal"), io.backend_bytes_written);
+}
+
+TEST(HarnessRepetitionTest, EveryMetricHasOneSamplePerRepetition) {
+  MapBackendKnobs knobs;
+  BackendRegistry registry = MapRegistry(knobs);
+  RunConfig c = SmallRun();
+  c.repetitions = 3;
+  c.measure_s = 0.2;
+  RunResult run = RunBenchmark(c, registry, [](const std::string&) {});
+  ASSERT_EQ(run.status, "ok") << run.failure_reason;
+  ASSERT_EQ(run.repetitions.size(), 3u);
+  const MetricSummary& t = Metric(run, "throughput.ops_per_s");
+  EXPECT_EQ(t.samples.size(), 3u);
+  EXPECT_LE(t.min, t.median);
+  EXPECT_LE(t.median, t.max);
+  EXPECT_GT(Metric(run, "checkpoint.completed").median, 0);
+  for (const Repetition& rep : run.repetitions) {
+    EXPECT_GT(rep.measure_ops, 0u);
+    EXPECT_FALSE(rep.timeline_ops_per_s.empty() && rep.measure_duration_s > 1);
+    for (const CheckpointRecord& cp : rep.checkpoints) {
+      EXPECT_EQ(cp.subtasks.size(), 1u);
+      EXPECT_GE(cp.end_to_end_duration_ms, cp.sync_duration_ms);
+    }
+  }
+}
+
+TEST(HarnessFailureTest, UnknownBackendIsAFailedRunNamingThePhase) {
+  MapBackendKnobs knobs;
+  BackendRegistry registry = MapRegistry(knobs);
+  RunConfig c = SmallRun();
+  c.backend = "nope";
+  RunResult run = RunBenchmark(c, registry, [](const std::string&) {});
+  EXPECT_EQ(run.status, "failed");
+  EXPECT_EQ(run.failure_phase, "open");
+  EXPECT_NE(run.failure_reason.find("nope"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace statebench
