@@ -1,0 +1,514 @@
+// The redis backend against a real server (scripts/servers.sh).
+#include "backends/redis_backend.h"
+
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <thread>
+
+#include "backends/file_util.h"
+#include "backends/redis_connection.h"
+#include "backends/redis_uri.h"
+#include "tests/backends/server_test_env.h"
+
+namespace statebench {
+namespace {
+
+using testing::ServerOptionsFor;
+using testing::TestServer;
+using testing::UniqueJob;
+using testing::WriteSecretFile;
+
+constexpr int kMaxParallelism = 128;
+
+BackendConfig ConfigFor(std::map<std::string, std::string> options,
+                        KeyGroupRange range = {0, kMaxParallelism - 1}) {
+  BackendConfig c;
+  c.max_parallelism = kMaxParallelism;
+  c.key_groups = range;
+  c.options = std::move(options);
+  return c;
+}
+
+std::string ReadPassword(const TestServer& server) {
+  Result<std::string> p = ReadFileToString(server.password_file);
+  EXPECT_TRUE(p.ok());
+  return p.ok() ? *p : "";
+}
+
+// A second, independent connection for looking at the server directly.
+RedisConnection RawConnection(const TestServer& server) {
+  Result<RedisUri> uri = ParseRedisUri(server.uri);
+  EXPECT_TRUE(uri.ok());
+  return RedisConnection(*uri, ReadPassword(server), 2000, 5000);
+}
+
+int64_t CountJobKeys(RedisConnection* conn, const std::string& job) {
+  Result<RedisReplyPtr> r = conn->Command({"KEYS", "sb:" + job + ":*"});
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  return r.ok() ? static_cast<int64_t>((*r)->elements) : -1;
+}
+
+// Registers value, list and map states "v", "l", "m" (ids 0, 1, 2).
+void RegisterStates(StateBackend* b) {
+  ASSERT_EQ(*b->RegisterState({"v", StateKind::kValue}), 0u);
+  ASSERT_EQ(*b->RegisterState({"l", StateKind::kList}), 1u);
+  ASSERT_EQ(*b->RegisterState({"m", StateKind::kMap}), 2u);
+}
+
+StateKey Key(StateId state, std::string_view key, std::string_view ns = "w1") {
+  return StateKey{state, AssignToKeyGroup(key, kMaxParallelism), key, ns};
+}
+
+std::unique_ptr<StateBackend> MustCreate(const BackendConfig& config) {
+  Result<std::unique_ptr<StateBackend>> b = CreateRedisBackend(config);
+  EXPECT_TRUE(b.ok()) << b.status().ToString();
+  return b.ok() ? std::move(b).value() : nullptr;
+}
+
+std::string GetValue(StateBackend* b, const StateKey& k) {
+  std::string v;
+  bool found = false;
+  Status s = b->ValueGet(k, &v, &found);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  return found ? v : "<absent>";
+}
+
+std::vector<std::string> GetList(StateBackend* b, const StateKey& k) {
+  std::vector<std::string> v;
+  Status s = b->ListGet(k, &v);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  return v;
+}
+
+using Entries = std::vector<std::pair<std::string, std::string>>;
+Entries Scan(StateBackend* b, const StateKey& k, std::string_view from = "",
+             std::string_view to = "", size_t limit = 0) {
+  Entries e;
+  Status s = b->MapScan(k, from, to, limit, &e);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  return e;
+}
+
+CheckpointHandle Checkpoint(StateBackend* b, int64_t id) {
+  Result<std::unique_ptr<AsyncSnapshot>> snap = b->SnapshotSync(id);
+  EXPECT_TRUE(snap.ok()) << snap.status().ToString();
+  if (!snap.ok()) return {};
+  Result<CheckpointHandle> h = (*snap)->Complete();
+  EXPECT_TRUE(h.ok()) << h.status().ToString();
+  return h.ok() ? *h : CheckpointHandle{};
+}
+
+TEST(RedisBackendTest, BufferedReadsSeeWrites) {
+  SB_REQUIRE_REDIS(server);
+  auto b = MustCreate(ConfigFor(ServerOptionsFor(server, UniqueJob("rsw"))));
+  ASSERT_NE(b, nullptr);
+  RegisterStates(b.get());
+  EXPECT_EQ(GetValue(b.get(), Key(0, "k1")), "<absent>");
+  ASSERT_TRUE(b->ValuePut(Key(0, "k1"), "one").ok());
+  ASSERT_TRUE(b->ValuePut(Key(0, "k1", "w2"), "other-ns").ok());
+  EXPECT_EQ(GetValue(b.get(), Key(0, "k1")), "one");
+  EXPECT_EQ(GetValue(b.get(), Key(0, "k1", "w2")), "other-ns");
+  ASSERT_TRUE(b->ValueRemove(Key(0, "k1")).ok());
+  EXPECT_EQ(GetValue(b.get(), Key(0, "k1")), "<absent>");
+
+  ASSERT_TRUE(b->ListAppend(Key(1, "k1"), "a").ok());
+  ASSERT_TRUE(b->ListAppend(Key(1, "k1"), "b").ok());
+  EXPECT_EQ(GetList(b.get(), Key(1, "k1")),
+            (std::vector<std::string>{"a", "b"}));
+  ASSERT_TRUE(b->ListClear(Key(1, "k1")).ok());
+  EXPECT_TRUE(GetList(b.get(), Key(1, "k1")).empty());
+
+  ASSERT_TRUE(b->MapPut(Key(2, "k1"), "b", "2").ok());
+  ASSERT_TRUE(b->MapPut(Key(2, "k1"), "a", "1").ok());
+  ASSERT_TRUE(b->MapPut(Key(2, "k1"), "c", "3").ok());
+  ASSERT_TRUE(b->MapRemove(Key(2, "k1"), "c").ok());
+  EXPECT_EQ(Scan(b.get(), Key(2, "k1")), (Entries{{"a", "1"}, {"b", "2"}}));
+  std::string v;
+  bool found = false;
+  ASSERT_TRUE(b->MapGet(Key(2, "k1"), "b", &v, &found).ok());
+  EXPECT_TRUE(found);
+  EXPECT_EQ(v, "2");
+  ASSERT_TRUE(b->Close().ok());
+}
+
+TEST(RedisBackendTest, CheckpointCommitsAtomicallyWithItsId) {
+  SB_REQUIRE_REDIS(server);
+  std::string job = UniqueJob("atomic");
+  auto b = MustCreate(ConfigFor(ServerOptionsFor(server, job)));
+  ASSERT_NE(b, nullptr);
+  RegisterStates(b.get());
+  for (int i = 0; i < 50; ++i) {
+    std::string k = "key" + std::to_string(i);
+    ASSERT_TRUE(b->ValuePut(Key(0, k), "v" + std::to_string(i)).ok());
+    ASSERT_TRUE(b->ListAppend(Key(1, k), "x").ok());
+    ASSERT_TRUE(b->MapPut(Key(2, k), "uk", "mv").ok());
+  }
+  RedisConnection raw = RawConnection(server);
+  EXPECT_EQ(CountJobKeys(&raw, job), 0);
+  Result<std::unique_ptr<AsyncSnapshot>> snap = b->SnapshotSync(7);
+  ASSERT_TRUE(snap.ok()) << snap.status().ToString();
+  EXPECT_EQ(CountJobKeys(&raw, job), 0) << "visible before Complete";
+  // Writes after the sync phase belong to the next checkpoint.
+  ASSERT_TRUE(b->ValuePut(Key(0, "late"), "late").ok());
+  Result<CheckpointHandle> h = (*snap)->Complete();
+  ASSERT_TRUE(h.ok()) << h.status().ToString();
+  // 50 value keys spread over hashes per key group, 50 lists, 50 maps and
+  // the checkpoint key: count what must be there.
+  Result<RedisReplyPtr> ckpt =
+      raw.Command({"GET", "sb:" + job + ":ckpt:0-127"});
+  ASSERT_TRUE(ckpt.ok());
+  EXPECT_EQ(ReplyString(**ckpt), "7");
+  Result<RedisReplyPtr> lists = raw.Command({"KEYS", "sb:" + job + ":*:l:*"});
+  Result<RedisReplyPtr> maps = raw.Command({"KEYS", "sb:" + job + ":*:m:*"});
+  ASSERT_TRUE(lists.ok() && maps.ok());
+  EXPECT_EQ((*lists)->elements, 50u);
+  EXPECT_EQ((*maps)->elements, 50u);
+  EXPECT_EQ(h->checkpoint_id, 7);
+  EXPECT_EQ(h->backend, "redis");
+  EXPECT_GT(h->checkpointed_size, 0u);
+  EXPECT_GE(h->full_size, h->checkpointed_size / 2);
+  EXPECT_EQ(h->metadata.at("job"), job);
+  // "late" is not on the server yet but still visible locally.
+  EXPECT_EQ(GetValue(b.get(), Key(0, "late")), "late");
+
+  // A new instance restored from the handle sees exactly checkpoint 7.
+  auto r = MustCreate(ConfigFor(ServerOptionsFor(server, job)));
+  ASSERT_NE(r, nullptr);
+  RegisterStates(r.get());
+  ASSERT_TRUE(r->Restore({*h}, {0, kMaxParallelism - 1}).ok());
+  EXPECT_EQ(GetValue(r.get(), Key(0, "key3")), "v3");
+  EXPECT_EQ(GetValue(r.get(), Key(0, "late")), "<absent>");
+  EXPECT_EQ(GetList(r.get(), Key(1, "key3")), std::vector<std::string>{"x"});
+  EXPECT_EQ(Scan(r.get(), Key(2, "key3")), (Entries{{"uk", "mv"}}));
+}
+
+TEST(RedisBackendTest, ReadsDuringAsyncCommitSeeEachWriteOnce) {
+  SB_REQUIRE_REDIS(server);
+  auto b = MustCreate(ConfigFor(ServerOptionsFor(server, UniqueJob("layers"))));
+  ASSERT_NE(b, nullptr);
+  RegisterStates(b.get());
+  std::vector<std::string> expected;
+  Entries expected_map;
+  for (int round = 1; round <= 20; ++round) {
+    std::string item = "r" + std::to_string(round);
+    ASSERT_TRUE(b->ListAppend(Key(1, "k"), item).ok());
+    ASSERT_TRUE(b->MapPut(Key(2, "k"), item, item).ok());
+    expected.push_back(item);
+    expected_map.emplace_back(item, item);
+    std::sort(expected_map.begin(), expected_map.end());
+    Result<std::unique_ptr<AsyncSnapshot>> snap = b->SnapshotSync(round);
+    ASSERT_TRUE(snap.ok());
+    std::atomic<bool> done{false};
+    Status commit;
+    std::thread t([&] {
+      commit = (*snap)->Complete().status();
+      done = true;
+    });
+    // Reads before, during and after the commit: never a duplicate.
+    int reads = 0;
+    while (!done || reads < 3) {
+      ASSERT_EQ(GetList(b.get(), Key(1, "k")), expected) << "round " << round;
+      ASSERT_EQ(Scan(b.get(), Key(2, "k")), expected_map);
+      ++reads;
+    }
+    t.join();
+    ASSERT_TRUE(commit.ok()) << commit.ToString();
+  }
+}
+
+TEST(RedisBackendTest, AbandonedCheckpointIsCarriedByTheNext) {
+  SB_REQUIRE_REDIS(server);
+  std::string job = UniqueJob("abandon");
+  auto b = MustCreate(ConfigFor(ServerOptionsFor(server, job)));
+  ASSERT_NE(b, nullptr);
+  RegisterStates(b.get());
+  ASSERT_TRUE(b->ValuePut(Key(0, "a"), "1").ok());
+  {
+    Result<std::unique_ptr<AsyncSnapshot>> dropped = b->SnapshotSync(1);
+    ASSERT_TRUE(dropped.ok());
+  }
+  ASSERT_TRUE(b->NotifyCheckpointAborted(1).ok());
+  ASSERT_TRUE(b->ValuePut(Key(0, "b"), "2").ok());
+  CheckpointHandle h = Checkpoint(b.get(), 2);
+  auto r = MustCreate(ConfigFor(ServerOptionsFor(server, job)));
+  RegisterStates(r.get());
+  ASSERT_TRUE(r->Restore({h}, {0, kMaxParallelism - 1}).ok());
+  EXPECT_EQ(GetValue(r.get(), Key(0, "a")), "1");
+  EXPECT_EQ(GetValue(r.get(), Key(0, "b")), "2");
+}
+
+TEST(RedisBackendTest, RestoreRefusesAnotherCheckpointId) {
+  SB_REQUIRE_REDIS(server);
+  std::string job = UniqueJob("mismatch");
+  auto b = MustCreate(ConfigFor(ServerOptionsFor(server, job)));
+  RegisterStates(b.get());
+  ASSERT_TRUE(b->ValuePut(Key(0, "a"), "1").ok());
+  CheckpointHandle h3 = Checkpoint(b.get(), 3);
+  ASSERT_TRUE(b->ValuePut(Key(0, "a"), "2").ok());
+  CheckpointHandle h4 = Checkpoint(b.get(), 4);
+  auto r = MustCreate(ConfigFor(ServerOptionsFor(server, job)));
+  RegisterStates(r.get());
+  Status s = r->Restore({h3}, {0, kMaxParallelism - 1});
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition) << s.ToString();
+  EXPECT_NE(s.message().find("server holds checkpoint 4"), std::string::npos)
+      << s.message();
+  EXPECT_NE(s.message().find("asked for 3"), std::string::npos);
+  // Left empty, never half-restored.
+  EXPECT_EQ(GetValue(r.get(), Key(0, "a")), "<absent>");
+  ASSERT_TRUE(r->Restore({h4}, {0, kMaxParallelism - 1}).ok());
+  EXPECT_EQ(GetValue(r.get(), Key(0, "a")), "2");
+}
+
+TEST(RedisBackendTest, RescaleSelectsKeyGroupRanges) {
+  SB_REQUIRE_REDIS(server);
+  std::string job = UniqueJob("rescale");
+  auto b = MustCreate(ConfigFor(ServerOptionsFor(server, job)));
+  RegisterStates(b.get());
+  for (int i = 0; i < 40; ++i) {
+    ASSERT_TRUE(b->ValuePut(Key(0, "k" + std::to_string(i)), "v").ok());
+  }
+  CheckpointHandle h = Checkpoint(b.get(), 1);
+  KeyGroupRange lower = KeyGroupRangeForSubtask(kMaxParallelism, 2, 0);
+  KeyGroupRange upper = KeyGroupRangeForSubtask(kMaxParallelism, 2, 1);
+  auto r0 = MustCreate(ConfigFor(ServerOptionsFor(server, job), lower));
+  auto r1 = MustCreate(ConfigFor(ServerOptionsFor(server, job), upper));
+  RegisterStates(r0.get());
+  RegisterStates(r1.get());
+  ASSERT_TRUE(r0->Restore({h}, lower).ok());
+  ASSERT_TRUE(r1->Restore({h}, upper).ok());
+  for (int i = 0; i < 40; ++i) {
+    StateKey k = Key(0, "k" + std::to_string(i));
+    StateBackend* owner = lower.Contains(k.key_group) ? r0.get() : r1.get();
+    EXPECT_EQ(GetValue(owner, k), "v");
+    StateBackend* other = owner == r0.get() ? r1.get() : r0.get();
+    std::string v;
+    bool found;
+    EXPECT_EQ(other->ValueGet(k, &v, &found).code(),
+              StatusCode::kInvalidArgument);
+  }
+  // The rescaled instances checkpoint on their own ranges and restore.
+  StateKey k0 = Key(0, "k0");
+  StateBackend* owner0 = lower.Contains(k0.key_group) ? r0.get() : r1.get();
+  ASSERT_TRUE(owner0->ValuePut(k0, "new").ok());
+  CheckpointHandle h0 = Checkpoint(r0.get(), 2);
+  CheckpointHandle h1 = Checkpoint(r1.get(), 2);
+  auto back = MustCreate(ConfigFor(ServerOptionsFor(server, job)));
+  RegisterStates(back.get());
+  ASSERT_TRUE(back->Restore({h0, h1}, {0, kMaxParallelism - 1}).ok());
+  EXPECT_EQ(GetValue(back.get(), Key(0, "k0")), "new");
+  EXPECT_EQ(GetValue(back.get(), Key(0, "k1")), "v");
+}
+
+TEST(RedisBackendTest, FreshJobIgnoresAndThenDeletesEarlierRunsData) {
+  SB_REQUIRE_REDIS(server);
+  std::string job = UniqueJob("fresh");
+  auto old_run = MustCreate(ConfigFor(ServerOptionsFor(server, job)));
+  RegisterStates(old_run.get());
+  ASSERT_TRUE(old_run->ValuePut(Key(0, "stale"), "old").ok());
+  Checkpoint(old_run.get(), 9);
+  auto fresh = MustCreate(ConfigFor(ServerOptionsFor(server, job)));
+  RegisterStates(fresh.get());
+  EXPECT_EQ(GetValue(fresh.get(), Key(0, "stale")), "<absent>");
+  ASSERT_TRUE(fresh->ValuePut(Key(0, "new"), "1").ok());
+  Checkpoint(fresh.get(), 1);
+  EXPECT_EQ(GetValue(fresh.get(), Key(0, "stale")), "<absent>");
+  RedisConnection raw = RawConnection(server);
+  Result<RedisReplyPtr> ckpt =
+      raw.Command({"GET", "sb:" + job + ":ckpt:0-127"});
+  ASSERT_TRUE(ckpt.ok());
+  EXPECT_EQ(ReplyString(**ckpt), "1");
+}
+
+TEST(RedisBackendTest, WriteThroughGoesStraightToServerAndIsNotExactlyOnce) {
+  SB_REQUIRE_REDIS(server);
+  std::string job = UniqueJob("wt");
+  auto opts = ServerOptionsFor(server, job);
+  opts["mode"] = "write-through";
+  auto b = MustCreate(ConfigFor(opts));
+  ASSERT_NE(b, nullptr);
+  EXPECT_FALSE(b->GetCapabilities().exactly_once);
+  EXPECT_TRUE(b->GetCapabilities().remote);
+  EXPECT_TRUE(RedisBackendInfo().capabilities.exactly_once);  // default mode
+  EXPECT_NE(RedisBackendInfo().description.find("not exactly-once"),
+            std::string::npos);
+  RegisterStates(b.get());
+  ASSERT_TRUE(b->ValuePut(Key(0, "k"), "v").ok());
+  ASSERT_TRUE(b->ListAppend(Key(1, "k"), "a").ok());
+  ASSERT_TRUE(b->MapPut(Key(2, "k"), "u", "m").ok());
+  RedisConnection raw = RawConnection(server);
+  EXPECT_EQ(CountJobKeys(&raw, job), 3) << "written before any checkpoint";
+  EXPECT_EQ(GetList(b.get(), Key(1, "k")), std::vector<std::string>{"a"});
+  CheckpointHandle h = Checkpoint(b.get(), 1);
+  EXPECT_EQ(h.metadata.at("mode"), "write-through");
+  // After the checkpoint: a write that a restore to 1 cannot undo.
+  ASSERT_TRUE(b->ValuePut(Key(0, "k"), "after").ok());
+  auto r = MustCreate(ConfigFor(opts));
+  RegisterStates(r.get());
+  ASSERT_TRUE(r->Restore({h}, {0, kMaxParallelism - 1}).ok());
+  EXPECT_EQ(GetValue(r.get(), Key(0, "k")), "after");
+}
+
+TEST(RedisBackendTest, WrongPasswordNamesBackendAndHostPortNotPassword) {
+  SB_REQUIRE_REDIS(server);
+  const std::string canary = "Canary-wrong-pass-4711";
+  auto opts = ServerOptionsFor(server, UniqueJob("wrongpass"));
+  opts["password_file"] = WriteSecretFile(canary + "\n");
+  Result<std::unique_ptr<StateBackend>> b = CreateRedisBackend(ConfigFor(opts));
+  ASSERT_FALSE(b.ok());
+  EXPECT_EQ(b.status().code(), StatusCode::kPermissionDenied);
+  Result<RedisUri> uri = ParseRedisUri(server.uri);
+  ASSERT_TRUE(uri.ok());
+  const std::string& m = b.status().message();
+  EXPECT_NE(m.find("redis " + uri->HostPort() + ": authentication failed"),
+            std::string::npos)
+      << m;
+  EXPECT_EQ(m.find(canary), std::string::npos) << m;
+}
+
+TEST(RedisBackendTest, MissingPasswordSaysSo) {
+  SB_REQUIRE_REDIS(server);
+  Result<std::unique_ptr<StateBackend>> b =
+      CreateRedisBackend(ConfigFor({{"uri", server.uri}}));
+  ASSERT_FALSE(b.ok());
+  EXPECT_EQ(b.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_NE(b.status().message().find("NOAUTH"), std::string::npos)
+      << b.status().message();
+}
+
+// A port nothing listens on: bind, read the port, close.
+int ClosedPort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+  socklen_t len = sizeof(a);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+TEST(RedisBackendTest, ConnectionRefusedIsUnavailableWithin3s) {
+  std::string uri = "redis://127.0.0.1:" + std::to_string(ClosedPort()) + "/0";
+  auto start = std::chrono::steady_clock::now();
+  Result<std::unique_ptr<StateBackend>> b =
+      CreateRedisBackend(ConfigFor({{"uri", uri}}));
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  ASSERT_FALSE(b.ok());
+  EXPECT_EQ(b.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(b.status().message().find("redis 127.0.0.1:"), std::string::npos);
+  EXPECT_LT(elapsed, std::chrono::seconds(3));
+}
+
+// A server that accepts connections and never answers: the command timeout
+// must turn it into Unavailable, not a hang.
+TEST(RedisBackendTest, SilentServerIsUnavailableWithinCommandTimeout) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)), 0);
+  ASSERT_EQ(::listen(fd, 4), 0);
+  socklen_t len = sizeof(a);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  std::string uri = "redis://127.0.0.1:" + std::to_string(ntohs(a.sin_port));
+  auto start = std::chrono::steady_clock::now();
+  Result<std::unique_ptr<StateBackend>> b = CreateRedisBackend(
+      ConfigFor({{"uri", uri}, {"command_timeout_ms", "300"}}));
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  ::close(fd);
+  ASSERT_FALSE(b.ok());
+  EXPECT_EQ(b.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(b.status().message().find("no reply within 300 ms"),
+            std::string::npos)
+      << b.status().message();
+  EXPECT_LT(elapsed, std::chrono::seconds(3));
+}
+
+TEST(RedisBackendTest, GroupReadablePasswordFileRefused) {
+  std::string path = WriteSecretFile("whatever");
+  ASSERT_EQ(::chmod(path.c_str(), 0644), 0);
+  Result<std::unique_ptr<StateBackend>> b = CreateRedisBackend(
+      ConfigFor({{"uri", "redis://127.0.0.1:1"}, {"password_file", path}}));
+  ASSERT_FALSE(b.ok());
+  EXPECT_EQ(b.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_NE(b.status().message().find("mode 0644"), std::string::npos)
+      << b.status().message();
+}
+
+TEST(RedisBackendTest, UnknownOptionListsKnownOnes) {
+  Result<std::unique_ptr<StateBackend>> b =
+      CreateRedisBackend(ConfigFor({{"pipelines", "10"}}));
+  ASSERT_FALSE(b.ok());
+  EXPECT_EQ(b.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(b.status().message().find("unknown option 'pipelines'"),
+            std::string::npos);
+  EXPECT_NE(b.status().message().find("pipeline"), std::string::npos);
+  EXPECT_NE(b.status().message().find("password_env"), std::string::npos);
+  Result<std::unique_ptr<StateBackend>> m =
+      CreateRedisBackend(ConfigFor({{"mode", "lazy"}}));
+  EXPECT_EQ(m.status().code(), StatusCode::kInvalidArgument);
+}
+
+// The canary password must not appear in any message of the failure paths.
+TEST(RedisBackendTest, CanaryPasswordNeverInStatusMessages) {
+  const std::string canary = "Canary-9f3b-never-print";
+  ASSERT_EQ(::setenv("SB_TEST_REDIS_CANARY", canary.c_str(), 1), 0);
+  std::vector<Status> statuses;
+  auto create = [&](std::map<std::string, std::string> opts) {
+    statuses.push_back(CreateRedisBackend(ConfigFor(opts)).status());
+  };
+  std::string closed =
+      "redis://127.0.0.1:" + std::to_string(ClosedPort()) + "/0";
+  create({{"uri", closed}, {"password_env", "SB_TEST_REDIS_CANARY"}});
+  create({{"uri", "rediss://u:" + canary + "@h"}});
+  create({{"uri", "redis://u:" + canary + "@h"}});
+  create({{"uri", closed},
+          {"password_env", "SB_TEST_REDIS_CANARY"},
+          {"password_file", "/nonexistent"}});
+  std::string loose = WriteSecretFile(canary);
+  ASSERT_EQ(::chmod(loose.c_str(), 0640), 0);
+  create({{"uri", closed}, {"password_file", loose}});
+  if (auto server = testing::TestServerFromEnv("REDIS")) {
+    create({{"uri", server->uri}, {"password_env", "SB_TEST_REDIS_CANARY"}});
+    Result<RedisUri> u = ParseRedisUri(server->uri);
+    ASSERT_TRUE(u.ok());
+    create({{"uri", "redis://nouser@" + u->HostPort()},
+            {"password_env", "SB_TEST_REDIS_CANARY"}});
+  }
+  for (const Status& s : statuses) {
+    EXPECT_FALSE(s.ok());
+    EXPECT_EQ(s.ToString().find(canary), std::string::npos) << s.ToString();
+  }
+  ::unsetenv("SB_TEST_REDIS_CANARY");
+}
+
+TEST(RedisBackendTest, IoStatsSaySourceAndCountServerWrites) {
+  SB_REQUIRE_REDIS(server);
+  auto opts = ServerOptionsFor(server, UniqueJob("io"));
+  auto b = MustCreate(ConfigFor(opts));
+  ASSERT_NE(b, nullptr);
+  IoStats plain = b->GetIoStats();
+  EXPECT_NE(plain.source.find("server not started by statebench"),
+            std::string::npos)
+      << plain.source;
+  EXPECT_GT(plain.storage_size, 0u);
+  if (server.pid.empty()) return;
+  opts["server_pid"] = server.pid;
+  auto p = MustCreate(ConfigFor(opts));
+  ASSERT_NE(p, nullptr);
+  IoStats with_pid = p->GetIoStats();
+  EXPECT_NE(with_pid.source.find("/proc/" + server.pid + "/io"),
+            std::string::npos)
+      << with_pid.source;
+}
+
+}  // namespace
+}  // namespace statebench
