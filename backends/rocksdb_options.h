@@ -1,0 +1,78 @@
+// Options of the rocksdb backend (BackendConfig::options) and the RocksDB
+// objects built from them. Internal to backends/ and its tests.
+#ifndef STATEBENCH_BACKENDS_ROCKSDB_OPTIONS_H_
+#define STATEBENCH_BACKENDS_ROCKSDB_OPTIONS_H_
+
+#include <rocksdb/options.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "backends/registry.h"
+#include "backends/state_backend.h"
+#include "backends/status.h"
+
+namespace rocksdb {
+class Cache;
+class Statistics;
+}  // namespace rocksdb
+
+namespace statebench {
+
+// Validated settings. Defaults follow Flink's EmbeddedRocksDBStateBackend
+// where it has one.
+struct RocksDbSettings {
+  uint64_t block_cache_size = 64ull << 20;   // shared by all column families
+  uint64_t write_buffer_size = 64ull << 20;  // per column family memtable
+  // none | snappy | lz4 | zstd. RocksDB's (and so Flink's) default: snappy.
+  std::string compression = "snappy";
+  // Flink disables the WAL: checkpoints, not the log, make state durable.
+  bool wal = false;
+  int retained_checkpoints = 1;  // Flink's state.checkpoints.num-retained
+  int max_background_jobs = 2;   // Flink's state.backend.rocksdb.thread.num
+};
+
+// The options the factory accepts, with defaults and help, for BackendInfo.
+std::vector<BackendOptionInfo> RocksDbOptionInfos();
+
+// Parses and validates `options`. InvalidArgument naming the option for an
+// unknown name (listing the known ones) or a bad value.
+Result<RocksDbSettings> ParseRocksDbSettings(
+    const std::map<std::string, std::string>& options);
+
+// The effective settings as option name -> normalized value (sizes in
+// bytes), e.g. for echoing into results.
+std::map<std::string, std::string> EffectiveOptionMap(const RocksDbSettings& s);
+
+// Parses "67108864", "64MiB", "64mb", "64m", "512KiB", "1GiB" (all binary
+// multiples, like Flink's MemorySize). InvalidArgument if malformed.
+Result<uint64_t> ParseByteSize(const std::string& text);
+
+// The RocksDB objects one backend instance shares across the databases it
+// opens (restores open new ones): statistics survive a restore, so IoStats
+// stay cumulative since Open. Immutable after Make(); thread-safe.
+class RocksDbResources {
+ public:
+  static std::shared_ptr<const RocksDbResources> Make(
+      const RocksDbSettings& settings);
+
+  const RocksDbSettings& settings() const { return settings_; }
+  const std::shared_ptr<rocksdb::Statistics>& statistics() const {
+    return statistics_;
+  }
+  rocksdb::DBOptions MakeDbOptions() const;
+  rocksdb::ColumnFamilyOptions MakeCfOptions(StateKind kind) const;
+
+ private:
+  RocksDbSettings settings_;
+  std::shared_ptr<rocksdb::Statistics> statistics_;
+  std::shared_ptr<rocksdb::Cache> block_cache_;  // null when size is 0
+  std::shared_ptr<rocksdb::MergeOperator> list_merge_;
+};
+
+}  // namespace statebench
+
+#endif  // STATEBENCH_BACKENDS_ROCKSDB_OPTIONS_H_

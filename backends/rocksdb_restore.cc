@@ -1,0 +1,283 @@
+// Restore and rescaling of the rocksdb backend, as Flink does it: the
+// incremental checkpoint with the largest overlap becomes the base database,
+// clipped to the new key-group range with DeleteRange; the key groups of
+// every other overlapping handle are inserted with write batches.
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <optional>
+#include <utility>
+
+#include "backends/file_util.h"
+#include "backends/rocksdb_backend_impl.h"
+#include "backends/rocksdb_format.h"
+#include "backends/rocksdb_full_snapshot.h"
+#include "backends/rocksdb_incremental.h"
+#include "backends/rocksdb_io.h"
+
+namespace statebench {
+namespace {
+
+constexpr size_t kBatchBytes = 4 << 20;
+
+// One overlapping handle, opened.
+struct Source {
+  const CheckpointHandle* handle = nullptr;
+  KeyGroupRange overlap;
+  std::unique_ptr<FullSnapshotReader> full;  // kFull
+  std::optional<IncrementalMetadata> inc;    // kIncremental
+  const std::vector<StateSpec>& states() const {
+    return full ? full->meta().states : inc->states;
+  }
+};
+
+Result<Source> OpenSource(const CheckpointHandle& h, KeyGroupRange range) {
+  Source src;
+  src.handle = &h;
+  if (h.type == CheckpointType::kFull) {
+    std::unique_ptr<ByteSource> bytes;
+    std::string what = h.location;
+    if (h.inline_data) {
+      bytes = NewMemorySource(h.inline_data);
+      what = "(in-memory) of checkpoint " + std::to_string(h.checkpoint_id);
+    } else {
+      SB_ASSIGN_OR_RETURN(bytes, NewFileSource(h.location));
+    }
+    SB_ASSIGN_OR_RETURN(src.full,
+                        FullSnapshotReader::Open(std::move(bytes), what));
+    const FullSnapshotMeta& m = src.full->meta();
+    if (m.max_parallelism != h.max_parallelism ||
+        m.checkpoint_id != h.checkpoint_id) {
+      return Status::Corruption("full snapshot " + what +
+                                " does not match its handle");
+    }
+    src.overlap = m.key_groups.Intersect(range);
+  } else {
+    SB_ASSIGN_OR_RETURN(IncrementalMetadata m, ReadIncrementalMetadata(h));
+    src.overlap = m.key_groups.Intersect(range);
+    src.inc = std::move(m);
+  }
+  return src;
+}
+
+// Adds the states of `extra` to `*specs` (new names at the end).
+Status MergeStates(const std::vector<StateSpec>& extra,
+                   std::vector<StateSpec>* specs) {
+  for (const StateSpec& e : extra) {
+    auto it =
+        std::find_if(specs->begin(), specs->end(),
+                     [&](const StateSpec& s) { return s.name == e.name; });
+    if (it == specs->end()) {
+      specs->push_back(e);
+    } else if (it->kind != e.kind) {
+      return Status::InvalidArgument(
+          "state '" + e.name + "' is " + std::string(StateKindName(e.kind)) +
+          " state in the checkpoint but " +
+          std::string(StateKindName(it->kind)) + " state here");
+    }
+  }
+  return Status::Ok();
+}
+
+// Buffers puts into one database and commits them in bounded batches.
+class BatchWriter {
+ public:
+  BatchWriter(rocksdb::DB* db, const rocksdb::WriteOptions& wo)
+      : db_(db), wo_(wo) {}
+  Status Put(rocksdb::ColumnFamilyHandle* cf, const rocksdb::Slice& key,
+             const rocksdb::Slice& value) {
+    SB_RETURN_IF_ERROR(FromRocks(batch_.Put(cf, key, value), "restore batch"));
+    return batch_.GetDataSize() >= kBatchBytes ? Commit() : Status::Ok();
+  }
+  Status Commit() {
+    if (batch_.Count() == 0) return Status::Ok();
+    Status s = FromRocks(db_->Write(wo_, &batch_), "restore write");
+    batch_.Clear();
+    return s;
+  }
+
+ private:
+  rocksdb::DB* db_;
+  const rocksdb::WriteOptions& wo_;
+  rocksdb::WriteBatch batch_;
+};
+
+Status InsertFull(Source* src, RocksDbInstance* target, int prefix_bytes,
+                  BatchWriter* out) {
+  std::vector<rocksdb::ColumnFamilyHandle*> cfs;
+  for (const StateSpec& s : src->states())
+    cfs.push_back(target->Handle(s.name));
+  std::string key;
+  for (int kg = src->overlap.start; kg <= src->overlap.end; ++kg) {
+    SB_RETURN_IF_ERROR(src->full->ForEachEntry(
+        kg,
+        [&](uint32_t state, std::string_view suffix, std::string_view value) {
+          key.clear();
+          AppendKeyGroupPrefix(prefix_bytes, kg, &key);
+          key.append(suffix);
+          return out->Put(cfs[state], key,
+                          rocksdb::Slice(value.data(), value.size()));
+        }));
+  }
+  return out->Commit();
+}
+
+// Copies the key groups in src->overlap of every state of an opened
+// incremental checkpoint; adds the bytes iterated to *bytes.
+Status InsertFromInstance(const Source& src, RocksDbInstance* from,
+                          RocksDbInstance* target, int prefix_bytes,
+                          BatchWriter* out, uint64_t* bytes) {
+  std::string lower, upper;
+  AppendKeyGroupPrefix(prefix_bytes, src.overlap.start, &lower);
+  AppendKeyGroupPrefix(prefix_bytes, src.overlap.end + 1, &upper);
+  rocksdb::Slice lower_slice(lower), upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;
+  ro.iterate_lower_bound = &lower_slice;
+  ro.iterate_upper_bound = &upper_slice;
+  for (const StateSpec& s : src.states()) {
+    rocksdb::ColumnFamilyHandle* from_cf = from->Handle(s.name);
+    if (from_cf == nullptr) continue;
+    rocksdb::ColumnFamilyHandle* to_cf = target->Handle(s.name);
+    std::unique_ptr<rocksdb::Iterator> it(from->db()->NewIterator(ro, from_cf));
+    for (it->Seek(lower_slice); it->Valid(); it->Next()) {
+      *bytes += it->key().size() + it->value().size();
+      SB_RETURN_IF_ERROR(out->Put(to_cf, it->key(), it->value()));
+    }
+    SB_RETURN_IF_ERROR(FromRocks(it->status(), "restore iteration"));
+  }
+  return out->Commit();
+}
+
+// Deletes every key outside `range` from every state of `db`.
+Status ClipToRange(RocksDbInstance* db, const std::vector<StateSpec>& states,
+                   KeyGroupRange range, int max_parallelism,
+                   const rocksdb::WriteOptions& wo) {
+  int prefix_bytes = KeyGroupPrefixBytes(max_parallelism);
+  std::string first, start, after_end, beyond;
+  AppendKeyGroupPrefix(prefix_bytes, 0, &first);
+  AppendKeyGroupPrefix(prefix_bytes, range.start, &start);
+  AppendKeyGroupPrefix(prefix_bytes, range.end + 1, &after_end);
+  AppendKeyGroupPrefix(prefix_bytes, max_parallelism, &beyond);
+  for (const StateSpec& s : states) {
+    rocksdb::ColumnFamilyHandle* cf = db->Handle(s.name);
+    if (cf == nullptr) continue;
+    if (range.start > 0) {
+      SB_RETURN_IF_ERROR(FromRocks(db->db()->DeleteRange(wo, cf, first, start),
+                                   "clip below " + range.ToString()));
+    }
+    if (range.end + 1 < max_parallelism) {
+      SB_RETURN_IF_ERROR(
+          FromRocks(db->db()->DeleteRange(wo, cf, after_end, beyond),
+                    "clip above " + range.ToString()));
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status RocksDbBackend::Restore(const std::vector<CheckpointHandle>& handles,
+                               KeyGroupRange range) {
+  SB_RETURN_IF_ERROR(CheckOpen());
+  std::vector<StateSpec> registered = StateSpecs();
+  Status s = RestoreInto(handles, range, registered);
+  if (s.ok()) return s;
+  // Never half-restored: start over from an empty database.
+  Status reset = OpenEmpty(registered);
+  if (!reset.ok()) {
+    return s.WithContext("rocksdb restore (and reopening empty failed: " +
+                         reset.ToString() + ")");
+  }
+  return s.WithContext("rocksdb restore");
+}
+
+Status RocksDbBackend::RestoreInto(const std::vector<CheckpointHandle>& handles,
+                                   KeyGroupRange range,
+                                   const std::vector<StateSpec>& registered) {
+  if (!range.empty() && (range.Intersect(config_.key_groups) != range)) {
+    return Status::InvalidArgument("restore range " + range.ToString() +
+                                   " is not within this instance's " +
+                                   config_.key_groups.ToString());
+  }
+  std::vector<Source> sources;
+  std::vector<StateSpec> specs = registered;
+  for (const CheckpointHandle& h : handles) {
+    if (h.backend != "rocksdb") {
+      return Status::InvalidArgument("cannot restore a '" + h.backend +
+                                     "' checkpoint into the rocksdb backend");
+    }
+    if (h.max_parallelism != config_.max_parallelism) {
+      return Status::InvalidArgument(
+          "checkpoint has max parallelism " +
+          std::to_string(h.max_parallelism) + ", this job " +
+          std::to_string(config_.max_parallelism) +
+          " (it is fixed for the life of the state)");
+    }
+    if (h.key_groups.Intersect(range).empty()) continue;
+    SB_ASSIGN_OR_RETURN(Source src, OpenSource(h, range));
+    if (src.overlap.empty()) continue;
+    SB_RETURN_IF_ERROR(MergeStates(src.states(), &specs));
+    sources.push_back(std::move(src));
+  }
+
+  // The base: the incremental source covering most of the range.
+  Source* base = nullptr;
+  for (Source& src : sources) {
+    if (src.inc &&
+        (base == nullptr || src.overlap.size() > base->overlap.size())) {
+      base = &src;
+    }
+  }
+  ledger_->Reset();
+  SB_ASSIGN_OR_RETURN(std::string dir, NextGeneration());
+  uint64_t bytes_read = 0;
+  std::shared_ptr<RocksDbInstance> inst;
+  if (base != nullptr) {
+    SB_RETURN_IF_ERROR(MaterializeIncrementalCheckpoint(
+        *base->handle, *base->inc, dir, &bytes_read));
+    SB_ASSIGN_OR_RETURN(inst, RocksDbInstance::Open(dir, res_, specs, false));
+    if (base->overlap != base->inc->key_groups) {
+      SB_RETURN_IF_ERROR(ClipToRange(inst.get(), base->inc->states, range,
+                                     config_.max_parallelism, write_options_));
+    }
+  } else {
+    SB_ASSIGN_OR_RETURN(inst, RocksDbInstance::Open(dir, res_, specs, false));
+  }
+
+  BatchWriter writer(inst->db(), write_options_);
+  for (Source& src : sources) {
+    if (&src == base) continue;
+    if (src.full) {
+      Status s = InsertFull(&src, inst.get(), prefix_bytes_, &writer);
+      bytes_read += src.full->bytes_read();
+      SB_RETURN_IF_ERROR(s);
+      continue;
+    }
+    std::string tmp = work_dir_ + "/restore-" +
+                      std::to_string(src.handle->checkpoint_id) + "-" + token_;
+    SB_RETURN_IF_ERROR(RemoveTree(tmp));
+    Status s = MaterializeIncrementalCheckpoint(*src.handle, *src.inc, tmp,
+                                                &bytes_read);
+    if (s.ok()) {
+      auto from = RocksDbInstance::Open(tmp, res_, src.inc->states, true);
+      s = from.ok() ? InsertFromInstance(src, from->get(), inst.get(),
+                                         prefix_bytes_, &writer, &bytes_read)
+                    : from.status();
+    }
+    (void)RemoveTree(tmp);
+    SB_RETURN_IF_ERROR(s);
+  }
+  counters_->restore_bytes_read += bytes_read;
+
+  if (base != nullptr) {
+    // Later incremental checkpoints reuse the base's SSTs (still live in the
+    // new database) instead of uploading them again; never deleting them.
+    ledger_->SeedRestored(base->handle->checkpoint_id, base->handle->location,
+                          base->inc->shared_files);
+  }
+  Adopt(std::move(inst), specs);
+  return Status::Ok();
+}
+
+}  // namespace statebench
