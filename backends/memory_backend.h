@@ -1,4 +1,16 @@
-// PLACEHOLDER: replaced by the memory backend implementation.
+// The `memory` backend: Flink's HashMapStateBackend with JobManager
+// checkpoint storage (the old MemoryStateBackend).
+//
+// Keyed state lives in heap hash maps, one partition per key group.
+// SnapshotSync captures the partitions copy-on-write; the async phase
+// serializes them into an in-memory blob that travels in
+// CheckpointHandle::inline_data. A checkpoint above `max_state_size`
+// (default 5 MiB, as in Flink) fails with ResourceExhausted; live state is
+// untouched. Checkpoints do not survive the process (durable = false).
+// Incremental checkpoints are taken as full ones.
+//
+// Options: max_state_size (bytes, or with B/KiB/MiB/GiB).
+// Threading: as StateBackend.
 #ifndef STATEBENCH_BACKENDS_MEMORY_BACKEND_H_
 #define STATEBENCH_BACKENDS_MEMORY_BACKEND_H_
 
@@ -10,7 +22,10 @@
 namespace statebench {
 
 BackendInfo MemoryBackendInfo();
-Result<std::unique_ptr<StateBackend>> CreateMemoryBackend(const BackendConfig& config);
+
+// InvalidArgument for an invalid key-group configuration or option.
+Result<std::unique_ptr<StateBackend>> CreateMemoryBackend(
+    const BackendConfig& config);
 
 }  // namespace statebench
 
