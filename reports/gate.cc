@@ -505,8 +505,8 @@ Result<ResultsFile> MergeRepetitions(const std::vector<ResultsFile>& parts) {
   merged.context = parts.front().context;
   merged.config = parts.front().config;
   merged.recommendation = parts.front().recommendation;
-  std::set<std::string> warnings(merged.context.warnings.begin(),
-                                 merged.context.warnings.end());
+  merged.context.warnings.clear();
+  std::set<std::string> warnings;  // each once, in first-seen order
   std::map<std::string, size_t> slot;  // backend/workload/type -> runs index
   for (size_t p = 0; p < parts.size(); ++p) {
     for (const std::string& w : parts[p].context.warnings) {
