@@ -99,18 +99,30 @@ std::string Describe(const MetricComparison& c) {
   return s;
 }
 
+std::string Plural(size_t n, const char* noun) {
+  return fmt::format("{} {}{}", n, noun, n == 1 ? "" : "s");
+}
+
 std::string Headline(const GateReport& r, const GateRenderOptions& o) {
   const size_t regressions = r.Count(Verdict::kRegression);
+  std::vector<std::string> what;
   if (!r.failures.empty()) {
-    return fmt::format("FAILED: {} measurement failure{}", r.failures.size(),
-                       r.failures.size() == 1 ? "" : "s");
+    what.push_back(Plural(r.failures.size(), "measurement failure"));
   }
-  if (regressions > 0) {
-    return fmt::format("{}: {} regression{}",
-                       o.warn_only ? "PASSED (warn-only)" : "FAILED",
-                       regressions, regressions == 1 ? "" : "s");
+  if (regressions > 0) what.push_back(Plural(regressions, "regression"));
+  if (what.empty()) return "PASSED";
+  const bool passed = r.failures.empty() && o.warn_only;
+  return fmt::format("{}: {}", passed ? "PASSED (warn-only)" : "FAILED",
+                     fmt::join(what, ", "));
+}
+
+// Machine-readable outcome for the JSON report.
+std::string Outcome(const GateReport& r, const GateRenderOptions& o) {
+  if (!r.failures.empty()) return "measurement_failure";
+  if (r.Count(Verdict::kRegression) > 0) {
+    return o.warn_only ? "regression_warn_only" : "regression";
   }
-  return "PASSED";
+  return "pass";
 }
 
 std::string Counts(const GateReport& r) {
@@ -437,7 +449,8 @@ json GateReportToJson(const GateReport& report,
          {"note", c.note}});
   }
   return {{"schema", "statebench.gate/1"},
-          {"verdict", Headline(report, options)},
+          {"outcome", Outcome(report, options)},
+          {"summary", Headline(report, options)},
           {"exit_code", report.ExitCode(options.warn_only)},
           {"alpha", Num(report.alpha)},
           {"method", UTestMethodName(report.method)},
