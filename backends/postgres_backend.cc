@@ -1,15 +1,19 @@
 // Table layout of the postgres backend (created when absent):
 //
-//   sb_state(job text, kg integer, state text, key bytea, ns bytea,
-//            ukey bytea, value bytea,
-//            PRIMARY KEY (job, kg, state, key, ns, ukey))
+//   sb_state(job text, kg integer, state text, kdig bytea, ndig bytea,
+//            ukey bytea, key bytea, ns bytea, value bytea,
+//            PRIMARY KEY (job, kg, state, kdig, ndig, ukey))
 //     value state: one row per (key, namespace) with ukey = '' (empty);
 //     map state:   one row per (key, namespace, user key). bytea compares
 //                  bytewise, so a MapScan is an index range scan on the
 //                  primary key, already in user-key order.
-//   sb_list(job text, kg integer, state text, key bytea, ns bytea,
-//           seq bigserial, value bytea,
-//           PRIMARY KEY (job, kg, state, key, ns, seq))
+//     kdig/ndig = sha256(key)/sha256(ns), computed by the server: a btree
+//     entry is limited to ~2.7 KB, and keys may be larger (the full key and
+//     namespace are kept in key/ns). User keys are indexed as they are, so
+//     they are limited to ~2.5 KB.
+//   sb_list(job text, kg integer, state text, kdig bytea, ndig bytea,
+//           seq bigserial, key bytea, ns bytea, value bytea,
+//           PRIMARY KEY (job, kg, state, kdig, ndig, seq))
 //     one row per list element: an append is one INSERT (O(1)); seq, drawn
 //     from a sequence, keeps append order.
 //   sb_checkpoint(job text, kg_start integer, kg_end integer,
@@ -47,35 +51,44 @@ constexpr char kName[] = "postgres";
 
 constexpr const char* kSchema[] = {
     "CREATE TABLE IF NOT EXISTS sb_state (job text NOT NULL, kg integer NOT "
-    "NULL, state text NOT NULL, key bytea NOT NULL, ns bytea NOT NULL, ukey "
-    "bytea NOT NULL, value bytea NOT NULL, PRIMARY KEY (job, kg, state, key, "
-    "ns, ukey))",
+    "NULL, state text NOT NULL, kdig bytea NOT NULL, ndig bytea NOT NULL, "
+    "ukey bytea NOT NULL, key bytea NOT NULL, ns bytea NOT NULL, value bytea "
+    "NOT NULL, PRIMARY KEY (job, kg, state, kdig, ndig, ukey))",
     "CREATE TABLE IF NOT EXISTS sb_list (job text NOT NULL, kg integer NOT "
-    "NULL, state text NOT NULL, key bytea NOT NULL, ns bytea NOT NULL, seq "
-    "bigserial, value bytea NOT NULL, PRIMARY KEY (job, kg, state, key, ns, "
-    "seq))",
+    "NULL, state text NOT NULL, kdig bytea NOT NULL, ndig bytea NOT NULL, "
+    "seq bigserial, key bytea NOT NULL, ns bytea NOT NULL, value bytea NOT "
+    "NULL, PRIMARY KEY (job, kg, state, kdig, ndig, seq))",
     "CREATE TABLE IF NOT EXISTS sb_checkpoint (job text NOT NULL, kg_start "
     "integer NOT NULL, kg_end integer NOT NULL, checkpoint_id bigint NOT "
     "NULL, synchronous_commit text NOT NULL, committed_at timestamptz NOT "
     "NULL DEFAULT now(), PRIMARY KEY (job, kg_start, kg_end))",
 };
 
-#define SB_ENTRY "job = $1 AND kg = $2 AND state = $3 AND key = $4 AND ns = $5"
+// Tables created by another layout would make every statement fail.
+constexpr char kLayoutCheck[] =
+    "SELECT count(*) FROM information_schema.columns WHERE table_schema = "
+    "current_schema() AND table_name IN ('sb_state', 'sb_list') AND "
+    "column_name IN ('kdig', 'ndig')";
+
+#define SB_ENTRY                                                          \
+  "job = $1 AND kg = $2 AND state = $3 AND kdig = sha256($4) AND ndig = " \
+  "sha256($5)"
 
 constexpr std::pair<const char*, const char*> kStatements[] = {
     {"sb_get", "SELECT value FROM sb_state WHERE " SB_ENTRY " AND ukey = $6"},
     {"sb_put",
-     "INSERT INTO sb_state (job, kg, state, key, ns, ukey, value) VALUES ($1, "
-     "$2, $3, $4, $5, $6, $7) ON CONFLICT (job, kg, state, key, ns, ukey) DO "
-     "UPDATE SET value = EXCLUDED.value RETURNING (xmax = 0)"},
+     "INSERT INTO sb_state (job, kg, state, kdig, ndig, ukey, key, ns, value) "
+     "VALUES ($1, $2, $3, sha256($4), sha256($5), $6, $4, $5, $7) ON CONFLICT "
+     "(job, kg, state, kdig, ndig, ukey) DO UPDATE SET value = EXCLUDED.value "
+     "RETURNING (xmax = 0)"},
     {"sb_delete", "DELETE FROM sb_state WHERE " SB_ENTRY " AND ukey = $6"},
     {"sb_scan", "SELECT ukey, value FROM sb_state WHERE " SB_ENTRY
                 " AND ukey >= $6 ORDER BY ukey LIMIT $7"},
     {"sb_scan_to", "SELECT ukey, value FROM sb_state WHERE " SB_ENTRY
                    " AND ukey >= $6 AND ukey < $7 ORDER BY ukey LIMIT $8"},
     {"sb_list_append",
-     "INSERT INTO sb_list (job, kg, state, key, ns, value) VALUES ($1, $2, "
-     "$3, $4, $5, $6)"},
+     "INSERT INTO sb_list (job, kg, state, kdig, ndig, key, ns, value) VALUES "
+     "($1, $2, $3, sha256($4), sha256($5), $4, $5, $6)"},
     {"sb_list_get",
      "SELECT value FROM sb_list WHERE " SB_ENTRY " ORDER BY seq"},
     {"sb_list_clear", "DELETE FROM sb_list WHERE " SB_ENTRY},
@@ -157,23 +170,34 @@ class PostgresBackend final : public StateBackend {
         s_(std::move(settings)),
         watchdog_(s_.command_timeout_ms),
         io_(s_.conninfo, s_.target, s_.server_pid),
-        range_(config.key_groups) {}
+        clear_{config.key_groups} {}
 
   ~PostgresBackend() override { (void)Close(); }
 
   Status Open() {
     SB_RETURN_IF_ERROR(Connect());
+    int64_t layout_columns = 0;
     SB_RETURN_IF_ERROR(RunOutsideTxn([&](pqxx::connection& c) {
       pqxx::work t(c);
       t.exec("SELECT pg_advisory_xact_lock(hashtext('statebench schema'))");
       for (const char* sql : kSchema) t.exec(sql);
+      layout_columns = t.exec1(kLayoutCheck)[0].as<int64_t>();
       t.commit();
     }));
+    if (layout_columns != 4) {
+      return Status::FailedPrecondition(
+          s_.target.describe +
+          ": tables sb_state/sb_list exist with another layout (from another "
+          "statebench version?); drop them or use another database");
+    }
     io_.Start();
     return Status::Ok();
   }
 
-  Result<StateId> RegisterState(const StateDescriptor& desc) override;
+  Result<StateId> RegisterState(const StateDescriptor& desc) override {
+    if (closed_) return Closed();
+    return states_.Register(kName, desc);
+  }
 
   Status ValueGet(const StateKey& k, std::string* value, bool* found) override {
     return Get(k, StateKind::kValue, "", value, found);
@@ -285,10 +309,12 @@ class PostgresBackend final : public StateBackend {
   std::unique_ptr<pqxx::connection> conn_;
   std::unique_ptr<pqxx::work> txn_;
   std::string effective_sync_commit_;
-  std::vector<StateDescriptor> states_;
-  std::unordered_map<std::string, StateId> state_ids_;
-  KeyGroupRange range_;
-  bool fresh_ = true;   // not restored: rows of earlier runs do not count
+  StateCatalog states_;
+  const std::string* state_name_ = nullptr;  // set by Check()
+  // Key groups whose rows of earlier runs do not count: deleted at the start
+  // of every transaction until a checkpoint commits the deletion. All of
+  // them for a fresh job; after a restore, the part it did not cover.
+  std::vector<KeyGroupRange> clear_;
   bool dirty_ = false;  // the open transaction holds writes
   bool lost_ = false;   // a transaction with writes was aborted
   bool closed_ = false;
@@ -315,32 +341,6 @@ Status PostgresBackend::Connect() {
   return Status::Ok();
 }
 
-Result<StateId> PostgresBackend::RegisterState(const StateDescriptor& desc) {
-  if (closed_) return Closed();
-  auto it = state_ids_.find(desc.name);
-  if (it != state_ids_.end()) {
-    if (states_[it->second].kind != desc.kind) {
-      return Status::InvalidArgument(
-          "postgres: state '" + desc.name + "' already registered as " +
-          std::string(StateKindName(states_[it->second].kind)));
-    }
-    return it->second;
-  }
-  bool valid = !desc.name.empty() &&
-               std::all_of(desc.name.begin(), desc.name.end(), [](char c) {
-                 return std::isalnum(static_cast<unsigned char>(c)) ||
-                        c == '_' || c == '.' || c == '-';
-               });
-  if (!valid) {
-    return Status::InvalidArgument("postgres: invalid state name '" +
-                                   desc.name + "' (want [A-Za-z0-9_.-]+)");
-  }
-  StateId id = static_cast<StateId>(states_.size());
-  states_.push_back(desc);
-  state_ids_.emplace(desc.name, id);
-  return id;
-}
-
 Status PostgresBackend::Check(const StateKey& k, StateKind kind) {
   if (closed_) return Closed();
   if (lost_) {
@@ -349,15 +349,16 @@ Status PostgresBackend::Check(const StateKey& k, StateKind kind) {
         ": the transaction holding the writes since the last checkpoint was "
         "lost; restore from the last checkpoint");
   }
-  if (k.state >= states_.size() || states_[k.state].kind != kind) {
+  state_name_ = states_.Find(k.state, kind);
+  if (state_name_ == nullptr) {
     return Status::InvalidArgument(
         "postgres: state id " + std::to_string(k.state) +
         " is not a registered " + std::string(StateKindName(kind)) + " state");
   }
-  if (!range_.Contains(k.key_group)) {
+  if (!config_.key_groups.Contains(k.key_group)) {
     return Status::InvalidArgument(
         "postgres: key group " + std::to_string(k.key_group) +
-        " is outside this instance's range " + range_.ToString());
+        " is outside this instance's range " + config_.key_groups.ToString());
   }
   return Status::Ok();
 }
@@ -393,12 +394,12 @@ Status PostgresBackend::EnsureTxn() {
   return RunOutsideTxn([&](pqxx::connection& c) {
     txn_ = std::make_unique<pqxx::work>(c);
     txn_bytes_ = 0;
-    if (fresh_) {
-      // Inside the transaction: a fresh job's deletes commit with its
-      // first checkpoint, and its reads already see them.
+    // Inside the transaction: the deletes commit with the next checkpoint,
+    // and reads already see them.
+    for (const KeyGroupRange& r : clear_) {
       for (const char* stmt :
            {"sb_clear_state", "sb_clear_list", "sb_clear_ckpt"}) {
-        txn_->exec_prepared(stmt, s_.job, range_.start, range_.end);
+        txn_->exec_prepared(stmt, s_.job, r.start, r.end);
       }
     }
   });
@@ -410,8 +411,8 @@ Status PostgresBackend::Get(const StateKey& k, StateKind kind,
   SB_RETURN_IF_ERROR(Check(k, kind));
   return Run([&](pqxx::work& t) {
     pqxx::result r =
-        t.exec_prepared("sb_get", s_.job, k.key_group, states_[k.state].name,
-                        Bin(k.key), Bin(k.ns), Bin(ukey));
+        t.exec_prepared("sb_get", s_.job, k.key_group, *state_name_, Bin(k.key),
+                        Bin(k.ns), Bin(ukey));
     *found = !r.empty();
     if (*found) *value = pqxx::binarystring(r[0][0]).str();
   });
@@ -423,8 +424,8 @@ Status PostgresBackend::Put(const StateKey& k, StateKind kind,
   uint64_t bytes = k.key.size() + k.ns.size() + ukey.size() + value.size();
   return Run([&](pqxx::work& t) {
     pqxx::result r =
-        t.exec_prepared("sb_put", s_.job, k.key_group, states_[k.state].name,
-                        Bin(k.key), Bin(k.ns), Bin(ukey), Bin(value));
+        t.exec_prepared("sb_put", s_.job, k.key_group, *state_name_, Bin(k.key),
+                        Bin(k.ns), Bin(ukey), Bin(value));
     dirty_ = true;
     txn_bytes_ += bytes;
     if (!r.empty() && r[0][0].as<bool>()) estimate_.Inserted(bytes);
@@ -436,7 +437,7 @@ Status PostgresBackend::Delete(const StateKey& k, StateKind kind,
   SB_RETURN_IF_ERROR(Check(k, kind));
   return Run([&](pqxx::work& t) {
     pqxx::result r =
-        t.exec_prepared("sb_delete", s_.job, k.key_group, states_[k.state].name,
+        t.exec_prepared("sb_delete", s_.job, k.key_group, *state_name_,
                         Bin(k.key), Bin(k.ns), Bin(ukey));
     dirty_ = true;
     txn_bytes_ += k.key.size() + k.ns.size() + ukey.size();
@@ -448,8 +449,8 @@ Status PostgresBackend::ListAppend(const StateKey& k, std::string_view value) {
   SB_RETURN_IF_ERROR(Check(k, StateKind::kList));
   uint64_t bytes = k.key.size() + k.ns.size() + value.size();
   return Run([&](pqxx::work& t) {
-    t.exec_prepared("sb_list_append", s_.job, k.key_group,
-                    states_[k.state].name, Bin(k.key), Bin(k.ns), Bin(value));
+    t.exec_prepared("sb_list_append", s_.job, k.key_group, *state_name_,
+                    Bin(k.key), Bin(k.ns), Bin(value));
     dirty_ = true;
     txn_bytes_ += bytes;
     estimate_.Inserted(bytes);
@@ -461,9 +462,8 @@ Status PostgresBackend::ListGet(const StateKey& k,
   SB_RETURN_IF_ERROR(Check(k, StateKind::kList));
   values->clear();
   return Run([&](pqxx::work& t) {
-    pqxx::result r =
-        t.exec_prepared("sb_list_get", s_.job, k.key_group,
-                        states_[k.state].name, Bin(k.key), Bin(k.ns));
+    pqxx::result r = t.exec_prepared("sb_list_get", s_.job, k.key_group,
+                                     *state_name_, Bin(k.key), Bin(k.ns));
     values->reserve(r.size());
     for (const auto& row : r) {
       values->push_back(pqxx::binarystring(row[0]).str());
@@ -474,9 +474,8 @@ Status PostgresBackend::ListGet(const StateKey& k,
 Status PostgresBackend::ListClear(const StateKey& k) {
   SB_RETURN_IF_ERROR(Check(k, StateKind::kList));
   return Run([&](pqxx::work& t) {
-    pqxx::result r =
-        t.exec_prepared("sb_list_clear", s_.job, k.key_group,
-                        states_[k.state].name, Bin(k.key), Bin(k.ns));
+    pqxx::result r = t.exec_prepared("sb_list_clear", s_.job, k.key_group,
+                                     *state_name_, Bin(k.key), Bin(k.ns));
     dirty_ = true;
     txn_bytes_ += k.key.size() + k.ns.size();
     estimate_.Removed(static_cast<uint64_t>(r.affected_rows()));
@@ -491,7 +490,7 @@ Status PostgresBackend::MapScan(
   int64_t max_rows = limit == 0 ? std::numeric_limits<int64_t>::max()
                                 : static_cast<int64_t>(limit);
   return Run([&](pqxx::work& t) {
-    const std::string& state = states_[k.state].name;
+    const std::string& state = *state_name_;
     pqxx::result r =
         to.empty() ? t.exec_prepared("sb_scan", s_.job, k.key_group, state,
                                      Bin(k.key), Bin(k.ns), Bin(from), max_rows)
@@ -522,23 +521,25 @@ Result<std::unique_ptr<AsyncSnapshot>> PostgresBackend::SnapshotSync(
   }
   uint64_t committed = 0;
   SB_RETURN_IF_ERROR(Run([&](pqxx::work& t) {
-    t.exec_prepared("sb_ckpt_put", s_.job, range_.start, range_.end,
-                    checkpoint_id, effective_sync_commit_);
+    t.exec_prepared("sb_ckpt_put", s_.job, config_.key_groups.start,
+                    config_.key_groups.end, checkpoint_id,
+                    effective_sync_commit_);
     committed = txn_bytes_;
     t.commit();
   }));
   txn_.reset();
   dirty_ = false;
-  fresh_ = false;
+  clear_.clear();
   txn_bytes_ = 0;
   last_checkpoint_ = checkpoint_id;
   CheckpointHandle h;
   h.backend = kName;
   h.checkpoint_id = checkpoint_id;
   h.type = CheckpointType::kFull;
-  h.key_groups = range_;
+  h.key_groups = config_.key_groups;
   h.max_parallelism = config_.max_parallelism;
-  h.location = s_.target.redacted_uri;
+  // State lives on the server, not in a file: location stays empty.
+  h.metadata["uri"] = s_.target.redacted_uri;
   h.checkpointed_size = committed;
   h.full_size = estimate_.bytes();
   h.metadata["job"] = s_.job;
@@ -554,8 +555,7 @@ Status PostgresBackend::Restore(const std::vector<CheckpointHandle>& handles,
   if (closed_) return Closed();
   AbortTxn();
   lost_ = false;
-  fresh_ = true;  // empty until the handles check out
-  range_ = config_.key_groups;
+  clear_ = {config_.key_groups};  // empty until the handles check out
   estimate_.Reset(0, 0);
   if (!range.empty() && range.Intersect(config_.key_groups) != range) {
     return Status::InvalidArgument("postgres: restore range " +
@@ -563,7 +563,7 @@ Status PostgresBackend::Restore(const std::vector<CheckpointHandle>& handles,
                                    " is not within this instance's range " +
                                    config_.key_groups.ToString());
   }
-  if (handles.empty()) return Status::Ok();
+  if (handles.empty() || range.empty()) return Status::Ok();
   int64_t id = handles.front().checkpoint_id;
   int covered = 0;
   uint64_t entries = 0, bytes = 0;
@@ -605,8 +605,7 @@ Status PostgresBackend::Restore(const std::vector<CheckpointHandle>& handles,
         "postgres: the handles cover " + std::to_string(covered) + " of the " +
         std::to_string(range.size()) + " key groups of " + range.ToString());
   }
-  fresh_ = false;
-  range_ = range;
+  clear_ = RangeComplement(config_.key_groups, range);
   estimate_.Reset(entries, bytes);
   last_checkpoint_ = id;
   return Status::Ok();

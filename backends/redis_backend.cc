@@ -1,29 +1,19 @@
+// The redis backend: state ops and the factory. Checkpoints and restore are
+// in redis_checkpoint.cc; the data layout is described in redis_overlay.h.
 #include "backends/redis_backend.h"
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
-#include <limits>
-#include <unordered_map>
+#include <map>
 #include <utility>
 
-#include "backends/redis_commit.h"
-#include "backends/redis_connection.h"
-#include "backends/redis_io_stats.h"
-#include "backends/redis_overlay.h"
-#include "backends/server_common.h"
+#include "backends/redis_backend_impl.h"
 
 namespace statebench {
+namespace redis_internal {
 namespace {
 
-constexpr char kName[] = "redis";
-
-// Parses a decimal; `fallback` for anything else (handles come from files).
-int64_t ToInt64(std::string_view s, int64_t fallback) {
-  int64_t v = 0;
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  return ec == std::errc() && ptr == s.data() + s.size() ? v : fallback;
-}
+constexpr int64_t kNoCheckpoint = std::numeric_limits<int64_t>::min();
 
 std::vector<BackendOptionInfo> RedisSpecificOptions() {
   return {
@@ -34,6 +24,16 @@ std::vector<BackendOptionInfo> RedisSpecificOptions() {
        "commands per round trip: 1000 in buffered mode, 1 in write-through"},
   };
 }
+
+int64_t ParseCheckpointId(const redisReply& r) {
+  if (r.type != REDIS_REPLY_STRING) return kNoCheckpoint;
+  std::string_view s = ReplyString(r);
+  int64_t v = 0;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  return ec == std::errc() && ptr == s.data() + s.size() ? v : kNoCheckpoint;
+}
+
+}  // namespace
 
 Capabilities RedisCapabilities(bool buffered) {
   Capabilities c;
@@ -46,260 +46,57 @@ Capabilities RedisCapabilities(bool buffered) {
   return c;
 }
 
-// The async phase of a buffered checkpoint: the commit.
-class BufferedSnapshot final : public AsyncSnapshot {
- public:
-  BufferedSnapshot(std::shared_ptr<RedisCore> core, int64_t id,
-                   KeyGroupRange range, std::vector<std::string> state_names)
-      : core_(std::move(core)),
-        id_(id),
-        range_(range),
-        state_names_(std::move(state_names)) {}
+RedisBackend::RedisBackend(const BackendConfig& config,
+                           std::shared_ptr<RedisCore> core)
+    : config_(config),
+      core_(std::move(core)),
+      conn_(core_->settings().uri, core_->settings().password,
+            core_->settings().connect_timeout_ms,
+            core_->settings().command_timeout_ms),
+      io_(core_->settings()) {
+  ResetLocal({config_.key_groups});
+}
 
-  Result<CheckpointHandle> Complete() override {
-    SB_ASSIGN_OR_RETURN(CommitResult r,
-                        core_->Commit(id_, range_, state_names_));
-    CheckpointHandle h = BaseHandle(*core_, id_, range_);
-    h.checkpointed_size = r.committed_bytes;
-    h.full_size = r.full_bytes;
-    h.metadata["entries"] = std::to_string(r.entries);
-    h.metadata["committed_layers"] = std::to_string(r.layers);
-    return h;
+Status RedisBackend::Open() {
+  SB_RETURN_IF_ERROR(Scrub(conn_.EnsureConnected()));
+  io_.Start();
+  return Status::Ok();
+}
+
+Status RedisBackend::Prepare(const StateKey& k, StateKind kind) {
+  if (closed_) return Closed();
+  state_name_ = states_.Find(k.state, kind);
+  if (state_name_ == nullptr) {
+    return Status::InvalidArgument(
+        "redis: state id " + std::to_string(k.state) + " is not a registered " +
+        std::string(StateKindName(kind)) + " state");
   }
-
-  static CheckpointHandle BaseHandle(const RedisCore& core, int64_t id,
-                                     KeyGroupRange range) {
-    const RedisSettings& s = core.settings();
-    CheckpointHandle h;
-    h.backend = kName;
-    h.checkpoint_id = id;
-    h.type = CheckpointType::kFull;
-    h.key_groups = range;
-    h.max_parallelism = s.max_parallelism;
-    h.location = s.uri.ToString();
-    h.metadata["job"] = s.job;
-    h.metadata["mode"] = s.buffered ? "buffered" : "write-through";
-    h.metadata["server"] = s.uri.HostPort();
-    h.metadata["checkpoint_key"] = core.names().Checkpoint(range);
-    return h;
+  if (!config_.key_groups.Contains(k.key_group)) {
+    return Status::InvalidArgument(
+        "redis: key group " + std::to_string(k.key_group) +
+        " is outside this instance's range " + config_.key_groups.ToString());
   }
+  EncodeEntryAddress(k, &address_);
+  return wt_clear_.empty() ? Status::Ok() : ClearPendingRanges();
+}
 
- private:
-  std::shared_ptr<RedisCore> core_;
-  int64_t id_;
-  KeyGroupRange range_;
-  std::vector<std::string> state_names_;
-};
+Status RedisBackend::ClearPendingRanges() {
+  SB_RETURN_IF_ERROR(DrainWriteThrough());
+  SB_RETURN_IF_ERROR(Scrub(core_->ClearRanges(&conn_, wt_clear_)));
+  wt_clear_.clear();
+  return Status::Ok();
+}
 
-// Write-through checkpoints finish in the sync phase.
-class DoneSnapshot final : public AsyncSnapshot {
- public:
-  explicit DoneSnapshot(CheckpointHandle h) : handle_(std::move(h)) {}
-  Result<CheckpointHandle> Complete() override { return handle_; }
-
- private:
-  CheckpointHandle handle_;
-};
-
-class RedisBackend final : public StateBackend {
- public:
-  RedisBackend(const BackendConfig& config, std::shared_ptr<RedisCore> core)
-      : config_(config),
-        core_(std::move(core)),
-        conn_(core_->settings().uri, core_->settings().password,
-              core_->settings().connect_timeout_ms,
-              core_->settings().command_timeout_ms),
-        io_(core_->settings()),
-        range_(config.key_groups) {
-    BecomeEmpty();
+Result<RedisReplyPtr> RedisBackend::ReadServer(
+    std::initializer_list<std::string_view> argv, bool with_checkpoint,
+    int64_t* server_ckpt) {
+  *server_ckpt = kNoCheckpoint;
+  if (!with_checkpoint) {
+    Result<RedisReplyPtr> r = conn_.Command(argv);
+    if (!r.ok()) return Scrub(r.status());
+    return r;
   }
-
-  Status Open() {
-    SB_RETURN_IF_ERROR(Scrub(conn_.EnsureConnected()));
-    io_.Start();
-    return Status::Ok();
-  }
-
-  Result<StateId> RegisterState(const StateDescriptor& desc) override {
-    if (closed_) return Closed();
-    auto it = state_ids_.find(desc.name);
-    if (it != state_ids_.end()) {
-      if (states_[it->second].kind != desc.kind) {
-        return Status::InvalidArgument(
-            "redis: state '" + desc.name + "' already registered as " +
-            std::string(StateKindName(states_[it->second].kind)));
-      }
-      return it->second;
-    }
-    bool valid = !desc.name.empty() &&
-                 std::all_of(desc.name.begin(), desc.name.end(), [](char c) {
-                   return std::isalnum(static_cast<unsigned char>(c)) ||
-                          c == '_' || c == '.' || c == '-';
-                 });
-    if (!valid) {
-      return Status::InvalidArgument("redis: invalid state name '" + desc.name +
-                                     "' (want [A-Za-z0-9_.-]+)");
-    }
-    StateId id = static_cast<StateId>(states_.size());
-    states_.push_back(desc);
-    state_ids_.emplace(desc.name, id);
-    return id;
-  }
-
-  Status ValueGet(const StateKey& k, std::string* value, bool* found) override;
-  Status ValuePut(const StateKey& k, std::string_view value) override;
-  Status ValueRemove(const StateKey& k) override;
-  Status ListAppend(const StateKey& k, std::string_view value) override;
-  Status ListGet(const StateKey& k, std::vector<std::string>* values) override;
-  Status ListClear(const StateKey& k) override;
-  Status MapPut(const StateKey& k, std::string_view user_key,
-                std::string_view value) override;
-  Status MapGet(const StateKey& k, std::string_view user_key,
-                std::string* value, bool* found) override;
-  Status MapRemove(const StateKey& k, std::string_view user_key) override;
-  Status MapScan(
-      const StateKey& k, std::string_view from, std::string_view to,
-      size_t limit,
-      std::vector<std::pair<std::string, std::string>>* entries) override;
-
-  Result<std::unique_ptr<AsyncSnapshot>> SnapshotSync(
-      int64_t checkpoint_id) override;
-  Status NotifyCheckpointComplete(int64_t) override {
-    return closed_ ? Closed() : Status::Ok();
-  }
-  // The aborted checkpoint's writes stay pending; the next commit carries
-  // them.
-  Status NotifyCheckpointAborted(int64_t) override {
-    return closed_ ? Closed() : Status::Ok();
-  }
-  Status Restore(const std::vector<CheckpointHandle>& handles,
-                 KeyGroupRange range) override;
-
-  Capabilities GetCapabilities() const override {
-    return RedisCapabilities(buffered());
-  }
-  IoStats GetIoStats() override { return io_.Sample(); }
-  std::string_view Name() const override { return kName; }
-
-  Status Close() override {
-    if (closed_) return Status::Ok();
-    // Uncommitted buffered writes are dropped, as in a crash: only
-    // checkpoints are durable.
-    Status s = buffered() ? Status::Ok() : DrainWriteThrough();
-    closed_ = true;
-    core_->DiscardPending();
-    active_.reset();
-    conn_.Drop();
-    io_.Stop();
-    return Scrub(s);
-  }
-
- private:
-  bool buffered() const { return core_->settings().buffered; }
-  const RedisKeyNames& names() const { return core_->names(); }
-  Status Closed() const {
-    return Status::FailedPrecondition("redis: backend is closed");
-  }
-  Status Scrub(const Status& s) const {
-    return ScrubSecret(s, core_->settings().password);
-  }
-
-  // Validates the address and encodes it into address_.
-  Status Prepare(const StateKey& k, StateKind kind) {
-    if (closed_) return Closed();
-    if (k.state >= states_.size() || states_[k.state].kind != kind) {
-      return Status::InvalidArgument(
-          "redis: state id " + std::to_string(k.state) +
-          " is not a registered " + std::string(StateKindName(kind)) +
-          " state");
-    }
-    if (!range_.Contains(k.key_group)) {
-      return Status::InvalidArgument(
-          "redis: key group " + std::to_string(k.key_group) +
-          " is outside this instance's range " + range_.ToString());
-    }
-    EncodeEntryAddress(k, &address_);
-    return buffered() ? Status::Ok() : PrepareWriteThrough();
-  }
-  Status PrepareWriteThrough() {
-    if (!clear_pending_) return Status::Ok();
-    SB_RETURN_IF_ERROR(DrainWriteThrough());
-    SB_RETURN_IF_ERROR(Scrub(core_->ClearRange(&conn_, range_)));
-    clear_pending_ = false;
-    return Status::Ok();
-  }
-  std::string_view KeyNs() const {
-    return std::string_view(address_).substr(8);
-  }
-  const std::string& StateName(const StateKey& k) const {
-    return states_[k.state].name;
-  }
-
-  // An empty instance: nothing of the server's content in range_ counts.
-  void BecomeEmpty() {
-    core_->DiscardPending();
-    active_ = std::make_unique<Layer>();
-    active_->range_cleared = true;
-    clear_pending_ = !buffered();
-    core_->ResetEstimate(0, 0);
-  }
-
-  // Looks an entry up in the active layer, then in pending layers.
-  template <typename ProbeFn>
-  Probe ProbeLayers(ProbeFn probe) {
-    Probe p = probe(*active_);
-    if (p != Probe::kMiss || !core_->HasPending()) return p;
-    std::vector<std::shared_ptr<const Layer>> pending = core_->PendingLayers();
-    for (auto it = pending.rbegin(); it != pending.rend(); ++it) {
-      p = probe(**it);
-      if (p != Probe::kMiss) return p;
-    }
-    return Probe::kMiss;
-  }
-
-  // Reads `argv` from the server together with the checkpoint id it holds
-  // for range_ (one MULTI), so layers already applied can be told apart.
-  Result<RedisReplyPtr> ReadConsistent(
-      std::initializer_list<std::string_view> argv, int64_t* server_ckpt);
-
-  // Walks the layers newest first collecting the deltas of one address;
-  // `visit` returns true to stop (a clear). Sets *need_server when the walk
-  // reached past the oldest layer, and *pending to the pending layers seen.
-  template <typename VisitFn>
-  bool CollectDeltas(VisitFn visit,
-                     std::vector<std::shared_ptr<const Layer>>* pending) {
-    if (visit(*active_)) return true;
-    if (!core_->HasPending()) return false;
-    *pending = core_->PendingLayers();
-    for (auto it = pending->rbegin(); it != pending->rend(); ++it) {
-      if (visit(**it)) return true;
-    }
-    return false;
-  }
-
-  // Write-through: queue one command; drain when the pipeline is full.
-  Status WriteThrough(std::initializer_list<std::string_view> argv,
-                      Expect expect);
-  Status DrainWriteThrough();
-
-  BackendConfig config_;
-  std::shared_ptr<RedisCore> core_;
-  RedisConnection conn_;  // the subtask thread's connection
-  RedisIoStats io_;
-  std::vector<StateDescriptor> states_;
-  std::unordered_map<std::string, StateId> state_ids_;
-  KeyGroupRange range_;
-  std::unique_ptr<Layer> active_;  // buffered mode
-  bool clear_pending_ = false;     // write-through: fresh range not cleared
-  bool closed_ = false;
-  int64_t last_snapshot_id_ = std::numeric_limits<int64_t>::min();
-  std::string address_;             // scratch: encoded entry address
-  std::vector<Expect> wt_expects_;  // write-through replies outstanding
-};
-
-Result<RedisReplyPtr> RedisBackend::ReadConsistent(
-    std::initializer_list<std::string_view> argv, int64_t* server_ckpt) {
-  std::string ckpt_key = names().Checkpoint(range_);
+  std::string ckpt_key = names().Checkpoint(config_.key_groups);
   Status s = conn_.Append({"MULTI"});
   if (s.ok()) s = conn_.Append({"GET", ckpt_key});
   if (s.ok()) s = conn_.Append(argv);
@@ -315,11 +112,7 @@ Result<RedisReplyPtr> RedisBackend::ReadConsistent(
   if (!exec || exec->type != REDIS_REPLY_ARRAY || exec->elements != 2) {
     return Status::Internal(conn_.Describe() + ": unexpected EXEC reply");
   }
-  const redisReply& id = *exec->element[0];
-  *server_ckpt =
-      id.type == REDIS_REPLY_STRING
-          ? ToInt64(ReplyString(id), std::numeric_limits<int64_t>::min())
-          : std::numeric_limits<int64_t>::min();
+  *server_ckpt = ParseCheckpointId(*exec->element[0]);
   if (exec->element[1]->type == REDIS_REPLY_ERROR) {
     return Status::IoError(conn_.Describe() + ": " +
                            std::string(ReplyString(*exec->element[1])));
@@ -343,11 +136,13 @@ Status RedisBackend::ValueGet(const StateKey& k, std::string* value,
   } else {
     SB_RETURN_IF_ERROR(DrainWriteThrough());
   }
-  Result<RedisReplyPtr> r = conn_.Command(
-      {"HGET", names().ValueHash(k.key_group, StateName(k)), KeyNs()});
-  if (!r.ok()) return Scrub(r.status());
-  *found = (*r)->type == REDIS_REPLY_STRING;
-  if (*found) value->assign((*r)->str, (*r)->len);
+  int64_t unused;
+  SB_ASSIGN_OR_RETURN(
+      RedisReplyPtr r,
+      ReadServer({"HGET", names().ValueHash(k.key_group, StateName()), KeyNs()},
+                 false, &unused));
+  *found = r->type == REDIS_REPLY_STRING;
+  if (*found) value->assign(r->str, r->len);
   return Status::Ok();
 }
 
@@ -361,7 +156,7 @@ Status RedisBackend::ValuePut(const StateKey& k, std::string_view value) {
     return Status::Ok();
   }
   return WriteThrough(
-      {"HSET", names().ValueHash(k.key_group, StateName(k)), KeyNs(), value},
+      {"HSET", names().ValueHash(k.key_group, StateName()), KeyNs(), value},
       {Effect::kHset, 1, bytes});
 }
 
@@ -374,7 +169,7 @@ Status RedisBackend::ValueRemove(const StateKey& k) {
     return Status::Ok();
   }
   return WriteThrough(
-      {"HDEL", names().ValueHash(k.key_group, StateName(k)), KeyNs()},
+      {"HDEL", names().ValueHash(k.key_group, StateName()), KeyNs()},
       {Effect::kHdel, 1, 0});
 }
 
@@ -388,7 +183,7 @@ Status RedisBackend::ListAppend(const StateKey& k, std::string_view value) {
     return Status::Ok();
   }
   return WriteThrough(
-      {"RPUSH", names().List(k.key_group, StateName(k), KeyNs()), value},
+      {"RPUSH", names().List(k.key_group, StateName(), KeyNs()), value},
       {Effect::kRpush, 1, bytes});
 }
 
@@ -402,7 +197,7 @@ Status RedisBackend::ListClear(const StateKey& k) {
     ++active_->ops;
     return Status::Ok();
   }
-  std::string list = names().List(k.key_group, StateName(k), KeyNs());
+  std::string list = names().List(k.key_group, StateName(), KeyNs());
   SB_RETURN_IF_ERROR(WriteThrough({"LLEN", list}, {Effect::kLlen, 0, 0}));
   return WriteThrough({"DEL", list}, {});
 }
@@ -422,26 +217,21 @@ Status RedisBackend::ListGet(const StateKey& k,
             deltas.emplace_back(l.checkpoint_id, &it->second);
             if (it->second.cleared) return true;
           }
-          return l.range_cleared;
+          return ClearsAddress(l, address_);
         },
         &pending);
   } else {
     SB_RETURN_IF_ERROR(DrainWriteThrough());
   }
   if (!stopped) {
-    std::string list = names().List(k.key_group, StateName(k), KeyNs());
-    RedisReplyPtr reply;
-    if (pending.empty()) {
-      Result<RedisReplyPtr> r = conn_.Command({"LRANGE", list, "0", "-1"});
-      if (!r.ok()) return Scrub(r.status());
-      reply = std::move(r).value();
-    } else {
-      int64_t applied = 0;
-      SB_ASSIGN_OR_RETURN(
-          reply, ReadConsistent({"LRANGE", list, "0", "-1"}, &applied));
-      // Layers the server already holds must not be applied twice.
-      std::erase_if(deltas, [&](const auto& d) { return d.first <= applied; });
-    }
+    int64_t applied;
+    SB_ASSIGN_OR_RETURN(
+        RedisReplyPtr reply,
+        ReadServer({"LRANGE", names().List(k.key_group, StateName(), KeyNs()),
+                    "0", "-1"},
+                   !pending.empty(), &applied));
+    // Layers the server already holds must not be applied twice.
+    std::erase_if(deltas, [&](const auto& d) { return d.first <= applied; });
     for (size_t i = 0; i < reply->elements; ++i) {
       values->emplace_back(ReplyString(*reply->element[i]));
     }
@@ -464,9 +254,9 @@ Status RedisBackend::MapPut(const StateKey& k, std::string_view user_key,
     ++active_->ops;
     return Status::Ok();
   }
-  return WriteThrough({"HSET", names().Map(k.key_group, StateName(k), KeyNs()),
-                       user_key, value},
-                      {Effect::kHset, 1, bytes});
+  return WriteThrough(
+      {"HSET", names().Map(k.key_group, StateName(), KeyNs()), user_key, value},
+      {Effect::kHset, 1, bytes});
 }
 
 Status RedisBackend::MapRemove(const StateKey& k, std::string_view user_key) {
@@ -479,7 +269,7 @@ Status RedisBackend::MapRemove(const StateKey& k, std::string_view user_key) {
     return Status::Ok();
   }
   return WriteThrough(
-      {"HDEL", names().Map(k.key_group, StateName(k), KeyNs()), user_key},
+      {"HDEL", names().Map(k.key_group, StateName(), KeyNs()), user_key},
       {Effect::kHdel, 1, 0});
 }
 
@@ -497,11 +287,14 @@ Status RedisBackend::MapGet(const StateKey& k, std::string_view user_key,
   } else {
     SB_RETURN_IF_ERROR(DrainWriteThrough());
   }
-  Result<RedisReplyPtr> r = conn_.Command(
-      {"HGET", names().Map(k.key_group, StateName(k), KeyNs()), user_key});
-  if (!r.ok()) return Scrub(r.status());
-  *found = (*r)->type == REDIS_REPLY_STRING;
-  if (*found) value->assign((*r)->str, (*r)->len);
+  int64_t unused;
+  SB_ASSIGN_OR_RETURN(
+      RedisReplyPtr r,
+      ReadServer(
+          {"HGET", names().Map(k.key_group, StateName(), KeyNs()), user_key},
+          false, &unused));
+  *found = r->type == REDIS_REPLY_STRING;
+  if (*found) value->assign(r->str, r->len);
   return Status::Ok();
 }
 
@@ -520,7 +313,7 @@ Status RedisBackend::MapScan(
           if (it != l.maps.end()) {
             deltas.emplace_back(l.checkpoint_id, &it->second);
           }
-          return l.range_cleared;
+          return ClearsAddress(l, address_);
         },
         &pending);
   } else {
@@ -531,17 +324,12 @@ Status RedisBackend::MapScan(
   // (key, namespace).
   std::map<std::string, std::string> merged;
   if (!stopped) {
-    std::string map = names().Map(k.key_group, StateName(k), KeyNs());
-    RedisReplyPtr reply;
-    if (pending.empty()) {
-      Result<RedisReplyPtr> r = conn_.Command({"HGETALL", map});
-      if (!r.ok()) return Scrub(r.status());
-      reply = std::move(r).value();
-    } else {
-      int64_t applied = 0;
-      SB_ASSIGN_OR_RETURN(reply, ReadConsistent({"HGETALL", map}, &applied));
-      std::erase_if(deltas, [&](const auto& d) { return d.first <= applied; });
-    }
+    int64_t applied;
+    SB_ASSIGN_OR_RETURN(
+        RedisReplyPtr reply,
+        ReadServer({"HGETALL", names().Map(k.key_group, StateName(), KeyNs())},
+                   !pending.empty(), &applied));
+    std::erase_if(deltas, [&](const auto& d) { return d.first <= applied; });
     for (size_t i = 0; i + 1 < reply->elements; i += 2) {
       merged.emplace(ReplyString(*reply->element[i]),
                      ReplyString(*reply->element[i + 1]));
@@ -581,9 +369,8 @@ Status RedisBackend::DrainWriteThrough() {
   for (const Expect& e : wt_expects_) {
     if (conn_.Outstanding() == 0) {
       if (first_error.ok()) {
-        first_error = Status::Unavailable(conn_.Describe() +
-                                          ": connection lost with writes in "
-                                          "flight");
+        first_error = Status::Unavailable(
+            conn_.Describe() + ": connection lost with writes in flight");
       }
       break;
     }
@@ -595,117 +382,11 @@ Status RedisBackend::DrainWriteThrough() {
   return Scrub(first_error);
 }
 
-Result<std::unique_ptr<AsyncSnapshot>> RedisBackend::SnapshotSync(
-    int64_t checkpoint_id) {
-  if (closed_) return Closed();
-  if (checkpoint_id <= last_snapshot_id_) {
-    return Status::InvalidArgument("redis: checkpoint ids must increase (got " +
-                                   std::to_string(checkpoint_id) + " after " +
-                                   std::to_string(last_snapshot_id_) + ")");
-  }
-  std::vector<std::string> state_names;
-  for (const auto& d : states_) state_names.push_back(d.name);
-  if (buffered()) {
-    active_->checkpoint_id = checkpoint_id;
-    core_->PushPending(std::shared_ptr<const Layer>(std::move(active_)));
-    active_ = std::make_unique<Layer>();
-    last_snapshot_id_ = checkpoint_id;
-    return std::unique_ptr<AsyncSnapshot>(std::make_unique<BufferedSnapshot>(
-        core_, checkpoint_id, range_, std::move(state_names)));
-  }
-  SB_RETURN_IF_ERROR(PrepareWriteThrough());
-  SB_RETURN_IF_ERROR(DrainWriteThrough());
-  Result<RedisReplyPtr> r = conn_.Command(
-      {"SET", names().Checkpoint(range_), std::to_string(checkpoint_id)});
-  if (!r.ok()) return Scrub(r.status());
-  last_snapshot_id_ = checkpoint_id;
-  core_->SetLastCommitted(checkpoint_id);
-  CheckpointHandle h =
-      BufferedSnapshot::BaseHandle(*core_, checkpoint_id, range_);
-  LiveSizeEstimate e = core_->Estimate();
-  h.full_size = e.bytes();
-  h.checkpointed_size = 0;  // the data went to the server op by op
-  h.metadata["entries"] = std::to_string(e.entries());
-  return std::unique_ptr<AsyncSnapshot>(
-      std::make_unique<DoneSnapshot>(std::move(h)));
-}
-
-Status RedisBackend::Restore(const std::vector<CheckpointHandle>& handles,
-                             KeyGroupRange range) {
-  if (closed_) return Closed();
-  // Drop everything local first: on any failure the instance is empty.
-  conn_.Drop();
-  wt_expects_.clear();
-  range_ = config_.key_groups;
-  BecomeEmpty();
-  if (!range.empty() && range.Intersect(config_.key_groups) != range) {
-    return Status::InvalidArgument("redis: restore range " + range.ToString() +
-                                   " is not within this instance's range " +
-                                   config_.key_groups.ToString());
-  }
-  if (handles.empty()) return Status::Ok();
-  const RedisSettings& s = core_->settings();
-  int64_t id = handles.front().checkpoint_id;
-  int covered = 0;
-  uint64_t entries = 0, bytes = 0;
-  for (const CheckpointHandle& h : handles) {
-    auto job = h.metadata.find("job");
-    if (h.backend != kName || h.checkpoint_id != id ||
-        h.max_parallelism != s.max_parallelism || job == h.metadata.end() ||
-        job->second != s.job) {
-      return Status::InvalidArgument(
-          "redis: handle for key groups " + h.key_groups.ToString() +
-          " is not a redis checkpoint " + std::to_string(id) + " of job '" +
-          s.job + "' at max parallelism " + std::to_string(s.max_parallelism));
-    }
-    Result<RedisReplyPtr> r =
-        conn_.Command({"GET", names().Checkpoint(h.key_groups)});
-    if (!r.ok()) return Scrub(r.status());
-    std::string held = (*r)->type == REDIS_REPLY_STRING
-                           ? std::string(ReplyString(**r))
-                           : std::string("none");
-    if (held != std::to_string(id)) {
-      return Status::FailedPrecondition(
-          conn_.Describe() + ": server holds checkpoint " + held +
-          " for key groups " + h.key_groups.ToString() + " of job '" + s.job +
-          "', asked for " + std::to_string(id) +
-          " (a shared store cannot roll back)");
-    }
-    int overlap = h.key_groups.Intersect(range).size();
-    covered += overlap;
-    auto e = h.metadata.find("entries");
-    uint64_t handle_entries = static_cast<uint64_t>(std::max<int64_t>(
-        0, e == h.metadata.end() ? 0 : ToInt64(e->second, 0)));
-    entries += ProrateByKeyGroups(handle_entries, overlap, h.key_groups.size());
-    bytes += ProrateByKeyGroups(h.full_size, overlap, h.key_groups.size());
-  }
-  if (covered < range.size()) {
-    return Status::InvalidArgument(
-        "redis: the handles cover " + std::to_string(covered) + " of the " +
-        std::to_string(range.size()) + " key groups of " + range.ToString());
-  }
-  bool same_range = std::any_of(handles.begin(), handles.end(),
-                                [&](auto& h) { return h.key_groups == range; });
-  if (!same_range) {
-    // A checkpoint key for the new range can only be stale (an earlier
-    // incarnation at this parallelism); reads must not trust it.
-    Result<RedisReplyPtr> r = conn_.Command({"DEL", names().Checkpoint(range)});
-    if (!r.ok()) return Scrub(r.status());
-  }
-  range_ = range;
-  active_ = std::make_unique<Layer>();
-  clear_pending_ = false;
-  core_->ResetEstimate(entries, bytes);
-  core_->SetLastCommitted(id);
-  last_snapshot_id_ = id;
-  return Status::Ok();
-}
-
-}  // namespace
+}  // namespace redis_internal
 
 BackendInfo RedisBackendInfo() {
   BackendInfo info;
-  info.name = kName;
+  info.name = redis_internal::kName;
   info.flink_analogue = "none (the seed's RedisStateBackend)";
   info.description =
       "Redis server via hiredis. buffered mode (default) commits the writes "
@@ -713,18 +394,22 @@ BackendInfo RedisBackendInfo() {
       "(exactly-once); write-through mode sends every op at once and is not "
       "exactly-once. Durability depends on the server's persistence "
       "(appendonly/appendfsync).";
-  info.capabilities = RedisCapabilities(true);
+  info.capabilities = redis_internal::RedisCapabilities(true);
   info.embedded = false;
   info.options = CommonServerOptionInfos("redis://127.0.0.1:6379/0");
-  for (auto& o : RedisSpecificOptions()) info.options.push_back(o);
+  for (auto& o : redis_internal::RedisSpecificOptions()) {
+    info.options.push_back(o);
+  }
   return info;
 }
 
 Result<std::unique_ptr<StateBackend>> CreateRedisBackend(
     const BackendConfig& config) {
+  constexpr const char* kName = redis_internal::kName;
   SB_ASSIGN_OR_RETURN(
       ServerOptions opts,
-      ParseServerOptions(kName, config.options, RedisSpecificOptions()));
+      ParseServerOptions(kName, config.options,
+                         redis_internal::RedisSpecificOptions()));
   RedisSettings s;
   SB_ASSIGN_OR_RETURN(
       s.uri,
@@ -762,7 +447,7 @@ Result<std::unique_ptr<StateBackend>> CreateRedisBackend(
   s.command_timeout_ms = opts.command_timeout_ms;
   s.server_pid = opts.server_pid;
   s.max_parallelism = config.max_parallelism;
-  auto backend = std::make_unique<RedisBackend>(
+  auto backend = std::make_unique<redis_internal::RedisBackend>(
       config, std::make_shared<RedisCore>(std::move(s)));
   SB_RETURN_IF_ERROR(backend->Open());
   return std::unique_ptr<StateBackend>(std::move(backend));

@@ -217,7 +217,8 @@ Status ApplyEffect(const Expect& expect, const redisReply& reply,
 }
 
 Status ScanJobKeys(RedisConnection* conn, const RedisKeyNames& names,
-                   KeyGroupRange range, std::vector<std::string>* keys) {
+                   const std::vector<KeyGroupRange>& ranges,
+                   std::vector<std::string>* keys) {
   std::string pattern = names.prefix() + "*";
   std::string cursor = "0";
   do {
@@ -234,17 +235,20 @@ Status ScanJobKeys(RedisConnection* conn, const RedisKeyNames& names,
       std::string_view key = ReplyString(*batch.element[i]);
       KeyGroupRange ckpt;
       int kg = names.ClassifyScannedKey(key, &ckpt);
-      bool ours = kg >= 0 ? range.Contains(kg)
-                          : kg == -1 && !ckpt.Intersect(range).empty();
+      bool ours = std::any_of(ranges.begin(), ranges.end(), [&](auto& r) {
+        return kg >= 0 ? r.Contains(kg)
+                       : kg == -1 && !ckpt.Intersect(r).empty();
+      });
       if (ours) keys->emplace_back(key);
     }
   } while (cursor != "0");
   return Status::Ok();
 }
 
-Status RedisCore::ClearRange(RedisConnection* conn, KeyGroupRange range) {
+Status RedisCore::ClearRanges(RedisConnection* conn,
+                              const std::vector<KeyGroupRange>& ranges) {
   std::vector<std::string> keys;
-  SB_RETURN_IF_ERROR(ScanJobKeys(conn, names_, range, &keys));
+  SB_RETURN_IF_ERROR(ScanJobKeys(conn, names_, ranges, &keys));
   if (keys.empty()) return Status::Ok();
   MultiBatch batch(conn, settings_.pipeline);
   SB_RETURN_IF_ERROR(batch.Begin());
@@ -270,11 +274,16 @@ Result<CommitResult> RedisCore::Commit(
       layers.push_back(l);
     }
   }
+  // Only the oldest pending layer can clear (the first after a restore or
+  // a fresh start), so deleting before applying any layer is its order.
+  std::vector<KeyGroupRange> cleared;
+  for (const auto& l : layers) {
+    cleared.insert(cleared.end(), l->cleared.begin(), l->cleared.end());
+  }
   std::vector<std::string> clear_keys;
-  bool clear = std::any_of(layers.begin(), layers.end(),
-                           [](const auto& l) { return l->range_cleared; });
-  if (clear) {
-    SB_RETURN_IF_ERROR(ScanJobKeys(&commit_conn_, names_, range, &clear_keys));
+  if (!cleared.empty()) {
+    SB_RETURN_IF_ERROR(
+        ScanJobKeys(&commit_conn_, names_, cleared, &clear_keys));
   }
   CommitResult result;
   Status s = CommitLayersLocked(layers, clear_keys, checkpoint_id, range,

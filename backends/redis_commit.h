@@ -68,8 +68,9 @@ class RedisCore {
                               const std::vector<std::string>& state_names);
 
   // Write-through mode: atomically deletes everything the job has in
-  // `range` (and checkpoint keys overlapping it), using `conn`.
-  Status ClearRange(RedisConnection* conn, KeyGroupRange range);
+  // `ranges` (and checkpoint keys overlapping them), using `conn`.
+  Status ClearRanges(RedisConnection* conn,
+                     const std::vector<KeyGroupRange>& ranges);
 
   // The live-size estimate (guarded; callable from any thread).
   void ResetEstimate(uint64_t entries, uint64_t bytes);
@@ -121,10 +122,11 @@ struct Expect {
 Status ApplyEffect(const Expect& expect, const redisReply& reply,
                    RedisCore* core);
 
-// Keys of `names`' job in `range` plus checkpoint keys overlapping it, found
-// with SCAN (O(keys in the database), done once per fresh job).
+// Keys of `names`' job in `ranges` plus checkpoint keys overlapping them,
+// found with SCAN (O(keys in the database), done once per fresh job).
 Status ScanJobKeys(RedisConnection* conn, const RedisKeyNames& names,
-                   KeyGroupRange range, std::vector<std::string>* keys);
+                   const std::vector<KeyGroupRange>& ranges,
+                   std::vector<std::string>* keys);
 
 }  // namespace statebench
 

@@ -1,5 +1,6 @@
 #include "backends/redis_overlay.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 
@@ -106,6 +107,13 @@ int RedisKeyNames::ClassifyScannedKey(std::string_view key,
   return kg;
 }
 
+bool ClearsAddress(const Layer& layer, std::string_view address) {
+  if (layer.cleared.empty()) return false;
+  int kg = DecodeEntryAddress(address).key_group;
+  return std::any_of(layer.cleared.begin(), layer.cleared.end(),
+                     [kg](const KeyGroupRange& r) { return r.Contains(kg); });
+}
+
 Probe ProbeValue(const Layer& layer, const std::string& address,
                  std::string* value) {
   auto it = layer.values.find(address);
@@ -114,7 +122,7 @@ Probe ProbeValue(const Layer& layer, const std::string& address,
     *value = *it->second;
     return Probe::kFound;
   }
-  return layer.range_cleared ? Probe::kAbsent : Probe::kMiss;
+  return ClearsAddress(layer, address) ? Probe::kAbsent : Probe::kMiss;
 }
 
 Probe ProbeMapEntry(const Layer& layer, const std::string& address,
@@ -128,7 +136,7 @@ Probe ProbeMapEntry(const Layer& layer, const std::string& address,
       return Probe::kFound;
     }
   }
-  return layer.range_cleared ? Probe::kAbsent : Probe::kMiss;
+  return ClearsAddress(layer, address) ? Probe::kAbsent : Probe::kMiss;
 }
 
 }  // namespace statebench

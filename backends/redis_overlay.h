@@ -76,15 +76,19 @@ struct Layer {
   // (not sealed yet) has the maximum, so no server state counts as holding
   // it.
   int64_t checkpoint_id = std::numeric_limits<int64_t>::max();
-  // Everything of this instance's key-group range on the server (and in
-  // older layers) is dropped before this layer applies: a fresh job.
-  bool range_cleared = false;
+  // Key groups whose content on the server (and in older layers) is
+  // dropped before this layer applies: a fresh job's range, or the part of
+  // the range a restore did not cover.
+  std::vector<KeyGroupRange> cleared;
   std::unordered_map<std::string, std::optional<std::string>> values;
   std::unordered_map<std::string, ListDelta> lists;
   std::unordered_map<std::string, MapDelta> maps;
   uint64_t logical_bytes = 0;  // bytes of the ops recorded
   uint64_t ops = 0;
 };
+
+// True when `layer` drops the older content of the address's key group.
+bool ClearsAddress(const Layer& layer, std::string_view address);
 
 // The outcome of looking an entry up in one layer.
 enum class Probe { kMiss, kFound, kAbsent };

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cstdlib>
@@ -302,6 +303,54 @@ void LiveSizeEstimate::Removed(uint64_t count) {
   uint64_t mean = bytes_ / entries_;
   entries_ -= count;
   bytes_ = entries_ == 0 ? 0 : bytes_ - std::min(bytes_, mean * count);
+}
+
+Result<StateId> StateCatalog::Register(std::string_view backend,
+                                       const StateDescriptor& desc) {
+  auto it = ids_.find(desc.name);
+  if (it != ids_.end()) {
+    if (states_[it->second].kind != desc.kind) {
+      return Status::InvalidArgument(
+          std::string(backend) + ": state '" + desc.name +
+          "' already registered as " +
+          std::string(StateKindName(states_[it->second].kind)));
+    }
+    return it->second;
+  }
+  bool valid = !desc.name.empty() &&
+               std::all_of(desc.name.begin(), desc.name.end(), [](char c) {
+                 return std::isalnum(static_cast<unsigned char>(c)) ||
+                        c == '_' || c == '.' || c == '-';
+               });
+  if (!valid) {
+    return Status::InvalidArgument(std::string(backend) +
+                                   ": invalid state name '" + desc.name +
+                                   "' (want [A-Za-z0-9_.-]+)");
+  }
+  StateId id = static_cast<StateId>(states_.size());
+  states_.push_back(desc);
+  ids_.emplace(desc.name, id);
+  return id;
+}
+
+std::vector<std::string> StateCatalog::Names() const {
+  std::vector<std::string> names;
+  for (const auto& d : states_) names.push_back(d.name);
+  return names;
+}
+
+std::vector<KeyGroupRange> RangeComplement(KeyGroupRange outer,
+                                           KeyGroupRange inner) {
+  if (inner.empty()) return {outer};
+  std::vector<KeyGroupRange> out;
+  if (inner.start > outer.start) {
+    out.push_back({outer.start, std::min(outer.end, inner.start - 1)});
+  }
+  if (inner.end < outer.end) {
+    out.push_back({std::max(outer.start, inner.end + 1), outer.end});
+  }
+  std::erase_if(out, [](const KeyGroupRange& r) { return r.empty(); });
+  return out;
 }
 
 uint64_t ProrateByKeyGroups(uint64_t handle_full, int overlap,

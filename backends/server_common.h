@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "backends/registry.h"
+#include "backends/state_backend.h"
 #include "backends/status.h"
 
 namespace statebench {
@@ -107,6 +108,30 @@ class LiveSizeEstimate {
   uint64_t entries_ = 0;
   uint64_t bytes_ = 0;
 };
+
+// The registered states of one server backend instance, by dense id.
+// Not thread-safe (the subtask thread registers and looks up).
+class StateCatalog {
+ public:
+  // Idempotent for the same name and kind; InvalidArgument for the same name
+  // with another kind or a name outside [A-Za-z0-9_.-]+.
+  Result<StateId> Register(std::string_view backend,
+                           const StateDescriptor& desc);
+  // The state's name if `id` is registered with `kind`, else nullptr.
+  const std::string* Find(StateId id, StateKind kind) const {
+    return id < states_.size() && states_[id].kind == kind ? &states_[id].name
+                                                           : nullptr;
+  }
+  std::vector<std::string> Names() const;
+
+ private:
+  std::vector<StateDescriptor> states_;
+  std::map<std::string, StateId, std::less<>> ids_;
+};
+
+// The key groups of `outer` outside `inner` (zero, one or two ranges).
+std::vector<KeyGroupRange> RangeComplement(KeyGroupRange outer,
+                                           KeyGroupRange inner);
 
 // The part of `handle_full` attributable to `overlap` key groups out of
 // `handle_groups` (for restoring at another parallelism).

@@ -17,6 +17,7 @@
 namespace statebench {
 namespace {
 
+using testing::Numbered;
 using testing::ServerOptionsFor;
 using testing::TestServer;
 using testing::UniqueJob;
@@ -162,8 +163,8 @@ TEST(PostgresBackendTest, CheckpointCommitsAtomicallyWithItsId) {
   ASSERT_NE(b, nullptr);
   RegisterStates(b.get());
   for (int i = 0; i < 30; ++i) {
-    std::string k = "key" + std::to_string(i);
-    ASSERT_TRUE(b->ValuePut(Key(0, k), "v" + std::to_string(i)).ok());
+    std::string k = Numbered("key", i);
+    ASSERT_TRUE(b->ValuePut(Key(0, k), Numbered("v", i)).ok());
     ASSERT_TRUE(b->ListAppend(Key(1, k), "x").ok());
     ASSERT_TRUE(b->MapPut(Key(2, k), "uk", "mv").ok());
   }
@@ -247,7 +248,7 @@ TEST(PostgresBackendTest, RescaleSelectsKeyGroupRanges) {
   auto b = MustCreate(ConfigFor(ServerOptionsFor(server, job)));
   RegisterStates(b.get());
   for (int i = 0; i < 20; ++i) {
-    ASSERT_TRUE(b->ValuePut(Key(0, "k" + std::to_string(i)), "v").ok());
+    ASSERT_TRUE(b->ValuePut(Key(0, Numbered("k", i)), "v").ok());
   }
   CheckpointHandle h = Checkpoint(b.get(), 1);
   ASSERT_TRUE(b->Close().ok());
@@ -260,7 +261,8 @@ TEST(PostgresBackendTest, RescaleSelectsKeyGroupRanges) {
   ASSERT_TRUE(r0->Restore({h}, lower).ok());
   ASSERT_TRUE(r1->Restore({h}, upper).ok());
   for (int i = 0; i < 20; ++i) {
-    StateKey k = Key(0, "k" + std::to_string(i));
+    std::string key = Numbered("k", i);
+    StateKey k = Key(0, key);
     StateBackend* owner = lower.Contains(k.key_group) ? r0.get() : r1.get();
     EXPECT_EQ(GetValue(owner, k), "v");
   }
@@ -430,10 +432,10 @@ TEST(PostgresBackendTest, IoStatsCountWalAndSaySource) {
   auto b = MustCreate(ConfigFor(opts));
   ASSERT_NE(b, nullptr);
   RegisterStates(b.get());
+  const std::string value(200, 'x');
   for (int i = 0; i < 50; ++i) {
-    ASSERT_TRUE(
-        b->ValuePut(Key(0, "k" + std::to_string(i)), std::string(200, 'x'))
-            .ok());
+    std::string key = Numbered("k", i);
+    ASSERT_TRUE(b->ValuePut(Key(0, key), value).ok());
   }
   Checkpoint(b.get(), 1);
   IoStats io = b->GetIoStats();

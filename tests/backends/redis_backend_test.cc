@@ -20,6 +20,7 @@
 namespace statebench {
 namespace {
 
+using testing::Numbered;
 using testing::ServerOptionsFor;
 using testing::TestServer;
 using testing::UniqueJob;
@@ -145,8 +146,8 @@ TEST(RedisBackendTest, CheckpointCommitsAtomicallyWithItsId) {
   ASSERT_NE(b, nullptr);
   RegisterStates(b.get());
   for (int i = 0; i < 50; ++i) {
-    std::string k = "key" + std::to_string(i);
-    ASSERT_TRUE(b->ValuePut(Key(0, k), "v" + std::to_string(i)).ok());
+    std::string k = Numbered("key", i);
+    ASSERT_TRUE(b->ValuePut(Key(0, k), Numbered("v", i)).ok());
     ASSERT_TRUE(b->ListAppend(Key(1, k), "x").ok());
     ASSERT_TRUE(b->MapPut(Key(2, k), "uk", "mv").ok());
   }
@@ -197,7 +198,7 @@ TEST(RedisBackendTest, ReadsDuringAsyncCommitSeeEachWriteOnce) {
   std::vector<std::string> expected;
   Entries expected_map;
   for (int round = 1; round <= 20; ++round) {
-    std::string item = "r" + std::to_string(round);
+    std::string item = Numbered("r", round);
     ASSERT_TRUE(b->ListAppend(Key(1, "k"), item).ok());
     ASSERT_TRUE(b->MapPut(Key(2, "k"), item, item).ok());
     expected.push_back(item);
@@ -272,7 +273,7 @@ TEST(RedisBackendTest, RescaleSelectsKeyGroupRanges) {
   auto b = MustCreate(ConfigFor(ServerOptionsFor(server, job)));
   RegisterStates(b.get());
   for (int i = 0; i < 40; ++i) {
-    ASSERT_TRUE(b->ValuePut(Key(0, "k" + std::to_string(i)), "v").ok());
+    ASSERT_TRUE(b->ValuePut(Key(0, Numbered("k", i)), "v").ok());
   }
   CheckpointHandle h = Checkpoint(b.get(), 1);
   KeyGroupRange lower = KeyGroupRangeForSubtask(kMaxParallelism, 2, 0);
@@ -284,7 +285,8 @@ TEST(RedisBackendTest, RescaleSelectsKeyGroupRanges) {
   ASSERT_TRUE(r0->Restore({h}, lower).ok());
   ASSERT_TRUE(r1->Restore({h}, upper).ok());
   for (int i = 0; i < 40; ++i) {
-    StateKey k = Key(0, "k" + std::to_string(i));
+    std::string key = Numbered("k", i);
+    StateKey k = Key(0, key);
     StateBackend* owner = lower.Contains(k.key_group) ? r0.get() : r1.get();
     EXPECT_EQ(GetValue(owner, k), "v");
     StateBackend* other = owner == r0.get() ? r1.get() : r0.get();

@@ -15,6 +15,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "backends/file_util.h"
 
@@ -45,6 +46,14 @@ inline std::string UniqueJob(const std::string& tag) {
   static std::atomic<int> counter{0};
   return "t-" + tag + "-" + std::to_string(::getpid()) + "-" +
          std::to_string(counter++);
+}
+
+// prefix + decimal i. (Spelled out: GCC 12 warns falsely about
+// "k" + std::to_string(i), bug 105329.)
+inline std::string Numbered(std::string_view prefix, int i) {
+  std::string s(prefix);
+  s += std::to_string(i);
+  return s;
 }
 
 // The options of a backend talking to `server` as job `job`.

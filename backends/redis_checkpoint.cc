@@ -1,0 +1,204 @@
+// The redis backend: checkpoints, restore and close.
+#include <algorithm>
+#include <charconv>
+
+#include "backends/redis_backend_impl.h"
+
+namespace statebench::redis_internal {
+namespace {
+
+// Handle fields common to both modes. State lives on the server, not in a
+// file: location stays empty and the server goes into the metadata.
+CheckpointHandle BaseHandle(const RedisCore& core, int64_t id,
+                            KeyGroupRange range) {
+  const RedisSettings& s = core.settings();
+  CheckpointHandle h;
+  h.backend = kName;
+  h.checkpoint_id = id;
+  h.type = CheckpointType::kFull;
+  h.key_groups = range;
+  h.max_parallelism = s.max_parallelism;
+  h.metadata["job"] = s.job;
+  h.metadata["mode"] = s.buffered ? "buffered" : "write-through";
+  h.metadata["server"] = s.uri.HostPort();
+  h.metadata["uri"] = s.uri.ToString();
+  h.metadata["checkpoint_key"] = core.names().Checkpoint(range);
+  return h;
+}
+
+// The async phase of a buffered checkpoint: the commit.
+class BufferedSnapshot final : public AsyncSnapshot {
+ public:
+  BufferedSnapshot(std::shared_ptr<RedisCore> core, int64_t id,
+                   KeyGroupRange range, std::vector<std::string> state_names)
+      : core_(std::move(core)),
+        id_(id),
+        range_(range),
+        state_names_(std::move(state_names)) {}
+
+  Result<CheckpointHandle> Complete() override {
+    SB_ASSIGN_OR_RETURN(CommitResult r,
+                        core_->Commit(id_, range_, state_names_));
+    CheckpointHandle h = BaseHandle(*core_, id_, range_);
+    h.checkpointed_size = r.committed_bytes;
+    h.full_size = r.full_bytes;
+    h.metadata["entries"] = std::to_string(r.entries);
+    h.metadata["committed_layers"] = std::to_string(r.layers);
+    return h;
+  }
+
+ private:
+  std::shared_ptr<RedisCore> core_;
+  int64_t id_;
+  KeyGroupRange range_;
+  std::vector<std::string> state_names_;
+};
+
+// Write-through checkpoints finish in the sync phase.
+class DoneSnapshot final : public AsyncSnapshot {
+ public:
+  explicit DoneSnapshot(CheckpointHandle h) : handle_(std::move(h)) {}
+  Result<CheckpointHandle> Complete() override { return handle_; }
+
+ private:
+  CheckpointHandle handle_;
+};
+
+uint64_t MetadataCount(const CheckpointHandle& h, const std::string& key) {
+  auto it = h.metadata.find(key);
+  if (it == h.metadata.end()) return 0;
+  uint64_t v = 0;
+  std::from_chars(it->second.data(), it->second.data() + it->second.size(), v);
+  return v;
+}
+
+}  // namespace
+
+void RedisBackend::ResetLocal(std::vector<KeyGroupRange> cleared) {
+  core_->DiscardPending();
+  active_ = std::make_unique<Layer>();
+  if (buffered()) {
+    active_->cleared = std::move(cleared);
+    wt_clear_.clear();
+  } else {
+    wt_clear_ = std::move(cleared);
+  }
+  core_->ResetEstimate(0, 0);
+}
+
+Result<std::unique_ptr<AsyncSnapshot>> RedisBackend::SnapshotSync(
+    int64_t checkpoint_id) {
+  if (closed_) return Closed();
+  if (checkpoint_id <= last_snapshot_id_) {
+    return Status::InvalidArgument("redis: checkpoint ids must increase (got " +
+                                   std::to_string(checkpoint_id) + " after " +
+                                   std::to_string(last_snapshot_id_) + ")");
+  }
+  const KeyGroupRange range = config_.key_groups;
+  if (buffered()) {
+    active_->checkpoint_id = checkpoint_id;
+    core_->PushPending(std::shared_ptr<const Layer>(std::move(active_)));
+    active_ = std::make_unique<Layer>();
+    last_snapshot_id_ = checkpoint_id;
+    return std::unique_ptr<AsyncSnapshot>(std::make_unique<BufferedSnapshot>(
+        core_, checkpoint_id, range, states_.Names()));
+  }
+  if (!wt_clear_.empty()) SB_RETURN_IF_ERROR(ClearPendingRanges());
+  SB_RETURN_IF_ERROR(DrainWriteThrough());
+  Result<RedisReplyPtr> r = conn_.Command(
+      {"SET", names().Checkpoint(range), std::to_string(checkpoint_id)});
+  if (!r.ok()) return Scrub(r.status());
+  last_snapshot_id_ = checkpoint_id;
+  core_->SetLastCommitted(checkpoint_id);
+  CheckpointHandle h = BaseHandle(*core_, checkpoint_id, range);
+  LiveSizeEstimate e = core_->Estimate();
+  h.full_size = e.bytes();
+  h.checkpointed_size = 0;  // the data went to the server op by op
+  h.metadata["entries"] = std::to_string(e.entries());
+  return std::unique_ptr<AsyncSnapshot>(
+      std::make_unique<DoneSnapshot>(std::move(h)));
+}
+
+Status RedisBackend::Restore(const std::vector<CheckpointHandle>& handles,
+                             KeyGroupRange range) {
+  if (closed_) return Closed();
+  // Drop everything local first: on any failure the instance is empty.
+  conn_.Drop();
+  wt_expects_.clear();
+  ResetLocal({config_.key_groups});
+  const KeyGroupRange own = config_.key_groups;
+  if (!range.empty() && range.Intersect(own) != range) {
+    return Status::InvalidArgument("redis: restore range " + range.ToString() +
+                                   " is not within this instance's range " +
+                                   own.ToString());
+  }
+  if (handles.empty() || range.empty()) return Status::Ok();
+  const RedisSettings& s = core_->settings();
+  int64_t id = handles.front().checkpoint_id;
+  int covered = 0;
+  uint64_t entries = 0, bytes = 0;
+  for (const CheckpointHandle& h : handles) {
+    auto job = h.metadata.find("job");
+    if (h.backend != kName || h.checkpoint_id != id ||
+        h.max_parallelism != s.max_parallelism || job == h.metadata.end() ||
+        job->second != s.job) {
+      return Status::InvalidArgument(
+          "redis: handle for key groups " + h.key_groups.ToString() +
+          " is not a redis checkpoint " + std::to_string(id) + " of job '" +
+          s.job + "' at max parallelism " + std::to_string(s.max_parallelism));
+    }
+    Result<RedisReplyPtr> r =
+        conn_.Command({"GET", names().Checkpoint(h.key_groups)});
+    if (!r.ok()) return Scrub(r.status());
+    std::string held = (*r)->type == REDIS_REPLY_STRING
+                           ? std::string(ReplyString(**r))
+                           : std::string("none");
+    if (held != std::to_string(id)) {
+      return Status::FailedPrecondition(
+          conn_.Describe() + ": server holds checkpoint " + held +
+          " for key groups " + h.key_groups.ToString() + " of job '" + s.job +
+          "', asked for " + std::to_string(id) +
+          " (a shared store cannot roll back)");
+    }
+    int overlap = h.key_groups.Intersect(range).size();
+    covered += overlap;
+    entries += ProrateByKeyGroups(MetadataCount(h, "entries"), overlap,
+                                  h.key_groups.size());
+    bytes += ProrateByKeyGroups(h.full_size, overlap, h.key_groups.size());
+  }
+  if (covered < range.size()) {
+    return Status::InvalidArgument(
+        "redis: the handles cover " + std::to_string(covered) + " of the " +
+        std::to_string(range.size()) + " key groups of " + range.ToString());
+  }
+  bool own_key_is_a_handle = std::any_of(
+      handles.begin(), handles.end(),
+      [&](const CheckpointHandle& h) { return h.key_groups == own; });
+  if (!own_key_is_a_handle) {
+    // The checkpoint key of this instance's range can only be stale (an
+    // earlier incarnation at this parallelism); reads must not trust it.
+    Result<RedisReplyPtr> r = conn_.Command({"DEL", names().Checkpoint(own)});
+    if (!r.ok()) return Scrub(r.status());
+  }
+  // Key groups this instance owns but the restore did not cover are empty.
+  ResetLocal(RangeComplement(own, range));
+  core_->ResetEstimate(entries, bytes);
+  core_->SetLastCommitted(id);
+  last_snapshot_id_ = id;
+  return Status::Ok();
+}
+
+Status RedisBackend::Close() {
+  if (closed_) return Status::Ok();
+  // Uncommitted buffered writes are dropped, as in a crash: only
+  // checkpoints are durable.
+  Status s = buffered() ? Status::Ok() : DrainWriteThrough();
+  closed_ = true;
+  core_->DiscardPending();
+  active_.reset();
+  conn_.Drop();
+  io_.Stop();
+  return Scrub(s);
+}
+
+}  // namespace statebench::redis_internal
