@@ -175,6 +175,33 @@ Status ClipToRange(RocksDbInstance* db, const std::vector<StateSpec>& states,
   return Status::Ok();
 }
 
+// Every key group of `range` must be in exactly one handle, all of one
+// checkpoint: a gap would silently lose state, an overlap double it.
+Status CheckCoverage(const std::vector<CheckpointHandle>& handles,
+                     KeyGroupRange range) {
+  for (const CheckpointHandle& h : handles) {
+    if (h.checkpoint_id != handles[0].checkpoint_id) {
+      return Status::InvalidArgument("handles from different checkpoints (" +
+                                     std::to_string(handles[0].checkpoint_id) +
+                                     " and " + std::to_string(h.checkpoint_id) +
+                                     ")");
+    }
+  }
+  for (int kg = range.start; kg <= range.end; ++kg) {
+    int holders = 0;
+    for (const CheckpointHandle& h : handles)
+      holders += h.key_groups.Contains(kg);
+    if (holders != 1) {
+      return Status::InvalidArgument(
+          std::string(holders == 0 ? "the handles do not cover"
+                                   : "the handles overlap at") +
+          " key group " + std::to_string(kg) + " of the restore range " +
+          range.ToString());
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status RocksDbBackend::Restore(const std::vector<CheckpointHandle>& handles,
@@ -200,6 +227,7 @@ Status RocksDbBackend::RestoreInto(const std::vector<CheckpointHandle>& handles,
                                    " is not within this instance's " +
                                    config_.key_groups.ToString());
   }
+  SB_RETURN_IF_ERROR(CheckCoverage(handles, range));
   std::vector<Source> sources;
   std::vector<StateSpec> specs = registered;
   for (const CheckpointHandle& h : handles) {

@@ -533,12 +533,13 @@ TEST_P(RocksDbRescaleTest, OneToTwoClipsEachHalf) {
     Verify(&half, r, model, universe);
 
     // What the half checkpoints must hold only its own key groups: restore
-    // that checkpoint into an instance owning everything and look for the
-    // other half's keys, which the clipping must have deleted.
+    // that checkpoint (unclipped: its range is the restore range) into an
+    // instance that may read every key group and look for the other half's
+    // keys, which the clipping must have deleted.
     CheckpointHandle hh = Checkpoint(half.backend.get(), 4 + i);
     EXPECT_EQ(hh.key_groups, r);
     Instance check = Open("check" + std::to_string(i), {0, kM - 1}, 0);
-    ASSERT_TRUE(check.backend->Restore({hh}, {0, kM - 1}).ok());
+    ASSERT_TRUE(check.backend->Restore({hh}, r).ok());
     std::map<std::string, Entry> own;
     for (const auto& [key, e] : model) {
       if (r.Contains(AssignToKeyGroup(key, kM))) own[key] = e;
