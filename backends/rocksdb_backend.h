@@ -14,6 +14,13 @@
 // base, clips it to the new key-group range with DeleteRange, and inserts
 // the other handles' key groups (Flink's rescaling approach).
 //
+// Checkpoint files: an instance deletes only files it wrote, when
+// NotifyCheckpointComplete moves a checkpoint beyond `retained_checkpoints`
+// or NotifyCheckpointAborted drops one. After a restore, its incremental
+// checkpoints reuse the restored checkpoint's shared SSTs without ever
+// deleting them (Flink's LEGACY restore mode): cleaning up a dead
+// predecessor's checkpoints is the job's business, not the instance's.
+//
 // Thread safety: as the StateBackend contract. Options: see
 // RocksDbOptionInfos() (backends/rocksdb_options.h) or `statebench backends`.
 #ifndef STATEBENCH_BACKENDS_ROCKSDB_BACKEND_H_
