@@ -1,8 +1,213 @@
-// PLACEHOLDER: the 'verify' subcommand arrives with its issue.
+// `statebench verify`: crash-restore and rescale verification per backend.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <memory>
+
+#include "backends/file_util.h"
+#include "backends/registry.h"
 #include "bench/commands.h"
+#include "bench/context.h"
+#include "bench/run_options.h"
+#include "bench/verify.h"
 
 namespace statebench {
+namespace {
 
-void SetupVerifyCommand(CLI::App& app, CliContext* ctx) {}
+struct VerifyOptions {
+  RunOptions run;
+  int cycles = 20;
+  uint64_t kill_seed = 1;
+  double min_kill_s = 0.05;
+  double max_kill_s = 0.6;
+  std::vector<std::string> rescales;  // "p:q"
+  std::string output;
+  std::string child_dir;  // set only in the child process
+};
+
+Result<std::pair<int, int>> ParseRescale(const std::string& s) {
+  auto colon = s.find(':');
+  try {
+    if (colon != std::string::npos) {
+      int from = std::stoi(s.substr(0, colon));
+      int to = std::stoi(s.substr(colon + 1));
+      if (from >= 1 && to >= 1 && from <= 1024 && to <= 1024) {
+        return std::make_pair(from, to);
+      }
+    }
+  } catch (const std::exception&) {
+  }
+  return Status::InvalidArgument(
+      "--rescale '" + s + "' is not of the form P:Q with 1 <= P, Q <= 1024");
+}
+
+std::string VerdictLine(const Verdict& v) {
+  return fmt::format("{} entries checked: lost {}, resurrected {}, wrong {}",
+                     v.checked, v.lost, v.resurrected, v.wrong);
+}
+
+int RunVerify(VerifyOptions& o, CliContext& ctx) {
+  std::ostream& out = *ctx.out;
+  std::ostream& err = *ctx.err;
+  RunConfig& rc = o.run.config;
+  rc.backend = o.run.backend;
+  const BackendRegistry& registry = BackendRegistry::Default();
+  if (Result<BackendInfo> info = registry.Info(rc.backend); !info.ok()) {
+    err << "statebench: " << info.status().message() << "\n";
+    return kExitUsage;
+  }
+  std::map<std::string, std::map<std::string, std::string>> per_backend;
+  if (Status s =
+          ApplyBackendOptions(o.run.backend_opts, {rc.backend}, &per_backend);
+      !s.ok()) {
+    err << "statebench: " << s.message() << "\n";
+    return kExitUsage;
+  }
+  rc.backend_options = per_backend[rc.backend];
+  rc.checkpoint.type = o.run.checkpoint_type == "incremental"
+                           ? CheckpointType::kIncremental
+                           : CheckpointType::kFull;
+  if (!o.child_dir.empty()) {
+    return RunVerifyChild(CycleRunConfig(rc, o.child_dir, registry),
+                          STDOUT_FILENO);
+  }
+  std::vector<std::pair<int, int>> rescales;
+  for (const std::string& r : o.rescales) {
+    Result<std::pair<int, int>> parsed = ParseRescale(r);
+    if (!parsed.ok()) {
+      err << "statebench: " << parsed.status().message() << "\n";
+      return kExitUsage;
+    }
+    rescales.push_back(*parsed);
+  }
+  if (o.min_kill_s > o.max_kill_s) {
+    err << "statebench: --kill-min must not exceed --kill-max\n";
+    return kExitUsage;
+  }
+  VerifyConfig vc;
+  vc.run = rc;
+  vc.cycles = o.cycles;
+  vc.seed = o.kill_seed;
+  vc.min_kill_s = o.min_kill_s;
+  vc.max_kill_s = o.max_kill_s;
+  char self[4096];
+  ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  vc.child_argv.push_back(n > 0 ? std::string(self, static_cast<size_t>(n))
+                                : std::string(ctx.argv[0]));
+  for (int i = 1; i < ctx.argc; ++i) vc.child_argv.push_back(ctx.argv[i]);
+
+  ProgressFn progress = [&](const std::string& m) {
+    if (ctx.stderr_is_tty && !o.run.quiet) err << "statebench: " << m << "\n";
+  };
+  ResultsFile results;
+  results.context = CollectContext("verify", ctx.argc, ctx.argv);
+  results.config = RunConfigToJson(rc);
+  results.config["cycles"] = o.cycles;
+  RunResult run;
+  run.backend = rc.backend;
+  run.workload = rc.workload.name;
+  run.parallelism = rc.parallelism;
+  run.backend_options = rc.backend_options;
+  nlohmann::json verification;
+  bool found_problem = false;
+  int code = kExitOk;
+  if (o.cycles > 0) {
+    Result<VerifyReport> report = RunCrashVerification(vc, registry, progress);
+    if (!report.ok()) {
+      err << "statebench: verify " << rc.backend << ": "
+          << report.status().message() << "\n";
+      run.status = "failed";
+      run.failure_phase = "verify";
+      run.failure_reason = report.status().message();
+      code = kExitFailure;
+    } else {
+      verification = report->ToJson();
+      found_problem = !report->total.exactly_once();
+      out << fmt::format("{}: {} crash-restore cycles, {} -> {}\n", rc.backend,
+                         report->cycles.size(), VerdictLine(report->total),
+                         found_problem ? "NOT exactly-once" : "exactly-once");
+      for (const std::string& e : report->total.examples)
+        out << "    " << e << "\n";
+    }
+  }
+  nlohmann::json rescale_json = nlohmann::json::array();
+  for (auto [from, to] : rescales) {
+    Result<RescaleResult> r = RunRescaleVerification(rc, from, to, registry);
+    if (!r.ok()) {
+      err << "statebench: rescale " << from << "->" << to << ": "
+          << r.status().message() << "\n";
+      code = kExitFailure;
+      continue;
+    }
+    bool ok = r->verdict.exactly_once();
+    found_problem |= !ok;
+    out << fmt::format("{}: rescale {} -> {} in {:.1f} ms: {} -> {}\n",
+                       rc.backend, from, to, r->duration_ms,
+                       VerdictLine(r->verdict), ok ? "verified" : "MISMATCH");
+    rescale_json.push_back({{"from", from},
+                            {"to", to},
+                            {"duration_ms", r->duration_ms},
+                            {"subtask_duration_ms", r->subtask_duration_ms},
+                            {"bytes_read", r->bytes_read},
+                            {"checked", r->verdict.checked},
+                            {"lost", r->verdict.lost},
+                            {"resurrected", r->verdict.resurrected},
+                            {"wrong", r->verdict.wrong},
+                            {"verdict", ok ? "verified" : "mismatch"}});
+  }
+  if (!rescale_json.empty()) verification["rescale"] = rescale_json;
+  if (verification.is_object() && !verification.contains("verdict")) {
+    verification["verdict"] = found_problem ? "failed" : "verified";
+  }
+  run.verification = verification;
+  results.runs.push_back(run);
+  if (!o.output.empty()) {
+    if (Status s = SaveResultsFile(results, o.output); !s.ok()) {
+      err << "statebench: cannot write results: " << s.message() << "\n";
+      return kExitFailure;
+    }
+  }
+  if (code != kExitOk) return code;
+  return found_problem ? kExitRegression : kExitOk;
+}
+
+}  // namespace
+
+void SetupVerifyCommand(CLI::App& app, CliContext* ctx) {
+  auto o = std::make_shared<VerifyOptions>();
+  o->run.config.workload.key_count = 20000;
+  o->run.config.workload.read_fraction = 0.2;
+  o->run.config.checkpoint.interval_ms = 100;
+  o->run.config.warmup_s = 0;
+  CLI::App* sub = app.add_subcommand(
+      "verify",
+      "Kill a running job with SIGKILL, restore its last checkpoint and "
+      "compare with an oracle; verify rescaling");
+  sub->add_option("-b,--backend", o->run.backend, "Backend name")->required();
+  AddMeasurementOptions(sub, &o->run);
+  sub->add_option("--cycles", o->cycles, "Crash-restore cycles")
+      ->check(CLI::Range(0, 100000))
+      ->capture_default_str();
+  sub->add_option("--kill-seed", o->kill_seed, "Seed of the kill moments")
+      ->capture_default_str();
+  sub->add_option("--kill-min", o->min_kill_s,
+                  "Earliest kill, seconds after the first checkpoint")
+      ->check(CLI::Range(0.0, 3600.0))
+      ->capture_default_str();
+  sub->add_option("--kill-max", o->max_kill_s, "Latest kill, seconds")
+      ->check(CLI::Range(0.0, 3600.0))
+      ->capture_default_str();
+  sub->add_option(
+         "--rescale", o->rescales,
+         "Also verify restoring at parallelism P into Q (P:Q, repeatable)")
+      ->delimiter(',');
+  sub->add_option("-o,--output", o->output,
+                  "Write a results file with the verdicts");
+  sub->add_option("--child-dir", o->child_dir)->group("");  // internal
+  sub->callback(
+      [o, ctx] { ctx->action = [o, ctx] { return RunVerify(*o, *ctx); }; });
+}
 
 }  // namespace statebench

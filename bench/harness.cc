@@ -106,7 +106,9 @@ BackendConfig Repeater::ConfigFor(int index,
       KeyGroupRangeForSubtask(max_parallelism_, config_.parallelism, index);
   bc.subtask_index = index;
   bc.work_dir = work_dir;
-  bc.checkpoint_dir = run_dir_ + "/checkpoints";
+  bc.checkpoint_dir = config_.checkpoint_dir.empty()
+                          ? run_dir_ + "/checkpoints"
+                          : config_.checkpoint_dir;
   bc.checkpoint_type = config_.checkpoint.type;
   bc.options = config_.backend_options;
   return bc;
@@ -124,7 +126,9 @@ Status Repeater::Open() {
   run_->max_parallelism = max_parallelism_;
   SB_ASSIGN_OR_RETURN(run_dir_,
                       MakeTempDirectory("statebench-" + config_.backend + "-"));
-  SB_RETURN_IF_ERROR(EnsureDirectory(run_dir_ + "/checkpoints"));
+  SB_RETURN_IF_ERROR(EnsureDirectory(config_.checkpoint_dir.empty()
+                                         ? run_dir_ + "/checkpoints"
+                                         : config_.checkpoint_dir));
   control_.parallelism = config_.parallelism;
   for (int i = 0; i < config_.parallelism; ++i) {
     std::string work = run_dir_ + "/subtask-" + std::to_string(i);
@@ -302,6 +306,7 @@ Status Repeater::Measure(Repetition* rep) {
   uint64_t next_trigger = start + config_.checkpoint.interval_ms * kNsPerMs;
   uint64_t next_second = start + kNsPerS;
   uint64_t last_ops = 0;
+  uint64_t next_position = start;
   uint64_t measured_events_target = config_.measure_events;
   for (;;) {
     uint64_t now = NowNs();
@@ -311,6 +316,12 @@ Status Repeater::Measure(Repetition* rep) {
       timeline.push_back(static_cast<double>(ops - last_ops));
       last_ops = ops;
       next_second += kNsPerS;
+    }
+    if (config_.on_position && now >= next_position) {
+      uint64_t pos = 0;
+      for (auto& st : subtasks_) pos = std::max(pos, st->position());
+      config_.on_position(pos);
+      next_position = now + 10 * kNsPerMs;
     }
     if (control_.failed.load()) break;
     if (measured_events_target == 0 &&

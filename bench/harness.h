@@ -66,6 +66,11 @@ struct RunConfig {
   // checkpoint (before the subtasks are notified). Used by crash
   // verification and tests; must be quick.
   std::function<void(const CompletedCheckpoint&)> on_checkpoint;
+  // Called about every 10 ms of the measured phase with the highest event
+  // index any subtask has reached (crash verification's replay bound).
+  std::function<void(uint64_t)> on_position;
+  // Checkpoint directory to use and keep ("" = a temporary one, removed).
+  std::string checkpoint_dir;
 };
 
 // The effective configuration as JSON (for the results' "config").

@@ -271,6 +271,7 @@ Status Subtask::RunUntilStopped(bool checkpoints) {
     has_pending_ = false;
     ops_.store(ops_.load(std::memory_order_relaxed) + 1,
                std::memory_order_relaxed);
+    position_.store(last_event_, std::memory_order_relaxed);
   }
   return Status::Ok();
 }

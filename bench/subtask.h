@@ -85,6 +85,8 @@ class Subtask {
   TimedBackend& backend() { return *backend_; }
   CheckpointSlot& slot() { return slot_; }
   uint64_t ops() const { return ops_.load(std::memory_order_relaxed); }
+  // The event index of the last applied op (relaxed; for progress only).
+  uint64_t position() const { return position_.load(std::memory_order_relaxed); }
   uint64_t events() const { return events_; }
   uint64_t logical_bytes_written() const { return logical_bytes_written_; }
   uint64_t load_logical_bytes() const { return load_logical_bytes_; }
@@ -121,6 +123,7 @@ class Subtask {
   uint64_t load_logical_bytes_ = 0;
   uint64_t load_ops_ = 0;
   alignas(64) std::atomic<uint64_t> ops_{0};
+  std::atomic<uint64_t> position_{0};
   CheckpointSlot slot_;
   // Scratch buffers reused across ops so that reads do not allocate.
   std::string scratch_value_;

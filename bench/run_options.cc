@@ -1,0 +1,130 @@
+#include "bench/run_options.h"
+
+#include <CLI/CLI.hpp>
+
+#include "backends/registry.h"
+
+namespace statebench {
+
+// Splits "--backend-opt" values into per-backend option maps. An option
+// without a "backend." prefix applies to every backend of the run (and
+// must then be known to each, which the factory checks).
+Status ApplyBackendOptions(
+    const std::vector<std::string>& raw,
+    const std::vector<std::string>& backends,
+    std::map<std::string, std::map<std::string, std::string>>* out) {
+  for (const std::string& item : raw) {
+    auto eq = item.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return Status::InvalidArgument(
+          "--backend-opt '" + item +
+          "' is not of the form [backend.]name=value");
+    }
+    std::string name = item.substr(0, eq), value = item.substr(eq + 1);
+    auto dot = name.find('.');
+    if (dot != std::string::npos) {
+      std::string backend = name.substr(0, dot);
+      if (!BackendRegistry::Default().Info(backend).ok()) {
+        return Status::InvalidArgument(
+            "--backend-opt '" + item + "': " +
+            BackendRegistry::Default().Info(backend).status().message());
+      }
+      (*out)[backend][name.substr(dot + 1)] = value;
+    } else {
+      for (const std::string& b : backends) (*out)[b][name] = value;
+    }
+  }
+  return Status::Ok();
+}
+
+void AddWorkloadOptions(CLI::App* sub, RunOptions* o) {
+  WorkloadSpec& w = o->config.workload;
+  sub->add_option("--workload", w.name, "Workload or preset name")
+      ->capture_default_str();
+  sub->add_option("--keys", w.key_count, "Distinct keys loaded into state")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40))
+      ->capture_default_str();
+  sub->add_option("--key-size", w.key_size, "Key size in bytes")
+      ->check(CLI::Range(1u, 1u << 20))
+      ->capture_default_str();
+  sub->add_option("--value-size", w.value_size, "Value size in bytes")
+      ->check(CLI::Range(0u, 64u << 20))
+      ->capture_default_str();
+  sub->add_option("--distribution", w.key_distribution, "Key distribution")
+      ->check(CLI::IsMember({"uniform", "zipfian"}))
+      ->capture_default_str();
+  sub->add_option("--zipf-theta", w.zipf_theta, "Zipfian skew")
+      ->check(CLI::Range(0.01, 0.9999))
+      ->capture_default_str();
+  sub->add_option("--read-fraction", w.read_fraction,
+                  "Fraction of ops that read (value-rw)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  sub->add_option("--seed", w.seed, "Seed of the op stream")
+      ->capture_default_str();
+}
+
+void AddMeasurementOptions(CLI::App* sub, RunOptions* o) {
+  RunConfig& c = o->config;
+  AddWorkloadOptions(sub, o);
+  sub->add_option("--backend-opt", o->backend_opts,
+                  "Backend option [backend.]name=value (repeatable; see "
+                  "'statebench backends -v')");
+  sub->add_option("-p,--parallelism", c.parallelism, "Subtasks")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  sub->add_option("--max-parallelism", c.max_parallelism,
+                  "Key groups (default: Flink's formula)")
+      ->check(CLI::Range(1, kUpperBoundMaxParallelism));
+  sub->add_option("--checkpoint-interval", c.checkpoint.interval_ms,
+                  "Checkpoint interval in ms (0: none)")
+      ->capture_default_str();
+  sub->add_option("--checkpoint-min-pause", c.checkpoint.min_pause_ms,
+                  "Minimum pause between checkpoints in ms")
+      ->capture_default_str();
+  sub->add_option("--checkpoint-timeout", c.checkpoint.timeout_ms,
+                  "Checkpoint timeout in ms")
+      ->check(CLI::Range(1u, 86'400'000u))
+      ->capture_default_str();
+  sub->add_option("--checkpoint-type", o->checkpoint_type,
+                  "full or incremental (backends without incremental "
+                  "checkpoints take full ones)")
+      ->check(CLI::IsMember({"full", "incremental"}))
+      ->capture_default_str();
+  sub->add_option("--warmup", c.warmup_s, "Warmup seconds (not measured)")
+      ->check(CLI::Range(0.0, 86400.0))
+      ->capture_default_str();
+  sub->add_option("--duration", c.measure_s, "Measured seconds")
+      ->check(CLI::Range(0.1, 86400.0))
+      ->capture_default_str();
+  sub->add_option("--events", c.measure_events,
+                  "Measure this many events instead of a duration");
+  sub->add_option("-r,--repetitions", c.repetitions, "Repetitions")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  sub->add_option("--latency-sample-every", c.latency_sample_every,
+                  "Time one op in N (0: auto, 100 for heap backends, else 1)")
+      ->capture_default_str();
+  sub->add_option("--rate", c.rate,
+                  "Open loop: events/s over all subtasks (0: closed loop)")
+      ->check(CLI::Range(0.0, 1e9));
+  sub->add_flag("-q,--quiet", o->quiet, "No progress messages");
+}
+
+void AddRunOptions(CLI::App* sub, RunOptions* o) {
+  AddMeasurementOptions(sub, o);
+  sub->add_flag("!--no-restore", o->config.measure_restore,
+                "Skip the restore measurement");
+  sub->add_option("-o,--output", o->output, "Write the results file here");
+  for (const char* fmt : {"md", "html", "json", "csv", "gbench", "bmf",
+                          "gab-smaller", "gab-bigger"}) {
+    sub->add_option_function<std::string>(
+        std::string("--export-") + fmt,
+        [o, f = std::string(fmt)](const std::string& path) {
+          o->exports[f] = path;
+        },
+        std::string("Also write the ") + fmt + " export to this file");
+  }
+}
+
+}  // namespace statebench

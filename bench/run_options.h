@@ -1,0 +1,45 @@
+// Flags shared by run, compare and verify: workload, backend options,
+// parallelism, checkpoint cadence, phases.
+#ifndef STATEBENCH_BENCH_RUN_OPTIONS_H_
+#define STATEBENCH_BENCH_RUN_OPTIONS_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "bench/harness.h"
+
+namespace CLI {
+class App;
+}
+
+namespace statebench {
+
+struct RunOptions {
+  std::string backend;                    // run, verify
+  std::vector<std::string> backends;      // compare
+  std::vector<std::string> backend_opts;  // "[backend.]name=value"
+  RunConfig config;
+  std::string checkpoint_type = "full";
+  std::string output;
+  std::map<std::string, std::string> exports;  // format -> path
+  bool quiet = false;
+};
+
+// Splits "--backend-opt" values into per-backend option maps. An option
+// without a "backend." prefix applies to every backend of the run (and
+// must then be known to each, which the factory checks).
+Status ApplyBackendOptions(
+    const std::vector<std::string>& raw,
+    const std::vector<std::string>& backends,
+    std::map<std::string, std::map<std::string, std::string>>* out);
+
+void AddWorkloadOptions(CLI::App* sub, RunOptions* o);
+// Workload options plus parallelism, cadence, phases, sampling, rate.
+void AddMeasurementOptions(CLI::App* sub, RunOptions* o);
+// AddMeasurementOptions plus outputs and exports.
+void AddRunOptions(CLI::App* sub, RunOptions* o);
+
+}  // namespace statebench
+
+#endif  // STATEBENCH_BENCH_RUN_OPTIONS_H_

@@ -1,0 +1,113 @@
+#include "bench/verify.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/bench/faulty_backends.h"
+
+namespace statebench {
+namespace {
+
+using testing::Fault;
+using testing::FaultJournal;
+using testing::FaultyRegistry;
+
+VerifyConfig InProcessConfig(const std::string& backend) {
+  VerifyConfig c;
+  c.in_process = true;
+  c.cycles = 4;
+  c.seed = 11;
+  c.min_kill_s = 0.15;  // at least two checkpoints at a 50 ms interval
+  c.max_kill_s = 0.3;
+  c.run.backend = backend;
+  c.run.workload.key_count = 3000;
+  c.run.workload.read_fraction = 0.2;
+  c.run.warmup_s = 0;
+  c.run.checkpoint.interval_ms = 50;
+  c.run.parallelism = 2;
+  return c;
+}
+
+TEST(VerifyTest, CorrectBackendIsExactlyOnceInEveryCycle) {
+  auto journal = std::make_shared<FaultJournal>();
+  BackendRegistry registry = FaultyRegistry(Fault::kDropKey, journal);
+  VerifyConfig c = InProcessConfig("memory");
+  Result<VerifyReport> r = RunCrashVerification(
+      c, BackendRegistry::Default(), [](const std::string&) {});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->cycles.size(), 4u);
+  for (const CycleResult& cycle : r->cycles) {
+    EXPECT_TRUE(cycle.verdict.exactly_once())
+        << "cycle " << cycle.cycle << ": lost " << cycle.verdict.lost
+        << " resurrected " << cycle.verdict.resurrected << " wrong "
+        << cycle.verdict.wrong;
+    EXPECT_GT(cycle.verdict.checked, 1000u);
+    EXPECT_GE(cycle.checkpoints_reported, 2);
+  }
+  EXPECT_EQ(r->ToJson()["verdict"], "exactly-once");
+}
+
+struct FaultCase {
+  Fault fault;
+  const char* name;
+  // Which counter must be non-zero in every cycle.
+  uint64_t Verdict::*counter;
+};
+
+class FaultyBackendTest : public ::testing::TestWithParam<FaultCase> {};
+
+TEST_P(FaultyBackendTest, CheckerCatchesTheFaultInEveryCycle) {
+  auto journal = std::make_shared<FaultJournal>();
+  BackendRegistry registry = FaultyRegistry(GetParam().fault, journal);
+  VerifyConfig c = InProcessConfig("faulty");
+  Result<VerifyReport> r =
+      RunCrashVerification(c, registry, [](const std::string&) {});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->cycles.size(), 4u);
+  for (const CycleResult& cycle : r->cycles) {
+    EXPECT_FALSE(cycle.verdict.exactly_once()) << "cycle " << cycle.cycle;
+    EXPECT_GT(cycle.verdict.*(GetParam().counter), 0u)
+        << GetParam().name << " not seen in cycle " << cycle.cycle
+        << " (lost " << cycle.verdict.lost << ", resurrected "
+        << cycle.verdict.resurrected << ", wrong " << cycle.verdict.wrong << ")";
+  }
+  EXPECT_EQ(r->ToJson()["verdict"], "failed");
+  EXPECT_FALSE(r->total.examples.empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Faults, FaultyBackendTest,
+    ::testing::Values(FaultCase{Fault::kDropKey, "lost", &Verdict::lost},
+                      FaultCase{Fault::kResurrect, "resurrected",
+                                &Verdict::resurrected},
+                      FaultCase{Fault::kFlipValue, "wrong", &Verdict::wrong},
+                      // An older checkpoint holds values later overwritten
+                      // before the barrier: wrong values.
+                      FaultCase{Fault::kOlderCheckpoint, "wrong", &Verdict::wrong}),
+    [](const ::testing::TestParamInfo<FaultCase>& info) {
+      switch (info.param.fault) {
+        case Fault::kDropKey: return std::string("DropsAKey");
+        case Fault::kResurrect: return std::string("ResurrectsAWrite");
+        case Fault::kFlipValue: return std::string("FlipsAValue");
+        case Fault::kOlderCheckpoint: return std::string("RestoresAnOlderCheckpoint");
+      }
+      return std::string("Unknown");
+    });
+
+TEST(VerifyTest, HandleJsonRoundTripKeepsInlineBinaryData) {
+  CheckpointHandle h;
+  h.backend = "memory";
+  h.checkpoint_id = 7;
+  h.key_groups = {3, 9};
+  h.max_parallelism = 128;
+  std::string blob("\0\x01\xff\x80 binary", 12);
+  h.inline_data = std::make_shared<const std::string>(blob);
+  h.metadata["file"] = "chk-7/kg-3-9";
+  Result<CheckpointHandle> back = HandleFromJson(HandleToJson(h));
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(*back->inline_data, blob);
+  EXPECT_EQ(back->key_groups, h.key_groups);
+  EXPECT_EQ(back->metadata, h.metadata);
+}
+
+}  // namespace
+}  // namespace statebench
