@@ -1,49 +1,96 @@
 #include "workloads/distributions.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <vector>
+#include <memory>
 
 namespace statebench {
 namespace {
 
-double Zeta(uint64_t n, double theta) {
-  double sum = 0;
-  for (uint64_t i = 1; i <= n; ++i)
-    sum += 1.0 / std::pow(static_cast<double>(i), theta);
-  return sum;
-}
+// YCSB's ScrambledZipfianGenerator draws ranks from 10^10 items and hashes
+// them onto the key space, so that the popular keys do not depend on the
+// key count; the constant is its precomputed zeta(10^10, 0.99).
+constexpr uint64_t kYcsbZipfItemCount = 10000000000ull;
+constexpr double kYcsbZipfConstant = 0.99;
+constexpr double kYcsbZetan = 26.46902820178302;
 
+constexpr uint64_t kExactZetaTerms = 100000;
 constexpr size_t kPoolSize = 1 << 20;
+constexpr size_t kPoolSlack = 1 << 16;
+
+double PowNeg(double i, double theta) { return 1.0 / std::pow(i, theta); }
 
 const std::string& ValuePool() {
+  // Leaked on purpose: a function-local static that is never destroyed
+  // cannot be used after destruction by another static's destructor.
   static const std::string* pool = [] {
-    auto* p = new std::string(kPoolSize + 65536, '\0');
+    auto p = std::make_unique<std::string>(kPoolSize + kPoolSlack, '\0');
     uint64_t s = 0x5eed;
     for (size_t i = 0; i < p->size(); i += 8) {
       uint64_t r = Mix64(s++);
       std::memcpy(p->data() + i, &r, std::min<size_t>(8, p->size() - i));
     }
-    return p;
+    return p.release();
   }();
   return *pool;
 }
 
 }  // namespace
 
+double Zeta(uint64_t n, double theta) {
+  if (n <= kExactZetaTerms) {
+    double sum = 0;
+    for (uint64_t i = 1; i <= n; ++i)
+      sum += PowNeg(static_cast<double>(i), theta);
+    return sum;
+  }
+  // sum_{i<K} i^-t + integral_K^N x^-t dx + (f(K) + f(N)) / 2
+  //   + (f'(N) - f'(K)) / 12, with f(x) = x^-t.
+  constexpr uint64_t k = 1000;
+  double sum = 0;
+  for (uint64_t i = 1; i < k; ++i) sum += PowNeg(static_cast<double>(i), theta);
+  const double kd = static_cast<double>(k);
+  const double nd = static_cast<double>(n);
+  double integral =
+      std::abs(theta - 1.0) < 1e-12
+          ? std::log(nd / kd)
+          : (std::pow(nd, 1 - theta) - std::pow(kd, 1 - theta)) / (1 - theta);
+  double ends = (PowNeg(kd, theta) + PowNeg(nd, theta)) / 2;
+  double derivs =
+      theta * (std::pow(kd, -theta - 1) - std::pow(nd, -theta - 1)) / 12;
+  return sum + integral + ends + derivs;
+}
+
 ZipfianChooser::ZipfianChooser(uint64_t n, double theta)
-    : n_(n), theta_(theta) {
-  zeta2_ = Zeta(2, theta);
-  zetan_ = Zeta(n, theta);
+    : ZipfianChooser(n, theta, Zeta(n, theta)) {}
+
+ZipfianChooser::ZipfianChooser(uint64_t n, double theta, double zetan)
+    : n_(std::max<uint64_t>(n, 1)), theta_(theta), zetan_(zetan) {
+  zeta2_ = 1 + std::pow(0.5, theta);
   alpha_ = 1.0 / (1.0 - theta);
-  eta_ = (1 - std::pow(2.0 / static_cast<double>(n), 1 - theta)) /
+  half_pow_theta_ = std::pow(0.5, theta);
+  ComputeEta();
+}
+
+void ZipfianChooser::ComputeEta() {
+  eta_ = (1 - std::pow(2.0 / static_cast<double>(n_), 1 - theta_)) /
          (1 - zeta2_ / zetan_);
+}
+
+void ZipfianChooser::Grow(uint64_t n) {
+  if (n <= n_) return;
+  for (uint64_t i = n_ + 1; i <= n; ++i) {
+    zetan_ += PowNeg(static_cast<double>(i), theta_);
+  }
+  n_ = n;
+  ComputeEta();
 }
 
 uint64_t ZipfianChooser::Choose(double u) const {
   double uz = u * zetan_;
   if (uz < 1.0) return 0;
-  if (uz < 1.0 + std::pow(0.5, theta_)) return n_ > 1 ? 1 : 0;
+  if (uz < 1.0 + half_pow_theta_) return n_ > 1 ? 1 : 0;
   auto r = static_cast<uint64_t>(static_cast<double>(n_) *
                                  std::pow(eta_ * u - eta_ + 1, alpha_));
   return r >= n_ ? n_ - 1 : r;
@@ -56,7 +103,160 @@ uint64_t FnvHash64(uint64_t value) {
     hash *= 1099511628211ull;
     value >>= 8;
   }
-  return hash;
+  auto s = static_cast<int64_t>(hash);
+  // Math.abs(Long.MIN_VALUE) stays negative in Java; map it to 0 instead.
+  if (s == INT64_MIN) return 0;
+  return static_cast<uint64_t>(s < 0 ? -s : s);
+}
+
+std::string_view KeyDistributionName(KeyDistribution d) {
+  switch (d) {
+    case KeyDistribution::kUniform:
+      return "uniform";
+    case KeyDistribution::kZipfian:
+      return "zipfian";
+    case KeyDistribution::kHotspot:
+      return "hotspot";
+    case KeyDistribution::kLatest:
+      return "latest";
+    case KeyDistribution::kSequential:
+      return "sequential";
+    case KeyDistribution::kExponential:
+      return "exponential";
+  }
+  return "unknown";
+}
+
+Result<KeyDistribution> ParseKeyDistribution(std::string_view name) {
+  std::string known;
+  for (KeyDistribution d : kAllKeyDistributions) {
+    if (KeyDistributionName(d) == name) return d;
+    known += (known.empty() ? "" : ", ") + std::string(KeyDistributionName(d));
+  }
+  return Status::InvalidArgument("key distribution '" + std::string(name) +
+                                 "' is unknown; use one of: " + known);
+}
+
+KeyChooser::KeyChooser(const KeyChooserParams& params) : params_(params) {
+  params_.key_count = std::max<uint64_t>(params_.key_count, 1);
+  const uint64_t n = params_.key_count;
+  switch (params_.distribution) {
+    case KeyDistribution::kZipfian: {
+      zipf_space_ = n + params_.expected_new_keys;
+      if (params_.ycsb_item_space) {
+        double zetan = params_.zipf_theta == kYcsbZipfConstant
+                           ? kYcsbZetan
+                           : Zeta(kYcsbZipfItemCount, params_.zipf_theta);
+        zipf_ = ZipfianChooser(kYcsbZipfItemCount, params_.zipf_theta, zetan);
+      } else {
+        zipf_ = ZipfianChooser(zipf_space_, params_.zipf_theta);
+      }
+      break;
+    }
+    case KeyDistribution::kLatest:
+      zipf_ = ZipfianChooser(n, params_.zipf_theta);
+      break;
+    case KeyDistribution::kHotspot:
+      hot_keys_ = static_cast<uint64_t>(static_cast<double>(n) *
+                                        params_.hotspot_data_fraction);
+      break;
+    case KeyDistribution::kExponential:
+      exp_gamma_ = -std::log(1.0 - params_.exponential_percentile / 100.0) /
+                   (static_cast<double>(n) * params_.exponential_frac);
+      break;
+    default:
+      break;
+  }
+}
+
+uint64_t KeyChooser::Next(EventRng* rng, uint64_t record_count,
+                          uint64_t sequence) {
+  const uint64_t n = params_.key_count;
+  record_count = std::max<uint64_t>(record_count, 1);
+  switch (params_.distribution) {
+    case KeyDistribution::kUniform:
+      return rng->NextBelow(std::min(n, record_count));
+    case KeyDistribution::kZipfian:
+      // Redraw ranks that land on records not inserted yet, as YCSB does;
+      // bounded so that a tiny record count cannot loop for long.
+      for (int attempt = 0; attempt < 64; ++attempt) {
+        uint64_t id = FnvHash64(zipf_.Choose(rng->NextDouble())) % zipf_space_;
+        if (id < record_count) return id;
+      }
+      return rng->NextBelow(record_count);
+    case KeyDistribution::kHotspot: {
+      const uint64_t hot = std::min(hot_keys_, n);
+      const uint64_t cold = n - hot;
+      bool pick_hot = rng->NextDouble() < params_.hotspot_op_fraction;
+      if (hot > 0 && (pick_hot || cold == 0)) return rng->NextBelow(hot);
+      return hot + rng->NextBelow(cold);
+    }
+    case KeyDistribution::kLatest:
+      zipf_.Grow(record_count);
+      return record_count - 1 - zipf_.Choose(rng->NextDouble());
+    case KeyDistribution::kSequential:
+      return sequence % std::min(n, record_count);
+    case KeyDistribution::kExponential:
+      for (int attempt = 0; attempt < 64; ++attempt) {
+        double u = 1.0 - rng->NextDouble();  // (0, 1]: log stays finite
+        auto back = static_cast<uint64_t>(-std::log(u) / exp_gamma_);
+        if (back < record_count) return record_count - 1 - back;
+      }
+      return record_count - 1;
+  }
+  return 0;
+}
+
+std::string_view ValueSizeDistributionName(ValueSizeDistribution d) {
+  switch (d) {
+    case ValueSizeDistribution::kFixed:
+      return "fixed";
+    case ValueSizeDistribution::kUniform:
+      return "uniform";
+    case ValueSizeDistribution::kSkewed:
+      return "skewed";
+  }
+  return "unknown";
+}
+
+Result<ValueSizeDistribution> ParseValueSizeDistribution(
+    std::string_view name) {
+  if (name == "fixed" || name == "constant")
+    return ValueSizeDistribution::kFixed;
+  if (name == "uniform") return ValueSizeDistribution::kUniform;
+  if (name == "skewed" || name == "zipfian")
+    return ValueSizeDistribution::kSkewed;
+  return Status::InvalidArgument("value size distribution '" +
+                                 std::string(name) +
+                                 "' is unknown; use fixed, uniform or skewed");
+}
+
+ValueSizeChooser::ValueSizeChooser(ValueSizeDistribution d, uint32_t min,
+                                   uint32_t max)
+    : distribution_(d), min_(std::min(min, max)), max_(max) {
+  if (d == ValueSizeDistribution::kSkewed) {
+    zipf_ = ZipfianChooser(static_cast<uint64_t>(max_ - min_) + 1, 0.99);
+  }
+}
+
+double ValueSizeChooser::Mean() const {
+  switch (distribution_) {
+    case ValueSizeDistribution::kFixed:
+      return max_;
+    case ValueSizeDistribution::kUniform:
+      return (static_cast<double>(min_) + max_) / 2;
+    case ValueSizeDistribution::kSkewed: {
+      // sum_i (min + i) p(i) with p(i) = (i+1)^-theta / zeta.
+      double sum = 0;
+      const uint64_t n = static_cast<uint64_t>(max_ - min_) + 1;
+      for (uint64_t i = 0; i < n; ++i) {
+        sum += (min_ + static_cast<double>(i)) *
+               PowNeg(static_cast<double>(i + 1), 0.99);
+      }
+      return sum / zipf_.zetan();
+    }
+  }
+  return max_;
 }
 
 void MakeKeyInto(uint64_t id, uint32_t size, std::string* out) {
@@ -78,9 +278,24 @@ std::string MakeKey(uint64_t id, uint32_t size) {
   return k;
 }
 
+void MakeYcsbKeyInto(uint64_t keynum, uint32_t zero_padding, bool hashed,
+                     std::string* out) {
+  uint64_t v = hashed ? FnvHash64(keynum) : keynum;
+  char digits[24];
+  int n = 0;
+  do {
+    digits[n++] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v != 0);
+  size_t width = std::max<size_t>(zero_padding, static_cast<size_t>(n));
+  out->assign(4 + width, '0');
+  std::memcpy(out->data(), "user", 4);
+  for (int i = 0; i < n; ++i) (*out)[out->size() - 1 - i] = digits[i];
+}
+
 void FillValue(uint64_t selector, uint32_t size, std::string* out) {
   const std::string& pool = ValuePool();
-  if (size > pool.size() - kPoolSize) {
+  if (size > kPoolSlack) {
     out->resize(size);
     for (uint32_t i = 0; i < size; i += 8) {
       uint64_t r = Mix64(selector + i);
@@ -90,6 +305,24 @@ void FillValue(uint64_t selector, uint32_t size, std::string* out) {
   }
   size_t off = Mix64(selector) % kPoolSize;
   out->assign(pool.data() + off, size);
+}
+
+void AppendBigEndian64(int64_t v, std::string* out) {
+  auto u = static_cast<uint64_t>(v);
+  char b[8];
+  for (int i = 7; i >= 0; --i) {
+    b[i] = static_cast<char>(u & 0xff);
+    u >>= 8;
+  }
+  out->append(b, 8);
+}
+
+int64_t ReadBigEndian64(std::string_view bytes) {
+  uint64_t u = 0;
+  for (size_t i = 0; i < 8 && i < bytes.size(); ++i) {
+    u = (u << 8) | static_cast<unsigned char>(bytes[i]);
+  }
+  return static_cast<int64_t>(u);
 }
 
 }  // namespace statebench

@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "backends/status.h"
+
 namespace statebench {
 
 enum class OpType : uint8_t {
@@ -31,6 +33,8 @@ enum class OpType : uint8_t {
 inline constexpr int kOpTypeCount = 10;
 // "value_get", "value_put", ..., "map_scan".
 std::string_view OpTypeName(OpType type);
+// The inverse of OpTypeName; InvalidArgument for an unknown name.
+Result<OpType> OpTypeFromName(std::string_view name);
 bool IsWriteOp(OpType type);
 
 enum class WorkloadStateKind { kValue, kList, kMap };
@@ -53,10 +57,10 @@ struct Op {
   uint64_t event_index = 0;
   int64_t event_time_ms = 0;  // event time of that event (0 if not used)
   std::string key;
-  std::string ns;        // namespace ("" = void namespace)
-  std::string user_key;  // map ops; for kMapScan the inclusive lower bound
-  std::string value;     // put/append payload
-  std::string scan_to;   // kMapScan exclusive upper bound ("" = none)
+  std::string ns;           // namespace ("" = void namespace)
+  std::string user_key;     // map ops; for kMapScan the inclusive lower bound
+  std::string value;        // put/append payload
+  std::string scan_to;      // kMapScan exclusive upper bound ("" = none)
   uint32_t scan_limit = 0;  // kMapScan max entries (0 = none)
 
   // Logical bytes of a write op: key + namespace + user key + value.
@@ -76,6 +80,9 @@ class OpSource {
   virtual ~OpSource() = default;
   // Fills *op with the next op. Returns false at the end of the stream.
   virtual bool Next(Op* op) = 0;
+  // After Next() returned false: why the stream ended. Ok for a normal end;
+  // an error when a replayed trace turned out truncated or corrupt.
+  virtual Status status() const { return Status::Ok(); }
 
  protected:
   OpSource() = default;
