@@ -1,0 +1,201 @@
+#include "advisor/measurements.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+namespace statebench::advisor {
+namespace {
+
+std::string GroupKey(const RunResult& r) {
+  std::string key = r.backend + "|" + r.checkpoint_type;
+  for (const auto& [k, v] : r.backend_options) key += "|" + k + "=" + v;
+  return key;
+}
+
+std::optional<double> MedianOf(std::vector<double> v) {
+  if (v.empty()) return std::nullopt;
+  return Summarize(std::move(v)).median;
+}
+
+void AddRepetitionFigures(const RunResult& run, std::vector<double>* writes,
+                          std::vector<double>* spacing) {
+  for (const Repetition& rep : run.repetitions) {
+    if (rep.measure_duration_s > 0 && rep.io.logical_bytes_written > 0) {
+      writes->push_back(static_cast<double>(rep.io.logical_bytes_written) /
+                        rep.measure_duration_s);
+    }
+    std::vector<double> triggers;
+    for (const CheckpointRecord& c : rep.checkpoints) {
+      if (c.status == "completed") triggers.push_back(c.trigger_time_s);
+    }
+    std::sort(triggers.begin(), triggers.end());
+    for (size_t i = 1; i < triggers.size(); ++i) {
+      spacing->push_back(triggers[i] - triggers[i - 1]);
+    }
+    if (triggers.size() == 1 && rep.measure_duration_s > 0) {
+      spacing->push_back(rep.measure_duration_s);
+    }
+  }
+}
+
+bool VerificationFailed(const nlohmann::json& v) {
+  return v.is_object() && v.contains("verdict") && v["verdict"].is_string() &&
+         v["verdict"].get<std::string>() != "exactly-once";
+}
+
+// Folds `run` into `m` (the first run of a group initialises it).
+void Merge(const RunResult& run, BackendMeasurement* m,
+           std::map<std::string, std::vector<double>>* samples) {
+  bool run_ok = run.status == "ok";
+  if (m->runs_merged == 0 || (run_ok && !m->ok)) {
+    m->capabilities = run.capabilities;
+    m->workload = run.workload;
+    m->parallelism = std::max(1, run.parallelism);
+  }
+  if (m->runs_merged == 0) m->ok = run_ok;
+  m->ok = m->ok || run_ok;
+  if (!run_ok && m->failure.empty()) {
+    m->failure = run.failure_phase + ": " + run.failure_reason;
+  }
+  ++m->runs_merged;
+  if (!run.verification.is_null() &&
+      (m->verification.is_null() || VerificationFailed(run.verification))) {
+    m->verification = run.verification;
+  }
+  // A failed run's partial figures would skew the medians of good ones.
+  if (!run_ok) return;
+  size_t reps = run.repetitions.size();
+  for (const auto& [name, s] : run.summary)
+    reps = std::max(reps, s.samples.size());
+  m->repetitions += static_cast<int>(reps);
+  for (const auto& [name, s] : run.summary) {
+    auto& dst = (*samples)[name];
+    for (double x : s.samples) {
+      if (std::isfinite(x)) dst.push_back(x);
+    }
+    if (s.samples.empty() && std::isfinite(s.median)) dst.push_back(s.median);
+  }
+}
+
+std::string OptionOrAbsent(const BackendMeasurement& m, const std::string& k) {
+  auto it = m.options.find(k);
+  return it == m.options.end() ? "-" : it->second;
+}
+
+// The fewest options that tell the groups of backend `name` apart: "mode"
+// first (redis buffered / write-through), then the others alphabetically,
+// added until the (checkpoint type, options) tuples are unique.
+std::vector<std::string> DistinguishingOptions(
+    const std::vector<BackendMeasurement>& ms, const std::string& name) {
+  std::set<std::string> differing;
+  for (const BackendMeasurement& a : ms) {
+    for (const BackendMeasurement& b : ms) {
+      if (a.name != name || b.name != name) continue;
+      for (const auto& [k, v] : a.options) {
+        if (OptionOrAbsent(b, k) != v) differing.insert(k);
+      }
+    }
+  }
+  std::vector<std::string> candidates(differing.begin(), differing.end());
+  std::stable_partition(candidates.begin(), candidates.end(),
+                        [](const std::string& k) { return k == "mode"; });
+  std::vector<std::string> chosen;
+  auto unique = [&] {
+    std::set<std::string> seen;
+    for (const BackendMeasurement& m : ms) {
+      if (m.name != name) continue;
+      std::string key = m.checkpoint_type;
+      for (const std::string& k : chosen) key += "|" + OptionOrAbsent(m, k);
+      if (!seen.insert(key).second) return false;
+    }
+    return true;
+  };
+  for (const std::string& k : candidates) {
+    if (unique()) break;
+    chosen.push_back(k);
+  }
+  return chosen;
+}
+
+// Label of each group: the backend name, plus "checkpoint=incremental" and
+// the options needed to tell it from other groups of the same backend.
+void AssignLabels(std::vector<BackendMeasurement>* ms) {
+  std::map<std::string, std::vector<std::string>> keys;
+  for (const BackendMeasurement& m : *ms) {
+    if (!keys.count(m.name)) keys[m.name] = DistinguishingOptions(*ms, m.name);
+  }
+  for (BackendMeasurement& m : *ms) {
+    std::vector<std::string> parts;
+    if (m.checkpoint_type == "incremental") {
+      parts.push_back("checkpoint=incremental");
+    }
+    for (const std::string& k : keys[m.name]) {
+      parts.push_back(k + "=" + OptionOrAbsent(m, k));
+    }
+    m.label = parts.empty()
+                  ? m.name
+                  : fmt::format("{}[{}]", m.name, fmt::join(parts, ","));
+  }
+  // Still ambiguous (same options, e.g. two workloads): number them.
+  std::map<std::string, int> seen;
+  for (BackendMeasurement& m : *ms) {
+    if (int n = ++seen[m.label]; n > 1) m.label += fmt::format("#{}", n);
+  }
+}
+
+}  // namespace
+
+std::optional<double> BackendMeasurement::Median(
+    const std::string& metric) const {
+  auto it = summary.find(metric);
+  if (it == summary.end() || it->second.samples.empty() ||
+      !std::isfinite(it->second.median)) {
+    return std::nullopt;
+  }
+  return it->second.median;
+}
+
+Result<std::vector<BackendMeasurement>> CollectMeasurements(
+    const std::vector<ResultsFile>& files) {
+  std::vector<BackendMeasurement> out;
+  std::map<std::string, size_t> index;
+  std::vector<std::map<std::string, std::vector<double>>> samples;
+  std::vector<std::vector<double>> writes, spacing;
+  for (const ResultsFile& f : files) {
+    for (const RunResult& run : f.runs) {
+      auto [it, added] = index.emplace(GroupKey(run), out.size());
+      if (added) {
+        BackendMeasurement m;
+        m.name = run.backend;
+        m.checkpoint_type = run.checkpoint_type;
+        m.options = run.backend_options;
+        out.push_back(std::move(m));
+        samples.emplace_back();
+        writes.emplace_back();
+        spacing.emplace_back();
+      }
+      size_t i = it->second;
+      Merge(run, &out[i], &samples[i]);
+      if (run.status == "ok") {
+        AddRepetitionFigures(run, &writes[i], &spacing[i]);
+      }
+    }
+  }
+  if (out.empty()) {
+    return Status::InvalidArgument("the results contain no runs to advise on");
+  }
+  for (size_t i = 0; i < out.size(); ++i) {
+    for (auto& [name, v] : samples[i]) {
+      if (!v.empty()) out[i].summary[name] = Summarize(std::move(v));
+    }
+    out[i].logical_write_bytes_per_s = MedianOf(std::move(writes[i]));
+    out[i].checkpoint_spacing_s = MedianOf(std::move(spacing[i]));
+  }
+  AssignLabels(&out);
+  return out;
+}
+
+}  // namespace statebench::advisor

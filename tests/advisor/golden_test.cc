@@ -1,0 +1,345 @@
+// Golden profiles: requirements whose right answer is clear from Flink's
+// documentation and the seed, against synthetic but plausible measurements
+// (tests/advisor/synthetic_results.h). Each checks the ranking, the vetoes
+// and that the reasons quote the numbers behind them.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "advisor/advisor.h"
+#include "tests/advisor/synthetic_results.h"
+
+namespace statebench::advisor {
+namespace {
+
+using testing::StandardResults;
+
+constexpr char kRocksInc[] = "rocksdb[checkpoint=incremental]";
+constexpr char kRedisBuffered[] = "redis[mode=buffered]";
+constexpr char kRedisWriteThrough[] = "redis[mode=write-through]";
+
+Recommendation AdviseOn(const std::string& yaml,
+                        const ResultsFile& results = StandardResults()) {
+  Result<Profile> p = ParseProfile(yaml, "golden.yaml");
+  EXPECT_TRUE(p.ok()) << p.status().message();
+  if (!p.ok()) return {};
+  Result<Recommendation> r = Advise(*p, {results}, DefaultRules());
+  EXPECT_TRUE(r.ok()) << r.status().message();
+  return r.ok() ? std::move(r).value() : Recommendation{};
+}
+
+const BackendAdvice& Get(const Recommendation& r, const std::string& label) {
+  for (const BackendAdvice& a : r.ranking) {
+    if (a.label == label) return a;
+  }
+  ADD_FAILURE() << "no backend " << label;
+  static const BackendAdvice kNone;
+  return kNone;
+}
+
+// The reason of `rule` for `label`, or "" when it did not fire.
+std::string Reason(const Recommendation& r, const std::string& label,
+                   const std::string& rule) {
+  for (const FiredRule& f : r.fired) {
+    if (f.backend == label && f.rule_id == rule) return f.reason;
+  }
+  return "";
+}
+
+bool Contains(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
+
+int Position(const Recommendation& r, const std::string& label) {
+  for (size_t i = 0; i < r.ranking.size(); ++i) {
+    if (r.ranking[i].label == label) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+// Flink: JobManager checkpoint storage / heap state for local development
+// and jobs with little state.
+TEST(AdvisorGoldenTest, SmallTestJobGetsTheMemoryBackend) {
+  Recommendation r = AdviseOn(R"(
+name: small-test-job
+state_size: 1MiB
+event_rate: 1000
+checkpoint_interval: 10s
+memory_per_node: 2GiB
+)");
+  EXPECT_EQ(r.top, "memory");
+  EXPECT_FALSE(Get(r, "memory").vetoed);
+  EXPECT_EQ(r.ranking[1].label, "fs");  // the other heap backend next
+  EXPECT_EQ(Reason(r, "memory", "jobmanager-small-job"),
+            "a full checkpoint is 1 MiB, within the 5 MiB jobmanager storage: "
+            "nothing to set up");
+  EXPECT_TRUE(Contains(Reason(r, "memory", "heap-state-fits"),
+                       "2 MiB of heap needed out of 2 GiB"));
+  EXPECT_TRUE(Contains(r.summary, "Use memory"));
+}
+
+// Flink: very large state -> RocksDB with incremental checkpoints.
+TEST(AdvisorGoldenTest, HundredsOfGigabytesGetRocksDbIncremental) {
+  Recommendation r = AdviseOn(R"(
+name: large-aggregation
+state_size: 300GiB
+event_rate: 200k/s
+checkpoint_interval: 1min
+recovery_time_objective: 10min
+memory_per_node: 32GiB
+nodes: 8
+)");
+  EXPECT_EQ(r.top, kRocksInc);
+  EXPECT_TRUE(Get(r, "memory").vetoed);
+  EXPECT_TRUE(Get(r, "fs").vetoed);
+  EXPECT_EQ(Reason(r, "fs", "heap-state-exceeds-memory"),
+            "300 GiB of state needs 600 GiB of heap (2x headroom for "
+            "copy-on-write snapshots and GC), but the cluster has 256 GiB "
+            "(8 x 32 GiB)");
+  // Full checkpoints of 300 GiB (328 GiB in RocksDB's format at 70/64 of
+  // live state) at 70 MiB / 0.9 s per subtask over 8 subtasks: 9 min.
+  EXPECT_TRUE(Contains(Reason(r, "rocksdb", "checkpoint-slower-than-interval"),
+                       "takes about 9 min, longer than the 60 s interval"));
+  // The delta: 10 MB/s of writes x 60 s x 0.6 measured delta per written
+  // byte = 343 MiB.
+  EXPECT_TRUE(
+      Contains(Reason(r, kRocksInc, "large-state-incremental"),
+               "about 343 MiB per checkpoint instead of a full 328 GiB"));
+  EXPECT_LT(Position(r, kRocksInc), Position(r, "rocksdb"));
+  // 4800x beyond the 64 MiB measured: the advisor says so.
+  EXPECT_TRUE(std::any_of(
+      r.confidence.begin(), r.confidence.end(),
+      [](const std::string& n) { return Contains(n, "extrapolated 4800x"); }));
+}
+
+// The seed: team skills and deployment facts. A SQL team with a managed
+// PostgreSQL and modest state gets postgres, with its measured cost shown.
+TEST(AdvisorGoldenTest, SqlTeamWithManagedPostgresGetsPostgres) {
+  Recommendation r = AdviseOn(R"(
+name: sql-team
+state_size: 5GiB
+event_rate: 5000
+memory_per_node: 16GiB
+nodes: 4
+managed_postgres: true
+skills: {sql: 3, redis: 0, rocksdb_tuning: 0, heap_gc_tuning: 0, operations: 1}
+)");
+  EXPECT_EQ(r.top, "postgres");
+  EXPECT_EQ(Reason(r, "postgres", "measured-cost"),
+            "needs 1 subtask(s) for 5k events/s at the measured 15k events/s "
+            "per subtask (planned at 70%); p99 2 ms");
+  EXPECT_TRUE(Contains(Reason(r, "postgres", "sql-team-postgres"), "3/3"));
+  EXPECT_FALSE(Reason(r, "postgres", "managed-service").empty());
+  EXPECT_TRUE(Get(r, "memory").vetoed);  // 5 GiB > the 5 MiB cap
+  // Without the SQL skill the heap backend would win.
+  ASSERT_FALSE(r.what_would_change.empty());
+  EXPECT_TRUE(std::any_of(r.what_would_change.begin(),
+                          r.what_would_change.end(), [](const WhatIf& w) {
+                            return w.field == "skills.sql" && w.new_top == "fs";
+                          }));
+}
+
+// Exactly-once state: a write-through store makes writes durable before
+// their checkpoint completes, so it is vetoed; the buffered mode is not.
+TEST(AdvisorGoldenTest, ExactlyOnceVetoesWriteThroughRedis) {
+  Recommendation r = AdviseOn(R"(
+name: payments
+state_size: 2GiB
+event_rate: 20k/s
+exactly_once: true
+tolerated_data_loss: none
+memory_per_node: 8GiB
+nodes: 2
+managed_redis: true
+skills: {redis: 3}
+)");
+  EXPECT_TRUE(Get(r, kRedisWriteThrough).vetoed);
+  EXPECT_TRUE(Contains(Reason(r, kRedisWriteThrough, "exactly-once-capability"),
+                       "does not restore exactly the last checkpoint"));
+  EXPECT_FALSE(Get(r, kRedisBuffered).vetoed);
+  EXPECT_EQ(r.top, kRedisBuffered);
+  // No tolerated loss: checkpoints in JobManager memory do not qualify.
+  EXPECT_FALSE(
+      Reason(r, "memory", "no-loss-needs-durable-checkpoints").empty());
+  EXPECT_TRUE(Contains(Reason(r, "memory", "jobmanager-cap-exceeded"),
+                       "would be 2 GiB, over the 5 MiB"));
+  EXPECT_TRUE(std::any_of(
+      r.notes.begin(), r.notes.end(),
+      [](const std::string& n) { return Contains(n, "replayable source"); }));
+}
+
+// A 1 ms p99 objective: remote backends measured at 1.1-2 ms are vetoed,
+// and penalised for the round trip.
+TEST(AdvisorGoldenTest, TightLatencyObjectiveVetoesRemoteBackends) {
+  Recommendation r = AdviseOn(R"(
+name: tight-latency
+state_size: 1GiB
+event_rate: 50k/s
+latency_slo_p99: 1ms
+memory_per_node: 4GiB
+nodes: 2
+)");
+  for (const char* remote : {"postgres", kRedisBuffered, kRedisWriteThrough}) {
+    EXPECT_TRUE(Get(r, remote).vetoed) << remote;
+    EXPECT_FALSE(Reason(r, remote, "remote-round-trip-tight-slo").empty());
+  }
+  EXPECT_EQ(Reason(r, "postgres", "p99-exceeds-slo"),
+            "measured p99 2 ms (value_put) exceeds the 1 ms objective");
+  EXPECT_EQ(r.top, "fs");
+  EXPECT_FALSE(Get(r, "rocksdb").vetoed);  // 12 us is well within
+}
+
+// State larger than memory vetoes the heap backends even when every other
+// requirement is easy.
+TEST(AdvisorGoldenTest, StateLargerThanMemoryVetoesHeapBackends) {
+  Recommendation r = AdviseOn(R"(
+name: big-state
+state_size: 100GiB
+event_rate: 10k/s
+memory_per_node: 16GiB
+nodes: 4
+)");
+  EXPECT_TRUE(Get(r, "memory").vetoed);
+  EXPECT_TRUE(Get(r, "fs").vetoed);
+  EXPECT_TRUE(Contains(Reason(r, "fs", "heap-state-exceeds-memory"),
+                       "needs 200 GiB of heap"));
+  EXPECT_TRUE(Contains(Reason(r, "fs", "heap-state-exceeds-memory"),
+                       "the cluster has 64 GiB (4 x 16 GiB)"));
+  EXPECT_EQ(r.top, kRocksInc);
+}
+
+// A tight recovery-time objective with a slow measured restore vetoes the
+// backend whose restore grows with the state.
+TEST(AdvisorGoldenTest, TightRtoVetoesSlowRestore) {
+  ResultsFile results = StandardResults();
+  // This machine restores RocksDB slowly: 50 MiB/s.
+  for (RunResult& run : results.runs) {
+    if (run.backend == "rocksdb") {
+      testing::SetMetric(&run, "restore.bytes_per_s", 50 * testing::kMiB);
+    }
+  }
+  Recommendation r = AdviseOn(R"(
+name: fast-recovery
+state_size: 40GiB
+event_rate: 100k/s
+recovery_time_objective: 5min
+checkpoint_interval: 5min
+memory_per_node: 64GiB
+nodes: 4
+)",
+                              results);
+  // 40 GiB x 70/64 = 43.8 GiB at 50 MiB/s x 4 subtasks = 3.73 min: fine.
+  // Tighten: the same restore against a 2 min objective.
+  EXPECT_FALSE(Get(r, "rocksdb").vetoed);
+  Recommendation tight = AdviseOn(R"(
+name: fast-recovery
+state_size: 40GiB
+event_rate: 100k/s
+recovery_time_objective: 2min
+checkpoint_interval: 5min
+memory_per_node: 64GiB
+nodes: 4
+)",
+                                  results);
+  EXPECT_TRUE(Get(tight, "rocksdb").vetoed);
+  EXPECT_TRUE(Get(tight, kRocksInc).vetoed);
+  EXPECT_EQ(Reason(tight, "rocksdb", "restore-exceeds-rto"),
+            "restoring 43.8 GiB at the measured 50 MiB/s per subtask over 4 "
+            "subtask(s) takes about 3.73 min, over the 2 min recovery-time "
+            "objective");
+  EXPECT_FALSE(Get(tight, "fs").vetoed);
+  EXPECT_EQ(tight.top, "fs");
+}
+
+// Crash verification beats a claimed capability.
+TEST(AdvisorGoldenTest, FailedVerificationIsVetoedForExactlyOnce) {
+  ResultsFile results = StandardResults();
+  testing::FindRun(&results, "rocksdb", "", "incremental")->verification = {
+      {"verdict", "failed"}, {"lost", 3}, {"resurrected", 0}, {"wrong", 1}};
+  for (RunResult& run : results.runs) {
+    if (run.verification.is_null()) {
+      run.verification = {{"verdict", "exactly-once"},
+                          {"lost", 0},
+                          {"resurrected", 0},
+                          {"wrong", 0}};
+    }
+  }
+  const char* profile = R"(
+name: verified
+state_size: 300GiB
+event_rate: 200k/s
+exactly_once: true
+memory_per_node: 32GiB
+nodes: 8
+)";
+  Recommendation r = AdviseOn(profile, results);
+  EXPECT_TRUE(Get(r, kRocksInc).vetoed);
+  EXPECT_EQ(Reason(r, kRocksInc, "verification-failed"),
+            "crash verification failed: 3 lost, 0 resurrected, 1 wrong");
+  EXPECT_NE(r.top, kRocksInc);
+  EXPECT_FALSE(Get(r, "rocksdb").vetoed);  // its own run verified
+  // Verified backends carry no "unverified" note.
+  EXPECT_TRUE(Reason(r, "rocksdb", "exactly-once-unverified").empty());
+}
+
+// A disk-write budget against measured write amplification.
+TEST(AdvisorGoldenTest, DiskWriteBudgetVetoesHighWriteAmplification) {
+  Recommendation r = AdviseOn(R"(
+name: shared-ssd
+state_size: 20GiB
+event_rate: 100k/s
+disk_write_budget: 20MiB/s
+memory_per_node: 32GiB
+nodes: 4
+)");
+  // 100k/s x 50% writes x 100 B = 5 MB/s (4.77 MiB/s); x 8 = 38.1 MiB/s.
+  EXPECT_TRUE(Get(r, "rocksdb").vetoed);
+  EXPECT_EQ(Reason(r, "rocksdb", "disk-write-budget-exceeded"),
+            "4.77 MiB/s of state writes x measured write amplification 8x = "
+            "38.1 MiB/s, over the 20 MiB/s disk-write budget");
+  EXPECT_FALSE(Get(r, "fs").vetoed);  // 1.2x: 5.72 MiB/s
+  EXPECT_EQ(r.top, "fs");
+}
+
+// A Redis team with a managed Redis and no exactly-once requirement.
+TEST(AdvisorGoldenTest, RedisTeamWithManagedRedisGetsRedis) {
+  Recommendation r = AdviseOn(R"(
+name: redis-shop
+state_size: 10GiB
+event_rate: 20k/s
+memory_per_node: 8GiB
+nodes: 2
+managed_redis: true
+skills: {redis: 3, operations: 0}
+)");
+  EXPECT_EQ(r.top.rfind("redis[", 0), 0u) << r.top;
+  EXPECT_TRUE(Get(r, "fs").vetoed);  // 20 GiB of heap needed, 16 GiB there
+  EXPECT_TRUE(Contains(Reason(r, "postgres", "self-run-server-low-ops"),
+                       "operations capacity 0/3 and no managed postgres"));
+}
+
+// The example profiles shipped in advisor/examples parse, and the ones
+// named after a golden case give its answer.
+TEST(AdvisorGoldenTest, ExampleProfilesGiveTheirDocumentedAnswer) {
+  const std::pair<const char*, const char*> examples[] = {
+      {"small-test-job.yaml", "memory"},
+      {"large-state-aggregation.yaml", kRocksInc},
+      {"sql-team.yaml", "postgres"},
+      {"exactly-once-payments.yaml", kRedisBuffered},
+      {"tight-latency.yaml", "fs"},
+  };
+  for (const auto& [file, top] : examples) {
+    std::string path =
+        std::string(STATEBENCH_SOURCE_DIR) + "/advisor/examples/" + file;
+    Result<Profile> p = LoadProfile(path);
+    ASSERT_TRUE(p.ok()) << p.status().message();
+    Result<Recommendation> r = Advise(*p, {StandardResults()}, DefaultRules());
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->top, top) << file;
+  }
+}
+
+}  // namespace
+}  // namespace statebench::advisor
