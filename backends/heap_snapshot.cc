@@ -1,5 +1,6 @@
 #include "backends/heap_snapshot.h"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 
@@ -527,6 +528,20 @@ Status HeapSnapshotReader::ReadKeyGroup(int key_group,
       return Corrupt(where + ": malformed state block");
     }
     HeapStateTable& t = partition->Get(state_ids[state]);
+    // Every entry takes at least three bytes, which bounds a forged count.
+    size_t expected =
+        static_cast<size_t>(std::min<uint64_t>(count, s.length / 3));
+    switch (states_[state].kind) {
+      case StateKind::kValue:
+        t.values.reserve(t.values.size() + expected);
+        break;
+      case StateKind::kList:
+        t.lists.reserve(t.lists.size() + expected);
+        break;
+      case StateKind::kMap:
+        t.maps.reserve(t.maps.size() + expected);
+        break;
+    }
     if (!DecodeEntries(&d, states_[state].kind, count, &t, &ek)) {
       return Corrupt(where + ": malformed or duplicate entry in state '" +
                      states_[state].name + "'");
