@@ -58,7 +58,7 @@ class ValueRwRunSource : public OpSource {
       : spec_(spec),
         chooser_(KeyChooserParamsFor(spec)),
         sizes_(ValueSizesFor(spec)),
-        filter_(std::move(filter)),
+        acceptance_(std::move(filter)),
         first_(spec.key_count),
         end_(spec.run_events == 0 ? UINT64_MAX
                                   : spec.key_count + spec.run_events),
@@ -69,8 +69,9 @@ class ValueRwRunSource : public OpSource {
       const uint64_t event = next_++;
       EventRng rng(spec_.seed, event);
       uint64_t id = chooser_.Next(&rng, spec_.key_count, event - first_);
+      if (!acceptance_.MayAccept(id)) continue;
       MakeKeyInto(id, spec_.key_size, &op->key);
-      if (filter_ && !filter_(op->key)) continue;
+      if (!acceptance_.Accept(id, op->key)) continue;
       op->state = 0;
       op->event_index = event;
       op->event_time_ms = 0;
@@ -94,7 +95,7 @@ class ValueRwRunSource : public OpSource {
   const WorkloadSpec& spec_;
   KeyChooser chooser_;
   ValueSizeChooser sizes_;
-  KeyFilter filter_;
+  KeyAcceptance acceptance_;
   const uint64_t first_;
   const uint64_t end_;
   uint64_t next_;

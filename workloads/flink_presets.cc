@@ -180,7 +180,7 @@ class FlinkRunSource : public OpSource {
       : spec_(spec),
         ops_(spec),
         chooser_(KeyChooserParamsFor(spec)),
-        filter_(std::move(filter)),
+        acceptance_(std::move(filter)),
         first_(spec.key_count),
         end_(spec.run_events == 0 ? UINT64_MAX
                                   : spec.key_count + spec.run_events),
@@ -196,8 +196,9 @@ class FlinkRunSource : public OpSource {
           ops_.UsesNewKey(b)
               ? spec_.key_count + rng.NextBelow(spec_.key_count)
               : chooser_.Next(&rng, spec_.key_count, event - first_);
+      if (!acceptance_.MayAccept(id)) continue;
       MakeKeyInto(id, spec_.key_size, &key_);
-      if (filter_ && !filter_(key_)) continue;
+      if (!acceptance_.Accept(id, key_)) continue;
       ops_.Invoke(b, key_, event, &rng, &queue_);
     }
     return queue_.Pop(op);
@@ -207,7 +208,7 @@ class FlinkRunSource : public OpSource {
   const WorkloadSpec& spec_;
   FlinkOps ops_;
   KeyChooser chooser_;
-  KeyFilter filter_;
+  KeyAcceptance acceptance_;
   const uint64_t first_;
   const uint64_t end_;
   uint64_t next_;

@@ -46,6 +46,23 @@ Operator::Operator(const WorkloadSpec& spec)
       allowed_lateness_ms_(spec.event_time.allowed_lateness_ms),
       value_sizes_(ValueSizesFor(spec)) {}
 
+bool KeyAcceptance::Accept(uint64_t id, std::string_view key) {
+  if (!filter_) return true;
+  if (id < known_.size() && known_[id] != kUnknown) {
+    return known_[id] == kAccepted;
+  }
+  const bool accepted = filter_(key);
+  if (id < kMaxIds) {
+    if (id >= known_.size()) {
+      known_.resize(
+          std::min(kMaxIds, std::max<uint64_t>(id + 1, 2 * known_.size())),
+          kUnknown);
+    }
+    known_[id] = accepted ? kAccepted : kRejected;
+  }
+  return accepted;
+}
+
 int64_t EventClock::EventTime(uint64_t event, EventRng* rng) const {
   int64_t t = Base(event);
   if (spec_.out_of_order_fraction > 0 && spec_.max_out_of_order_ms > 0 &&
@@ -63,7 +80,7 @@ OperatorSource::OperatorSource(const WorkloadSpec& spec,
       operator_(std::move(op)),
       chooser_(KeyChooserParamsFor(spec)),
       clock_(spec.event_time),
-      filter_(std::move(filter)),
+      acceptance_(std::move(filter)),
       first_event_(first_event),
       end_event_(count == 0 ? UINT64_MAX : first_event + count),
       next_event_(first_event) {}
@@ -89,8 +106,9 @@ bool OperatorSource::Advance() {
   }
   EventRng rng(spec_.seed, e);
   uint64_t id = chooser_.Next(&rng, spec_.key_count, e - first_event_);
+  if (!acceptance_.MayAccept(id)) return true;
   MakeKeyInto(id, spec_.key_size, &key_);
-  if (filter_ && !filter_(key_)) return true;
+  if (!acceptance_.Accept(id, key_)) return true;
   Event ev;
   ev.index = e;
   ev.key_id = id;

@@ -122,6 +122,31 @@ class TimerHeap {
   std::priority_queue<T, std::vector<T>, std::greater<T>> heap_;
 };
 
+// Memoizes a KeyFilter per key id. A filter is a pure function of the key
+// and an id always renders to the same key, so each id is rendered and
+// filtered once per source; later events of rejected ids cost a table
+// lookup. Without a filter everything is accepted.
+class KeyAcceptance {
+ public:
+  explicit KeyAcceptance(KeyFilter filter) : filter_(std::move(filter)) {}
+  // False when `id` is known to be rejected (its key need not be rendered).
+  bool MayAccept(uint64_t id) const {
+    return !filter_ || id >= known_.size() || known_[id] != kRejected;
+  }
+  // Whether `key`, the rendered key of `id`, is accepted.
+  bool Accept(uint64_t id, std::string_view key);
+
+ private:
+  static constexpr uint8_t kUnknown = 0;
+  static constexpr uint8_t kAccepted = 1;
+  static constexpr uint8_t kRejected = 2;
+  // Ids beyond this are filtered every time (bounds the table at 32 MiB).
+  static constexpr uint64_t kMaxIds = uint64_t{1} << 25;
+
+  KeyFilter filter_;
+  std::vector<uint8_t> known_;
+};
+
 // The event clock of a spec (see EventTimeSpec).
 class EventClock {
  public:
@@ -161,7 +186,7 @@ class OperatorSource : public OpSource {
   std::unique_ptr<Operator> operator_;
   KeyChooser chooser_;
   EventClock clock_;
-  KeyFilter filter_;
+  KeyAcceptance acceptance_;
   uint64_t first_event_;
   uint64_t end_event_;  // UINT64_MAX when unbounded
   uint64_t next_event_;

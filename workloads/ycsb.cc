@@ -124,7 +124,7 @@ class YcsbRunSource : public OpSource {
                           ? ValueSizeDistribution::kSkewed
                           : ValueSizeDistribution::kUniform,
                       spec.ycsb.min_scan_length, spec.ycsb.max_scan_length),
-        filter_(std::move(filter)),
+        acceptance_(std::move(filter)),
         first_(spec.key_count),
         end_(spec.run_events == 0 ? UINT64_MAX
                                   : spec.key_count + spec.run_events),
@@ -159,8 +159,9 @@ class YcsbRunSource : public OpSource {
   }
 
   bool Accept(uint64_t keynum) {
+    if (!acceptance_.MayAccept(keynum)) return false;
     records_.Key(keynum, &key_);
-    return !filter_ || filter_(key_);
+    return acceptance_.Accept(keynum, key_);
   }
 
   // Global counters (inserts) advance for every event, accepted or not.
@@ -210,7 +211,7 @@ class YcsbRunSource : public OpSource {
   YcsbRecords records_;
   KeyChooser chooser_;
   ValueSizeChooser scan_lengths_;
-  KeyFilter filter_;
+  KeyAcceptance acceptance_;
   std::vector<double> cumulative_;  // read, update, insert, scan
   const uint64_t first_;
   const uint64_t end_;
