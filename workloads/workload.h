@@ -111,7 +111,7 @@ struct WorkloadSpec {
   // sequential or exponential (see distributions.h).
   std::string key_distribution = "zipfian";
   double zipf_theta = 0.99;
-  // value-rw and the Flink presets: fraction of events that only read.
+  // value-rw: fraction of events that only read.
   double read_fraction = 0.5;
   // Bound on events of the run phase (0 = unbounded; the harness stops it).
   uint64_t run_events = 0;
