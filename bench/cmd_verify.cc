@@ -181,6 +181,7 @@ void SetupVerifyCommand(CLI::App& app, CliContext* ctx) {
   o->run.config.workload.read_fraction = 0.2;
   o->run.config.checkpoint.interval_ms = 100;
   o->run.config.warmup_s = 0;
+  o->run.config.measure_s = 0.5;  // the rescale runs; crash cycles end by kill
   CLI::App* sub = app.add_subcommand(
       "verify",
       "Kill a running job with SIGKILL, restore its last checkpoint and "

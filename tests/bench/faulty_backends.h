@@ -119,7 +119,10 @@ class FaultyBackend : public StateBackend {
       return inner_->Restore(older, range);
     }
     SB_RETURN_IF_ERROR(inner_->Restore(handles, range));
-    for (const FaultJournal::Write& w : journal_->writes) {
+    // Newest first: the journal outlives one job (earlier cycles' writes
+    // come first in it).
+    for (auto it = journal_->writes.rbegin(); it != journal_->writes.rend(); ++it) {
+      const FaultJournal::Write& w = *it;
       if (!range.Contains(w.key_group)) continue;
       StateKey k{w.state, w.key_group, w.key, w.ns};
       bool after = w.after_checkpoint >= id;
