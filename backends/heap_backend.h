@@ -22,9 +22,9 @@ namespace statebench {
 
 // Where a heap backend's snapshots go (jobmanager memory or files).
 //
-// Thread safety: Write() runs in the async phase on any thread, concurrently
-// with AddIoStats(); everything else is called from the subtask thread while
-// no Write() runs.
+// Thread safety: Write() runs in async phases on any thread, possibly several
+// at once, concurrently with AddIoStats(); everything else is called from the
+// subtask thread while no Write() runs.
 class HeapCheckpointStorage {
  public:
   virtual ~HeapCheckpointStorage() = default;
@@ -62,6 +62,11 @@ Result<uint64_t> ParseSizeOption(std::string_view option,
 Result<int64_t> ParseIntOption(std::string_view option, const std::string& text,
                                int64_t min_value, int64_t max_value);
 
+// A heap backend instance: HeapState for the state ops, `storage` for
+// checkpoints. SnapshotSync captures the partitions (copy-on-write); the
+// AsyncSnapshot serializes them through the storage and may outlive the
+// backend. Restore decodes into fresh partitions and swaps them in only on
+// success. Thread safety and failures: as StateBackend.
 class HeapBackend final : public StateBackend {
  public:
   // `config` must have passed ValidateHeapConfig.
