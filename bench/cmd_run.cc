@@ -13,6 +13,7 @@
 #include "bench/context.h"
 #include "bench/harness.h"
 #include "bench/run_options.h"
+#include "bench/spawn.h"
 #include "bench/run_output.h"
 
 namespace statebench {
@@ -25,7 +26,7 @@ int RunBenchmarks(RunOptions& o, CliContext& ctx, const std::string& command) {
       command == "run" ? std::vector<std::string>{o.backend} : o.backends;
   if (names.empty()) {
     for (const BackendInfo& b : registry.List()) {
-      if (b.embedded) names.push_back(b.name);
+      if (b.embedded || o.spawn) names.push_back(b.name);
     }
   }
   for (const std::string& n : names) {
@@ -66,11 +67,47 @@ int RunBenchmarks(RunOptions& o, CliContext& ctx, const std::string& command) {
     if (ctx.stderr_is_tty && !o.quiet) err << "statebench: " << msg << "\n";
   };
   bool any_failed = false;
+  std::map<std::string, std::unique_ptr<ServerProcess>> servers;
+  std::map<std::string, Status> spawn_failures;
+  if (o.spawn) {
+    InstallSpawnSignalHandlers();
+    for (const std::string& name : names) {
+      if (registry.Info(name)->embedded) continue;
+      SpawnOptions so;
+      so.backend = name;
+      so.redis.appendonly = !o.spawn_redis_appendfsync.empty();
+      if (so.redis.appendonly) so.redis.appendfsync = o.spawn_redis_appendfsync;
+      so.postgres.synchronous_commit = o.spawn_pg_synchronous_commit;
+      progress("starting a private " + name + " server");
+      Result<std::unique_ptr<ServerProcess>> server = ServerProcess::Start(so);
+      if (!server.ok()) {
+        spawn_failures[name] = server.status();
+        continue;
+      }
+      for (const auto& [k, v] : (*server)->Connection().options) {
+        per_backend[name].emplace(k, v);
+      }
+      progress((*server)->Describe());
+      servers[name] = std::move(server).value();
+    }
+  }
   for (const std::string& name : names) {
     RunConfig rc = o.config;
     rc.backend = name;
     rc.backend_options = per_backend[name];
-    RunResult run = RunBenchmark(rc, registry, progress);
+    RunResult run;
+    if (auto f = spawn_failures.find(name); f != spawn_failures.end()) {
+      run.backend = name;
+      run.workload = rc.workload.name;
+      run.status = "failed";
+      run.failure_phase = "spawn";
+      run.failure_reason = f->second.ToString();
+    } else {
+      run = RunBenchmark(rc, registry, progress);
+    }
+    // The server's address and pid are facts of this run, not options the
+    // user chose; the password file path is kept out of the results.
+    run.backend_options.erase("password_file");
     if (run.status != "ok") {
       any_failed = true;
       if (run.failure_phase == "open" &&
@@ -81,6 +118,11 @@ int RunBenchmarks(RunOptions& o, CliContext& ctx, const std::string& command) {
       }
       err << "statebench: " << name << " failed in phase " << run.failure_phase
           << ": " << run.failure_reason << "\n";
+    }
+    if (auto srv = servers.find(name); srv != servers.end()) {
+      run.extra["spawned_server"] = srv->second->Describe();
+      (void)srv->second->Stop();
+      servers.erase(srv);
     }
     results.runs.push_back(std::move(run));
     // Rewrite after every backend so a kill loses at most the current one.

@@ -113,17 +113,30 @@ void AddMeasurementOptions(CLI::App* sub, RunOptions* o) {
 
 void AddRunOptions(CLI::App* sub, RunOptions* o) {
   AddMeasurementOptions(sub, o);
+  sub->add_flag("--spawn", o->spawn,
+                "Start private redis-server and postgres on loopback for the "
+                "server backends (compare: and include them)");
+  sub->add_option("--spawn-redis-appendfsync", o->spawn_redis_appendfsync,
+                  "With --spawn: Redis AOF on with this fsync policy")
+      ->check(CLI::IsMember({"always", "everysec", "no"}));
+  sub->add_option("--spawn-pg-synchronous-commit", o->spawn_pg_synchronous_commit,
+                  "With --spawn: PostgreSQL synchronous_commit")
+      ->check(CLI::IsMember({"on", "off", "local", "remote_write"}))
+      ->capture_default_str();
   sub->add_flag("!--no-restore", o->config.measure_restore,
                 "Skip the restore measurement");
   sub->add_option("-o,--output", o->output, "Write the results file here");
   for (const char* fmt : {"md", "html", "json", "csv", "gbench", "bmf",
-                          "gab-smaller", "gab-bigger"}) {
+                          "gab-smaller", "gab-bigger", "hgrm"}) {
     sub->add_option_function<std::string>(
         std::string("--export-") + fmt,
         [o, f = std::string(fmt)](const std::string& path) {
           o->exports[f] = path;
         },
-        std::string("Also write the ") + fmt + " export to this file");
+        std::string(fmt) == "hgrm"
+            ? std::string("Also write one HdrHistogram .hgrm file per backend "
+                          "and op kind into this directory")
+            : std::string("Also write the ") + fmt + " export to this file");
   }
 }
 

@@ -24,6 +24,10 @@ struct RunOptions {
   std::string output;
   std::map<std::string, std::string> exports;  // format -> path
   bool quiet = false;
+  // --spawn: start private redis-server / postgres for the server backends.
+  bool spawn = false;
+  std::string spawn_redis_appendfsync;  // "" = AOF off; always|everysec|no
+  std::string spawn_pg_synchronous_commit = "on";
 };
 
 // Splits "--backend-opt" values into per-backend option maps. An option

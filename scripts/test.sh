@@ -4,7 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/install-deps.sh ${STATEBENCH_TEST_BROWSER:+--with-browser}
+# The HTML report is checked in headless Chromium: install it too.
+export STATEBENCH_TEST_BROWSER=1
+export STATEBENCH_REQUIRE_BROWSER=1
+scripts/install-deps.sh --with-browser
 
 jobs=$(nproc 2>/dev/null || echo 2)
 cmake --preset release >/dev/null
@@ -16,5 +19,7 @@ trap cleanup EXIT INT TERM
 scripts/servers.sh start "$state/servers"
 # shellcheck disable=SC1091
 source "$state/servers/env"
+# Server-backend tests fail, rather than skip, when a server is missing.
+export STATEBENCH_REQUIRE_SERVERS=1
 
 ctest --preset release -j "$jobs" --timeout 600
