@@ -283,12 +283,21 @@ bool AnyFailed(const ResultsFile& results) {
   return false;
 }
 
+// Without a baseline to compare with, saving is the whole job and failed
+// runs make it fail. After a comparison the baseline only moves when the
+// gate passed, so a regression keeps failing until it is fixed or accepted
+// (--warn-only, or a run without --baseline).
 std::optional<GateError> SaveBaseline(const GateCliOptions& o,
-                                      const ResultsFile& current,
-                                      CliContext& ctx) {
-  if (AnyFailed(current)) {
+                                      const ResultsFile& current, bool compared,
+                                      int exit_code, CliContext& ctx) {
+  if (!compared && AnyFailed(current)) {
     return Failure("not saving " + o.save_baseline +
                    ": the current results contain failed runs");
+  }
+  if (exit_code != kExitOk) {
+    *ctx.err << "statebench gate: the gate did not pass; " << o.save_baseline
+             << " was left unchanged\n";
+    return std::nullopt;
   }
   if (Status s = SaveResultsFile(current, o.save_baseline); !s.ok()) {
     return Failure("cannot write " + o.save_baseline + ": " + s.message());
@@ -368,8 +377,11 @@ std::optional<GateError> Gate(const GateCliOptions& o, CliContext& ctx,
       *ctx.err << "statebench gate: measurement failure: " << f << "\n";
     }
   }
-  if (!o.save_baseline.empty() && *exit_code != kExitFailure) {
-    if (auto e = SaveBaseline(o, current, ctx)) return e;
+  if (!o.save_baseline.empty()) {
+    if (auto e =
+            SaveBaseline(o, current, baseline.has_value(), *exit_code, ctx)) {
+      return e;
+    }
   }
   return std::nullopt;
 }
@@ -416,7 +428,8 @@ void SetupGateCommand(CLI::App& app, CliContext* ctx) {
                  "Compare even when workload, parallelism, build type or CPU "
                  "count differ (warns)");
   gate->add_option("--save-baseline", o->save_baseline,
-                   "Write the current results here as the next baseline");
+                   "Write the current results here as the next baseline (only "
+                   "when the gate passes)");
   gate->add_flag("--run", o->run,
                  "Measure now: run the arguments after '--' with this binary "
                  "(and --baseline-bin), one repetition at a time");

@@ -435,6 +435,8 @@ Result<GateReport> CompareResults(const ResultsFile& baseline,
   GateReport report;
   report.alpha = options.alpha;
   report.method = options.method;
+  report.baseline_context = baseline.context;
+  report.current_context = current.context;
   std::vector<std::string> mismatches = ContextMismatches(baseline, current);
   if (!mismatches.empty() && !options.allow_context_mismatch) {
     std::string what;
@@ -506,7 +508,7 @@ Result<ResultsFile> MergeRepetitions(const std::vector<ResultsFile>& parts) {
   merged.config = parts.front().config;
   merged.recommendation = parts.front().recommendation;
   merged.context.warnings.clear();
-  std::set<std::string> warnings;  // each once, in first-seen order
+  std::set<std::string> warnings;      // each once, in first-seen order
   std::map<std::string, size_t> slot;  // backend/workload/type -> runs index
   for (size_t p = 0; p < parts.size(); ++p) {
     for (const std::string& w : parts[p].context.warnings) {

@@ -111,6 +111,9 @@ struct GateReport {
   std::vector<std::string> failures;
   // Context differences that were allowed (--allow-context-mismatch).
   std::vector<std::string> context_mismatches;
+  // Where the two sides come from (version, git sha, build, host, time).
+  Context baseline_context;
+  Context current_context;
 
   size_t Count(Verdict v) const;
   // 3 when a measurement failed, else 1 on a regression (0 with warn_only),

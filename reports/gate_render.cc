@@ -139,6 +139,31 @@ std::string Method(const GateReport& r) {
                      UTestMethodName(r.method), r.alpha);
 }
 
+// "statebench 0.1.0 abc123 (Release) on host, 2024-05-01T10:00:00Z".
+std::string DescribeContext(const Context& c) {
+  std::string s = "statebench";
+  if (!c.statebench_version.empty()) s += " " + c.statebench_version;
+  if (!c.git_sha.empty()) s += " " + c.git_sha;
+  if (!c.build_type.empty()) s += " (" + c.build_type + ")";
+  if (!c.host.empty()) s += " on " + c.host;
+  if (!c.started_at.empty()) s += ", " + c.started_at;
+  return s;
+}
+
+std::string Sides(const GateReport& r) {
+  return "baseline: " + DescribeContext(r.baseline_context) +
+         "; current: " + DescribeContext(r.current_context);
+}
+
+json ContextToJson(const Context& c) {
+  return {{"statebench_version", c.statebench_version},
+          {"git_sha", c.git_sha},
+          {"build_type", c.build_type},
+          {"host", c.host},
+          {"cpu_count", c.cpu_count},
+          {"started_at", c.started_at}};
+}
+
 // ---- GitHub workflow commands -----------------------------------------------
 
 std::string EscapeCommandData(std::string_view s) {
@@ -277,7 +302,8 @@ std::string RenderGateConsole(const GateReport& report,
     out += "\nmeasurement failures:\n";
     for (const std::string& f : report.failures) out += "  " + f + "\n";
   }
-  out += fmt::format("\ngate {} ({}; {})\n", Headline(report, options),
+  out += "\n" + Sides(report) + "\n";
+  out += fmt::format("gate {} ({}; {})\n", Headline(report, options),
                      Counts(report), Method(report));
   return out;
 }
@@ -294,6 +320,7 @@ std::string RenderGateMarkdown(const GateReport& report,
   head += Counts(report) + "; " + Method(report) +
           ". A regression is significant (p < alpha) and beyond its "
           "threshold.\n\n";
+  head += MdCell(Sides(report)) + ".\n\n";
   if (!report.failures.empty()) {
     head += "**Measurement failures**\n\n";
     for (const std::string& f : report.failures)
@@ -463,6 +490,8 @@ json GateReportToJson(const GateReport& report,
           {"failures", report.failures},
           {"warnings", report.warnings},
           {"context_mismatches", report.context_mismatches},
+          {"baseline", ContextToJson(report.baseline_context)},
+          {"current", ContextToJson(report.current_context)},
           {"comparisons", comparisons}};
 }
 

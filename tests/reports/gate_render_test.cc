@@ -43,6 +43,12 @@ GateReport Fixture() {
                         {{"throughput.ops_per_s", Scaled(198, kBase)},
                          {"checkpoint.median_end_to_end_ms", {150, 170}}}),
                 MakeRun("redis", "value-rw", {})});
+  base.context.git_sha = "1a2b3c4d5e6f";
+  base.context.host = "ci-runner";
+  base.context.started_at = "2024-05-01T10:00:00Z";
+  cur.context.git_sha = "abcdef012345";
+  cur.context.host = "ci-runner";
+  cur.context.started_at = "2024-05-02T09:30:00Z";
   cur.runs[2].status = "failed";
   cur.runs[2].failure_phase = "open";
   cur.runs[2].failure_reason = "Unavailable: connection refused";
@@ -68,6 +74,7 @@ notes:
 measurement failures:
   redis/value-rw: failed in phase 'open': Unavailable: connection refused (the baseline measured it)
 
+baseline: statebench 0.1.0 1a2b3c4d5e6f (Release) on ci-runner, 2024-05-01T10:00:00Z; current: statebench 0.1.0 abcdef012345 (Release) on ci-runner, 2024-05-02T09:30:00Z
 gate FAILED: 1 measurement failure, 1 regression (4 compared: 1 regression, 1 improvement, 1 unchanged, 1 inconclusive; two-sided Mann-Whitney U (auto), alpha 0.05)
 )golden");
 }
@@ -78,6 +85,8 @@ TEST(GateRender, MarkdownGolden) {
       R"golden(## statebench gate: ❌ FAILED: 1 measurement failure, 1 regression
 
 4 compared: 1 regression, 1 improvement, 1 unchanged, 1 inconclusive; two-sided Mann-Whitney U (auto), alpha 0.05. A regression is significant (p < alpha) and beyond its threshold.
+
+baseline: statebench 0.1.0 1a2b3c4d5e6f (Release) on ci-runner, 2024-05-01T10:00:00Z; current: statebench 0.1.0 abcdef012345 (Release) on ci-runner, 2024-05-02T09:30:00Z.
 
 **Measurement failures**
 
@@ -167,6 +176,8 @@ TEST(GateRender, JsonReport) {
   EXPECT_DOUBLE_EQ(t["change"].get<double>(), -0.1);
   EXPECT_EQ(t["current"]["samples"].size(), 9u);
   EXPECT_TRUE(j["comparisons"][2]["p_value"].is_null());
+  EXPECT_EQ(j["baseline"]["git_sha"], "1a2b3c4d5e6f");
+  EXPECT_EQ(j["current"]["started_at"], "2024-05-02T09:30:00Z");
   // Round-trips through a strict parser (no NaN/Infinity tokens).
   EXPECT_EQ(nlohmann::json::parse(j.dump()), j);
 }
