@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make demo: install what is missing, build a release binary, compare the
-# backends, and print where the results are.
+# backends (Redis and PostgreSQL on private servers it starts on loopback),
+# recommend one for the example profile, and write the reports.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +11,27 @@ cmake --preset release >/dev/null
 cmake --build --preset release -j "$jobs" --target statebench
 
 bin=build/release/bench/statebench
-"$bin" compare --output results.json
+profile=advisor/examples/demo.yaml
+
+spawn=()
+if command -v redis-server >/dev/null && ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
+  spawn=(--spawn)
+fi
+
+# A failed backend is a failed row (exit 3): still recommend and report
+# from what was measured.
+status=0
+"$bin" compare "${spawn[@]}" --output results.json || status=$?
+if [[ ! -s results.json ]]; then
+  echo "demo: no results were written" >&2
+  exit "${status:-3}"
+fi
+echo
+"$bin" advise --profile "$profile" --results results.json --save-results results.json
+"$bin" report results.json --format html --output report.html
+"$bin" report results.json --format md --output report.md
 echo
 echo "results: $(pwd)/results.json"
+echo "report:  $(pwd)/report.html"
+echo "report:  $(pwd)/report.md"
+exit "$status"
