@@ -1,0 +1,246 @@
+// The HTML report's charts: from results records to chart descriptions
+// (reports/svg_chart.h). Colours follow the run's position, so one backend
+// keeps its colour across every chart.
+#include "reports/html_charts.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "reports/report_util.h"
+
+namespace statebench::report {
+namespace {
+
+std::optional<double> Opt(double v) {
+  return std::isfinite(v) ? std::optional<double>(v) : std::nullopt;
+}
+
+BarValue FromSummary(const std::string& series, const MetricSummary* s,
+                     const std::string& missing) {
+  BarValue v{series, std::nullopt, std::nullopt, std::nullopt, "", missing};
+  if (s == nullptr) return v;
+  v.median = Opt(s->median);
+  if (s->samples.size() > 1) v.min = Opt(s->min), v.max = Opt(s->max);
+  return v;
+}
+
+std::string IdFormat(double v) { return fmt::format("{:.0f}", v); }
+std::string SecondsFormat(double v) { return Sig3(v) + " s"; }
+
+ChartFigure Throughput(const ResultsFile& r, const Labels& labels) {
+  BarChart chart{"Throughput per backend",
+                 "operations per second (median)",
+                 &FormatSi,
+                 {}};
+  for (size_t i = 0; i < r.runs.size(); ++i) {
+    const RunResult& run = r.runs[i];
+    BarValue v = FromSummary("", FindMetric(run, "throughput.ops_per_s"),
+                             "no measurement");
+    if (run.status != "ok") {
+      v.median.reset();
+      v.missing = "failed in phase " + run.failure_phase;
+    } else if (const MetricSummary* s =
+                   FindMetric(run, "throughput.ops_per_s")) {
+      v.annotation = FormatSpread(*s);
+    }
+    chart.rows.push_back({labels[i], static_cast<int>(i), {v}});
+  }
+  return {"throughput", "Throughput",
+          "Median operations per second over the repetitions; whiskers span "
+          "the slowest and the fastest repetition.",
+          RenderBarChart(chart)};
+}
+
+ChartFigure Latency(const ResultsFile& r, const Labels& labels,
+                    const std::string& op) {
+  LineChart chart{"Latency percentile spectrum of " + op,
+                  "percentile (log scale of 1/(1−p))",
+                  "latency",
+                  AxisKind::kPercentile,
+                  AxisKind::kLog,
+                  nullptr,
+                  &FormatDurationNs,
+                  {}};
+  for (size_t i = 0; i < r.runs.size(); ++i) {
+    for (bool corrected : {false, true}) {
+      HistogramBuckets h = MergedHistogram(r.runs[i], op, corrected);
+      if (h.buckets.empty()) continue;
+      LineSeries s{labels[i] + (corrected ? " (from intended start)" : ""),
+                   static_cast<int>(i),
+                   corrected,
+                   false,
+                   {},
+                   {}};
+      for (const PercentilePoint& p : PercentileDistribution(h, 5)) {
+        if (p.percentile >= 1.0) continue;
+        s.points.push_back(
+            {1.0 / (1.0 - p.percentile), static_cast<double>(p.value)});
+      }
+      chart.series.push_back(std::move(s));
+    }
+  }
+  return {"latency-" + FileNameSafe(op), "Latency spectrum: " + op,
+          "HdrHistogram-style percentile distribution of " + op +
+              " service times, all repetitions merged. The x axis stretches "
+              "the tail: each grid step is ten times rarer.",
+          chart.series.empty() ? RenderEmptyChart("No latency samples")
+                               : RenderLineChart(chart)};
+}
+
+ChartFigure Amplification(const ResultsFile& r, const Labels& labels) {
+  BarChart chart{"Write and space amplification", "ratio (median)", &Sig3, {}};
+  bool any = false;
+  for (size_t i = 0; i < r.runs.size(); ++i) {
+    const RunResult& run = r.runs[i];
+    const MetricSummary* w = FindMetric(run, "write_amplification");
+    const MetricSummary* s = FindMetric(run, "space_amplification");
+    any = any || w != nullptr || s != nullptr;
+    chart.rows.push_back({labels[i],
+                          static_cast<int>(i),
+                          {FromSummary("write", w, "not obtainable"),
+                           FromSummary("space", s, "not obtainable")}});
+  }
+  return {"amplification", "Write and space amplification",
+          "Write amplification: bytes the backend made its storage write per "
+          "logical byte written. Space amplification: storage size per "
+          "logical live byte. 1 is ideal; lower is better.",
+          any ? RenderBarChart(chart)
+              : RenderEmptyChart("No amplification figures were obtained")};
+}
+
+// e2e and sync durations (duration chart) or sizes (size chart) per
+// checkpoint of each run's representative repetition.
+ChartFigure Checkpoints(const ResultsFile& r, const Labels& labels,
+                        bool sizes) {
+  LineChart chart{sizes ? "Checkpoint size per checkpoint"
+                        : "Checkpoint duration per checkpoint",
+                  "checkpoint id",
+                  sizes ? "size" : "duration",
+                  AxisKind::kLinear,
+                  AxisKind::kLinear,
+                  &IdFormat,
+                  sizes ? &FormatBytes : &FormatDurationMs,
+                  {}};
+  chart.y_binary_ticks = sizes;
+  for (size_t i = 0; i < r.runs.size(); ++i) {
+    const Repetition* rep = RepresentativeRepetition(r.runs[i]);
+    if (rep == nullptr || rep->checkpoints.empty()) continue;
+    LineSeries main{labels[i], static_cast<int>(i), false, true, {}, {}};
+    LineSeries second{labels[i] + (sizes ? " full size" : " sync phase"),
+                      static_cast<int>(i),
+                      true,
+                      false,
+                      {},
+                      {}};
+    bool differs = false;
+    for (const CheckpointRecord& c : rep->checkpoints) {
+      double x = static_cast<double>(c.id);
+      double a = sizes ? static_cast<double>(c.checkpointed_size)
+                       : c.end_to_end_duration_ms;
+      double b = sizes ? static_cast<double>(c.full_size) : c.sync_duration_ms;
+      if (c.status != "completed") {
+        main.failures.push_back({x, a});
+        continue;
+      }
+      main.points.push_back({x, a});
+      second.points.push_back({x, b});
+      differs = differs || a != b;
+    }
+    chart.series.push_back(std::move(main));
+    if (!sizes || differs) chart.series.push_back(std::move(second));
+  }
+  std::string what = sizes ? "Checkpointed size (solid; the delta when "
+                             "incremental) and full size (dashed, when it "
+                             "differs)"
+                           : "End-to-end duration (solid) and synchronous "
+                             "phase (dashed)";
+  return {sizes ? "checkpoint-size" : "checkpoint-duration",
+          sizes ? "Checkpoint size across the run"
+                : "Checkpoint duration across the run",
+          what +
+              " of every checkpoint in the repetition with the median "
+              "throughput; a cross marks a failed checkpoint.",
+          chart.series.empty() ? RenderEmptyChart("No checkpoints were taken")
+                               : RenderLineChart(chart)};
+}
+
+BarValue RecoveryValue(const RunResult& run, const char* kind) {
+  std::optional<RecoveryStats> stats = Recovery(run, kind);
+  if (!stats) return FromSummary(kind, nullptr, "not measured");
+  BarValue v = FromSummary(kind, &stats->duration_ms, "");
+  if (std::string(kind) == "rescale") {
+    v.annotation =
+        fmt::format("p {}→{}", stats->from_parallelism, stats->to_parallelism);
+  }
+  for (const std::string& verdict : stats->verdicts) {
+    if (verdict != "verified") v.annotation += " " + verdict;
+  }
+  return v;
+}
+
+ChartFigure Recoveries(const ResultsFile& r, const Labels& labels) {
+  BarChart chart{
+      "Restore and rescale times", "duration (median)", &FormatDurationMs, {}};
+  bool any = false;
+  for (size_t i = 0; i < r.runs.size(); ++i) {
+    const RunResult& run = r.runs[i];
+    any = any || Recovery(run, "restore") || Recovery(run, "rescale");
+    chart.rows.push_back(
+        {labels[i],
+         static_cast<int>(i),
+         {RecoveryValue(run, "restore"), RecoveryValue(run, "rescale")}});
+  }
+  return {"recovery", "Restore and rescale",
+          "Time to rebuild the state of the last completed checkpoint, at the "
+          "same parallelism (restore) and at another one (rescale); verdicts "
+          "other than \"verified\" are shown next to the bar.",
+          any ? RenderBarChart(chart)
+              : RenderEmptyChart("No restore or rescale was measured")};
+}
+
+ChartFigure Timeline(const ResultsFile& r, const Labels& labels) {
+  LineChart chart{"Throughput timeline",
+                  "seconds into the measured phase",
+                  "operations per second",
+                  AxisKind::kLinear,
+                  AxisKind::kLinear,
+                  &SecondsFormat,
+                  &FormatSi,
+                  {}};
+  for (size_t i = 0; i < r.runs.size(); ++i) {
+    const Repetition* rep = RepresentativeRepetition(r.runs[i]);
+    if (rep == nullptr || rep->timeline_ops_per_s.empty()) continue;
+    LineSeries s{labels[i], static_cast<int>(i), false, true, {}, {}};
+    for (size_t t = 0; t < rep->timeline_ops_per_s.size(); ++t) {
+      s.points.push_back(
+          {static_cast<double>(t + 1), rep->timeline_ops_per_s[t]});
+    }
+    chart.series.push_back(std::move(s));
+  }
+  return {"timeline", "Throughput timeline",
+          "Operations per one-second interval in the repetition with the "
+          "median throughput; dips often line up with checkpoints or "
+          "compactions.",
+          chart.series.empty() ? RenderEmptyChart("No timeline was recorded")
+                               : RenderLineChart(chart)};
+}
+
+}  // namespace
+
+std::vector<ChartFigure> BuildCharts(const ResultsFile& results,
+                                     const Labels& labels) {
+  std::vector<ChartFigure> charts;
+  charts.push_back(Throughput(results, labels));
+  for (const std::string& op : OpKinds(results)) {
+    charts.push_back(Latency(results, labels, op));
+  }
+  charts.push_back(Amplification(results, labels));
+  charts.push_back(Checkpoints(results, labels, false));
+  charts.push_back(Checkpoints(results, labels, true));
+  charts.push_back(Recoveries(results, labels));
+  charts.push_back(Timeline(results, labels));
+  return charts;
+}
+
+}  // namespace statebench::report

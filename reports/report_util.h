@@ -1,0 +1,159 @@
+// Shared pieces of the report formatters (reports/report.h): escaping,
+// number formatting, and read-only views over results records. Internal to
+// reports/; pure functions, thread-compatible, never throw.
+#ifndef STATEBENCH_REPORTS_REPORT_UTIL_H_
+#define STATEBENCH_REPORTS_REPORT_UTIL_H_
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "reports/results.h"
+
+namespace statebench::report {
+
+// ---- Escaping untrusted text ---------------------------------------------
+
+// & < > " ' as character references: safe in element content and in quoted
+// attribute values.
+std::string HtmlEscape(std::string_view s);
+// For a GFM table cell: HTML-escaped, Markdown punctuation and '|'
+// backslash-escaped, '@' neutralized (no mentions), newlines as spaces.
+std::string MarkdownEscape(std::string_view s);
+// For a terminal: C0/C1 controls, DEL and bidirectional overrides become
+// '?', so a name cannot move the cursor or reorder the line.
+std::string ConsoleSafe(std::string_view s);
+// RFC 4180 field; a text field that a spreadsheet would run as a formula
+// (= + - @ first) gets a leading apostrophe. Control characters other than
+// tab and line breaks become '?' (HtmlEscape and MarkdownEscape turn them
+// into U+FFFD).
+std::string CsvField(std::string_view s);
+// [A-Za-z0-9._-] kept, everything else '_'; never empty, never "." or "..".
+std::string FileNameSafe(std::string_view s);
+
+// ---- Numbers
+// ----------------------------------------------------------------- Every
+// formatter prints "-" for a non-finite value.
+
+// Three significant digits, no exponent: 1.23, 12.3, 123, 1234.
+std::string Sig3(double v);
+// 950 ns, 1.23 µs, 45.6 ms, 2.00 s.
+std::string FormatDurationNs(double ns);
+std::string FormatDurationMs(double ms);
+// 512 B, 1.50 KiB, 23.4 MiB.
+std::string FormatBytes(double bytes);
+// 950, 12.3k, 1.23M (for rates; the unit goes in the header).
+std::string FormatSi(double v);
+// 1,234,567 (rounded to an integer).
+std::string FormatCount(double v);
+// A relative spread (fraction) as "±1.2%"; "" when there is one sample.
+std::string FormatSpread(const MetricSummary& s);
+
+// ---- Views over results ----------------------------------------------------
+
+const MetricSummary* FindMetric(const RunResult& run, std::string_view name);
+// Median of a summarized metric, or nullopt.
+std::optional<double> MetricMedian(const RunResult& run, std::string_view name);
+
+// A short unique label per run, aligned with results.runs: the backend,
+// plus the workload when the file holds several, the checkpoint type when
+// it differs between runs of one backend, and the source file when merged
+// files collide.
+std::vector<std::string> RunLabels(const ResultsFile& results);
+// A stable identifier per run for machine-read exports (gbench, gab, bmf,
+// csv): "backend/workload", plus "/<checkpoint type>" when not full, plus
+// "[source]" or "#n" when merged files collide. Never depends on the other
+// runs' names except to break exact collisions.
+std::vector<std::string> StableRunNames(const ResultsFile& results);
+// Op kinds over all runs, in first-seen order.
+std::vector<std::string> OpKinds(const ResultsFile& results);
+bool RunHasOp(const RunResult& run, std::string_view op);
+// Distinct workload names, in first-seen order.
+std::vector<std::string> Workloads(const ResultsFile& results);
+size_t MaxRepetitions(const ResultsFile& results);
+
+// The repetition with the median throughput (the lower median for an even
+// count): the one whose timeline and checkpoints the charts show.
+// nullptr when the run has no repetition.
+const Repetition* RepresentativeRepetition(const RunResult& run);
+
+// The op kind's histogram summed over the run's repetitions (service time,
+// or the coordinated-omission-corrected one).
+HistogramBuckets MergedHistogram(const RunResult& run, std::string_view op,
+                                 bool corrected);
+bool HasCorrectedLatency(const RunResult& run);
+
+// HdrHistogram's percentile iteration over buckets: the percentile level
+// advances by ever smaller steps (ticks_per_half_distance per halving of
+// the distance to 100%), reporting the value that reaches each level, then
+// 100% at the highest value.
+struct PercentilePoint {
+  uint64_t value = 0;     // highest equivalent value, ns
+  double percentile = 0;  // 0..1
+  uint64_t total_count = 0;
+};
+std::vector<PercentilePoint> PercentileDistribution(
+    const HistogramBuckets& h, int ticks_per_half_distance);
+// Mean and standard deviation from the buckets, using each bucket's median
+// equivalent value in HdrHistogram's 3-digit layout (as HdrHistogram does).
+std::pair<double, double> HistogramMeanStdDev(const HistogramBuckets& h);
+
+// Restore or rescale durations ("restore" | "rescale") over repetitions.
+struct RecoveryStats {
+  MetricSummary duration_ms;
+  std::vector<std::string> verdicts;  // distinct, in order
+  int from_parallelism = 0;
+  int to_parallelism = 0;
+};
+std::optional<RecoveryStats> Recovery(const RunResult& run,
+                                      std::string_view kind);
+
+// Checkpoint counts over repetitions: completed and failed.
+std::pair<uint64_t, uint64_t> CheckpointCounts(const RunResult& run);
+
+// ---- JSON
+// --------------------------------------------------------------------
+
+// A copy with every non-finite number replaced by null.
+nlohmann::json SanitizeJson(const nlohmann::json& j);
+nlohmann::ordered_json SanitizeJson(const nlohmann::ordered_json& j);
+// SanitizeJson(j) as text (indent < 0: compact); invalid UTF-8 in strings
+// becomes U+FFFD instead of throwing. ordered_json keeps the insertion
+// order, for exports whose readers expect the original tool's layout.
+std::string DumpJson(const nlohmann::json& j, int indent);
+std::string DumpJson(const nlohmann::ordered_json& j, int indent);
+// Scalar leaves as (dotted.path, text); arrays of scalars joined with ", ".
+// Deeper than max_depth objects become their compact JSON text.
+std::vector<std::pair<std::string, std::string>> FlattenScalars(
+    const nlohmann::json& j, int max_depth = 4);
+std::string ScalarText(const nlohmann::json& j);
+// RunResult::verification as (field, text), the verdict first: the scalar
+// fields two levels deep, whatever shape the verifier gives them.
+std::vector<std::pair<std::string, std::string>> VerificationFields(
+    const nlohmann::json& verification);
+
+// A recommendation in the advisor's shape, or nothing.
+struct RankingEntry {
+  std::string backend;
+  std::optional<double> score;
+  bool vetoed = false;
+  std::vector<std::string> reasons;
+};
+struct RecommendationView {
+  std::string summary;
+  std::vector<RankingEntry> ranking;
+};
+std::optional<RecommendationView> ReadRecommendation(const nlohmann::json& j);
+
+// Environment rows (name, value) from the context.
+std::vector<std::pair<std::string, std::string>> ContextRows(const Context& c);
+// "value-rw · 3 repetitions · parallelism 1 · closed loop".
+std::string Headline(const ResultsFile& results);
+
+}  // namespace statebench::report
+
+#endif  // STATEBENCH_REPORTS_REPORT_UTIL_H_

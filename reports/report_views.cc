@@ -1,0 +1,322 @@
+// Read-only views over results records shared by the report formatters.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "reports/report_util.h"
+
+namespace statebench::report {
+
+const MetricSummary* FindMetric(const RunResult& run, std::string_view name) {
+  auto it = run.summary.find(std::string(name));
+  if (it == run.summary.end() || it->second.samples.empty()) return nullptr;
+  return &it->second;
+}
+
+std::optional<double> MetricMedian(const RunResult& run,
+                                   std::string_view name) {
+  const MetricSummary* s = FindMetric(run, name);
+  if (s == nullptr || !std::isfinite(s->median)) return std::nullopt;
+  return s->median;
+}
+
+namespace {
+
+std::string Source(const RunResult& run) {
+  auto it = run.extra.find("source");
+  return it != run.extra.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+// Appends suffix(i) to each label of a group of equal labels, when the
+// suffixes tell the group's members apart (at least two differ).
+template <typename Suffix>
+void SplitCollisions(std::vector<std::string>* labels, Suffix suffix) {
+  std::map<std::string, std::vector<size_t>> groups;
+  for (size_t i = 0; i < labels->size(); ++i) {
+    groups[(*labels)[i]].push_back(i);
+  }
+  for (const auto& [label, members] : groups) {
+    if (members.size() < 2) continue;
+    std::set<std::string> distinct;
+    for (size_t i : members) distinct.insert(suffix(i));
+    if (distinct.size() < 2) continue;
+    for (size_t i : members) (*labels)[i] += suffix(i);
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> RunLabels(const ResultsFile& results) {
+  const auto& runs = results.runs;
+  bool several_workloads = Workloads(results).size() > 1;
+  std::vector<std::string> labels;
+  for (const RunResult& run : runs) {
+    labels.push_back(several_workloads ? run.backend + "/" + run.workload
+                                       : run.backend);
+  }
+  SplitCollisions(
+      &labels, [&](size_t i) { return " (" + runs[i].checkpoint_type + ")"; });
+  SplitCollisions(&labels, [&](size_t i) {
+    std::string s = Source(runs[i]);
+    return s.empty() ? s : " [" + s + "]";
+  });
+  SplitCollisions(&labels,
+                  [&](size_t i) { return " #" + std::to_string(i + 1); });
+  return labels;
+}
+
+std::vector<std::string> StableRunNames(const ResultsFile& results) {
+  const auto& runs = results.runs;
+  std::vector<std::string> names;
+  for (const RunResult& run : runs) {
+    names.push_back(
+        run.backend + "/" + run.workload +
+        (run.checkpoint_type.empty() || run.checkpoint_type == "full"
+             ? ""
+             : "/" + run.checkpoint_type));
+  }
+  SplitCollisions(&names, [&](size_t i) {
+    std::string s = Source(runs[i]);
+    return s.empty() ? s : " [" + s + "]";
+  });
+  SplitCollisions(&names,
+                  [&](size_t i) { return " #" + std::to_string(i + 1); });
+  return names;
+}
+
+std::vector<std::string> OpKinds(const ResultsFile& results) {
+  std::vector<std::string> out;
+  for (const RunResult& run : results.runs) {
+    for (const Repetition& rep : run.repetitions) {
+      for (const OpKindResult& k : rep.ops) {
+        if (std::find(out.begin(), out.end(), k.op) == out.end()) {
+          out.push_back(k.op);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+bool RunHasOp(const RunResult& run, std::string_view op) {
+  for (const Repetition& rep : run.repetitions) {
+    for (const OpKindResult& k : rep.ops) {
+      if (k.op == op) return true;
+    }
+  }
+  return false;
+}
+
+std::vector<std::string> Workloads(const ResultsFile& results) {
+  std::vector<std::string> out;
+  for (const RunResult& run : results.runs) {
+    if (std::find(out.begin(), out.end(), run.workload) == out.end()) {
+      out.push_back(run.workload);
+    }
+  }
+  return out;
+}
+
+size_t MaxRepetitions(const ResultsFile& results) {
+  size_t n = 0;
+  for (const RunResult& run : results.runs) {
+    n = std::max(n, run.repetitions.size());
+  }
+  return n;
+}
+
+const Repetition* RepresentativeRepetition(const RunResult& run) {
+  std::vector<const Repetition*> reps;
+  for (const Repetition& r : run.repetitions) {
+    if (r.measure_ops > 0) reps.push_back(&r);
+  }
+  if (reps.empty()) {
+    for (const Repetition& r : run.repetitions) reps.push_back(&r);
+  }
+  if (reps.empty()) return nullptr;
+  std::stable_sort(reps.begin(), reps.end(),
+                   [](const Repetition* a, const Repetition* b) {
+                     return a->ops_per_s < b->ops_per_s;
+                   });
+  return reps[(reps.size() - 1) / 2];
+}
+
+HistogramBuckets MergedHistogram(const RunResult& run, std::string_view op,
+                                 bool corrected) {
+  std::map<uint64_t, uint64_t> merged;
+  for (const Repetition& rep : run.repetitions) {
+    for (const OpKindResult& k : rep.ops) {
+      if (k.op != op) continue;
+      const HistogramBuckets* h =
+          corrected
+              ? (k.histogram_corrected ? &*k.histogram_corrected : nullptr)
+              : &k.histogram;
+      if (h == nullptr) continue;
+      for (const auto& [v, c] : h->buckets) merged[v] += c;
+    }
+  }
+  HistogramBuckets out;
+  for (const auto& [v, c] : merged) {
+    if (c > 0) out.buckets.emplace_back(v, c);
+  }
+  return out;
+}
+
+bool HasCorrectedLatency(const RunResult& run) {
+  for (const Repetition& rep : run.repetitions) {
+    for (const OpKindResult& k : rep.ops) {
+      if (k.histogram_corrected && !k.histogram_corrected->buckets.empty()) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+std::vector<PercentilePoint> PercentileDistribution(
+    const HistogramBuckets& h, int ticks_per_half_distance) {
+  std::vector<PercentilePoint> out;
+  uint64_t total = 0;
+  for (const auto& [v, c] : h.buckets) total += c;
+  if (total == 0) return out;
+  const double ticks = std::max(1, ticks_per_half_distance);
+  double level = 0;  // percent
+  uint64_t cumulative = 0;
+  uint64_t last_value = 0;
+  for (const auto& [value, count] : h.buckets) {
+    if (count == 0) continue;
+    cumulative += count;
+    last_value = value;
+    double reached =
+        100.0 * static_cast<double>(cumulative) / static_cast<double>(total);
+    // The level converges to 100 geometrically; the cap only guards
+    // against floating-point stagnation.
+    for (int guard = 0; reached >= level && guard < 10000; ++guard) {
+      out.push_back({value, level / 100.0, cumulative});
+      if (cumulative == total) break;
+      double halvings = std::floor(std::log2(100.0 / (100.0 - level)));
+      level += 100.0 / (ticks * std::pow(2.0, halvings + 1));
+    }
+    if (cumulative == total) break;
+  }
+  out.push_back({last_value, 1.0, total});
+  return out;
+}
+
+std::pair<double, double> HistogramMeanStdDev(const HistogramBuckets& h) {
+  // 3 significant digits: 2048 sub-buckets; values below 2048 are exact,
+  // above, a bucket spans 2^(floor(log2 v) - 10) values.
+  auto median_equivalent = [](uint64_t highest) -> double {
+    if (highest < 2048) return static_cast<double>(highest);
+    int magnitude = 63 - __builtin_clzll(highest);
+    uint64_t width = uint64_t{1} << (magnitude - 10);
+    uint64_t lowest = highest - width + 1;
+    return static_cast<double>(lowest + (width >> 1));
+  };
+  double total = 0, sum = 0;
+  for (const auto& [v, c] : h.buckets) {
+    total += static_cast<double>(c);
+    sum += median_equivalent(v) * static_cast<double>(c);
+  }
+  if (total == 0) return {0, 0};
+  double mean = sum / total;
+  double sq = 0;
+  for (const auto& [v, c] : h.buckets) {
+    double d = median_equivalent(v) - mean;
+    sq += d * d * static_cast<double>(c);
+  }
+  return {mean, std::sqrt(sq / total)};
+}
+
+std::optional<RecoveryStats> Recovery(const RunResult& run,
+                                      std::string_view kind) {
+  std::vector<double> durations;
+  RecoveryStats stats;
+  for (const Repetition& rep : run.repetitions) {
+    for (const RestoreResult& r : rep.restores) {
+      if (r.kind != kind) continue;
+      if (durations.empty()) {
+        stats.from_parallelism = r.from_parallelism;
+        stats.to_parallelism = r.to_parallelism;
+      }
+      if (std::isfinite(r.duration_ms)) durations.push_back(r.duration_ms);
+      if (!r.verdict.empty() &&
+          std::find(stats.verdicts.begin(), stats.verdicts.end(), r.verdict) ==
+              stats.verdicts.end()) {
+        stats.verdicts.push_back(r.verdict);
+      }
+    }
+  }
+  if (durations.empty()) return std::nullopt;
+  stats.duration_ms = Summarize(std::move(durations));
+  return stats;
+}
+
+std::pair<uint64_t, uint64_t> CheckpointCounts(const RunResult& run) {
+  uint64_t ok = 0, failed = 0;
+  for (const Repetition& rep : run.repetitions) {
+    for (const CheckpointRecord& c : rep.checkpoints) {
+      (c.status == "completed" ? ok : failed) += 1;
+    }
+  }
+  return {ok, failed};
+}
+
+std::vector<std::pair<std::string, std::string>> ContextRows(const Context& c) {
+  std::vector<std::pair<std::string, std::string>> rows = {
+      {"statebench", c.statebench_version +
+                         (c.git_sha.empty() ? "" : " (" + c.git_sha + ")")},
+      {"build type", c.build_type},
+      {"compiler", c.compiler},
+      {"host", c.host},
+      {"os", c.os},
+      {"cpu",
+       c.cpu_model +
+           (c.cpu_count > 0 ? fmt::format(" ({} cpus)", c.cpu_count) : "")},
+      {"memory", c.memory_bytes > 0
+                     ? FormatBytes(static_cast<double>(c.memory_bytes))
+                     : ""},
+      {"started at", c.started_at},
+  };
+  std::string libs;
+  for (const auto& [name, version] : c.libraries) {
+    libs += (libs.empty() ? "" : ", ") + name + " " + version;
+  }
+  rows.emplace_back("libraries", libs);
+  std::string argv;
+  for (const std::string& a : c.argv) argv += (argv.empty() ? "" : " ") + a;
+  rows.emplace_back("command line", argv);
+  std::erase_if(rows, [](const auto& r) { return r.second.empty(); });
+  return rows;
+}
+
+std::string Headline(const ResultsFile& results) {
+  std::string workloads;
+  for (const std::string& w : Workloads(results)) {
+    workloads += (workloads.empty() ? "" : ", ") + w;
+  }
+  std::set<int> parallelism;
+  bool open_loop = false;
+  for (const RunResult& run : results.runs) {
+    parallelism.insert(run.parallelism);
+    open_loop = open_loop || run.open_loop;
+  }
+  std::string p;
+  for (int v : parallelism) {
+    if (!p.empty()) p += '/';
+    p += std::to_string(v);
+  }
+  size_t reps = MaxRepetitions(results);
+  std::string out = workloads.empty() ? "no runs" : "workload " + workloads;
+  if (reps > 0) {
+    out += fmt::format(" · {} repetition{}", reps, reps == 1 ? "" : "s");
+  }
+  if (!p.empty()) out += " · parallelism " + p;
+  out += open_loop ? " · open loop" : " · closed loop";
+  return out;
+}
+
+}  // namespace statebench::report

@@ -1,0 +1,375 @@
+// Properties of the rendered formats that golden files alone would not
+// guard: escaping of hostile names, no NaN/Infinity in any JSON, JSON round
+// trips, and the structure the consuming tools rely on.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+#include <sstream>
+
+#include "reports/report.h"
+#include "tests/reports/report_test_data.h"
+
+namespace statebench {
+namespace {
+
+using nlohmann::json;
+using testing::kHostileBackend;
+using testing::kHostileWorkload;
+using testing::NonFiniteResults;
+using testing::SampleResults;
+
+size_t Count(const std::string& haystack, const std::string& needle) {
+  size_t n = 0;
+  for (size_t p = haystack.find(needle); p != std::string::npos;
+       p = haystack.find(needle, p + 1)) {
+    ++n;
+  }
+  return n;
+}
+
+std::string EmbeddedJson(const std::string& html) {
+  const std::string open =
+      "<script type=\"application/json\" id=\"statebench-results\">";
+  size_t a = html.find(open);
+  size_t b = html.find("</script>", a);
+  if (a == std::string::npos || b == std::string::npos) return "";
+  return html.substr(a + open.size(), b - a - open.size());
+}
+
+// The first tag with an attribute whose name starts with `prefix` (" on"
+// for event handlers, " src" for loads), or "".
+std::string TagWithAttribute(const std::string& html,
+                             const std::string& prefix) {
+  for (size_t lt = html.find('<'); lt != std::string::npos;
+       lt = html.find('<', lt + 1)) {
+    size_t gt = html.find('>', lt);
+    std::string tag = html.substr(lt, gt - lt);
+    for (size_t p = tag.find(prefix); p != std::string::npos;
+         p = tag.find(prefix, p + 1)) {
+      size_t q = p + prefix.size();
+      while (q < tag.size() && std::isalpha(static_cast<unsigned char>(tag[q])))
+        ++q;
+      if (q < tag.size() && tag[q] == '=') return tag;
+    }
+  }
+  return "";
+}
+
+TEST(HtmlReportTest, EscapesHostileNamesEverywhere) {
+  std::string html = RenderHtml(SampleResults());
+  EXPECT_EQ(html.find(kHostileBackend), std::string::npos);
+  EXPECT_EQ(html.find(kHostileWorkload), std::string::npos);
+  EXPECT_EQ(html.find("<b>server</b>"), std::string::npos);
+  EXPECT_EQ(html.find("<script>alert"), std::string::npos);
+  EXPECT_NE(html.find("&lt;script&gt;alert(1)&lt;/script&gt;&quot;&amp;&#39;"),
+            std::string::npos);
+  EXPECT_NE(html.find("&lt;img src=x onerror=alert(2)&gt;"), std::string::npos);
+  // The only script element is the inert JSON data block.
+  EXPECT_EQ(Count(html, "<script"), 1u);
+  EXPECT_EQ(Count(html, "</script>"), 1u);
+  EXPECT_EQ(TagWithAttribute(html, " on"), "");
+}
+
+TEST(HtmlReportTest, ForbidsExternalLoads) {
+  std::string html = RenderHtml(SampleResults());
+  EXPECT_NE(html.find("<meta http-equiv=\"Content-Security-Policy\" "
+                      "content=\"default-src 'none'; style-src "
+                      "'unsafe-inline'; img-src data:\">"),
+            std::string::npos);
+  // The SVG namespace URI is an identifier, not a load; nothing else may
+  // name a scheme.
+  std::string without_ns = html;
+  for (size_t p; (p = without_ns.find("http://www.w3.org/2000/svg")) !=
+                 std::string::npos;) {
+    without_ns.erase(p, 26);
+  }
+  EXPECT_EQ(without_ns.find("http:"), std::string::npos);
+  EXPECT_EQ(without_ns.find("https:"), std::string::npos);
+  EXPECT_EQ(TagWithAttribute(html, " src"), "");
+  EXPECT_EQ(without_ns.find("@import"), std::string::npos);
+  EXPECT_EQ(without_ns.find("url("), std::string::npos);
+}
+
+TEST(HtmlReportTest, HasEveryChartWithDrawnContent) {
+  std::string html = RenderHtml(SampleResults());
+  for (const char* id :
+       {"throughput", "latency-value_get", "latency-value_put", "amplification",
+        "checkpoint-duration", "checkpoint-size", "recovery", "timeline"}) {
+    std::string open =
+        std::string("<figure class=\"chart\" id=\"chart-") + id + "\">";
+    size_t at = html.find(open);
+    ASSERT_NE(at, std::string::npos) << id;
+    size_t end = html.find("</figure>", at);
+    std::string figure = html.substr(at, end - at);
+    EXPECT_NE(figure.find("<svg"), std::string::npos) << id;
+    bool drawn = figure.find("<polyline") != std::string::npos ||
+                 figure.find("class=\"bar") != std::string::npos;
+    EXPECT_TRUE(drawn) << id << " draws no series";
+  }
+}
+
+TEST(HtmlReportTest, EmbedsTheRawResultsAsParseableJson) {
+  ResultsFile sample = SampleResults();
+  std::string html = RenderHtml(sample);
+  std::string embedded = EmbeddedJson(html);
+  ASSERT_FALSE(embedded.empty());
+  EXPECT_EQ(embedded.find('<'), std::string::npos);
+  Result<ResultsFile> back = ParseResults(embedded, "embedded");
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(ToJson(*back), ToJson(sample));
+}
+
+TEST(HtmlReportTest, ShowsRecommendationAndVerificationFirst) {
+  std::string html = RenderHtml(SampleResults());
+  size_t rec = html.find("id=\"recommendation\"");
+  size_t ver = html.find("id=\"verification\"");
+  size_t cmp = html.find("<section id=\"comparison\"");
+  ASSERT_NE(rec, std::string::npos);
+  ASSERT_NE(ver, std::string::npos);
+  EXPECT_LT(rec, ver);
+  EXPECT_LT(ver, cmp);
+  EXPECT_NE(html.find("recommended</span>"), std::string::npos);
+  EXPECT_NE(html.find("exactly-once"), std::string::npos);
+}
+
+TEST(HtmlReportTest, WithoutRecommendationSkipsTheSection) {
+  ResultsFile r = SampleResults();
+  r.recommendation = nullptr;
+  for (RunResult& run : r.runs) run.verification = nullptr;
+  std::string html = RenderHtml(r);
+  EXPECT_EQ(html.find("id=\"recommendation\""), std::string::npos);
+  EXPECT_EQ(html.find("id=\"verification\""), std::string::npos);
+  EXPECT_NE(html.find("id=\"chart-throughput\""), std::string::npos);
+}
+
+// Number of unescaped '|' in a Markdown table line.
+size_t Pipes(const std::string& line) {
+  size_t n = 0;
+  for (size_t i = 0; i < line.size(); ++i) {
+    if (line[i] == '\\') {
+      ++i;
+    } else if (line[i] == '|') {
+      ++n;
+    }
+  }
+  return n;
+}
+
+TEST(MarkdownReportTest, EscapesHostileTextAndKeepsTablesRectangular) {
+  std::string md = RenderMarkdown(SampleResults());
+  EXPECT_EQ(md.find("<script"), std::string::npos);
+  EXPECT_EQ(md.find("<img"), std::string::npos);
+  EXPECT_EQ(md.find("<b>"), std::string::npos);
+  EXPECT_NE(md.find("&lt;script&gt;"), std::string::npos);
+  // A '|' in a name must not open a new column.
+  std::istringstream lines(md);
+  std::string line;
+  size_t columns = 0;
+  while (std::getline(lines, line)) {
+    if (line.empty() || line[0] != '|') {
+      columns = 0;
+      continue;
+    }
+    if (columns == 0) columns = Pipes(line);
+    EXPECT_EQ(Pipes(line), columns) << line;
+  }
+  EXPECT_LT(md.size(), 60u * 1024);
+}
+
+TEST(ConsoleReportTest, StripsTerminalControlsAndStaysNarrow) {
+  std::string text = RenderConsole(SampleResults());
+  EXPECT_EQ(text.find('\x1b'), std::string::npos);
+  std::istringstream lines(text);
+  std::string line;
+  while (std::getline(lines, line)) {
+    size_t width = 0;
+    for (char c : line) width += (static_cast<unsigned char>(c) & 0xc0) != 0x80;
+    EXPECT_LE(width, 120u) << line;
+  }
+  EXPECT_NE(text.find("FAILED"), std::string::npos);
+  EXPECT_NE(text.find("in phase load"), std::string::npos);
+  EXPECT_NE(text.find("LATENCY value_put"), std::string::npos);
+}
+
+class JsonExportTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(JsonExportTest, NeverWritesNaNOrInfinity) {
+  Result<std::string> text = RenderReport(GetParam(), NonFiniteResults());
+  ASSERT_TRUE(text.ok());
+  std::string s = GetParam() == "html" ? EmbeddedJson(*text) : *text;
+  for (const char* token : {"NaN", "nan", "Infinity", "inf,", "inf\n"}) {
+    EXPECT_EQ(s.find(token), std::string::npos)
+        << token << " in " << GetParam();
+  }
+  // nlohmann rejects NaN/Infinity tokens, so parsing proves their absence.
+  json parsed;
+  EXPECT_NO_THROW(parsed = json::parse(s)) << GetParam();
+  EXPECT_FALSE(parsed.is_null()) << GetParam();
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryJsonFormat, JsonExportTest,
+                         ::testing::Values("json", "gbench", "gab-smaller",
+                                           "gab-bigger", "bmf", "html"),
+                         [](const auto& info) {
+                           std::string n = info.param;
+                           std::replace(n.begin(), n.end(), '-', '_');
+                           return n;
+                         });
+
+TEST(JsonExportTest, RoundTripsThroughTheResultsReader) {
+  ResultsFile sample = SampleResults();
+  Result<ResultsFile> back = ParseResults(RenderJson(sample), "rendered");
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(ToJson(*back), ToJson(sample));
+}
+
+TEST(GbenchExportTest, HasGoogleBenchmarkLayout) {
+  json j = json::parse(RenderGoogleBenchmarkJson(SampleResults()));
+  for (const char* key :
+       {"date", "host_name", "executable", "num_cpus", "mhz_per_cpu",
+        "cpu_scaling_enabled", "caches", "library_build_type"}) {
+    EXPECT_TRUE(j["context"].contains(key)) << key;
+  }
+  const json& b = j["benchmarks"];
+  // 2 ok runs x (all + 2 op kinds) families x (3 iterations + 3 aggregates).
+  ASSERT_EQ(b.size(), 2u * 3 * 6);
+  for (const json& e : b) {
+    for (const char* key :
+         {"name", "run_name", "run_type", "repetitions", "threads",
+          "iterations", "real_time", "cpu_time", "time_unit"}) {
+      EXPECT_TRUE(e.contains(key)) << key << " in " << e.dump();
+    }
+    EXPECT_EQ(e["time_unit"], "ns");
+    EXPECT_EQ(e["name"].get<std::string>().find(kHostileBackend),
+              std::string::npos);
+  }
+  // memory/value-rw/all: real_time is ns per op of each repetition.
+  EXPECT_EQ(b[0]["name"], "memory/value-rw/all");
+  EXPECT_EQ(b[0]["run_type"], "iteration");
+  EXPECT_EQ(b[0]["repetition_index"], 0);
+  EXPECT_DOUBLE_EQ(b[0]["real_time"].get<double>(), 1e9 / 1200000);
+  EXPECT_DOUBLE_EQ(b[0]["items_per_second"].get<double>(), 1200000);
+  EXPECT_EQ(b[3]["name"], "memory/value-rw/all_mean");
+  EXPECT_EQ(b[3]["run_type"], "aggregate");
+  EXPECT_EQ(b[3]["aggregate_name"], "mean");
+  EXPECT_EQ(b[4]["aggregate_name"], "median");
+  EXPECT_DOUBLE_EQ(b[4]["real_time"].get<double>(), 1e9 / 1215000);
+  EXPECT_EQ(b[6]["name"], "memory/value-rw/value_get");
+  EXPECT_TRUE(b[6].contains("p99_ns"));
+}
+
+TEST(GabExportTest, EntriesAreUniqueAndNumeric) {
+  for (const char* format : {"gab-smaller", "gab-bigger"}) {
+    json j = json::parse(*RenderReport(format, SampleResults()));
+    ASSERT_TRUE(j.is_array());
+    ASSERT_FALSE(j.empty());
+    std::set<std::string> names;
+    for (const json& e : j) {
+      EXPECT_TRUE(e["name"].is_string());
+      EXPECT_TRUE(e["unit"].is_string());
+      EXPECT_TRUE(e["value"].is_number());
+      EXPECT_TRUE(names.insert(e["name"]).second) << e["name"];
+    }
+  }
+  json bigger = json::parse(RenderGabBigger(SampleResults()));
+  EXPECT_EQ(bigger[0]["name"], "memory/value-rw throughput");
+  EXPECT_EQ(bigger[0]["unit"], "ops/s");
+  EXPECT_DOUBLE_EQ(bigger[0]["value"].get<double>(), 1215000);
+}
+
+TEST(BmfExportTest, IsBenchmarkToMeasureToValue) {
+  json j = json::parse(RenderBmf(SampleResults()));
+  ASSERT_TRUE(j.is_object());
+  ASSERT_TRUE(j.contains("rocksdb/value-rw/incremental"));
+  const json& t = j["rocksdb/value-rw/incremental"]["throughput"];
+  EXPECT_DOUBLE_EQ(t["value"].get<double>(), 306000);
+  EXPECT_DOUBLE_EQ(t["lower_value"].get<double>(), 302000);
+  EXPECT_DOUBLE_EQ(t["upper_value"].get<double>(), 310000);
+  for (const auto& [name, measures] : j.items()) {
+    for (const auto& [measure, m] : measures.items()) {
+      EXPECT_TRUE(m["value"].is_number()) << name << " " << measure;
+    }
+  }
+}
+
+// Splits one RFC 4180 record (no embedded newlines in our data).
+std::vector<std::string> CsvRecord(const std::string& line) {
+  std::vector<std::string> fields(1);
+  bool quoted = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    char c = line[i];
+    if (quoted && c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+      fields.back() += '"', ++i;
+    } else if (c == '"') {
+      quoted = !quoted;
+    } else if (c == ',' && !quoted) {
+      fields.emplace_back();
+    } else if (c != '\r') {
+      fields.back() += c;
+    }
+  }
+  return fields;
+}
+
+TEST(CsvExportTest, EveryRecordHasTheHeaderFieldCount) {
+  std::istringstream in(RenderCsv(SampleResults()));
+  std::string line;
+  ASSERT_TRUE(std::getline(in, line));
+  size_t fields = CsvRecord(line).size();
+  EXPECT_EQ(fields, 17u);
+  size_t rows = 0;
+  bool saw_hostile = false;
+  while (std::getline(in, line)) {
+    std::vector<std::string> r = CsvRecord(line);
+    EXPECT_EQ(r.size(), fields) << line;
+    saw_hostile = saw_hostile || r[1] == kHostileBackend;
+    ++rows;
+  }
+  EXPECT_GT(rows, 40u);
+  EXPECT_TRUE(saw_hostile);
+}
+
+TEST(HgrmExportTest, PercentilesAscendAndEndAtTheTotal) {
+  std::vector<HgrmFile> files = RenderHgrmFiles(SampleResults());
+  ASSERT_FALSE(files.empty());
+  EXPECT_EQ(files[0].file_name, "memory_value-rw_value_get.hgrm");
+  std::istringstream in(files[0].text);
+  std::string line;
+  std::getline(in, line);
+  EXPECT_NE(line.find("Value"), std::string::npos);
+  EXPECT_NE(line.find("1/(1-Percentile)"), std::string::npos);
+  double last_value = -1, last_p = -1;
+  uint64_t last_count = 0;
+  int rows = 0;
+  bool footer = false;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    if (line[0] == '#') {
+      footer = footer || line.rfind("#[Mean    =", 0) == 0;
+      continue;
+    }
+    std::istringstream row(line);
+    double value, p;
+    uint64_t count;
+    row >> value >> p >> count;
+    EXPECT_GE(value, last_value) << line;
+    EXPECT_GE(p, last_p) << line;
+    EXPECT_GE(count, last_count) << line;
+    last_value = value, last_p = p, last_count = count;
+    ++rows;
+  }
+  EXPECT_TRUE(footer);
+  EXPECT_GT(rows, 20);
+  EXPECT_DOUBLE_EQ(last_p, 1.0);
+  // Three repetitions of the sample histogram, merged.
+  uint64_t total = 0;
+  for (const Repetition& rep : SampleResults().runs[0].repetitions) {
+    total += rep.ops[0].latency.samples;
+  }
+  EXPECT_EQ(last_count, total);
+}
+
+}  // namespace
+}  // namespace statebench
