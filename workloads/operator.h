@@ -13,11 +13,12 @@
 #ifndef STATEBENCH_WORKLOADS_OPERATOR_H_
 #define STATEBENCH_WORKLOADS_OPERATOR_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
-#include <queue>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -100,26 +101,53 @@ class Operator {
   ValueSizeChooser value_sizes_;
 };
 
-// A min-heap of timers. T must be ordered by operator> with the firing time
-// first and the key id next, so that ties fire in key order on every
-// subtask. Equal timers are one timer, as in Flink's timer service.
+// Timers by firing time. T has a member `time` and operator< ordering by
+// time first and key id next, so that ties fire in key order on every
+// subtask; equal timers are one timer, as in Flink's timer service.
+//
+// Timers sharing a time (every key's timer of one tumbling window) sit in
+// one bucket that is sorted once when it comes due: much cheaper than a
+// heap of all timers. Add() must not be given a time earlier than or equal
+// to one already popped; the operators never register a timer at or behind
+// the watermark.
 template <typename T>
-class TimerHeap {
+class TimerQueue {
  public:
-  void Add(const T& t) { heap_.push(t); }
-  bool Due(int64_t time) const {
-    return !heap_.empty() && heap_.top().time <= time;
+  void Add(const T& t) {
+    buckets_[t.time].push_back(t);
+    ++size_;
   }
+  bool Due(int64_t time) const {
+    if (next_ < ready_.size()) return ready_[next_].time <= time;
+    return !buckets_.empty() && buckets_.begin()->first <= time;
+  }
+  // The earliest timer; Due() must have been true.
   T Pop() {
-    T t = heap_.top();
-    heap_.pop();
-    while (!heap_.empty() && heap_.top() == t) heap_.pop();
+    if (next_ == ready_.size()) {
+      auto first = buckets_.begin();
+      ready_.swap(first->second);
+      buckets_.erase(first);
+      std::sort(ready_.begin(), ready_.end());
+      size_ -= ready_.size();
+      ready_.erase(std::unique(ready_.begin(), ready_.end()), ready_.end());
+      size_ += ready_.size();
+      next_ = 0;
+    }
+    --size_;
+    T t = ready_[next_++];
+    if (next_ == ready_.size()) {
+      ready_.clear();
+      next_ = 0;
+    }
     return t;
   }
-  size_t size() const { return heap_.size(); }
+  size_t size() const { return size_; }
 
  private:
-  std::priority_queue<T, std::vector<T>, std::greater<T>> heap_;
+  std::map<int64_t, std::vector<T>> buckets_;
+  std::vector<T> ready_;  // the bucket being fired, sorted
+  size_t next_ = 0;
+  size_t size_ = 0;
 };
 
 // Memoizes a KeyFilter per key id. A filter is a pure function of the key

@@ -28,8 +28,8 @@
 //   event, like Flink's incremental cleanup.
 #include <algorithm>
 #include <tuple>
-#include <unordered_map>
 
+#include "workloads/flat_map.h"
 #include "workloads/operator.h"
 
 namespace statebench {
@@ -61,7 +61,7 @@ struct JoinTimer {
   int64_t element_time;
   uint64_t event;
   auto Tie() const { return std::tie(time, key_id, side, element_time, event); }
-  bool operator>(const JoinTimer& o) const { return Tie() > o.Tie(); }
+  bool operator<(const JoinTimer& o) const { return Tie() < o.Tie(); }
   bool operator==(const JoinTimer& o) const { return Tie() == o.Tie(); }
 };
 
@@ -122,7 +122,7 @@ class IntervalJoinOperator : public Operator {
   int64_t lower_;
   int64_t upper_;
   double left_fraction_;
-  TimerHeap<JoinTimer> timers_;
+  TimerQueue<JoinTimer> timers_;
 };
 
 struct TtlTimer {
@@ -130,7 +130,7 @@ struct TtlTimer {
   uint64_t key_id;
   int64_t written_at;
   auto Tie() const { return std::tie(time, key_id, written_at); }
-  bool operator>(const TtlTimer& o) const { return Tie() > o.Tie(); }
+  bool operator<(const TtlTimer& o) const { return Tie() < o.Tie(); }
   bool operator==(const TtlTimer& o) const { return Tie() == o.Tie(); }
 };
 
@@ -144,9 +144,9 @@ class DedupOperator : public Operator {
     const int64_t now = e.arrival_ms;
     Op& get = out->Push(OpType::kValueGet, 0, e.index, e.time_ms);
     get.key.assign(e.key);
-    auto it = written_.find(e.key_id);
-    if (it != written_.end()) {
-      if (it->second + ttl_ > now) {
+    int64_t* written = written_.Find(e.key_id);
+    if (written != nullptr) {
+      if (*written + ttl_ > now) {
         ++stats_.duplicates;
         return;
       }
@@ -168,20 +168,20 @@ class DedupOperator : public Operator {
                    OpQueue* out) override {
     while (timers_.Due(now_ms)) {
       TtlTimer t = timers_.Pop();
-      auto it = written_.find(t.key_id);
+      int64_t* written = written_.Find(t.key_id);
       // A timer of an entry that was since rewritten is stale.
-      if (it == written_.end() || it->second != t.written_at) continue;
+      if (written == nullptr || *written != t.written_at) continue;
       ++stats_.ttl_cleaned;
       Op& remove = out->Push(OpType::kValueRemove, 0, event_index, t.time);
       SetKey(t.key_id, &remove);
-      written_.erase(it);
+      written_.Erase(t.key_id);
     }
   }
 
  private:
   int64_t ttl_;
-  std::unordered_map<uint64_t, int64_t> written_;
-  TimerHeap<TtlTimer> timers_;
+  FlatMap<uint64_t, int64_t, IdTraits> written_;
+  TimerQueue<TtlTimer> timers_;
   std::string scratch_;
 };
 

@@ -27,10 +27,10 @@
 //               merging-window-set; the purge rewrites it.
 #include <algorithm>
 #include <tuple>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "workloads/flat_map.h"
 #include "workloads/operator.h"
 
 namespace statebench {
@@ -48,7 +48,7 @@ struct WindowTimer {
   int64_t end;
   int kinds;  // kFire | kPurge
   auto Tie() const { return std::tie(time, key_id, start, end, kinds); }
-  bool operator>(const WindowTimer& o) const { return Tie() > o.Tie(); }
+  bool operator<(const WindowTimer& o) const { return Tie() < o.Tie(); }
   bool operator==(const WindowTimer& o) const { return Tie() == o.Tie(); }
 };
 
@@ -76,9 +76,7 @@ class WindowOperator : public Operator {
       add.key.assign(e.key);
       WindowNamespace(start, end, &add.ns);
       FillValue(selector, size, &add.value);
-      std::vector<int64_t>& open = open_[e.key_id];
-      if (std::find(open.begin(), open.end(), start) == open.end()) {
-        open.push_back(start);
+      if (open_.TryInsert({e.key_id, start}).second) {
         RegisterTimers(e.key_id, start, end);
       }
       if (max_ts <= watermark_) {
@@ -110,11 +108,7 @@ class WindowOperator : public Operator {
             out->Push(OpType::kListClear, kContents, event_index, t.time);
         SetKey(t.key_id, &clear);
         WindowNamespace(t.start, t.end, &clear.ns);
-        auto it = open_.find(t.key_id);
-        if (it != open_.end()) {
-          std::erase(it->second, t.start);
-          if (it->second.empty()) open_.erase(it);
-        }
+        open_.Erase({t.key_id, t.start});
       }
     }
   }
@@ -134,8 +128,8 @@ class WindowOperator : public Operator {
 
   int64_t size_;
   int64_t slide_;
-  std::unordered_map<uint64_t, std::vector<int64_t>> open_;
-  TimerHeap<WindowTimer> timers_;
+  FlatMap<KeyWindow, uint8_t, KeyWindowTraits> open_;  // windows with timers
+  TimerQueue<WindowTimer> timers_;
 };
 
 class SessionOperator : public Operator {
@@ -160,7 +154,6 @@ class SessionOperator : public Operator {
     if (first == last) {
       if (end - 1 + allowed_lateness_ms_ <= watermark_) {
         ++stats_.late_dropped;
-        if (sessions.empty()) sessions_.erase(e.key_id);
         return;
       }
       target = &*sessions.insert(first, Session{start, end, start, end, {}});
@@ -202,9 +195,9 @@ class SessionOperator : public Operator {
     watermark_ = std::max(watermark_, watermark);
     while (timers_.Due(watermark_)) {
       WindowTimer t = timers_.Pop();
-      auto it = sessions_.find(t.key_id);
-      if (it == sessions_.end()) continue;
-      std::vector<Session>& sessions = it->second;
+      std::vector<Session>* found = sessions_.Find(t.key_id);
+      if (found == nullptr) continue;
+      std::vector<Session>& sessions = *found;
       auto s =
           std::find_if(sessions.begin(), sessions.end(), [&](const Session& x) {
             return x.start == t.start && x.end == t.end;
@@ -226,7 +219,6 @@ class SessionOperator : public Operator {
         WindowNamespace(s->state_start, s->state_end, &clear.ns);
         sessions.erase(s);
         PersistMergingSet(sessions, key_, event_index, t.time, out);
-        if (sessions.empty()) sessions_.erase(it);
       }
     }
   }
@@ -294,8 +286,8 @@ class SessionOperator : public Operator {
   }
 
   int64_t gap_;
-  std::unordered_map<uint64_t, std::vector<Session>> sessions_;
-  TimerHeap<WindowTimer> timers_;
+  FlatMap<uint64_t, std::vector<Session>, IdTraits> sessions_;
+  TimerQueue<WindowTimer> timers_;
   std::string key_;
 };
 
