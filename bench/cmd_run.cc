@@ -13,8 +13,9 @@
 #include "bench/context.h"
 #include "bench/harness.h"
 #include "bench/run_options.h"
-#include "bench/spawn.h"
 #include "bench/run_output.h"
+#include "bench/spawn.h"
+#include "workloads/trace.h"
 
 namespace statebench {
 namespace {
@@ -22,8 +23,13 @@ namespace {
 int RunBenchmarks(RunOptions& o, CliContext& ctx, const std::string& command) {
   std::ostream& err = *ctx.err;
   const BackendRegistry& registry = BackendRegistry::Default();
+  if (Status s = FinalizeRunOptions(&o); !s.ok()) {
+    err << "statebench: " << s.message() << "\n";
+    return kExitUsage;
+  }
   std::vector<std::string> names =
       command == "run" ? std::vector<std::string>{o.backend} : o.backends;
+  if (names.empty()) names = o.file_backends;
   if (names.empty()) {
     for (const BackendInfo& b : registry.List()) {
       if (b.embedded || o.spawn) names.push_back(b.name);
@@ -45,10 +51,24 @@ int RunBenchmarks(RunOptions& o, CliContext& ctx, const std::string& command) {
   o.config.checkpoint.type = o.checkpoint_type == "incremental"
                                  ? CheckpointType::kIncremental
                                  : CheckpointType::kFull;
-  if (Result<std::unique_ptr<Workload>> w = CreateWorkload(o.config.workload);
-      !w.ok()) {
-    err << "statebench: workload: " << w.status().message() << "\n";
+  Result<std::unique_ptr<Workload>> workload =
+      CreateWorkload(o.config.workload);
+  if (!workload.ok()) {
+    err << "statebench: workload: " << workload.status().message() << "\n";
     return kExitUsage;
+  }
+  if (!o.record_trace.empty()) {
+    uint64_t events =
+        o.config.measure_events ? o.config.measure_events : 1000000;
+    Result<TraceSummary> t = RecordTrace(**workload, o.record_trace, events);
+    if (!t.ok()) {
+      err << "statebench: --record-trace: " << t.status().message() << "\n";
+      return kExitFailure;
+    }
+    if (!o.quiet) {
+      err << "statebench: recorded " << t->load_ops << " load ops and "
+          << t->run_ops << " run ops to " << o.record_trace << "\n";
+    }
   }
 
   ResultsFile results;

@@ -51,6 +51,10 @@ std::string VerdictLine(const Verdict& v) {
 int RunVerify(VerifyOptions& o, CliContext& ctx) {
   std::ostream& out = *ctx.out;
   std::ostream& err = *ctx.err;
+  if (Status s = FinalizeRunOptions(&o.run); !s.ok()) {
+    err << "statebench: " << s.message() << "\n";
+    return kExitUsage;
+  }
   RunConfig& rc = o.run.config;
   rc.backend = o.run.backend;
   const BackendRegistry& registry = BackendRegistry::Default();

@@ -11,6 +11,7 @@
 #include "bench/proc_stats.h"
 #include "bench/run_record.h"
 #include "bench/subtask.h"
+#include "workloads/spec_fields.h"
 
 namespace statebench {
 namespace {
@@ -106,9 +107,8 @@ BackendConfig Repeater::ConfigFor(int index,
       KeyGroupRangeForSubtask(max_parallelism_, config_.parallelism, index);
   bc.subtask_index = index;
   bc.work_dir = work_dir;
-  bc.checkpoint_dir = config_.checkpoint_dir.empty()
-                          ? run_dir_ + "/checkpoints"
-                          : config_.checkpoint_dir;
+  bc.checkpoint_dir = config_.checkpoint_dir.empty() ? run_dir_ + "/checkpoints"
+                                                     : config_.checkpoint_dir;
   bc.checkpoint_type = config_.checkpoint.type;
   bc.options = config_.backend_options;
   return bc;
@@ -492,14 +492,17 @@ RunResult RunBenchmark(const RunConfig& config, const BackendRegistry& registry,
 }
 
 nlohmann::json RunConfigToJson(const RunConfig& c) {
-  nlohmann::json w = {{"name", c.workload.name},
-                      {"seed", c.workload.seed},
-                      {"key_count", c.workload.key_count},
-                      {"key_size", c.workload.key_size},
-                      {"value_size", c.workload.value_size},
-                      {"key_distribution", c.workload.key_distribution},
-                      {"zipf_theta", c.workload.zipf_theta},
-                      {"read_fraction", c.workload.read_fraction}};
+  // Every workload field, spelled as in workload files.
+  nlohmann::json w = nlohmann::json::object();
+  for (const SpecField& f : WorkloadSpecFields()) {
+    std::string text = GetWorkloadSpecField(c.workload, f);
+    if (f.type == SpecFieldType::kString) {
+      w[std::string(f.name)] = text;
+    } else {
+      // Numbers and booleans as JSON values; the text is always valid.
+      w[std::string(f.name)] = nlohmann::json::parse(text, nullptr, false);
+    }
+  }
   return {{"backend", c.backend},
           {"backend_options", c.backend_options},
           {"workload", w},

@@ -3,6 +3,8 @@
 #include <CLI/CLI.hpp>
 
 #include "backends/registry.h"
+#include "workloads/spec_fields.h"
+#include "workloads/workload_file.h"
 
 namespace statebench {
 
@@ -37,31 +39,66 @@ Status ApplyBackendOptions(
   return Status::Ok();
 }
 
+namespace {
+
+// Records that `option`, when given, overrides the workload file's value of
+// the member it is bound to.
+#define SB_TRACK(option, member)                                               \
+  o->overrides.push_back({option, [](const RunOptions& from, RunOptions* to) { \
+                            to->member = from.member;                          \
+                          }})
+
+}  // namespace
+
 void AddWorkloadOptions(CLI::App* sub, RunOptions* o) {
   WorkloadSpec& w = o->config.workload;
-  sub->add_option("--workload", w.name, "Workload or preset name")
-      ->capture_default_str();
-  sub->add_option("--keys", w.key_count, "Distinct keys loaded into state")
-      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40))
-      ->capture_default_str();
-  sub->add_option("--key-size", w.key_size, "Key size in bytes")
-      ->check(CLI::Range(1u, 1u << 20))
-      ->capture_default_str();
-  sub->add_option("--value-size", w.value_size, "Value size in bytes")
-      ->check(CLI::Range(0u, 64u << 20))
-      ->capture_default_str();
-  sub->add_option("--distribution", w.key_distribution, "Key distribution")
-      ->check(CLI::IsMember({"uniform", "zipfian"}))
-      ->capture_default_str();
-  sub->add_option("--zipf-theta", w.zipf_theta, "Zipfian skew")
-      ->check(CLI::Range(0.01, 0.9999))
-      ->capture_default_str();
-  sub->add_option("--read-fraction", w.read_fraction,
-                  "Fraction of ops that read (value-rw)")
-      ->check(CLI::Range(0.0, 1.0))
-      ->capture_default_str();
-  sub->add_option("--seed", w.seed, "Seed of the op stream")
-      ->capture_default_str();
+  sub->add_option("--workload-file", o->workload_file,
+                  "Workload file (YAML; see README); flags override it")
+      ->check(CLI::ExistingFile);
+  sub->add_option(
+      "--set", o->set_fields,
+      "Set a workload field by name, e.g. operator.window_size_ms=5000 "
+      "(repeatable)");
+  sub->add_option("--trace", o->trace,
+                  "Replay the op stream in this trace file")
+      ->check(CLI::ExistingFile);
+  sub->add_option("--record-trace", o->record_trace,
+                  "Record the op stream (load phase and the first --events run "
+                  "events, default 1000000) to this file before running");
+  SB_TRACK(sub->add_option("--workload", w.name, "Workload or preset name")
+               ->capture_default_str(),
+           config.workload.name);
+  SB_TRACK(
+      sub->add_option("--keys", w.key_count, "Distinct keys loaded into state")
+          ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40))
+          ->capture_default_str(),
+      config.workload.key_count);
+  SB_TRACK(sub->add_option("--key-size", w.key_size, "Key size in bytes")
+               ->check(CLI::Range(1u, 1u << 20))
+               ->capture_default_str(),
+           config.workload.key_size);
+  SB_TRACK(sub->add_option("--value-size", w.value_size, "Value size in bytes")
+               ->check(CLI::Range(0u, 64u << 20))
+               ->capture_default_str(),
+           config.workload.value_size);
+  SB_TRACK(
+      sub->add_option("--distribution", w.key_distribution, "Key distribution")
+          ->check(CLI::IsMember({"uniform", "zipfian", "hotspot", "latest",
+                                 "sequential", "exponential"}))
+          ->capture_default_str(),
+      config.workload.key_distribution);
+  SB_TRACK(sub->add_option("--zipf-theta", w.zipf_theta, "Zipfian skew")
+               ->check(CLI::Range(0.01, 0.9999))
+               ->capture_default_str(),
+           config.workload.zipf_theta);
+  SB_TRACK(sub->add_option("--read-fraction", w.read_fraction,
+                           "Fraction of ops that read (value-rw)")
+               ->check(CLI::Range(0.0, 1.0))
+               ->capture_default_str(),
+           config.workload.read_fraction);
+  SB_TRACK(sub->add_option("--seed", w.seed, "Seed of the op stream")
+               ->capture_default_str(),
+           config.workload.seed);
 }
 
 void AddMeasurementOptions(CLI::App* sub, RunOptions* o) {
@@ -70,44 +107,59 @@ void AddMeasurementOptions(CLI::App* sub, RunOptions* o) {
   sub->add_option("--backend-opt", o->backend_opts,
                   "Backend option [backend.]name=value (repeatable; see "
                   "'statebench backends -v')");
-  sub->add_option("-p,--parallelism", c.parallelism, "Subtasks")
-      ->check(CLI::Range(1, 1024))
-      ->capture_default_str();
-  sub->add_option("--max-parallelism", c.max_parallelism,
-                  "Key groups (default: Flink's formula)")
-      ->check(CLI::Range(1, kUpperBoundMaxParallelism));
-  sub->add_option("--checkpoint-interval", c.checkpoint.interval_ms,
-                  "Checkpoint interval in ms (0: none)")
-      ->capture_default_str();
-  sub->add_option("--checkpoint-min-pause", c.checkpoint.min_pause_ms,
-                  "Minimum pause between checkpoints in ms")
-      ->capture_default_str();
-  sub->add_option("--checkpoint-timeout", c.checkpoint.timeout_ms,
-                  "Checkpoint timeout in ms")
-      ->check(CLI::Range(1u, 86'400'000u))
-      ->capture_default_str();
-  sub->add_option("--checkpoint-type", o->checkpoint_type,
-                  "full or incremental (backends without incremental "
-                  "checkpoints take full ones)")
-      ->check(CLI::IsMember({"full", "incremental"}))
-      ->capture_default_str();
-  sub->add_option("--warmup", c.warmup_s, "Warmup seconds (not measured)")
-      ->check(CLI::Range(0.0, 86400.0))
-      ->capture_default_str();
-  sub->add_option("--duration", c.measure_s, "Measured seconds")
-      ->check(CLI::Range(0.1, 86400.0))
-      ->capture_default_str();
-  sub->add_option("--events", c.measure_events,
-                  "Measure this many events instead of a duration");
-  sub->add_option("-r,--repetitions", c.repetitions, "Repetitions")
-      ->check(CLI::Range(1, 1000))
-      ->capture_default_str();
-  sub->add_option("--latency-sample-every", c.latency_sample_every,
+  SB_TRACK(sub->add_option("-p,--parallelism", c.parallelism, "Subtasks")
+               ->check(CLI::Range(1, 1024))
+               ->capture_default_str(),
+           config.parallelism);
+  SB_TRACK(sub->add_option("--max-parallelism", c.max_parallelism,
+                           "Key groups (default: Flink's formula)")
+               ->check(CLI::Range(1, kUpperBoundMaxParallelism)),
+           config.max_parallelism);
+  SB_TRACK(sub->add_option("--checkpoint-interval", c.checkpoint.interval_ms,
+                           "Checkpoint interval in ms (0: none)")
+               ->capture_default_str(),
+           config.checkpoint.interval_ms);
+  SB_TRACK(sub->add_option("--checkpoint-min-pause", c.checkpoint.min_pause_ms,
+                           "Minimum pause between checkpoints in ms")
+               ->capture_default_str(),
+           config.checkpoint.min_pause_ms);
+  SB_TRACK(sub->add_option("--checkpoint-timeout", c.checkpoint.timeout_ms,
+                           "Checkpoint timeout in ms")
+               ->check(CLI::Range(1u, 86'400'000u))
+               ->capture_default_str(),
+           config.checkpoint.timeout_ms);
+  SB_TRACK(sub->add_option("--checkpoint-type", o->checkpoint_type,
+                           "full or incremental (backends without incremental "
+                           "checkpoints take full ones)")
+               ->check(CLI::IsMember({"full", "incremental"}))
+               ->capture_default_str(),
+           checkpoint_type);
+  SB_TRACK(
+      sub->add_option("--warmup", c.warmup_s, "Warmup seconds (not measured)")
+          ->check(CLI::Range(0.0, 86400.0))
+          ->capture_default_str(),
+      config.warmup_s);
+  SB_TRACK(sub->add_option("--duration", c.measure_s, "Measured seconds")
+               ->check(CLI::Range(0.1, 86400.0))
+               ->capture_default_str(),
+           config.measure_s);
+  SB_TRACK(sub->add_option("--events", c.measure_events,
+                           "Measure this many events instead of a duration"),
+           config.measure_events);
+  SB_TRACK(sub->add_option("-r,--repetitions", c.repetitions, "Repetitions")
+               ->check(CLI::Range(1, 1000))
+               ->capture_default_str(),
+           config.repetitions);
+  SB_TRACK(sub->add_option(
+                  "--latency-sample-every", c.latency_sample_every,
                   "Time one op in N (0: auto, 100 for heap backends, else 1)")
-      ->capture_default_str();
-  sub->add_option("--rate", c.rate,
-                  "Open loop: events/s over all subtasks (0: closed loop)")
-      ->check(CLI::Range(0.0, 1e9));
+               ->capture_default_str(),
+           config.latency_sample_every);
+  SB_TRACK(
+      sub->add_option("--rate", c.rate,
+                      "Open loop: events/s over all subtasks (0: closed loop)")
+          ->check(CLI::Range(0.0, 1e9)),
+      config.rate);
   sub->add_flag("-q,--quiet", o->quiet, "No progress messages");
 }
 
@@ -119,7 +171,8 @@ void AddRunOptions(CLI::App* sub, RunOptions* o) {
   sub->add_option("--spawn-redis-appendfsync", o->spawn_redis_appendfsync,
                   "With --spawn: Redis AOF on with this fsync policy")
       ->check(CLI::IsMember({"always", "everysec", "no"}));
-  sub->add_option("--spawn-pg-synchronous-commit", o->spawn_pg_synchronous_commit,
+  sub->add_option("--spawn-pg-synchronous-commit",
+                  o->spawn_pg_synchronous_commit,
                   "With --spawn: PostgreSQL synchronous_commit")
       ->check(CLI::IsMember({"on", "off", "local", "remote_write"}))
       ->capture_default_str();
@@ -138,6 +191,65 @@ void AddRunOptions(CLI::App* sub, RunOptions* o) {
                           "and op kind into this directory")
             : std::string("Also write the ") + fmt + " export to this file");
   }
+}
+
+Status FinalizeRunOptions(RunOptions* o) {
+  if (!o->workload_file.empty()) {
+    Result<WorkloadFile> file = LoadWorkloadFile(o->workload_file);
+    if (!file.ok()) {
+      return Status::InvalidArgument(file.status().message());
+    }
+    const RunOptions flags = *o;
+    RunConfig& c = o->config;
+    c.workload = file->spec;
+    const WorkloadFileRun& run = file->run;
+    if (run.parallelism) c.parallelism = *run.parallelism;
+    if (run.max_parallelism) c.max_parallelism = *run.max_parallelism;
+    if (run.warmup_s) c.warmup_s = *run.warmup_s;
+    if (run.measure_s) c.measure_s = *run.measure_s;
+    if (run.measure_events) c.measure_events = *run.measure_events;
+    if (run.rate) c.rate = *run.rate;
+    if (run.repetitions) c.repetitions = *run.repetitions;
+    if (run.latency_sample_every)
+      c.latency_sample_every = *run.latency_sample_every;
+    if (run.checkpoint_interval_ms)
+      c.checkpoint.interval_ms = *run.checkpoint_interval_ms;
+    if (run.checkpoint_min_pause_ms) {
+      c.checkpoint.min_pause_ms = *run.checkpoint_min_pause_ms;
+    }
+    if (run.checkpoint_timeout_ms)
+      c.checkpoint.timeout_ms = *run.checkpoint_timeout_ms;
+    if (run.checkpoint_type) o->checkpoint_type = *run.checkpoint_type;
+    if (run.backends) o->file_backends = *run.backends;
+    // File backend options first; --backend-opt flags are applied later
+    // and win.
+    std::vector<std::string> opts;
+    for (const auto& [backend, kv] : run.backend_options) {
+      for (const auto& [k, v] : kv) opts.push_back(backend + "." + k + "=" + v);
+    }
+    opts.insert(opts.end(), flags.backend_opts.begin(),
+                flags.backend_opts.end());
+    o->backend_opts = opts;
+    for (const RunOptions::Override& ov : flags.overrides) {
+      if (ov.option->count() > 0) ov.apply(flags, o);
+    }
+  }
+  for (const std::string& item : o->set_fields) {
+    auto eq = item.find('=');
+    if (eq == std::string::npos) {
+      return Status::InvalidArgument("--set '" + item +
+                                     "' is not of the form name=value");
+    }
+    SB_RETURN_IF_ERROR(SetWorkloadSpecField(&o->config.workload,
+                                            item.substr(0, eq),
+                                            item.substr(eq + 1))
+                           .WithContext("--set"));
+  }
+  if (!o->trace.empty()) {
+    o->config.workload.name = "trace";
+    o->config.workload.trace_path = o->trace;
+  }
+  return Status::Ok();
 }
 
 }  // namespace statebench

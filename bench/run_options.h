@@ -3,6 +3,7 @@
 #ifndef STATEBENCH_BENCH_RUN_OPTIONS_H_
 #define STATEBENCH_BENCH_RUN_OPTIONS_H_
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -11,7 +12,8 @@
 
 namespace CLI {
 class App;
-}
+class Option;
+}  // namespace CLI
 
 namespace statebench {
 
@@ -28,7 +30,24 @@ struct RunOptions {
   bool spawn = false;
   std::string spawn_redis_appendfsync;  // "" = AOF off; always|everysec|no
   std::string spawn_pg_synchronous_commit = "on";
+  // Workload inputs beyond the flags.
+  std::string workload_file;               // YAML (or YCSB properties via it)
+  std::vector<std::string> set_fields;     // "--set name=value" spec fields
+  std::string trace;                       // replay this trace
+  std::string record_trace;                // record the op stream here
+  std::vector<std::string> file_backends;  // backends named by the file
+  // Flags that were given override the workload file: each entry copies
+  // one flag's value when the option was used on the command line.
+  struct Override {
+    const CLI::Option* option;
+    std::function<void(const RunOptions& flags, RunOptions* target)> apply;
+  };
+  std::vector<Override> overrides;
 };
+
+// Applies --workload-file (then the flags given, which override it), --set
+// and --trace to o->config. InvalidArgument naming the file:line or flag.
+Status FinalizeRunOptions(RunOptions* o);
 
 // Splits "--backend-opt" values into per-backend option maps. An option
 // without a "backend." prefix applies to every backend of the run (and
