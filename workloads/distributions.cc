@@ -82,8 +82,32 @@ void ZipfianChooser::ComputeEta() {
          (1 - zeta2_ / zetan_);
 }
 
+void ZipfianChooser::BuildHeadTable() {
+  std::vector<uint16_t> table(kHeadBuckets, kNoRank);
+  const double one = 1.0, two = 1.0 + half_pow_theta_;
+  size_t used = 0;
+  for (size_t b = 0; b < kHeadBuckets; ++b) {
+    const double lo = static_cast<double>(b) / kHeadBuckets;
+    const double hi =
+        std::nextafter(static_cast<double>(b + 1) / kHeadBuckets, 0.0);
+    // Within one region of ChooseExact (uz < 1, uz < 1 + 0.5^theta, the
+    // pow() formula) the rank is monotone in u, so equal ends mean a
+    // constant bucket; a bucket spanning a region boundary is left alone.
+    const double lz = lo * zetan_, hz = hi * zetan_;
+    const bool spans = (lz < one) != (hz < one) || (lz < two) != (hz < two);
+    const uint64_t r = ChooseExact(lo);
+    if (!spans && r < kNoRank && r == ChooseExact(hi)) {
+      table[b] = static_cast<uint16_t>(r);
+      used = b + 1;
+    }
+  }
+  table.resize(used);
+  head_ = std::move(table);
+}
+
 void ZipfianChooser::Grow(uint64_t n) {
   if (n <= n_) return;
+  head_.clear();
   for (uint64_t i = n_ + 1; i <= n; ++i) {
     zetan_ += PowNeg(static_cast<double>(i), theta_);
   }
@@ -91,7 +115,7 @@ void ZipfianChooser::Grow(uint64_t n) {
   ComputeEta();
 }
 
-uint64_t ZipfianChooser::Choose(double u) const {
+uint64_t ZipfianChooser::ChooseExact(double u) const {
   double uz = u * zetan_;
   if (uz < 1.0) return 0;
   if (uz < 1.0 + half_pow_theta_) return n_ > 1 ? 1 : 0;
@@ -155,10 +179,16 @@ KeyChooser::KeyChooser(const KeyChooserParams& params) : params_(params) {
       } else {
         zipf_ = ZipfianChooser(zipf_space_, params_.zipf_theta);
       }
+      zipf_.BuildHeadTable();
+      // The popular ranks' key ids, so that most draws skip the hash.
+      for (uint64_t r = 0; r < 4096; ++r) {
+        head_ids_.push_back(FnvHash64(r) % zipf_space_);
+      }
       break;
     }
     case KeyDistribution::kLatest:
       zipf_ = ZipfianChooser(n, params_.zipf_theta);
+      zipf_.BuildHeadTable();
       break;
     case KeyDistribution::kHotspot:
       hot_keys_ = static_cast<uint64_t>(static_cast<double>(n) *
@@ -184,7 +214,10 @@ uint64_t KeyChooser::Next(EventRng* rng, uint64_t record_count,
       // Redraw ranks that land on records not inserted yet, as YCSB does;
       // bounded so that a tiny record count cannot loop for long.
       for (int attempt = 0; attempt < 64; ++attempt) {
-        uint64_t id = FnvHash64(zipf_.Choose(rng->NextDouble())) % zipf_space_;
+        const uint64_t rank = zipf_.Choose(rng->NextDouble());
+        const uint64_t id = rank < head_ids_.size()
+                                ? head_ids_[rank]
+                                : FnvHash64(rank) % zipf_space_;
         if (id < record_count) return id;
       }
       return rng->NextBelow(record_count);

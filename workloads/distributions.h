@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "backends/status.h"
 
@@ -62,17 +63,35 @@ class ZipfianChooser {
   ZipfianChooser() = default;
   ZipfianChooser(uint64_t n, double theta);
   ZipfianChooser(uint64_t n, double theta, double zetan);
-  uint64_t Choose(double u) const;  // u uniform in [0, 1)
+  // u uniform in [0, 1).
+  uint64_t Choose(double u) const {
+    if (!head_.empty()) {
+      auto bucket = static_cast<size_t>(u * kHeadBuckets);
+      if (bucket < head_.size() && head_[bucket] != kNoRank) {
+        return head_[bucket];
+      }
+    }
+    return ChooseExact(u);
+  }
+  // Precomputes the rank of every u-bucket (of 2^15) over which Choose() is
+  // constant, so that most draws of the popular head skip pow(). Draws do
+  // not change. Costs ~1e5 pow() once.
+  void BuildHeadTable();
   // Extends the item count to `n` >= n(), updating zeta incrementally as
-  // YCSB does when its item count grows.
+  // YCSB does when its item count grows. Drops the head table.
   void Grow(uint64_t n);
   uint64_t n() const { return n_; }
   double theta() const { return theta_; }
   double zetan() const { return zetan_; }
 
  private:
+  static constexpr size_t kHeadBuckets = size_t{1} << 15;
+  static constexpr uint16_t kNoRank = 0xffff;
+
+  uint64_t ChooseExact(double u) const;
   void ComputeEta();
 
+  std::vector<uint16_t> head_;  // rank per u-bucket, or kNoRank
   uint64_t n_ = 1;
   double theta_ = 0.99, alpha_ = 100, zetan_ = 1, eta_ = 0, zeta2_ = 1;
   double half_pow_theta_ = 0.5;
@@ -130,8 +149,9 @@ class KeyChooser {
   KeyChooserParams params_;
   ZipfianChooser zipf_;
   uint64_t zipf_space_ = 1;  // kZipfian: key space the ranks are hashed onto
-  uint64_t hot_keys_ = 0;    // kHotspot
-  double exp_gamma_ = 1;     // kExponential
+  std::vector<uint64_t> head_ids_;  // kZipfian: key id of the top ranks
+  uint64_t hot_keys_ = 0;           // kHotspot
+  double exp_gamma_ = 1;            // kExponential
 };
 
 enum class ValueSizeDistribution { kFixed, kUniform, kSkewed };
