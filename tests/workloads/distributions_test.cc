@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <utility>
 #include <vector>
 
 namespace statebench {
@@ -70,6 +71,28 @@ TEST(ZipfianTest, ScrambledPopularKeysAreSpreadOut) {
   int low = 0;
   for (int i = 0; i < 10; ++i) low += ids[i] < 100 ? 1 : 0;
   EXPECT_LE(low, 2);
+}
+
+TEST(ZipfianTest, HeadTableDoesNotChangeDraws) {
+  for (auto [n, theta] : {std::pair<uint64_t, double>{100000, 0.99},
+                          {1000, 0.5},
+                          {10000000000ull, 0.99}}) {
+    ZipfianChooser plain(n, theta);
+    ZipfianChooser fast = plain;
+    fast.BuildHeadTable();
+    for (uint64_t i = 0; i < 300000; ++i) {
+      EventRng rng(21, i);
+      double u = rng.NextDouble();
+      ASSERT_EQ(fast.Choose(u), plain.Choose(u)) << n << " " << u;
+    }
+    // Both ends of every bucket.
+    for (int b = 0; b < (1 << 15); ++b) {
+      double lo = static_cast<double>(b) / (1 << 15);
+      double hi = std::nextafter(static_cast<double>(b + 1) / (1 << 15), 0.0);
+      ASSERT_EQ(fast.Choose(lo), plain.Choose(lo)) << lo;
+      ASSERT_EQ(fast.Choose(hi), plain.Choose(hi)) << hi;
+    }
+  }
 }
 
 TEST(ZipfianTest, YcsbItemSpaceMatchesYcsbConstant) {
