@@ -42,7 +42,30 @@ void OpStreamChecksum::Add(const Op& op) {
 
 namespace trace_format {
 
-uint32_t Crc32c(std::string_view data) {
+namespace {
+
+#if defined(__x86_64__)
+// SSE4.2's crc32 instruction computes CRC-32C eight bytes at a time: the
+// table version made checksumming most of the cost of replaying a trace.
+__attribute__((target("sse4.2"))) uint32_t Crc32cHardware(
+    std::string_view data) {
+  uint64_t crc = 0xFFFFFFFFu;
+  const char* p = data.data();
+  size_t n = data.size();
+  for (; n >= 8; p += 8, n -= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    crc = __builtin_ia32_crc32di(crc, w);
+  }
+  auto c = static_cast<uint32_t>(crc);
+  for (; n > 0; ++p, --n) {
+    c = __builtin_ia32_crc32qi(c, static_cast<unsigned char>(*p));
+  }
+  return c ^ 0xFFFFFFFFu;
+}
+#endif
+
+uint32_t Crc32cTable(std::string_view data) {
   static const std::array<uint32_t, 256> kTable = [] {
     std::array<uint32_t, 256> t{};
     for (uint32_t i = 0; i < 256; ++i) {
@@ -55,6 +78,16 @@ uint32_t Crc32c(std::string_view data) {
   uint32_t crc = 0xFFFFFFFFu;
   for (unsigned char b : data) crc = kTable[(crc ^ b) & 0xff] ^ (crc >> 8);
   return crc ^ 0xFFFFFFFFu;
+}
+
+}  // namespace
+
+uint32_t Crc32c(std::string_view data) {
+#if defined(__x86_64__)
+  static const bool kHardware = __builtin_cpu_supports("sse4.2");
+  if (kHardware) return Crc32cHardware(data);
+#endif
+  return Crc32cTable(data);
 }
 
 void PutFixed32(uint32_t v, std::string* out) {

@@ -10,6 +10,7 @@
 
 #include "backends/file_util.h"
 #include "tests/workloads/test_util.h"
+#include "workloads/trace_format.h"
 
 namespace statebench {
 namespace {
@@ -262,6 +263,13 @@ TEST_F(TraceTest, RecordingSourcePassesOpsThroughAndUnfinishedLeavesNothing) {
   Result<TraceSummary> verified = VerifyTrace(path);
   ASSERT_TRUE(verified.ok());
   EXPECT_EQ(verified->checksum, sum.value());
+}
+
+TEST(TraceFormatTest, Crc32cKnownValues) {
+  // The CRC-32C check value, and a long input crossing 8-byte words.
+  EXPECT_EQ(trace_format::Crc32c("123456789"), 0xE3069283u);
+  EXPECT_EQ(trace_format::Crc32c(""), 0u);
+  EXPECT_EQ(trace_format::Crc32c(std::string(32, '\0')), 0x8A9136AAu);
 }
 
 TEST(OpStreamChecksumTest, SensitiveToEveryFieldAndOrder) {
