@@ -295,6 +295,20 @@ TEST_F(GateCliTest, SaveBaselineWritesTheCurrentResults) {
   EXPECT_EQ(Gate({"--baseline", saved, "--current", cur}).code, 0);
 }
 
+TEST_F(GateCliTest, SaveBaselineRefusesFailedRuns) {
+  ResultsFile f = MakeFile({MakeRun("redis", "value-rw", {})});
+  f.runs[0].status = "failed";
+  f.runs[0].failure_phase = "open";
+  f.runs[0].failure_reason = "Unavailable: no server";
+  const std::string saved = Path("new-baseline.json");
+  CliResult r =
+      Gate({"--current", Save("cur.json", f), "--save-baseline", saved});
+  EXPECT_EQ(r.code, 3);
+  EXPECT_NE(r.err.find("failed runs"), std::string::npos) << r.err;
+  struct stat st {};
+  EXPECT_NE(stat(saved.c_str(), &st), 0);
+}
+
 TEST_F(GateCliTest, RunInterleavesBaselineAndCurrentBinaries) {
   const std::string old_bin = FakeBinary("baseline", 1000);
   const std::string new_bin = FakeBinary("current", 800);
@@ -316,11 +330,20 @@ TEST_F(GateCliTest, RunInterleavesBaselineAndCurrentBinaries) {
         << calls[i];
     EXPECT_EQ(calls[i].find("ignored"), std::string::npos) << calls[i];
   }
-  // A regression still saves the measured results (5 merged repetitions).
+  // A failing gate leaves the baseline alone ...
+  struct stat st {};
+  EXPECT_NE(stat(saved.c_str(), &st), 0);
+  EXPECT_NE(r.err.find("left unchanged"), std::string::npos) << r.err;
+  // ... --warn-only accepts the slowdown and saves the 5 merged repetitions.
+  r = Gate({"--run", "--baseline-bin", old_bin, "--current-bin", new_bin,
+            "--save-baseline", saved, "--warn-only", "-r", "5", "--", "run",
+            "--backend", "memory"});
+  EXPECT_EQ(r.code, 0) << r.err;
   Result<ResultsFile> merged = LoadResultsFile(saved);
   ASSERT_TRUE(merged.ok());
-  EXPECT_EQ(merged->runs.at(0).repetitions.size(), 5u);
+  ASSERT_EQ(merged->runs.at(0).repetitions.size(), 5u);
   EXPECT_EQ(merged->runs.at(0).repetitions[4].index, 4);
+  EXPECT_LT(merged->runs.at(0).summary.at(kTput).median, 850);  // current's
 }
 
 TEST_F(GateCliTest, RunAgainstABaselineFile) {
