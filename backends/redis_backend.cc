@@ -13,8 +13,6 @@ namespace statebench {
 namespace redis_internal {
 namespace {
 
-constexpr int64_t kNoCheckpoint = std::numeric_limits<int64_t>::min();
-
 std::vector<BackendOptionInfo> RedisSpecificOptions() {
   return {
       {"mode", "buffered",

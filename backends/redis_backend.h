@@ -16,10 +16,14 @@
 //                       server: adds /proc/<pid>/io to GetIoStats
 //
 // buffered (exactly-once): writes since the last checkpoint stay in a local
-// overlay that reads see; SnapshotSync seals it; AsyncSnapshot::Complete
-// commits it together with the checkpoint id in one pipelined MULTI/EXEC.
-// Restore reads the committed id and refuses (FailedPrecondition) when the
-// server holds another one: a shared store cannot roll back.
+// overlay that reads see. SnapshotSync seals it; AsyncSnapshot::Complete
+// stages it on the server (durable, state keys untouched);
+// NotifyCheckpointComplete applies it with the checkpoint id in one
+// pipelined MULTI/EXEC on a background thread (two-phase commit, so that no
+// subtask's state runs ahead of the job's last completed checkpoint).
+// Restore rolls forward a completed checkpoint whose apply a crash lost,
+// and refuses (FailedPrecondition) when the server holds a later one: a
+// shared store cannot roll back. See redis_commit.h.
 // write-through: every op goes to the server at once; a checkpoint only
 // records its id, so writes after it survive a crash (not exactly-once).
 //

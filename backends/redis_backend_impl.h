@@ -51,9 +51,10 @@ class RedisBackend final : public StateBackend {
 
   Result<std::unique_ptr<AsyncSnapshot>> SnapshotSync(
       int64_t checkpoint_id) override;
-  Status NotifyCheckpointComplete(int64_t) override {
-    return closed_ ? Closed() : Status::Ok();
-  }
+  // Buffered mode: hands the apply of the completed checkpoint to the
+  // applier thread (phase 2 of the commit); returns an earlier apply's
+  // error.
+  Status NotifyCheckpointComplete(int64_t checkpoint_id) override;
   // The aborted checkpoint's writes stay pending; the next commit carries
   // them.
   Status NotifyCheckpointAborted(int64_t) override {
@@ -144,9 +145,10 @@ class RedisBackend final : public StateBackend {
   // Write-through: key groups to delete on the server before the next op.
   std::vector<KeyGroupRange> wt_clear_;
   bool closed_ = false;
-  int64_t last_snapshot_id_ = std::numeric_limits<int64_t>::min();
-  std::string address_;             // scratch: encoded entry address
-  std::vector<Expect> wt_expects_;  // write-through replies outstanding
+  int64_t last_snapshot_id_ = kNoCheckpoint;
+  int64_t last_sealed_ = kNoCheckpoint;  // the chain of sealed layers
+  std::string address_;                  // scratch: encoded entry address
+  std::vector<Expect> wt_expects_;       // write-through replies outstanding
 };
 
 }  // namespace statebench::redis_internal

@@ -26,7 +26,8 @@ CheckpointHandle BaseHandle(const RedisCore& core, int64_t id,
   return h;
 }
 
-// The async phase of a buffered checkpoint: the commit.
+// The async phase of a buffered checkpoint: staging (phase 1 of the
+// commit; NotifyCheckpointComplete applies).
 class BufferedSnapshot final : public AsyncSnapshot {
  public:
   BufferedSnapshot(std::shared_ptr<RedisCore> core, int64_t id,
@@ -37,13 +38,15 @@ class BufferedSnapshot final : public AsyncSnapshot {
         state_names_(std::move(state_names)) {}
 
   Result<CheckpointHandle> Complete() override {
-    SB_ASSIGN_OR_RETURN(CommitResult r,
-                        core_->Commit(id_, range_, state_names_));
+    SB_ASSIGN_OR_RETURN(StageResult r, core_->Stage(id_, range_, state_names_));
     CheckpointHandle h = BaseHandle(*core_, id_, range_);
-    h.checkpointed_size = r.committed_bytes;
-    h.full_size = r.full_bytes;
-    h.metadata["entries"] = std::to_string(r.entries);
-    h.metadata["committed_layers"] = std::to_string(r.layers);
+    // Approximate: the estimate covers applied checkpoints, plus what this
+    // one staged.
+    LiveSizeEstimate e = core_->Estimate();
+    h.checkpointed_size = r.staged_bytes;
+    h.full_size = e.bytes() + r.staged_bytes;
+    h.metadata["entries"] = std::to_string(e.entries());
+    h.metadata["staged_layers"] = std::to_string(r.layers);
     return h;
   }
 
@@ -74,8 +77,16 @@ uint64_t MetadataCount(const CheckpointHandle& h, const std::string& key) {
 
 }  // namespace
 
+Status RedisBackend::NotifyCheckpointComplete(int64_t checkpoint_id) {
+  if (closed_) return Closed();
+  if (!buffered()) return Status::Ok();
+  return Scrub(
+      core_->RequestApply(checkpoint_id, config_.key_groups, states_.Names()));
+}
+
 void RedisBackend::ResetLocal(std::vector<KeyGroupRange> cleared) {
   core_->DiscardPending();
+  last_sealed_ = kNoCheckpoint;
   active_ = std::make_unique<Layer>();
   if (buffered()) {
     active_->cleared = std::move(cleared);
@@ -97,6 +108,8 @@ Result<std::unique_ptr<AsyncSnapshot>> RedisBackend::SnapshotSync(
   const KeyGroupRange range = config_.key_groups;
   if (buffered()) {
     active_->checkpoint_id = checkpoint_id;
+    active_->prev_id = last_sealed_;
+    last_sealed_ = checkpoint_id;
     core_->PushPending(std::shared_ptr<const Layer>(std::move(active_)));
     active_ = std::make_unique<Layer>();
     last_snapshot_id_ = checkpoint_id;
@@ -109,7 +122,6 @@ Result<std::unique_ptr<AsyncSnapshot>> RedisBackend::SnapshotSync(
       {"SET", names().Checkpoint(range), std::to_string(checkpoint_id)});
   if (!r.ok()) return Scrub(r.status());
   last_snapshot_id_ = checkpoint_id;
-  core_->SetLastCommitted(checkpoint_id);
   CheckpointHandle h = BaseHandle(*core_, checkpoint_id, range);
   LiveSizeEstimate e = core_->Estimate();
   h.full_size = e.bytes();
@@ -147,19 +159,6 @@ Status RedisBackend::Restore(const std::vector<CheckpointHandle>& handles,
           " is not a redis checkpoint " + std::to_string(id) + " of job '" +
           s.job + "' at max parallelism " + std::to_string(s.max_parallelism));
     }
-    Result<RedisReplyPtr> r =
-        conn_.Command({"GET", names().Checkpoint(h.key_groups)});
-    if (!r.ok()) return Scrub(r.status());
-    std::string held = (*r)->type == REDIS_REPLY_STRING
-                           ? std::string(ReplyString(**r))
-                           : std::string("none");
-    if (held != std::to_string(id)) {
-      return Status::FailedPrecondition(
-          conn_.Describe() + ": server holds checkpoint " + held +
-          " for key groups " + h.key_groups.ToString() + " of job '" + s.job +
-          "', asked for " + std::to_string(id) +
-          " (a shared store cannot roll back)");
-    }
     int overlap = h.key_groups.Intersect(range).size();
     covered += overlap;
     entries += ProrateByKeyGroups(MetadataCount(h, "entries"), overlap,
@@ -171,28 +170,34 @@ Status RedisBackend::Restore(const std::vector<CheckpointHandle>& handles,
         "redis: the handles cover " + std::to_string(covered) + " of the " +
         std::to_string(range.size()) + " key groups of " + range.ToString());
   }
+  // Make the server hold checkpoint `id` for every handle's range, rolling
+  // forward staged layers whose apply a crash prevented.
+  for (const CheckpointHandle& h : handles) {
+    SB_RETURN_IF_ERROR(Scrub(core_->Recover(&conn_, h.key_groups, id)));
+  }
   bool own_key_is_a_handle = std::any_of(
       handles.begin(), handles.end(),
       [&](const CheckpointHandle& h) { return h.key_groups == own; });
   if (!own_key_is_a_handle) {
-    // The checkpoint key of this instance's range can only be stale (an
-    // earlier incarnation at this parallelism); reads must not trust it.
-    Result<RedisReplyPtr> r = conn_.Command({"DEL", names().Checkpoint(own)});
-    if (!r.ok()) return Scrub(r.status());
+    // A rescale: the key groups of this instance's range are now at
+    // checkpoint `id`, whatever its checkpoint key said (an earlier
+    // incarnation at this parallelism).
+    SB_RETURN_IF_ERROR(Scrub(core_->TakeOverRange(&conn_, own, id)));
   }
   // Key groups this instance owns but the restore did not cover are empty.
   ResetLocal(RangeComplement(own, range));
   core_->ResetEstimate(entries, bytes);
-  core_->SetLastCommitted(id);
+  core_->ResetIds(id);
+  last_sealed_ = id;
   last_snapshot_id_ = id;
   return Status::Ok();
 }
 
 Status RedisBackend::Close() {
   if (closed_) return Status::Ok();
-  // Uncommitted buffered writes are dropped, as in a crash: only
-  // checkpoints are durable.
-  Status s = buffered() ? Status::Ok() : DrainWriteThrough();
+  // Completed checkpoints finish applying; writes after the last one are
+  // dropped, as in a crash: only checkpoints are durable.
+  Status s = buffered() ? core_->WaitApplied() : DrainWriteThrough();
   closed_ = true;
   core_->DiscardPending();
   active_.reset();

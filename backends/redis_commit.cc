@@ -1,154 +1,133 @@
 #include "backends/redis_commit.h"
 
 #include <algorithm>
+#include <charconv>
+#include <map>
 #include <utility>
+
+#include "backends/redis_batch.h"
 
 namespace statebench {
 namespace {
 
-// One MULTI ... EXEC block sent with bounded pipelining: after `pipeline`
-// queued commands the +QUEUED replies are read, so neither the client's
-// output buffer nor the server's input buffer grows with the batch.
-class MultiBatch {
- public:
-  MultiBatch(RedisConnection* conn, size_t pipeline)
-      : conn_(conn), pipeline_(std::max<size_t>(pipeline, 1)) {}
+// Redis caps one bulk string at 512 MiB; blobs go in chunks well below it.
+constexpr size_t kChunkBytes = 64 << 20;
 
-  Status Begin() { return conn_->Append({"MULTI"}); }
-
-  Status Add(int argc, const char** argv, const size_t* lens, Expect e) {
-    SB_RETURN_IF_ERROR(conn_->AppendArgv(argc, argv, lens));
-    expects_.push_back(e);
-    if (conn_->Outstanding() >= pipeline_) return Drain(0);
-    return Status::Ok();
-  }
-  Status Add(std::initializer_list<std::string_view> argv, Expect e) {
-    SB_RETURN_IF_ERROR(conn_->Append(argv));
-    expects_.push_back(e);
-    if (conn_->Outstanding() >= pipeline_) return Drain(0);
-    return Status::Ok();
-  }
-
-  // Sends EXEC and returns its array reply.
-  Result<RedisReplyPtr> Exec() {
-    SB_RETURN_IF_ERROR(conn_->Append({"EXEC"}));
-    SB_RETURN_IF_ERROR(Drain(1));
-    Result<RedisReplyPtr> exec = conn_->ReadReply();
-    if (!queue_error_.ok()) return queue_error_;  // EXECABORT: nothing applied
-    if (!exec.ok()) return exec.status();
-    if ((*exec)->type != REDIS_REPLY_ARRAY ||
-        (*exec)->elements != expects_.size()) {
-      return Status::Internal(conn_->Describe() +
-                              ": unexpected EXEC reply shape");
-    }
-    return exec;
-  }
-
-  const std::vector<Expect>& expects() const { return expects_; }
-
- private:
-  // Reads replies until `keep` remain outstanding.
-  Status Drain(size_t keep) {
-    while (conn_->Outstanding() > keep) {
-      Result<RedisReplyPtr> r = conn_->ReadReply();
-      if (!r.ok()) {
-        // A lost connection discards the MULTI on the server; stop here
-        // rather than let a reconnect send the rest outside of it.
-        if (!conn_->connected()) return r.status();
-        if (queue_error_.ok()) queue_error_ = r.status();
-      }
-    }
-    return Status::Ok();
-  }
-
-  RedisConnection* conn_;
-  size_t pipeline_;
-  std::vector<Expect> expects_;
-  Status queue_error_;
-};
-
-// Queues the commands that apply `layer`.
-Status QueueLayer(const Layer& layer, const RedisKeyNames& names,
-                  const std::vector<std::string>& state_names,
-                  MultiBatch* batch) {
-  auto state_name = [&](StateId id) -> const std::string& {
-    return state_names[id];
-  };
-  for (const auto& [address, value] : layer.values) {
-    DecodedAddress a = DecodeEntryAddress(address);
-    std::string hash = names.ValueHash(a.key_group, state_name(a.state));
-    if (value.has_value()) {
-      uint64_t bytes = a.key_ns.size() + value->size();
-      SB_RETURN_IF_ERROR(batch->Add({"HSET", hash, a.key_ns, *value},
-                                    {Effect::kHset, 1, bytes}));
-    } else {
-      SB_RETURN_IF_ERROR(
-          batch->Add({"HDEL", hash, a.key_ns}, {Effect::kHdel, 1, 0}));
-    }
-  }
-  std::vector<const char*> argv;
-  std::vector<size_t> lens;
-  for (const auto& [address, delta] : layer.lists) {
-    DecodedAddress a = DecodeEntryAddress(address);
-    std::string list = names.List(a.key_group, state_name(a.state), a.key_ns);
-    if (delta.cleared) {
-      SB_RETURN_IF_ERROR(batch->Add({"LLEN", list}, {Effect::kLlen, 0, 0}));
-      SB_RETURN_IF_ERROR(batch->Add({"DEL", list}, {}));
-    }
-    if (delta.appended.empty()) continue;
-    argv = {"RPUSH", list.data()};
-    lens = {5, list.size()};
-    uint64_t bytes = 0;
-    for (const std::string& v : delta.appended) {
-      argv.push_back(v.data());
-      lens.push_back(v.size());
-      bytes += a.key_ns.size() + v.size();
-    }
-    SB_RETURN_IF_ERROR(batch->Add(
-        static_cast<int>(argv.size()), argv.data(), lens.data(),
-        {Effect::kRpush, static_cast<uint32_t>(delta.appended.size()), bytes}));
-  }
-  for (const auto& [address, delta] : layer.maps) {
-    DecodedAddress a = DecodeEntryAddress(address);
-    std::string map = names.Map(a.key_group, state_name(a.state), a.key_ns);
-    for (const auto& [user_key, value] : delta) {
-      if (value.has_value()) {
-        uint64_t bytes = a.key_ns.size() + user_key.size() + value->size();
-        SB_RETURN_IF_ERROR(batch->Add({"HSET", map, user_key, *value},
-                                      {Effect::kHset, 1, bytes}));
-      } else {
-        SB_RETURN_IF_ERROR(
-            batch->Add({"HDEL", map, user_key}, {Effect::kHdel, 1, 0}));
-      }
-    }
-  }
-  return Status::Ok();
+int64_t ParseId(std::string_view s) {
+  int64_t v = 0;
+  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  return ec == std::errc() && ptr == s.data() + s.size() ? v : kNoCheckpoint;
 }
 
-Status QueueDeletes(const std::vector<std::string>& keys, MultiBatch* batch) {
-  constexpr size_t kKeysPerDel = 256;
-  std::vector<const char*> argv;
-  std::vector<size_t> lens;
-  for (size_t i = 0; i < keys.size(); i += kKeysPerDel) {
-    argv = {"DEL"};
-    lens = {3};
-    for (size_t j = i; j < std::min(keys.size(), i + kKeysPerDel); ++j) {
-      argv.push_back(keys[j].data());
-      lens.push_back(keys[j].size());
-    }
-    SB_RETURN_IF_ERROR(batch->Add(static_cast<int>(argv.size()), argv.data(),
-                                  lens.data(), {}));
+// One MULTI: delete `deletes`, apply `layers` in order, record
+// checkpoint_id for `range`, then drop the stage index entries <= the id.
+// With `core`, replies update its size estimate.
+// *watch_aborted (if given) says whether a WATCHed key made EXEC abort.
+Status ApplyLayers(RedisConnection* conn, const RedisKeyNames& names,
+                   size_t pipeline, const std::vector<std::string>& deletes,
+                   const std::vector<NamedLayer>& layers, KeyGroupRange range,
+                   int64_t checkpoint_id, RedisCore* core,
+                   bool* watch_aborted = nullptr) {
+  MultiBatch batch(conn, pipeline);
+  SB_RETURN_IF_ERROR(batch.Begin());
+  SB_RETURN_IF_ERROR(QueueDeletes(deletes, &batch));
+  for (const NamedLayer& l : layers) {
+    SB_RETURN_IF_ERROR(QueueLayer(*l.layer, names, *l.state_names, &batch));
   }
-  return Status::Ok();
+  std::string id = std::to_string(checkpoint_id);
+  SB_RETURN_IF_ERROR(batch.Add({"SET", names.Checkpoint(range), id}, {}));
+  SB_RETURN_IF_ERROR(
+      batch.Add({"ZREMRANGEBYSCORE", names.Stages(range), "-inf", id}, {}));
+  Result<RedisReplyPtr> exec = batch.Exec();
+  if (watch_aborted != nullptr) *watch_aborted = batch.watch_aborted();
+  if (!exec.ok()) return exec.status();
+  Status first_error;
+  for (size_t i = 0; i < (*exec)->elements; ++i) {
+    const redisReply& r = *(*exec)->element[i];
+    Status s = r.type == REDIS_REPLY_ERROR
+                   ? Status::Internal(conn->Describe() +
+                                      ": command in a checkpoint failed: " +
+                                      std::string(ReplyString(r)))
+               : core != nullptr ? ApplyEffect(batch.expects()[i], r, core)
+                                 : Status::Ok();
+    if (!s.ok() && first_error.ok()) first_error = s;
+  }
+  return first_error;
+}
+
+// The ids in the stage index of `range`.
+Result<std::vector<int64_t>> StagedIds(RedisConnection* conn,
+                                       const RedisKeyNames& names,
+                                       KeyGroupRange range) {
+  SB_ASSIGN_OR_RETURN(
+      RedisReplyPtr r,
+      conn->Command({"ZRANGE", names.Stages(range), "0", "-1"}));
+  std::vector<int64_t> ids;
+  for (size_t i = 0; i < r->elements; ++i) {
+    int64_t id = ParseId(ReplyString(*r->element[i]));
+    if (id != kNoCheckpoint) ids.push_back(id);
+  }
+  return ids;
 }
 
 }  // namespace
+
+Status ScanJobKeys(RedisConnection* conn, const RedisKeyNames& names,
+                   const std::vector<KeyGroupRange>& ranges, KeyGroupRange own,
+                   std::vector<std::string>* keys) {
+  std::string pattern = names.prefix() + "*";
+  std::string cursor = "0";
+  auto overlaps = [&](const KeyGroupRange& r) {
+    return std::any_of(ranges.begin(), ranges.end(),
+                       [&](const auto& c) { return !c.Intersect(r).empty(); });
+  };
+  do {
+    SB_ASSIGN_OR_RETURN(
+        RedisReplyPtr reply,
+        conn->Command({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"}));
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
+        reply->element[1]->type != REDIS_REPLY_ARRAY) {
+      return Status::Internal(conn->Describe() + ": unexpected SCAN reply");
+    }
+    cursor = std::string(ReplyString(*reply->element[0]));
+    const redisReply& batch = *reply->element[1];
+    for (size_t i = 0; i < batch.elements; ++i) {
+      std::string_view key = ReplyString(*batch.element[i]);
+      RedisKeyNames::Scanned c = names.Classify(key);
+      bool ours = false;
+      switch (c.kind) {
+        case RedisKeyNames::Scanned::kState:
+          ours = overlaps({c.key_group, c.key_group});
+          break;
+        case RedisKeyNames::Scanned::kCheckpoint:
+          ours = overlaps(c.range);
+          break;
+        case RedisKeyNames::Scanned::kStage:
+          ours = !(c.range == own) && overlaps(c.range);
+          break;
+        default:
+          break;
+      }
+      if (ours) keys->emplace_back(key);
+    }
+  } while (cursor != "0");
+  return Status::Ok();
+}
 
 RedisCore::RedisCore(RedisSettings settings)
     : settings_(std::move(settings)),
       names_(settings_.job),
       commit_conn_(settings_.uri, settings_.password,
                    settings_.connect_timeout_ms, settings_.command_timeout_ms) {
+}
+
+RedisCore::~RedisCore() {
+  {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    stop_ = true;
+  }
+  queue_cv_.notify_all();
+  if (applier_.joinable()) applier_.join();
 }
 
 void RedisCore::PushPending(std::shared_ptr<const Layer> layer) {
@@ -163,9 +142,16 @@ std::vector<std::shared_ptr<const Layer>> RedisCore::PendingLayers() const {
 }
 
 void RedisCore::DiscardPending() {
+  (void)WaitApplied();
   std::lock_guard<std::mutex> lock(pending_mu_);
   pending_.clear();
   pending_count_.store(0);
+}
+
+void RedisCore::ResetIds(int64_t id) {
+  std::lock_guard<std::mutex> lock(commit_mu_);
+  last_applied_ = id;
+  staged_through_ = id;
 }
 
 void RedisCore::ResetEstimate(uint64_t entries, uint64_t bytes) {
@@ -185,87 +171,57 @@ LiveSizeEstimate RedisCore::Estimate() const {
   return estimate_;
 }
 
-void RedisCore::SetLastCommitted(int64_t id) {
-  std::lock_guard<std::mutex> lock(commit_mu_);
-  last_committed_ = id;
-}
-
-Status ApplyEffect(const Expect& expect, const redisReply& reply,
-                   RedisCore* core) {
-  if (expect.effect == Effect::kNone) return Status::Ok();
-  if (expect.effect == Effect::kRpush) {
-    core->EstimateInserted(expect.bytes, expect.count);
-    return Status::Ok();
-  }
-  if (reply.type != REDIS_REPLY_INTEGER) {
-    return Status::Internal("redis: unexpected reply type " +
-                            std::to_string(reply.type) +
-                            " where an integer was expected");
-  }
-  switch (expect.effect) {
-    case Effect::kHset:
-      if (reply.integer > 0) core->EstimateInserted(expect.bytes);
-      break;
-    case Effect::kHdel:
-    case Effect::kLlen:
-      core->EstimateRemoved(static_cast<uint64_t>(reply.integer));
-      break;
-    default:
-      break;
-  }
-  return Status::Ok();
-}
-
-Status ScanJobKeys(RedisConnection* conn, const RedisKeyNames& names,
-                   const std::vector<KeyGroupRange>& ranges,
-                   std::vector<std::string>* keys) {
-  std::string pattern = names.prefix() + "*";
-  std::string cursor = "0";
-  do {
-    SB_ASSIGN_OR_RETURN(
-        RedisReplyPtr reply,
-        conn->Command({"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"}));
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2 ||
-        reply->element[1]->type != REDIS_REPLY_ARRAY) {
-      return Status::Internal(conn->Describe() + ": unexpected SCAN reply");
-    }
-    cursor = std::string(ReplyString(*reply->element[0]));
-    const redisReply& batch = *reply->element[1];
-    for (size_t i = 0; i < batch.elements; ++i) {
-      std::string_view key = ReplyString(*batch.element[i]);
-      KeyGroupRange ckpt;
-      int kg = names.ClassifyScannedKey(key, &ckpt);
-      bool ours = std::any_of(ranges.begin(), ranges.end(), [&](auto& r) {
-        return kg >= 0 ? r.Contains(kg)
-                       : kg == -1 && !ckpt.Intersect(r).empty();
-      });
-      if (ours) keys->emplace_back(key);
-    }
-  } while (cursor != "0");
-  return Status::Ok();
-}
-
-Status RedisCore::ClearRanges(RedisConnection* conn,
-                              const std::vector<KeyGroupRange>& ranges) {
-  std::vector<std::string> keys;
-  SB_RETURN_IF_ERROR(ScanJobKeys(conn, names_, ranges, &keys));
-  if (keys.empty()) return Status::Ok();
-  MultiBatch batch(conn, settings_.pipeline);
-  SB_RETURN_IF_ERROR(batch.Begin());
-  SB_RETURN_IF_ERROR(QueueDeletes(keys, &batch));
-  return batch.Exec().status();
-}
-
-Result<CommitResult> RedisCore::Commit(
+Result<StageResult> RedisCore::Stage(
     int64_t checkpoint_id, KeyGroupRange range,
     const std::vector<std::string>& state_names) {
   std::lock_guard<std::mutex> lock(commit_mu_);
-  if (checkpoint_id <= last_committed_) {
-    return Status::FailedPrecondition(
-        commit_conn_.Describe() + ": checkpoint " +
-        std::to_string(checkpoint_id) + " was already superseded by " +
-        std::to_string(last_committed_));
+  std::vector<std::shared_ptr<const Layer>> layers;
+  {
+    std::lock_guard<std::mutex> plock(pending_mu_);
+    for (const auto& l : pending_) {
+      if (l->checkpoint_id > checkpoint_id) break;
+      if (l->checkpoint_id > staged_through_) layers.push_back(l);
+    }
   }
+  StageResult result;
+  if (layers.empty()) return result;
+  // A fresh chain replaces whatever an earlier run staged for this range.
+  std::vector<std::string> stale;
+  if (layers.front()->prev_id == kNoCheckpoint) {
+    Result<std::vector<int64_t>> ids = StagedIds(&commit_conn_, names_, range);
+    if (!ids.ok()) return ScrubSecret(ids.status(), settings_.password);
+    for (int64_t id : *ids) stale.push_back(names_.Stage(range, id));
+    stale.push_back(names_.Stages(range));
+  }
+  MultiBatch batch(&commit_conn_, settings_.pipeline);
+  Status s = batch.Begin();
+  if (s.ok()) s = QueueDeletes(stale, &batch);
+  std::vector<const char*> argv;
+  std::vector<size_t> lens;
+  for (const auto& l : layers) {
+    if (!s.ok()) break;
+    std::string blob = EncodeLayer(*l, state_names);
+    std::string key = names_.Stage(range, l->checkpoint_id);
+    std::string id = std::to_string(l->checkpoint_id);
+    s = batch.Add({"DEL", key}, {});
+    for (size_t off = 0; s.ok() && off < blob.size(); off += kChunkBytes) {
+      std::string_view chunk = std::string_view(blob).substr(off, kChunkBytes);
+      s = batch.Add({"RPUSH", key, chunk}, {});
+    }
+    if (s.ok()) s = batch.Add({"ZADD", names_.Stages(range), id, id}, {});
+    result.staged_bytes += l->logical_bytes;
+  }
+  if (s.ok()) s = batch.Exec().status();
+  if (!s.ok()) return ScrubSecret(s, settings_.password);
+  staged_through_ = layers.back()->checkpoint_id;
+  result.layers = layers.size();
+  return result;
+}
+
+Status RedisCore::Apply(int64_t checkpoint_id, KeyGroupRange range,
+                        const std::vector<std::string>& state_names) {
+  std::lock_guard<std::mutex> lock(commit_mu_);
+  if (checkpoint_id <= last_applied_) return Status::Ok();
   std::vector<std::shared_ptr<const Layer>> layers;
   {
     std::lock_guard<std::mutex> plock(pending_mu_);
@@ -277,57 +233,213 @@ Result<CommitResult> RedisCore::Commit(
   // Only the oldest pending layer can clear (the first after a restore or
   // a fresh start), so deleting before applying any layer is its order.
   std::vector<KeyGroupRange> cleared;
+  std::vector<NamedLayer> named;
+  std::vector<std::string> deletes;
   for (const auto& l : layers) {
     cleared.insert(cleared.end(), l->cleared.begin(), l->cleared.end());
+    named.push_back({l.get(), &state_names});
+    deletes.push_back(names_.Stage(range, l->checkpoint_id));
   }
-  std::vector<std::string> clear_keys;
   if (!cleared.empty()) {
-    SB_RETURN_IF_ERROR(
-        ScanJobKeys(&commit_conn_, names_, cleared, &clear_keys));
+    Status s = ScanJobKeys(&commit_conn_, names_, cleared, range, &deletes);
+    if (!s.ok()) return ScrubSecret(s, settings_.password);
   }
-  CommitResult result;
-  Status s = CommitLayersLocked(layers, clear_keys, checkpoint_id, range,
-                                state_names, &result);
+  // Another instance restoring this range (a rescaled job) may roll the
+  // same staged layers forward: the stage index is WATCHed and our newest
+  // staged layer must still be in it, so they are applied exactly once.
+  int64_t newest_staged = kNoCheckpoint;
+  for (const auto& l : layers) {
+    if (l->checkpoint_id <= staged_through_) newest_staged = l->checkpoint_id;
+  }
+  Status s;
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    bool aborted = false;
+    s = ApplyGuarded(range, newest_staged, deletes, named, checkpoint_id,
+                     &aborted);
+    if (!aborted) break;
+  }
   if (!s.ok()) return ScrubSecret(s, settings_.password);
   {
     std::lock_guard<std::mutex> plock(pending_mu_);
     pending_.erase(pending_.begin(), pending_.begin() + layers.size());
     pending_count_.store(pending_.size());
   }
-  last_committed_ = checkpoint_id;
-  LiveSizeEstimate e = Estimate();
-  result.full_bytes = e.bytes();
-  result.entries = e.entries();
-  result.layers = layers.size();
-  return result;
+  last_applied_ = checkpoint_id;
+  return Status::Ok();
 }
 
-Status RedisCore::CommitLayersLocked(
-    const std::vector<std::shared_ptr<const Layer>>& layers,
-    const std::vector<std::string>& clear_keys, int64_t checkpoint_id,
-    KeyGroupRange range, const std::vector<std::string>& state_names,
-    CommitResult* result) {
-  MultiBatch batch(&commit_conn_, settings_.pipeline);
+Status RedisCore::ApplyGuarded(KeyGroupRange range, int64_t newest_staged,
+                               const std::vector<std::string>& deletes,
+                               const std::vector<NamedLayer>& layers,
+                               int64_t checkpoint_id, bool* aborted) {
+  RedisConnection* conn = &commit_conn_;
+  if (newest_staged != kNoCheckpoint) {
+    std::string id = std::to_string(newest_staged);
+    SB_RETURN_IF_ERROR(conn->Command({"WATCH", names_.Stages(range)}).status());
+    Result<RedisReplyPtr> score =
+        conn->Command({"ZSCORE", names_.Stages(range), id});
+    if (!score.ok() || (*score)->type == REDIS_REPLY_NIL) {
+      (void)conn->Command({"UNWATCH"});
+      if (!score.ok()) return score.status();
+      return Status::FailedPrecondition(
+          conn->Describe() + ": checkpoint " + id + " of key groups " +
+          range.ToString() + " of job '" + settings_.job +
+          "' was recovered by another instance; this instance is stale");
+    }
+  }
+  return ApplyLayers(conn, names_, settings_.pipeline, deletes, layers, range,
+                     checkpoint_id, this, aborted);
+}
+
+Status RedisCore::RequestApply(int64_t checkpoint_id, KeyGroupRange range,
+                               std::vector<std::string> state_names) {
+  std::lock_guard<std::mutex> lock(queue_mu_);
+  Status earlier = apply_error_;
+  apply_error_ = Status::Ok();
+  if (checkpoint_id > apply_target_) {
+    apply_target_ = checkpoint_id;
+    apply_range_ = range;
+    apply_names_ = std::move(state_names);
+  }
+  if (!applier_.joinable()) applier_ = std::thread([this] { ApplierLoop(); });
+  queue_cv_.notify_all();
+  return earlier;
+}
+
+void RedisCore::ApplierLoop() {
+  std::unique_lock<std::mutex> lock(queue_mu_);
+  while (true) {
+    queue_cv_.wait(lock, [&] { return stop_ || apply_target_ > done_; });
+    if (apply_target_ <= done_) return;  // stopping with nothing queued
+    int64_t target = apply_target_;
+    KeyGroupRange range = apply_range_;
+    std::vector<std::string> state_names = apply_names_;
+    busy_ = true;
+    lock.unlock();
+    Status s = Apply(target, range, state_names);
+    lock.lock();
+    busy_ = false;
+    // A failed apply is not retried in a loop: the next request retries
+    // every pending layer.
+    done_ = target;
+    if (!s.ok()) apply_error_ = s;
+    queue_cv_.notify_all();
+  }
+}
+
+Status RedisCore::WaitApplied() {
+  std::unique_lock<std::mutex> lock(queue_mu_);
+  if (!applier_.joinable()) return Status::Ok();
+  queue_cv_.wait(lock, [&] { return !busy_ && apply_target_ <= done_; });
+  Status s = apply_error_;
+  apply_error_ = Status::Ok();
+  return s;
+}
+
+Status RedisCore::Recover(RedisConnection* conn, KeyGroupRange range,
+                          int64_t checkpoint_id) {
+  std::lock_guard<std::mutex> lock(commit_mu_);
+  // Subtasks of a rescaled job may recover the same old range at once: the
+  // checkpoint key is WATCHed, so only one rolls forward; the others retry
+  // and find the checkpoint in place.
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    bool aborted = false;
+    Status s = RecoverOnce(conn, range, checkpoint_id, &aborted);
+    if (!aborted) {
+      if (!s.ok()) (void)conn->Command({"UNWATCH"});
+      return ScrubSecret(s, settings_.password);
+    }
+  }
+  return Status::Unavailable(
+      conn->Describe() + ": checkpoint key of key groups " + range.ToString() +
+      " kept changing during restore");
+}
+
+Status RedisCore::RecoverOnce(RedisConnection* conn, KeyGroupRange range,
+                              int64_t checkpoint_id, bool* aborted) {
+  SB_ASSIGN_OR_RETURN(RedisReplyPtr watch,
+                      conn->Command({"WATCH", names_.Checkpoint(range)}));
+  SB_ASSIGN_OR_RETURN(RedisReplyPtr held_reply,
+                      conn->Command({"GET", names_.Checkpoint(range)}));
+  const bool has_held = held_reply->type == REDIS_REPLY_STRING;
+  const int64_t held =
+      has_held ? ParseId(ReplyString(*held_reply)) : kNoCheckpoint;
+  SB_ASSIGN_OR_RETURN(std::vector<int64_t> staged,
+                      StagedIds(conn, names_, range));
+  std::vector<std::string> deletes;
+  for (int64_t id : staged) deletes.push_back(names_.Stage(range, id));
+  deletes.push_back(names_.Stages(range));
+  std::vector<Layer> chain;  // newest first
+  std::vector<std::vector<std::string>> chain_names;
+  bool fresh = false;
+  if (held != checkpoint_id) {
+    // Walk back from the asked checkpoint to what the server holds (or to
+    // the start of a fresh job, which replaces it).
+    int64_t cur = checkpoint_id;
+    while (std::find(staged.begin(), staged.end(), cur) != staged.end()) {
+      SB_ASSIGN_OR_RETURN(
+          RedisReplyPtr chunks,
+          conn->Command({"LRANGE", names_.Stage(range, cur), "0", "-1"}));
+      std::string blob;
+      for (size_t i = 0; i < chunks->elements; ++i) {
+        blob.append(ReplyString(*chunks->element[i]));
+      }
+      chain_names.emplace_back();
+      SB_ASSIGN_OR_RETURN(Layer layer, DecodeLayer(blob, &chain_names.back()));
+      cur = layer.prev_id;
+      chain.push_back(std::move(layer));
+      if (cur == kNoCheckpoint) fresh = true;
+      if (fresh || (has_held && cur == held)) break;
+    }
+    if (chain.empty() || !(fresh || (has_held && cur == held))) {
+      return Status::FailedPrecondition(
+          conn->Describe() + ": server holds checkpoint " +
+          (has_held ? std::to_string(held) : std::string("none")) +
+          " for key groups " + range.ToString() + " of job '" + settings_.job +
+          "', asked for " + std::to_string(checkpoint_id) +
+          (chain.empty() ? std::string(" (a shared store cannot roll back)")
+                         : " (staged data of checkpoint " +
+                               std::to_string(cur) + " is missing)"));
+    }
+  }
+  std::vector<NamedLayer> named;
+  std::vector<KeyGroupRange> cleared;
+  for (size_t i = chain.size(); i-- > 0;) {
+    named.push_back({&chain[i], &chain_names[i]});
+    cleared.insert(cleared.end(), chain[i].cleared.begin(),
+                   chain[i].cleared.end());
+  }
+  if (!cleared.empty()) {
+    SB_RETURN_IF_ERROR(ScanJobKeys(conn, names_, cleared, range, &deletes));
+  }
+  return ApplyLayers(conn, names_, settings_.pipeline, deletes, named, range,
+                     checkpoint_id, nullptr, aborted);
+}
+
+Status RedisCore::TakeOverRange(RedisConnection* conn, KeyGroupRange range,
+                                int64_t checkpoint_id) {
+  std::lock_guard<std::mutex> lock(commit_mu_);
+  SB_ASSIGN_OR_RETURN(std::vector<int64_t> staged,
+                      StagedIds(conn, names_, range));
+  std::vector<std::string> keys = {names_.Stages(range)};
+  for (int64_t id : staged) keys.push_back(names_.Stage(range, id));
+  MultiBatch batch(conn, settings_.pipeline);
   SB_RETURN_IF_ERROR(batch.Begin());
-  SB_RETURN_IF_ERROR(QueueDeletes(clear_keys, &batch));
-  for (const auto& layer : layers) {
-    SB_RETURN_IF_ERROR(QueueLayer(*layer, names_, state_names, &batch));
-    result->committed_bytes += layer->logical_bytes;
-  }
-  std::string id = std::to_string(checkpoint_id);
-  SB_RETURN_IF_ERROR(batch.Add({"SET", names_.Checkpoint(range), id}, {}));
-  SB_ASSIGN_OR_RETURN(RedisReplyPtr exec, batch.Exec());
-  Status first_error;
-  for (size_t i = 0; i < exec->elements; ++i) {
-    const redisReply& r = *exec->element[i];
-    Status s = r.type == REDIS_REPLY_ERROR
-                   ? Status::Internal(commit_conn_.Describe() +
-                                      ": command in a checkpoint failed: " +
-                                      std::string(ReplyString(r)))
-                   : ApplyEffect(batch.expects()[i], r, this);
-    if (!s.ok() && first_error.ok()) first_error = s;
-  }
-  return first_error;
+  SB_RETURN_IF_ERROR(QueueDeletes(keys, &batch));
+  SB_RETURN_IF_ERROR(batch.Add(
+      {"SET", names_.Checkpoint(range), std::to_string(checkpoint_id)}, {}));
+  return batch.Exec().status();
+}
+
+Status RedisCore::ClearRanges(RedisConnection* conn,
+                              const std::vector<KeyGroupRange>& ranges) {
+  std::vector<std::string> keys;
+  SB_RETURN_IF_ERROR(ScanJobKeys(conn, names_, ranges, KeyGroupRange{}, &keys));
+  if (keys.empty()) return Status::Ok();
+  MultiBatch batch(conn, settings_.pipeline);
+  SB_RETURN_IF_ERROR(batch.Begin());
+  SB_RETURN_IF_ERROR(QueueDeletes(keys, &batch));
+  return batch.Exec().status();
 }
 
 }  // namespace statebench

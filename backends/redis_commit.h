@@ -1,25 +1,37 @@
 // The part of the redis backend shared with its in-flight async snapshots:
 // the layers waiting to be committed and the connection that commits them.
 //
-// A commit applies every pending layer up to its checkpoint id plus the
-// checkpoint id itself in ONE MULTI ... EXEC, sent pipelined (`pipeline`
-// commands per round trip). Redis applies a MULTI block atomically, so a
-// reader (or a crash) sees either none or all of a checkpoint's writes.
-// Layers stay pending until their commit succeeded; a failed or abandoned
-// checkpoint's layer is carried by the next commit.
+// Checkpoints commit in two phases, like Flink's two-phase-commit sinks,
+// because one subtask's state must never run ahead of the job's last
+// completed checkpoint on a server that cannot roll back:
+//   1. Stage (AsyncSnapshot::Complete): the sealed layers are written to the
+//      server as opaque blobs under sb:{job}:stage:{range}:{layer id}
+//      (indexed by the sorted set sb:{job}:stages:{range}). Durable, but the
+//      state keys do not change.
+//   2. Apply (NotifyCheckpointComplete, on a background applier thread):
+//      every pending layer up to the completed id, the checkpoint id, and
+//      the removal of their stage blobs go to the server in ONE MULTI/EXEC
+//      sent pipelined (`pipeline` commands per round trip). Redis applies a
+//      MULTI block atomically: a reader or a crash sees none or all of it.
+// Restore rolls forward: a completed checkpoint whose apply was lost with a
+// crash is applied from its staged blobs (Recover()).
 //
-// Thread safety: Commit() may run on any thread, concurrently with the
-// subtask thread reading pending layers (PendingLayers()); commits are
-// serialised by an internal mutex.
+// Layers stay pending (and readable through the overlay) until applied; a
+// failed or aborted checkpoint's layers are carried by the next one.
+//
+// Thread safety: all methods may be called from any thread; staging,
+// applying and recovery are serialised by an internal mutex.
 #ifndef STATEBENCH_BACKENDS_REDIS_COMMIT_H_
 #define STATEBENCH_BACKENDS_REDIS_COMMIT_H_
 
 #include <atomic>
+#include <condition_variable>
 #include <deque>
 #include <limits>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "backends/redis_connection.h"
@@ -28,6 +40,8 @@
 #include "backends/server_common.h"
 
 namespace statebench {
+
+inline constexpr int64_t kNoCheckpoint = std::numeric_limits<int64_t>::min();
 
 struct RedisSettings {
   RedisUri uri;
@@ -41,16 +55,22 @@ struct RedisSettings {
   int max_parallelism = 0;
 };
 
-struct CommitResult {
-  uint64_t committed_bytes = 0;  // logical bytes of the committed layers
-  uint64_t full_bytes = 0;       // LiveSizeEstimate after the commit
-  uint64_t entries = 0;
+// A layer to apply together with the state names its ids refer to.
+struct NamedLayer {
+  const Layer* layer;
+  const std::vector<std::string>* state_names;
+};
+
+struct StageResult {
+  uint64_t staged_bytes = 0;  // logical bytes of the layers staged now
   size_t layers = 0;
 };
 
 class RedisCore {
  public:
   explicit RedisCore(RedisSettings settings);
+  // Stops the applier thread after the queued apply.
+  ~RedisCore();
 
   const RedisSettings& settings() const { return settings_; }
   const RedisKeyNames& names() const { return names_; }
@@ -59,13 +79,35 @@ class RedisCore {
   void PushPending(std::shared_ptr<const Layer> layer);
   bool HasPending() const { return pending_count_.load() != 0; }
   std::vector<std::shared_ptr<const Layer>> PendingLayers() const;
+  // Waits for the applier, then drops every pending layer.
   void DiscardPending();
 
-  // Commits the pending layers with id <= checkpoint_id and records
-  // checkpoint_id under the checkpoint key of `range`. `state_names` maps
-  // state ids to names. Unavailable/IoError leave the layers pending.
-  Result<CommitResult> Commit(int64_t checkpoint_id, KeyGroupRange range,
-                              const std::vector<std::string>& state_names);
+  // Phase 1: stages the pending layers with id <= checkpoint_id that are not
+  // staged yet. `state_names` maps state ids to names.
+  Result<StageResult> Stage(int64_t checkpoint_id, KeyGroupRange range,
+                            const std::vector<std::string>& state_names);
+  // Phase 2: queues the apply of checkpoint_id for the applier thread and
+  // returns at once. Returns the error of an earlier apply, if one failed
+  // (its layers stay pending and this apply retries them).
+  Status RequestApply(int64_t checkpoint_id, KeyGroupRange range,
+                      std::vector<std::string> state_names);
+  // Waits until no apply is queued or running; returns (and clears) the
+  // error of the last failed apply.
+  Status WaitApplied();
+
+  // Restore of one handle: makes the server hold checkpoint_id for `range`,
+  // rolling staged layers forward when the crash lost their apply, and
+  // drops staged layers of later checkpoints. FailedPrecondition when the
+  // server holds a later checkpoint or the staged chain has a gap.
+  Status Recover(RedisConnection* conn, KeyGroupRange range,
+                 int64_t checkpoint_id);
+  // A rescaled instance takes over `range`, whose state the restore just
+  // brought to checkpoint_id: records that id for the range (later layers
+  // chain from it) and drops anything staged there (stale).
+  Status TakeOverRange(RedisConnection* conn, KeyGroupRange range,
+                       int64_t checkpoint_id);
+  // After a restore to `id`: later layers chain from it.
+  void ResetIds(int64_t id);
 
   // Write-through mode: atomically deletes everything the job has in
   // `ranges` (and checkpoint keys overlapping them), using `conn`.
@@ -78,15 +120,16 @@ class RedisCore {
   void EstimateRemoved(uint64_t count);
   LiveSizeEstimate Estimate() const;
 
-  // Highest id committed (or restored); later ids must exceed it.
-  void SetLastCommitted(int64_t id);
-
  private:
-  Status CommitLayersLocked(
-      const std::vector<std::shared_ptr<const Layer>>& layers,
-      const std::vector<std::string>& clear_keys, int64_t checkpoint_id,
-      KeyGroupRange range, const std::vector<std::string>& state_names,
-      CommitResult* result);
+  void ApplierLoop();
+  Status RecoverOnce(RedisConnection* conn, KeyGroupRange range,
+                     int64_t checkpoint_id, bool* aborted);
+  Status ApplyGuarded(KeyGroupRange range, int64_t newest_staged,
+                      const std::vector<std::string>& deletes,
+                      const std::vector<NamedLayer>& layers,
+                      int64_t checkpoint_id, bool* aborted);
+  Status Apply(int64_t checkpoint_id, KeyGroupRange range,
+               const std::vector<std::string>& state_names);
 
   const RedisSettings settings_;
   const RedisKeyNames names_;
@@ -95,9 +138,22 @@ class RedisCore {
   std::deque<std::shared_ptr<const Layer>> pending_;
   std::atomic<size_t> pending_count_{0};
 
-  std::mutex commit_mu_;  // serialises commits; guards commit_conn_
+  std::mutex commit_mu_;  // serialises stage/apply/recover; guards below
   RedisConnection commit_conn_;
-  int64_t last_committed_ = std::numeric_limits<int64_t>::min();
+  int64_t last_applied_ = kNoCheckpoint;
+  int64_t staged_through_ = kNoCheckpoint;
+
+  // The applier thread and its one-slot queue.
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::thread applier_;
+  bool stop_ = false;
+  bool busy_ = false;
+  int64_t apply_target_ = kNoCheckpoint;
+  int64_t done_ = kNoCheckpoint;  // the last target the applier processed
+  KeyGroupRange apply_range_;
+  std::vector<std::string> apply_names_;
+  Status apply_error_;
 
   mutable std::mutex estimate_mu_;
   LiveSizeEstimate estimate_;
@@ -122,10 +178,12 @@ struct Expect {
 Status ApplyEffect(const Expect& expect, const redisReply& reply,
                    RedisCore* core);
 
-// Keys of `names`' job in `ranges` plus checkpoint keys overlapping them,
-// found with SCAN (O(keys in the database), done once per fresh job).
+// Keys of `names`' job in `ranges` plus checkpoint and stage keys of ranges
+// overlapping them (except the stage keys of `own`, which the caller
+// manages), found with SCAN: O(keys in the database), done once per fresh
+// job.
 Status ScanJobKeys(RedisConnection* conn, const RedisKeyNames& names,
-                   const std::vector<KeyGroupRange>& ranges,
+                   const std::vector<KeyGroupRange>& ranges, KeyGroupRange own,
                    std::vector<std::string>* keys);
 
 }  // namespace statebench

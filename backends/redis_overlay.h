@@ -4,7 +4,9 @@
 //   value state  hash   sb:{job}:{kg}:{state}:v          field enc(key,ns)
 //   list state   list   sb:{job}:{kg}:{state}:l:{enc(key,ns)}   RPUSH = O(1)
 //   map state    hash   sb:{job}:{kg}:{state}:m:{enc(key,ns)}   field ukey
-//   checkpoint   string sb:{job}:ckpt:{first}-{last}     the committed id
+//   checkpoint   string sb:{job}:ckpt:{first}-{last}     the applied id
+//   staged layer list   sb:{job}:stage:{first}-{last}:{id}  (redis_commit.h)
+//   stage index  zset   sb:{job}:stages:{first}-{last}
 // enc(key,ns) = varint(|key|) key ns, so distinct (key, ns) pairs never
 // collide. The key group is part of every name, so a restore at another
 // parallelism simply reads the key groups it owns, and a fresh job can find
@@ -29,6 +31,7 @@
 
 #include "backends/key_groups.h"
 #include "backends/state_backend.h"
+#include "backends/status.h"
 
 namespace statebench {
 
@@ -56,9 +59,18 @@ class RedisKeyNames {
   std::string Map(int kg, std::string_view state,
                   std::string_view key_ns) const;
   std::string Checkpoint(KeyGroupRange range) const;
-  // For a key found by SCAN: its key group, or -1 for a checkpoint key
-  // (whose range then goes to *ckpt_range), or -2 if not ours.
-  int ClassifyScannedKey(std::string_view key, KeyGroupRange* ckpt_range) const;
+  // A staged layer (a list of blob chunks) and the sorted set indexing the
+  // staged layers of one range by id.
+  std::string Stage(KeyGroupRange range, int64_t layer_id) const;
+  std::string Stages(KeyGroupRange range) const;
+
+  // What a key found by SCAN is.
+  struct Scanned {
+    enum Kind { kState, kCheckpoint, kStage, kForeign } kind = kForeign;
+    int key_group = -1;   // kState
+    KeyGroupRange range;  // kCheckpoint, kStage (blobs and index)
+  };
+  Scanned Classify(std::string_view key) const;
 
  private:
   std::string prefix_;
@@ -76,6 +88,10 @@ struct Layer {
   // (not sealed yet) has the maximum, so no server state counts as holding
   // it.
   int64_t checkpoint_id = std::numeric_limits<int64_t>::max();
+  // The id of the layer sealed before this one (or of the checkpoint the
+  // instance was restored to): staged layers form a chain that a restore
+  // checks for gaps.
+  int64_t prev_id = std::numeric_limits<int64_t>::min();
   // Key groups whose content on the server (and in older layers) is
   // dropped before this layer applies: a fresh job's range, or the part of
   // the range a restore did not cover.
@@ -86,6 +102,15 @@ struct Layer {
   uint64_t logical_bytes = 0;  // bytes of the ops recorded
   uint64_t ops = 0;
 };
+
+// Serializes a sealed layer for staging on the server, with the names of
+// the states its addresses refer to (ids are not stable across processes).
+std::string EncodeLayer(const Layer& layer,
+                        const std::vector<std::string>& state_names);
+// Parses EncodeLayer's output; the layer's state ids index *state_names.
+// Corruption on malformed input.
+Result<Layer> DecodeLayer(std::string_view blob,
+                          std::vector<std::string>* state_names);
 
 // True when `layer` drops the older content of the address's key group.
 bool ClearsAddress(const Layer& layer, std::string_view address);

@@ -37,6 +37,14 @@ BackendConfig ConfigFor(std::map<std::string, std::string> options,
   return c;
 }
 
+std::string GetString(RedisConnection* conn, const std::string& key) {
+  Result<RedisReplyPtr> r = conn->Command({"GET", key});
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  return r.ok() && (*r)->type == REDIS_REPLY_STRING
+             ? std::string(ReplyString(**r))
+             : "<nil>";
+}
+
 std::string ReadPassword(const TestServer& server) {
   Result<std::string> p = ReadFileToString(server.password_file);
   EXPECT_TRUE(p.ok());
@@ -50,8 +58,9 @@ RedisConnection RawConnection(const TestServer& server) {
   return RedisConnection(*uri, ReadPassword(server), 2000, 5000);
 }
 
+// Keys holding state (named by key group), not staging or checkpoint keys.
 int64_t CountJobKeys(RedisConnection* conn, const std::string& job) {
-  Result<RedisReplyPtr> r = conn->Command({"KEYS", "sb:" + job + ":*"});
+  Result<RedisReplyPtr> r = conn->Command({"KEYS", "sb:" + job + ":[0-9]*"});
   EXPECT_TRUE(r.ok()) << r.status().ToString();
   return r.ok() ? static_cast<int64_t>((*r)->elements) : -1;
 }
@@ -104,6 +113,26 @@ CheckpointHandle Checkpoint(StateBackend* b, int64_t id) {
   Result<CheckpointHandle> h = (*snap)->Complete();
   EXPECT_TRUE(h.ok()) << h.status().ToString();
   return h.ok() ? *h : CheckpointHandle{};
+}
+
+// A checkpoint the job completed: staged, then applied (NotifyCheckpoint-
+// Complete hands the apply to a background thread).
+CheckpointHandle CompletedCheckpoint(StateBackend* b, int64_t id) {
+  CheckpointHandle h = Checkpoint(b, id);
+  Status s = b->NotifyCheckpointComplete(id);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  return h;
+}
+
+// Polls until `key` holds `value` (the background apply), up to 10 s.
+bool Eventually(RedisConnection* conn, const std::string& key,
+                const std::string& value) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (GetString(conn, key) == value) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return false;
 }
 
 TEST(RedisBackendTest, BufferedReadsSeeWrites) {
@@ -160,17 +189,23 @@ TEST(RedisBackendTest, CheckpointCommitsAtomicallyWithItsId) {
   ASSERT_TRUE(b->ValuePut(Key(0, "late"), "late").ok());
   Result<CheckpointHandle> h = (*snap)->Complete();
   ASSERT_TRUE(h.ok()) << h.status().ToString();
-  // 50 value keys spread over hashes per key group, 50 lists, 50 maps and
-  // the checkpoint key: count what must be there.
-  Result<RedisReplyPtr> ckpt =
-      raw.Command({"GET", "sb:" + job + ":ckpt:0-127"});
-  ASSERT_TRUE(ckpt.ok());
-  EXPECT_EQ(ReplyString(**ckpt), "7");
+  // Staged (phase 1), not applied: the state keys are untouched until the
+  // job completes the checkpoint.
+  EXPECT_EQ(CountJobKeys(&raw, job), 0) << "applied before completion";
+  EXPECT_EQ(GetString(&raw, "sb:" + job + ":ckpt:0-127"), "<nil>");
+  Result<RedisReplyPtr> staged =
+      raw.Command({"LLEN", "sb:" + job + ":stage:0-127:7"});
+  ASSERT_TRUE(staged.ok());
+  EXPECT_GE((*staged)->integer, 1);
+  ASSERT_TRUE(b->NotifyCheckpointComplete(7).ok());
+  ASSERT_TRUE(Eventually(&raw, "sb:" + job + ":ckpt:0-127", "7"));
   Result<RedisReplyPtr> lists = raw.Command({"KEYS", "sb:" + job + ":*:l:*"});
   Result<RedisReplyPtr> maps = raw.Command({"KEYS", "sb:" + job + ":*:m:*"});
   ASSERT_TRUE(lists.ok() && maps.ok());
   EXPECT_EQ((*lists)->elements, 50u);
   EXPECT_EQ((*maps)->elements, 50u);
+  EXPECT_EQ(GetString(&raw, "sb:" + job + ":stage:0-127:7"), "<nil>")
+      << "the stage is dropped with the apply";
   EXPECT_EQ(h->checkpoint_id, 7);
   EXPECT_EQ(h->backend, "redis");
   EXPECT_GT(h->checkpointed_size, 0u);
@@ -212,7 +247,7 @@ TEST(RedisBackendTest, ReadsDuringAsyncCommitSeeEachWriteOnce) {
       commit = (*snap)->Complete().status();
       done = true;
     });
-    // Reads before, during and after the commit: never a duplicate.
+    // Reads before, during and after staging: never a duplicate.
     int reads = 0;
     while (!done || reads < 3) {
       ASSERT_EQ(GetList(b.get(), Key(1, "k")), expected) << "round " << round;
@@ -221,7 +256,14 @@ TEST(RedisBackendTest, ReadsDuringAsyncCommitSeeEachWriteOnce) {
     }
     t.join();
     ASSERT_TRUE(commit.ok()) << commit.ToString();
+    // The apply runs on the backend's applier thread while we keep reading.
+    ASSERT_TRUE(b->NotifyCheckpointComplete(round).ok());
+    for (int i = 0; i < 20; ++i) {
+      ASSERT_EQ(GetList(b.get(), Key(1, "k")), expected) << "round " << round;
+      ASSERT_EQ(Scan(b.get(), Key(2, "k")), expected_map);
+    }
   }
+  ASSERT_TRUE(b->Close().ok());
 }
 
 TEST(RedisBackendTest, AbandonedCheckpointIsCarriedByTheNext) {
@@ -251,9 +293,10 @@ TEST(RedisBackendTest, RestoreRefusesAnotherCheckpointId) {
   auto b = MustCreate(ConfigFor(ServerOptionsFor(server, job)));
   RegisterStates(b.get());
   ASSERT_TRUE(b->ValuePut(Key(0, "a"), "1").ok());
-  CheckpointHandle h3 = Checkpoint(b.get(), 3);
+  CheckpointHandle h3 = CompletedCheckpoint(b.get(), 3);
   ASSERT_TRUE(b->ValuePut(Key(0, "a"), "2").ok());
-  CheckpointHandle h4 = Checkpoint(b.get(), 4);
+  CheckpointHandle h4 = CompletedCheckpoint(b.get(), 4);
+  ASSERT_TRUE(b->Close().ok());  // waits for the applies
   auto r = MustCreate(ConfigFor(ServerOptionsFor(server, job)));
   RegisterStates(r.get());
   Status s = r->Restore({h3}, {0, kMaxParallelism - 1});
@@ -314,18 +357,93 @@ TEST(RedisBackendTest, FreshJobIgnoresAndThenDeletesEarlierRunsData) {
   auto old_run = MustCreate(ConfigFor(ServerOptionsFor(server, job)));
   RegisterStates(old_run.get());
   ASSERT_TRUE(old_run->ValuePut(Key(0, "stale"), "old").ok());
-  Checkpoint(old_run.get(), 9);
+  CompletedCheckpoint(old_run.get(), 9);
+  ASSERT_TRUE(old_run->Close().ok());
   auto fresh = MustCreate(ConfigFor(ServerOptionsFor(server, job)));
   RegisterStates(fresh.get());
   EXPECT_EQ(GetValue(fresh.get(), Key(0, "stale")), "<absent>");
   ASSERT_TRUE(fresh->ValuePut(Key(0, "new"), "1").ok());
-  Checkpoint(fresh.get(), 1);
-  EXPECT_EQ(GetValue(fresh.get(), Key(0, "stale")), "<absent>");
+  CheckpointHandle h = CompletedCheckpoint(fresh.get(), 1);
+  ASSERT_TRUE(fresh->Close().ok());
   RedisConnection raw = RawConnection(server);
-  Result<RedisReplyPtr> ckpt =
-      raw.Command({"GET", "sb:" + job + ":ckpt:0-127"});
-  ASSERT_TRUE(ckpt.ok());
-  EXPECT_EQ(ReplyString(**ckpt), "1");
+  EXPECT_EQ(GetString(&raw, "sb:" + job + ":ckpt:0-127"), "1");
+  auto r = MustCreate(ConfigFor(ServerOptionsFor(server, job)));
+  RegisterStates(r.get());
+  ASSERT_TRUE(r->Restore({h}, {0, kMaxParallelism - 1}).ok());
+  EXPECT_EQ(GetValue(r.get(), Key(0, "stale")), "<absent>");
+  EXPECT_EQ(GetValue(r.get(), Key(0, "new")), "1");
+}
+
+// A crash after the job completed checkpoint 2 but before its apply: the
+// restore rolls the staged layers forward; staged layers of a checkpoint
+// that never completed (3) are dropped.
+TEST(RedisBackendTest, RestoreRollsForwardACompletedButUnappliedCheckpoint) {
+  SB_REQUIRE_REDIS(server);
+  std::string job = UniqueJob("rollfwd");
+  auto b = MustCreate(ConfigFor(ServerOptionsFor(server, job)));
+  RegisterStates(b.get());
+  ASSERT_TRUE(b->ValuePut(Key(0, "a"), "1").ok());
+  ASSERT_TRUE(b->ListAppend(Key(1, "a"), "x").ok());
+  CompletedCheckpoint(b.get(), 1);
+  ASSERT_TRUE(b->ValuePut(Key(0, "a"), "2").ok());
+  ASSERT_TRUE(b->ListAppend(Key(1, "a"), "y").ok());
+  CheckpointHandle h2 = Checkpoint(b.get(), 2);  // completed, not applied
+  ASSERT_TRUE(b->ValuePut(Key(0, "a"), "3").ok());
+  ASSERT_TRUE(b->ListAppend(Key(1, "a"), "z").ok());
+  Checkpoint(b.get(), 3);  // staged; the job never completed it
+  RedisConnection raw = RawConnection(server);
+  ASSERT_TRUE(Eventually(&raw, "sb:" + job + ":ckpt:0-127", "1"));
+  b.reset();  // the crash: no Close, no further apply
+
+  auto r = MustCreate(ConfigFor(ServerOptionsFor(server, job)));
+  RegisterStates(r.get());
+  ASSERT_TRUE(r->Restore({h2}, {0, kMaxParallelism - 1}).ok());
+  EXPECT_EQ(GetValue(r.get(), Key(0, "a")), "2");
+  EXPECT_EQ(GetList(r.get(), Key(1, "a")),
+            (std::vector<std::string>{"x", "y"}));
+  EXPECT_EQ(GetString(&raw, "sb:" + job + ":ckpt:0-127"), "2");
+  Result<RedisReplyPtr> stages = raw.Command({"KEYS", "sb:" + job + ":stage*"});
+  ASSERT_TRUE(stages.ok());
+  EXPECT_EQ((*stages)->elements, 0u) << "staged layers left behind";
+  // Restoring again is idempotent: nothing is applied twice.
+  auto again = MustCreate(ConfigFor(ServerOptionsFor(server, job)));
+  RegisterStates(again.get());
+  ASSERT_TRUE(again->Restore({h2}, {0, kMaxParallelism - 1}).ok());
+  EXPECT_EQ(GetList(again.get(), Key(1, "a")),
+            (std::vector<std::string>{"x", "y"}));
+}
+
+// Two subtasks of a rescaled job recover the same old range at once: the
+// staged layers are applied exactly once.
+TEST(RedisBackendTest, ConcurrentRecoveryOfOneRangeAppliesOnce) {
+  SB_REQUIRE_REDIS(server);
+  std::string job = UniqueJob("rollfwd2");
+  auto b = MustCreate(ConfigFor(ServerOptionsFor(server, job)));
+  RegisterStates(b.get());
+  std::vector<std::string> keys;
+  for (int i = 0; i < 40; ++i) keys.push_back(Numbered("k", i));
+  for (const std::string& k : keys) {
+    ASSERT_TRUE(b->ListAppend(Key(1, k), "once").ok());
+  }
+  CheckpointHandle h = Checkpoint(b.get(), 1);  // completed, not applied
+  b.reset();
+  KeyGroupRange lower = KeyGroupRangeForSubtask(kMaxParallelism, 2, 0);
+  KeyGroupRange upper = KeyGroupRangeForSubtask(kMaxParallelism, 2, 1);
+  auto r0 = MustCreate(ConfigFor(ServerOptionsFor(server, job), lower));
+  auto r1 = MustCreate(ConfigFor(ServerOptionsFor(server, job), upper));
+  RegisterStates(r0.get());
+  RegisterStates(r1.get());
+  Status s0, s1;
+  std::thread t([&] { s1 = r1->Restore({h}, upper); });
+  s0 = r0->Restore({h}, lower);
+  t.join();
+  ASSERT_TRUE(s0.ok()) << s0.ToString();
+  ASSERT_TRUE(s1.ok()) << s1.ToString();
+  for (const std::string& k : keys) {
+    StateKey key = Key(1, k);
+    StateBackend* owner = lower.Contains(key.key_group) ? r0.get() : r1.get();
+    EXPECT_EQ(GetList(owner, key), std::vector<std::string>{"once"}) << k;
+  }
 }
 
 TEST(RedisBackendTest, WriteThroughGoesStraightToServerAndIsNotExactlyOnce) {
