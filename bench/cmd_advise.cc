@@ -8,6 +8,7 @@
 
 #include "advisor/advisor.h"
 #include "backends/file_util.h"
+#include "bench/calibration.h"
 #include "bench/commands.h"
 
 namespace statebench {
@@ -156,6 +157,7 @@ int RunAdvise(const AdviseOptions& o, CliContext& ctx) {
 
 void SetupAdviseCommand(CLI::App& app, CliContext* ctx) {
   auto o = std::make_shared<AdviseOptions>();
+  o->calibrate = [ctx] { return RunCalibration(*ctx); };
   CLI::App* cmd = app.add_subcommand(
       "advise",
       "Recommend a state backend for a requirements profile, from measured "
