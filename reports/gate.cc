@@ -62,32 +62,6 @@ std::string Percent(double fraction) {
   return fmt::format("{:+.1f}%", fraction * 100);
 }
 
-// ---- Context ----------------------------------------------------------------
-
-// A config field, nested ("workload.key_count") or flat ("key_count").
-const json* ConfigField(const json& config, const char* section,
-                        const char* key) {
-  if (!config.is_object()) return nullptr;
-  if (auto s = config.find(section); s != config.end() && s->is_object()) {
-    if (auto it = s->find(key); it != s->end() && !it->is_null()) return &*it;
-  }
-  if (auto it = config.find(key); it != config.end() && !it->is_null()) {
-    return &*it;
-  }
-  return nullptr;
-}
-
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(c));
-  return s;
-}
-
-std::string JoinSet(const std::set<std::string>& names) {
-  std::string out;
-  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
-  return "[" + out + "]";
-}
-
 // ---- Runs -------------------------------------------------------------------
 
 std::string RunLabel(const RunResult& run) {
@@ -98,8 +72,9 @@ std::string RunLabel(const RunResult& run) {
   return label;
 }
 
-// Runs by label, in file order; a repeated label gets "#2", "#3", ...
-std::vector<std::pair<std::string, const RunResult*>> IndexRuns(
+}  // namespace
+
+std::vector<std::pair<std::string, const RunResult*>> GateRunsByLabel(
     const ResultsFile& file) {
   std::vector<std::pair<std::string, const RunResult*>> out;
   std::map<std::string, int> seen;
@@ -111,6 +86,8 @@ std::vector<std::pair<std::string, const RunResult*>> IndexRuns(
   }
   return out;
 }
+
+namespace {
 
 // Per-repetition samples by metric; from the summary, or from the
 // repetitions when a writer left the summary out.
@@ -235,6 +212,28 @@ void CompareRun(const std::string& label, const RunResult& base,
     c.current_samples = it->second;
     Judge(options, &c);
     report->comparisons.push_back(std::move(c));
+  }
+}
+
+// Failed runs become failures (current only) or warnings; healthy pairs
+// are compared metric by metric.
+void CompareMatchedRuns(const std::string& label, const RunResult& base,
+                        const RunResult& cur, const GateOptions& options,
+                        GateReport* report) {
+  const bool base_ok = base.status == "ok";
+  if (cur.status != "ok") {
+    std::string why = fmt::format("{}: failed in phase '{}': {}", label,
+                                  cur.failure_phase, cur.failure_reason);
+    if (base_ok) {
+      report->failures.push_back(why + " (the baseline measured it)");
+    } else {
+      report->warnings.push_back(why + " (it failed in the baseline too)");
+    }
+  } else if (!base_ok) {
+    report->warnings.push_back(label +
+                               ": failed in the baseline; nothing to compare");
+  } else {
+    CompareRun(label, base, cur, options, report);
   }
 }
 
@@ -363,68 +362,6 @@ int GateReport::ExitCode(bool warn_only) const {
   return 0;
 }
 
-std::vector<std::string> ContextMismatches(const ResultsFile& baseline,
-                                           const ResultsFile& current) {
-  std::vector<std::string> out;
-  std::set<std::string> base_workloads, cur_workloads;
-  for (const RunResult& r : baseline.runs) base_workloads.insert(r.workload);
-  for (const RunResult& r : current.runs) cur_workloads.insert(r.workload);
-  if (base_workloads != cur_workloads) {
-    out.push_back("workloads differ: baseline " + JoinSet(base_workloads) +
-                  ", current " + JoinSet(cur_workloads));
-  }
-  const std::pair<const char*, const char*> kConfigFields[] = {
-      {"workload", "name"},
-      {"workload", "key_count"},
-      {"workload", "value_size"},
-      {"", "parallelism"},
-      {"", "rate"},
-  };
-  for (const auto& [section, key] : kConfigFields) {
-    const json* b = ConfigField(baseline.config, section, key);
-    const json* c = ConfigField(current.config, section, key);
-    if (b != nullptr && c != nullptr && *b != *c) {
-      std::string name = *section ? std::string(section) + "." + key : key;
-      out.push_back(fmt::format("{}: baseline {}, current {}", name, b->dump(),
-                                c->dump()));
-    }
-  }
-  const auto base_runs = IndexRuns(baseline);
-  for (const auto& [label, cur] : IndexRuns(current)) {
-    auto it = std::find_if(base_runs.begin(), base_runs.end(),
-                           [&](const auto& p) { return p.first == label; });
-    if (it == base_runs.end()) continue;
-    const RunResult& base = *it->second;
-    if (base.parallelism != cur->parallelism) {
-      out.push_back(fmt::format("{}: parallelism baseline {}, current {}",
-                                label, base.parallelism, cur->parallelism));
-    }
-    if (base.open_loop != cur->open_loop ||
-        (base.open_loop && base.target_rate != cur->target_rate)) {
-      out.push_back(fmt::format(
-          "{}: load baseline {}, current {}", label,
-          base.open_loop
-              ? fmt::format("open loop at {} ops/s", base.target_rate)
-              : "closed loop",
-          cur->open_loop
-              ? fmt::format("open loop at {} ops/s", cur->target_rate)
-              : "closed loop"));
-    }
-  }
-  const std::string bt = baseline.context.build_type;
-  const std::string ct = current.context.build_type;
-  if (!bt.empty() && !ct.empty() && Lower(bt) != Lower(ct)) {
-    out.push_back("build type: baseline " + bt + ", current " + ct);
-  }
-  if (baseline.context.cpu_count > 0 && current.context.cpu_count > 0 &&
-      baseline.context.cpu_count != current.context.cpu_count) {
-    out.push_back(fmt::format("cpu_count: baseline {}, current {}",
-                              baseline.context.cpu_count,
-                              current.context.cpu_count));
-  }
-  return out;
-}
-
 Result<GateReport> CompareResults(const ResultsFile& baseline,
                                   const ResultsFile& current,
                                   const GateOptions& options) {
@@ -450,8 +387,8 @@ Result<GateReport> CompareResults(const ResultsFile& baseline,
   }
   report.context_mismatches = std::move(mismatches);
 
-  const auto base_runs = IndexRuns(baseline);
-  const auto cur_runs = IndexRuns(current);
+  const auto base_runs = GateRunsByLabel(baseline);
+  const auto cur_runs = GateRunsByLabel(current);
   std::set<std::string> base_labels, cur_labels;
   for (const auto& [label, run] : base_runs) base_labels.insert(label);
   for (const auto& [label, run] : cur_runs) cur_labels.insert(label);
@@ -465,23 +402,7 @@ Result<GateReport> CompareResults(const ResultsFile& baseline,
       continue;
     }
     ++matched;
-    const RunResult& base = *it->second;
-    const bool base_ok = base.status == "ok";
-    const bool cur_ok = cur->status == "ok";
-    if (!cur_ok) {
-      std::string why = fmt::format("{}: failed in phase '{}': {}", label,
-                                    cur->failure_phase, cur->failure_reason);
-      if (base_ok) {
-        report.failures.push_back(why + " (the baseline measured it)");
-      } else {
-        report.warnings.push_back(why + " (it failed in the baseline too)");
-      }
-    } else if (!base_ok) {
-      report.warnings.push_back(label +
-                                ": failed in the baseline; nothing to compare");
-    } else {
-      CompareRun(label, base, *cur, options, &report);
-    }
+    CompareMatchedRuns(label, *it->second, *cur, options, &report);
   }
   for (const std::string& label : base_labels) {
     if (!cur_labels.contains(label)) {
@@ -491,59 +412,13 @@ Result<GateReport> CompareResults(const ResultsFile& baseline,
   }
   if (matched == 0) {
     return Status::InvalidArgument(
-        "nothing to compare: the baseline has runs " + JoinSet(base_labels) +
-        " and the current results have " + JoinSet(cur_labels));
+        "nothing to compare: the baseline has runs " +
+        fmt::format("[{}]", fmt::join(base_labels, ", ")) +
+        " and the current results have " +
+        fmt::format("[{}]", fmt::join(cur_labels, ", ")));
   }
   WarnUnusedRules(options, baseline, &report);
   return report;
-}
-
-Result<ResultsFile> MergeRepetitions(const std::vector<ResultsFile>& parts) {
-  if (parts.empty()) {
-    return Status::InvalidArgument("no results to merge");
-  }
-  ResultsFile merged;
-  merged.schema = parts.front().schema;
-  merged.context = parts.front().context;
-  merged.config = parts.front().config;
-  merged.recommendation = parts.front().recommendation;
-  merged.context.warnings.clear();
-  std::set<std::string> warnings;      // each once, in first-seen order
-  std::map<std::string, size_t> slot;  // backend/workload/type -> runs index
-  for (size_t p = 0; p < parts.size(); ++p) {
-    for (const std::string& w : parts[p].context.warnings) {
-      if (warnings.insert(w).second) merged.context.warnings.push_back(w);
-    }
-    for (const RunResult& run : parts[p].runs) {
-      const std::string key =
-          run.backend + "\n" + run.workload + "\n" + run.checkpoint_type;
-      auto [it, added] = slot.emplace(key, merged.runs.size());
-      if (added) {
-        RunResult fresh = run;
-        fresh.repetitions.clear();
-        fresh.status = "ok";
-        fresh.failure_phase.clear();
-        fresh.failure_reason.clear();
-        merged.runs.push_back(std::move(fresh));
-      }
-      RunResult& into = merged.runs[it->second];
-      for (Repetition rep : run.repetitions) {
-        rep.index = static_cast<int>(into.repetitions.size());
-        into.repetitions.push_back(std::move(rep));
-      }
-      if (run.status != "ok" && into.status == "ok") {
-        into.status = run.status;
-        into.failure_phase = run.failure_phase;
-        into.failure_reason =
-            fmt::format("repetition {}: {}", p + 1, run.failure_reason);
-      }
-    }
-  }
-  for (RunResult& run : merged.runs) SummarizeRepetitions(&run);
-  if (merged.config.is_object() && merged.config.contains("repetitions")) {
-    merged.config["repetitions"] = parts.size();
-  }
-  return merged;
 }
 
 }  // namespace statebench

@@ -23,6 +23,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "backends/status.h"
@@ -120,6 +121,14 @@ struct GateReport {
   // else 0.
   int ExitCode(bool warn_only) const;
 };
+
+// The runs of a results file by label: "backend/workload", plus the
+// checkpoint type when it is not full, and "#2", "#3", ... for repeats; in
+// file order. The pointers point into `file`.
+std::vector<std::pair<std::string, const RunResult*>> GateRunsByLabel(
+    const ResultsFile& file);
+
+// ---- Inputs (reports/gate_inputs.cc) --------------------------------------
 
 // Differences between the contexts that make a comparison meaningless:
 // workloads, parallelism, key count, value size, open/closed loop, build

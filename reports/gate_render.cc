@@ -252,6 +252,41 @@ std::string MdRow(const MetricComparison& c) {
                      VerdictName(c.verdict));
 }
 
+// Title, counts, sides, failures and the table header: never trimmed
+// (only cut hard if they alone exceed the limit).
+std::string MarkdownHead(const GateReport& report,
+                         const GateRenderOptions& options) {
+  const bool ok =
+      report.failures.empty() &&
+      (report.Count(Verdict::kRegression) == 0 || options.warn_only);
+  std::string head =
+      fmt::format("## statebench gate: {} {}\n\n", ok ? "\u2705" : "\u274C",
+                  Headline(report, options));
+  head += Counts(report) + "; " + Method(report) +
+          ". A regression is significant (p < alpha) and beyond its "
+          "threshold.\n\n";
+  head += MdCell(Sides(report)) + ".\n\n";
+  if (!report.failures.empty()) {
+    head += "**Measurement failures**\n\n";
+    for (const std::string& f : report.failures)
+      head += "- " + MdCell(f) + "\n";
+    head += "\n";
+  }
+  head +=
+      "| Run | Metric | Baseline | Current | Change | Threshold | p | Verdict "
+      "|\n|---|---|---:|---:|---:|---:|---:|---|\n";
+  return head;
+}
+
+std::vector<const MetricComparison*> BySeverity(const GateReport& report) {
+  std::vector<const MetricComparison*> sorted;
+  for (const MetricComparison& c : report.comparisons) sorted.push_back(&c);
+  std::stable_sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) {
+    return Severity(a->verdict) < Severity(b->verdict);
+  });
+  return sorted;
+}
+
 }  // namespace
 
 std::string RenderGateConsole(const GateReport& report,
@@ -311,30 +346,8 @@ std::string RenderGateConsole(const GateReport& report,
 std::string RenderGateMarkdown(const GateReport& report,
                                const GateRenderOptions& options,
                                size_t max_bytes) {
-  const bool ok =
-      report.failures.empty() &&
-      (report.Count(Verdict::kRegression) == 0 || options.warn_only);
-  std::string head =
-      fmt::format("## statebench gate: {} {}\n\n", ok ? "\u2705" : "\u274C",
-                  Headline(report, options));
-  head += Counts(report) + "; " + Method(report) +
-          ". A regression is significant (p < alpha) and beyond its "
-          "threshold.\n\n";
-  head += MdCell(Sides(report)) + ".\n\n";
-  if (!report.failures.empty()) {
-    head += "**Measurement failures**\n\n";
-    for (const std::string& f : report.failures)
-      head += "- " + MdCell(f) + "\n";
-    head += "\n";
-  }
-  head +=
-      "| Run | Metric | Baseline | Current | Change | Threshold | p | Verdict "
-      "|\n|---|---|---:|---:|---:|---:|---:|---|\n";
-  std::vector<const MetricComparison*> sorted;
-  for (const MetricComparison& c : report.comparisons) sorted.push_back(&c);
-  std::stable_sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) {
-    return Severity(a->verdict) < Severity(b->verdict);
-  });
+  const std::string head = MarkdownHead(report, options);
+  const std::vector<const MetricComparison*> sorted = BySeverity(report);
   constexpr size_t kOmissionReserve = 256;
   const size_t budget = max_bytes == 0 ? SIZE_MAX : max_bytes;
   std::string out = Utf8Prefix(
