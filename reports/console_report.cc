@@ -252,7 +252,11 @@ std::string LatencyBlock(const ResultsFile& results,
 std::string RecommendationBlock(const ResultsFile& results) {
   auto view = report::ReadRecommendation(results.recommendation);
   if (!view) return "";
-  std::string out = "RECOMMENDATION\n";
+  std::string out =
+      "RECOMMENDATION" +
+      (view->profile.empty() ? ""
+                             : " for profile " + ConsoleSafe(view->profile)) +
+      "\n";
   if (!view->summary.empty()) {
     for (const std::string& l : Wrap(ConsoleSafe(view->summary), kWidth - 2)) {
       out += "  " + l + "\n";
@@ -269,6 +273,14 @@ std::string RecommendationBlock(const ResultsFile& results) {
       for (size_t l = 0; l < lines.size(); ++l) {
         out += (l == 0 ? "     - " : "       ") + lines[l] + "\n";
       }
+    }
+  }
+  if (!view->what_would_change.empty()) {
+    for (const std::string& l :
+         Wrap(ConsoleSafe("What would change the answer: " +
+                          view->what_would_change),
+              kWidth - 2)) {
+      out += "  " + l + "\n";
     }
   }
   return out;

@@ -123,6 +123,7 @@ ChartFigure Checkpoints(const ResultsFile& r, const Labels& labels,
                   sizes ? &FormatBytes : &FormatDurationMs,
                   {}};
   chart.y_binary_ticks = sizes;
+  chart.x_integer_ticks = true;
   for (size_t i = 0; i < r.runs.size(); ++i) {
     const Repetition* rep = RepresentativeRepetition(r.runs[i]);
     if (rep == nullptr || rep->checkpoints.empty()) continue;

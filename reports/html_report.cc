@@ -85,39 +85,70 @@ std::string Header(const ResultsFile& r) {
   return out + "</header>\n";
 }
 
+std::string List(const std::vector<std::string>& items, const char* cls) {
+  if (items.empty()) return "";
+  std::string out = fmt::format("<ul class=\"{}\">", cls);
+  for (const std::string& i : items) out += "<li>" + HtmlEscape(i) + "</li>";
+  return out + "</ul>";
+}
+
+std::string RankingTable(const report::RecommendationView& view) {
+  bool capacity = false;
+  for (const report::RankingEntry& e : view.ranking) {
+    capacity = capacity || !e.capacity.empty();
+  }
+  std::string out =
+      "<div class=\"scroll\"><table><thead><tr><th>#</th><th>backend</th>"
+      "<th class=\"num\">score</th><th></th><th>reasons</th>" +
+      std::string(capacity ? "<th>capacity</th>" : "") + "</tr></thead><tbody>";
+  bool recommended = false;
+  for (size_t i = 0; i < view.ranking.size(); ++i) {
+    const report::RankingEntry& e = view.ranking[i];
+    std::string badge;
+    if (e.vetoed) {
+      badge = "<span class=\"badge bad\">vetoed</span>";
+    } else if (!recommended) {
+      badge = "<span class=\"badge good\">recommended</span>";
+      recommended = true;
+    }
+    std::string figures;
+    for (const auto& [name, text] : e.capacity) {
+      figures += "<li><span class=\"note\">" + HtmlEscape(name) + "</span> " +
+                 HtmlEscape(text) + "</li>";
+    }
+    out += "<tr" + std::string(e.vetoed ? " class=\"vetoed\"" : "") + ">" +
+           Num(std::to_string(i + 1)) + "<td><strong>" + HtmlEscape(e.backend) +
+           "</strong></td>" + Num(e.score ? report::Sig3(*e.score) : "-") +
+           Td(badge) + Td(List(e.reasons, "reasons")) +
+           (capacity ? Td(figures.empty()
+                              ? ""
+                              : "<ul class=\"capacity\">" + figures + "</ul>")
+                     : "") +
+           "</tr>";
+  }
+  return out + "</tbody></table></div>";
+}
+
 std::string Recommendation(const ResultsFile& r) {
   auto view = report::ReadRecommendation(r.recommendation);
   if (!view) return "";
   std::string out = "<section id=\"recommendation\"><h2>Recommendation</h2>";
+  if (!view->profile.empty()) {
+    out += "<p class=\"meta\">For the requirements profile <strong>" +
+           HtmlEscape(view->profile) + "</strong></p>";
+  }
   if (!view->summary.empty()) {
     out += "<p class=\"lead\">" + HtmlEscape(view->summary) + "</p>";
   }
-  if (!view->ranking.empty()) {
-    out +=
-        "<div class=\"scroll\"><table><thead><tr><th>#</th><th>backend"
-        "</th><th class=\"num\">score</th><th></th><th>reasons</th></tr>"
-        "</thead><tbody>";
-    bool recommended = false;
-    for (size_t i = 0; i < view->ranking.size(); ++i) {
-      const report::RankingEntry& e = view->ranking[i];
-      std::string badge;
-      if (e.vetoed) {
-        badge = "<span class=\"badge bad\">vetoed</span>";
-      } else if (!recommended) {
-        badge = "<span class=\"badge good\">recommended</span>";
-        recommended = true;
-      }
-      std::string reasons;
-      for (const std::string& reason : e.reasons) {
-        reasons += "<li>" + HtmlEscape(reason) + "</li>";
-      }
-      out += "<tr" + std::string(e.vetoed ? " class=\"vetoed\"" : "") + ">" +
-             Num(std::to_string(i + 1)) + "<td><strong>" +
-             HtmlEscape(e.backend) + "</strong></td>" +
-             Num(e.score ? report::Sig3(*e.score) : "-") + Td(badge) +
-             Td(reasons.empty() ? "" : "<ul>" + reasons + "</ul>") + "</tr>";
-    }
-    out += "</tbody></table></div>";
+  if (!view->ranking.empty()) out += RankingTable(*view);
+  if (!view->what_would_change.empty()) {
+    out += "<p><strong>What would change the answer:</strong> " +
+           HtmlEscape(view->what_would_change) + "</p>";
+  }
+  out += List(view->notes, "notes");
+  if (!view->confidence.empty()) {
+    out += "<p class=\"note\">How far to trust these figures:</p>" +
+           List(view->confidence, "notes");
   }
   return out + "</section>\n";
 }

@@ -45,7 +45,9 @@ vertical-align:top}
 thead th{background:var(--panel);font-weight:600;white-space:nowrap}
 td{white-space:nowrap}
 td.failure,td ul{white-space:normal}
-td ul{margin:0;padding-left:18px;min-width:320px}
+td ul{margin:0;padding-left:18px;min-width:300px}
+td ul.capacity{min-width:220px;list-style:none;padding-left:0;font-size:12px}
+ul.notes{color:var(--muted);font-size:13px;margin:6px 0}
 .num{text-align:right}
 table.kv th{background:none;font-weight:500;color:var(--muted)}
 table.kv td{white-space:normal;word-break:break-word}

@@ -56,8 +56,21 @@ std::string Recommendation(const ResultsFile& results) {
   auto view = report::ReadRecommendation(results.recommendation);
   if (!view) return "";
   std::string out = "### Recommendation\n\n";
+  if (!view->profile.empty()) {
+    out += "For the requirements profile **" + MarkdownEscape(view->profile) +
+           "**.\n\n";
+  }
   if (!view->summary.empty()) out += MarkdownEscape(view->summary) + "\n\n";
-  if (view->ranking.empty()) return out;
+  std::string tail;
+  if (!view->what_would_change.empty()) {
+    tail += "**What would change the answer:** " +
+            MarkdownEscape(view->what_would_change) + "\n\n";
+  }
+  for (const std::string& n : view->notes) {
+    tail += "- " + MarkdownEscape(n) + "\n";
+  }
+  if (!view->notes.empty()) tail += "\n";
+  if (view->ranking.empty()) return out + tail;
   out += Header({"#", "backend", "score", "", "reasons"}, "rlrll");
   for (size_t i = 0; i < view->ranking.size(); ++i) {
     const report::RankingEntry& e = view->ranking[i];
@@ -69,7 +82,7 @@ std::string Recommendation(const ResultsFile& results) {
                 e.score ? report::Sig3(*e.score) : "-",
                 e.vetoed ? "vetoed" : "", reasons});
   }
-  return out + "\n";
+  return out + "\n" + tail;
 }
 
 std::string Comparison(const ResultsFile& results,

@@ -340,30 +340,73 @@ std::vector<std::pair<std::string, std::string>> VerificationFields(
   return fields;
 }
 
+namespace {
+
+std::string StringField(const json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+// A string array, or a lone string, as lines.
+std::vector<std::string> Lines(const json& j, const char* key) {
+  std::vector<std::string> out;
+  auto it = j.find(key);
+  if (it == j.end()) return out;
+  if (it->is_string()) out.push_back(it->get<std::string>());
+  if (it->is_array()) {
+    for (const json& v : *it) out.push_back(ScalarText(v));
+  }
+  return out;
+}
+
+RankingEntry ReadRankingEntry(const json& e) {
+  RankingEntry entry;
+  if (auto b = e.find("backend"); b != e.end()) entry.backend = ScalarText(*b);
+  if (auto s = e.find("score"); s != e.end() && s->is_number()) {
+    double v = s->get<double>();
+    if (std::isfinite(v)) entry.score = v;
+  }
+  if (auto v = e.find("vetoed"); v != e.end() && v->is_boolean()) {
+    entry.vetoed = v->get<bool>();
+  }
+  entry.reasons = Lines(e, "reasons");
+  if (auto c = e.find("capacity"); c != e.end() && c->is_object()) {
+    auto d = c->find("display");
+    const json& figures = d != c->end() && d->is_object() ? *d : *c;
+    for (const auto& [k, v] : figures.items()) {
+      if (v.is_object() || v.is_array() || v.is_null()) continue;
+      std::string text = ScalarText(v);
+      if (text.empty() || text == "-") continue;
+      // The displayed text carries the unit; the key's suffix need not.
+      std::string name = k;
+      for (std::string_view unit : {"_bytes", "_ms", "_ns", "_s"}) {
+        if (d != c->end() && name.size() > unit.size() &&
+            name.ends_with(unit) &&
+            !name.ends_with(std::string("_per") += unit)) {
+          name.resize(name.size() - unit.size());
+          break;
+        }
+      }
+      std::replace(name.begin(), name.end(), '_', ' ');
+      entry.capacity.emplace_back(name, text);
+    }
+  }
+  return entry;
+}
+
+}  // namespace
+
 std::optional<RecommendationView> ReadRecommendation(const json& j) {
   if (!j.is_object()) return std::nullopt;
   RecommendationView view;
-  if (auto it = j.find("summary"); it != j.end() && it->is_string()) {
-    view.summary = it->get<std::string>();
-  }
+  view.summary = StringField(j, "summary");
+  view.profile = StringField(j, "profile");
+  view.what_would_change = StringField(j, "what_would_change");
+  view.notes = Lines(j, "notes");
+  view.confidence = Lines(j, "confidence");
   if (auto it = j.find("ranking"); it != j.end() && it->is_array()) {
     for (const json& e : *it) {
-      if (!e.is_object()) continue;
-      RankingEntry entry;
-      if (auto b = e.find("backend"); b != e.end())
-        entry.backend = ScalarText(*b);
-      if (auto s = e.find("score"); s != e.end() && s->is_number()) {
-        double v = s->get<double>();
-        if (std::isfinite(v)) entry.score = v;
-      }
-      if (auto v = e.find("vetoed"); v != e.end() && v->is_boolean()) {
-        entry.vetoed = v->get<bool>();
-      }
-      if (auto r = e.find("reasons"); r != e.end() && r->is_array()) {
-        for (const json& reason : *r)
-          entry.reasons.push_back(ScalarText(reason));
-      }
-      view.ranking.push_back(std::move(entry));
+      if (e.is_object()) view.ranking.push_back(ReadRankingEntry(e));
     }
   }
   if (view.summary.empty() && view.ranking.empty()) return std::nullopt;

@@ -136,15 +136,25 @@ std::string ScalarText(const nlohmann::json& j);
 std::vector<std::pair<std::string, std::string>> VerificationFields(
     const nlohmann::json& verification);
 
-// A recommendation in the advisor's shape, or nothing.
+// A recommendation in the advisor's shape (statebench.recommendation/1:
+// "summary", "ranking": [{"backend", "score", "vetoed", "reasons",
+// "capacity": {"display": {...}}}], "profile", "what_would_change",
+// "notes", "confidence"), read leniently: whatever is absent or of another
+// type is left empty. Nothing when neither summary nor ranking is there.
 struct RankingEntry {
   std::string backend;
   std::optional<double> score;
   bool vetoed = false;
   std::vector<std::string> reasons;
+  // Capacity figures as the advisor displays them: (name, text).
+  std::vector<std::pair<std::string, std::string>> capacity;
 };
 struct RecommendationView {
   std::string summary;
+  std::string profile;
+  std::string what_would_change;
+  std::vector<std::string> notes;
+  std::vector<std::string> confidence;
   std::vector<RankingEntry> ranking;
 };
 std::optional<RecommendationView> ReadRecommendation(const nlohmann::json& j);

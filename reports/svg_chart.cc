@@ -11,7 +11,7 @@ namespace statebench::report {
 namespace {
 
 constexpr double kWidth = 720;
-constexpr double kCharWidth = 6.6;  // average glyph width at 12px
+constexpr double kCharWidth = 7.2;  // average glyph width at 12px
 
 std::string Num(double v) { return fmt::format("{:.1f}", v); }
 
@@ -48,7 +48,8 @@ std::string Open(double height, const std::string& aria_label) {
 }
 
 // 1, 2, 5 x 10^k steps giving about `target` intervals over [lo, hi].
-std::vector<double> NiceTicks(double lo, double hi, int target) {
+std::vector<double> NiceTicks(double lo, double hi, int target,
+                              double min_step) {
   if (!(hi > lo)) hi = lo + 1;
   double raw = (hi - lo) / target;
   double mag = std::pow(10, std::floor(std::log10(raw)));
@@ -57,6 +58,7 @@ std::vector<double> NiceTicks(double lo, double hi, int target) {
     step = m * mag;
     if (step >= raw) break;
   }
+  step = std::max(step, min_step);
   std::vector<double> ticks;
   double first = std::floor(lo / step) * step;
   for (double t = first; t < hi + step * 0.999 && ticks.size() < 50;
@@ -66,19 +68,29 @@ std::vector<double> NiceTicks(double lo, double hi, int target) {
   return ticks;
 }
 
+struct AxisOptions {
+  // A linear value axis starts at zero; a linear x axis (ids, seconds)
+  // starts near its first point.
+  bool include_zero = false;
+  bool binary = false;   // ticks at 1, 2, 5 x 1024^k
+  bool integer = false;  // no tick between whole numbers (ids)
+};
+
 // Maps data values to pixels on one axis.
 class Scale {
  public:
-  // A linear value axis starts at zero; a linear x axis (ids, seconds)
-  // starts near its first point.
   Scale(AxisKind kind, double lo, double hi, double px_lo, double px_hi,
-        bool include_zero, bool binary = false)
+        AxisOptions options)
       : kind_(kind), px_lo_(px_lo), px_hi_(px_hi) {
     if (kind_ == AxisKind::kLinear) {
+      if (options.include_zero) lo = std::min(0.0, lo);
+      if (!(hi > lo)) {  // one value: put it mid-axis
+        hi = lo + 1;
+        if (!options.include_zero) lo -= 1;
+      }
       double unit = 1;
-      while (binary && hi / unit >= 1024) unit *= 1024;
-      if (include_zero) lo = std::min(0.0, lo);
-      ticks_ = NiceTicks(lo / unit, hi / unit, 5);
+      while (options.binary && hi / unit >= 1024) unit *= 1024;
+      ticks_ = NiceTicks(lo / unit, hi / unit, 5, options.integer ? 1 : 0);
       for (double& t : ticks_) t *= unit;
       lo_ = ticks_.front();
       hi_ = ticks_.back();
@@ -180,7 +192,8 @@ std::string RenderBarChart(const BarChart& chart) {
   const double plot_bottom =
       kTop + sub_rows * kSub + (chart.rows.size() - 1) * kGap;
   const double height = plot_bottom + 42;
-  Scale x(AxisKind::kLinear, 0, hi > 0 ? hi : 1, x0, x1, true);
+  Scale x(AxisKind::kLinear, 0, hi > 0 ? hi : 1, x0, x1,
+          {.include_zero = true});
   std::string out = Open(height, chart.aria_label);
   for (double t : x.ticks()) {
     out += fmt::format(
@@ -259,8 +272,10 @@ std::string RenderLineChart(const LineChart& chart) {
   if (!(x_hi >= x_lo)) return RenderEmptyChart(chart.aria_label + ": no data");
   const double left = 70, right = kWidth - 34, top = 12, plot_h = 240;
   const double bottom = top + plot_h;
-  Scale x(chart.x_axis, x_lo, x_hi, left, right, false);
-  Scale y(chart.y_axis, y_lo, y_hi, bottom, top, true, chart.y_binary_ticks);
+  Scale x(chart.x_axis, x_lo, x_hi, left, right,
+          {.integer = chart.x_integer_ticks});
+  Scale y(chart.y_axis, y_lo, y_hi, bottom, top,
+          {.include_zero = true, .binary = chart.y_binary_ticks});
   // Legend rows below the axis title, wrapped to the width.
   std::vector<std::pair<double, double>> legend_pos;
   double lx = left, ly = bottom + 58;

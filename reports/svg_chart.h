@@ -76,6 +76,8 @@ struct LineChart {
   std::vector<LineSeries> series;
   // Linear y ticks at 1, 2, 5 x 1024^k (for bytes) instead of 10^k.
   bool y_binary_ticks = false;
+  // Linear x ticks only at whole numbers (checkpoint ids).
+  bool x_integer_ticks = false;
 };
 
 std::string RenderLineChart(const LineChart& chart);

@@ -231,26 +231,38 @@ RunResult FailedRun() {
   return run;
 }
 
+// The advisor's statebench.recommendation/1 shape (advisor/render.cc).
 json Recommendation() {
-  return {
-      {"summary",
-       "rocksdb: meets the 10 ms p99 SLO and the 60 s recovery objective with "
-       "exactly-once state; memory is vetoed."},
-      {"ranking",
-       json::array({{{"backend", "rocksdb"},
-                     {"score", 0.8125},
-                     {"vetoed", false},
-                     {"reasons",
-                      {"p99 value_get 1.2 ms <= SLO 10 ms",
-                       "restore 120 ms <= RTO 60 s"}}},
-                    {{"backend", "memory"},
-                     {"score", 0.40625},
-                     {"vetoed", true},
-                     {"reasons", {"state 40 GiB > memory per node 16 GiB"}}},
-                    {{"backend", kHostileBackend},
-                     {"score", nullptr},
-                     {"vetoed", true},
-                     {"reasons", {"<script>alert(3)</script>"}}}})}};
+  json rocksdb = {{"rank", 1},
+                  {"backend", "rocksdb"},
+                  {"score", 0.8125},
+                  {"vetoed", false}};
+  rocksdb["reasons"] = {"p99 value_get 1.2 ms <= SLO 10 ms",
+                        "restore 120 ms <= RTO 60 s"};
+  rocksdb["capacity"] = {{"subtasks_needed", 4},
+                         {"display",
+                          {{"subtasks_needed", "4"},
+                           {"checkpoint_duration_s", "1.6 s"},
+                           {"restore_time_s", "12 s"}}}};
+  json memory = {
+      {"rank", 2}, {"backend", "memory"}, {"score", 0.40625}, {"vetoed", true}};
+  memory["reasons"] = {"state 40 GiB > memory per node 16 GiB"};
+  json hostile = {{"rank", 3},
+                  {"backend", kHostileBackend},
+                  {"score", nullptr},
+                  {"vetoed", true}};
+  hostile["reasons"] = {"<script>alert(3)</script>"};
+  json r = {{"schema", "statebench.recommendation/1"},
+            {"profile", "click-stream sessions"},
+            {"summary",
+             "rocksdb: meets the 10 ms p99 SLO and the 60 s recovery "
+             "objective with exactly-once state; memory is vetoed."},
+            {"what_would_change",
+             "memory would rank first with 64 GiB per node (now 16 GiB)."}};
+  r["ranking"] = json::array({rocksdb, memory, hostile});
+  r["notes"] = {"exactly-once is required: write-through redis is vetoed"};
+  r["confidence"] = {"3 repetitions: spreads up to 1.3%"};
+  return r;
 }
 
 }  // namespace

@@ -191,6 +191,27 @@ TEST(RecommendationViewTest, ReadsTheAdvisorShapeOnly) {
   EXPECT_DOUBLE_EQ(*view->ranking[0].score, 0.8125);
   EXPECT_TRUE(view->ranking[1].vetoed);
   EXPECT_FALSE(view->ranking[2].score.has_value());
+  EXPECT_EQ(view->profile, "click-stream sessions");
+  EXPECT_NE(view->what_would_change.find("64 GiB"), std::string::npos);
+  EXPECT_EQ(view->notes.size(), 1u);
+  EXPECT_EQ(view->confidence.size(), 1u);
+  // Capacity comes from the display texts, unit suffixes dropped from the
+  // names (the texts carry the units).
+  using Figure = std::pair<std::string, std::string>;
+  const auto& capacity = view->ranking[0].capacity;
+  EXPECT_NE(std::find(capacity.begin(), capacity.end(),
+                      Figure{"checkpoint duration", "1.6 s"}),
+            capacity.end());
+  EXPECT_NE(std::find(capacity.begin(), capacity.end(),
+                      Figure{"subtasks needed", "4"}),
+            capacity.end());
+  nlohmann::json odd = {{"summary", "s"}};
+  odd["ranking"] = nlohmann::json::array(
+      {{{"backend", "x"},
+        {"capacity", {{"display", {{"_s", "1 s"}, {"per_s", "2/s"}}}}}}});
+  auto short_names = ReadRecommendation(odd);
+  ASSERT_TRUE(short_names.has_value());
+  EXPECT_EQ(short_names->ranking[0].capacity.size(), 2u);
   EXPECT_FALSE(ReadRecommendation(nullptr).has_value());
   EXPECT_FALSE(ReadRecommendation({{"something", "else"}}).has_value());
 }
