@@ -147,8 +147,8 @@ TEST(GateVerdict, ImprovementAndDirectionOfLatency) {
   EXPECT_EQ(Find(r, kGetP99)->verdict, Verdict::kRegression);  // +20% > +10%
   cur = MakeFile({MakeRun("memory", "value-rw",
                           {{kTput, Around(1000)}, {kGetP99, Around(4000)}})});
-  EXPECT_EQ(Find(MustCompare(base, cur), kGetP99)->verdict,
-            Verdict::kImprovement);
+  r = MustCompare(base, cur);
+  EXPECT_EQ(Find(r, kGetP99)->verdict, Verdict::kImprovement);
 }
 
 TEST(GateVerdict, SignificantButWithinThresholdIsUnchanged) {
@@ -156,7 +156,8 @@ TEST(GateVerdict, SignificantButWithinThresholdIsUnchanged) {
       {MakeRun("memory", "value-rw", {{kTput, Around(1000, 9, 0.0005)}})});
   ResultsFile cur = MakeFile(
       {MakeRun("memory", "value-rw", {{kTput, Around(980, 9, 0.0005)}})});
-  const MetricComparison* t = Find(MustCompare(base, cur), kTput);
+  const GateReport r = MustCompare(base, cur);
+  const MetricComparison* t = Find(r, kTput);
   EXPECT_EQ(t->verdict, Verdict::kUnchanged);
   EXPECT_LT(*t->p_value, 0.05);
   EXPECT_NE(t->note.find("within"), std::string::npos);
@@ -170,7 +171,8 @@ TEST(GateVerdict, BeyondThresholdButNotSignificantIsInconclusive) {
   ResultsFile cur = MakeFile(
       {MakeRun("memory", "value-rw",
                {{kTput, {920, 690, 1310, 840, 1160, 610, 1390, 900, 1040}}})});
-  const MetricComparison* t = Find(MustCompare(base, cur), kTput);
+  const GateReport r = MustCompare(base, cur);
+  const MetricComparison* t = Find(r, kTput);
   EXPECT_EQ(t->verdict, Verdict::kInconclusive);
   EXPECT_GT(*t->p_value, 0.05);
   EXPECT_NE(t->note.find("too noisy"), std::string::npos);
