@@ -276,5 +276,18 @@ TEST(RulesTest, ExplainShowsConditionsEffectAndRationale) {
   EXPECT_NE(text.find("memory_per_node x nodes"), std::string::npos) << text;
 }
 
+TEST(RulesTest, ExampleExtensionFileParsesAndExtends) {
+  Result<RuleSet> r = LoadRules(std::string(STATEBENCH_SOURCE_DIR) +
+                                "/advisor/examples/custom-rules.yaml");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_TRUE(r->extend);
+  ASSERT_EQ(r->rules.size(), 2u);
+  RuleSet merged = ExtendRules(DefaultRules(), *r);
+  const Rule* replaced = merged.Find("checkpoint-slower-than-interval");
+  ASSERT_NE(replaced, nullptr);
+  EXPECT_EQ(replaced->effect, EffectKind::kVeto);
+  EXPECT_NE(merged.Find("slow-gets"), nullptr);
+}
+
 }  // namespace
 }  // namespace statebench::advisor

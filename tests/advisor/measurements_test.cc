@@ -1,0 +1,82 @@
+#include "advisor/measurements.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/advisor/synthetic_results.h"
+
+namespace statebench::advisor {
+namespace {
+
+using testing::StandardResults;
+
+std::vector<std::string> Labels(const std::vector<BackendMeasurement>& ms) {
+  std::vector<std::string> out;
+  for (const BackendMeasurement& m : ms) out.push_back(m.label);
+  return out;
+}
+
+TEST(MeasurementsTest, LabelsTellConfigurationsApartWithFewestOptions) {
+  Result<std::vector<BackendMeasurement>> ms =
+      CollectMeasurements({StandardResults()});
+  ASSERT_TRUE(ms.ok());
+  // redis runs differ in mode and batch; mode alone tells them apart.
+  EXPECT_EQ(
+      Labels(*ms),
+      (std::vector<std::string>{
+          "memory", "fs", "rocksdb", "rocksdb[checkpoint=incremental]",
+          "redis[mode=buffered]", "redis[mode=write-through]", "postgres"}));
+}
+
+TEST(MeasurementsTest, SameConfigurationInTwoFilesIsMerged) {
+  ResultsFile a = StandardResults(), b = StandardResults();
+  testing::SetMetric(testing::FindRun(&b, "fs"), "throughput.events_per_s",
+                     1e6);
+  Result<std::vector<BackendMeasurement>> ms = CollectMeasurements({a, b});
+  ASSERT_TRUE(ms.ok());
+  ASSERT_EQ(ms->size(), 7u);
+  const BackendMeasurement& fs = (*ms)[1];
+  EXPECT_EQ(fs.label, "fs");
+  EXPECT_EQ(fs.runs_merged, 2);
+  EXPECT_EQ(fs.repetitions, 6);
+  EXPECT_EQ(fs.summary.at("throughput.events_per_s").samples.size(), 6u);
+  // Samples 1.862M 1.9M 1.938M 0.98M 1M 1.02M: median between the sets.
+  EXPECT_NEAR(*fs.Median("throughput.events_per_s"),
+              (1e6 * 1.02 + 1.9e6 * 0.98) / 2, 1);
+  EXPECT_EQ(fs.checkpoint_spacing_s, 1.0);
+  EXPECT_DOUBLE_EQ(*fs.logical_write_bytes_per_s, 10 * testing::kMiB);
+}
+
+TEST(MeasurementsTest, FailedVerificationWinsWhenMerging) {
+  ResultsFile a = StandardResults(), b = StandardResults();
+  testing::FindRun(&a, "postgres")->verification = {
+      {"verdict", "exactly-once"}};
+  testing::FindRun(&b, "postgres")->verification = {{"verdict", "failed"},
+                                                    {"lost", 2}};
+  Result<std::vector<BackendMeasurement>> ms = CollectMeasurements({a, b});
+  ASSERT_TRUE(ms.ok());
+  EXPECT_EQ(ms->back().verification["verdict"], "failed");
+}
+
+TEST(MeasurementsTest, FailedRunKeepsItsReasonAndNoFigures) {
+  ResultsFile f = StandardResults();
+  RunResult* pg = testing::FindRun(&f, "postgres");
+  pg->status = "failed";
+  pg->failure_phase = "load";
+  pg->failure_reason = "Unavailable: server closed the connection";
+  Result<std::vector<BackendMeasurement>> ms = CollectMeasurements({f});
+  ASSERT_TRUE(ms.ok());
+  const BackendMeasurement& m = ms->back();
+  EXPECT_FALSE(m.ok);
+  EXPECT_EQ(m.failure, "load: Unavailable: server closed the connection");
+  EXPECT_TRUE(m.summary.empty());
+}
+
+TEST(MeasurementsTest, NoRunsIsAnError) {
+  Result<std::vector<BackendMeasurement>> ms =
+      CollectMeasurements({ResultsFile{}});
+  ASSERT_FALSE(ms.ok());
+  EXPECT_EQ(ms.status().code(), StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace statebench::advisor
