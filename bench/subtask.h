@@ -86,7 +86,9 @@ class Subtask {
   CheckpointSlot& slot() { return slot_; }
   uint64_t ops() const { return ops_.load(std::memory_order_relaxed); }
   // The event index of the last applied op (relaxed; for progress only).
-  uint64_t position() const { return position_.load(std::memory_order_relaxed); }
+  uint64_t position() const {
+    return position_.load(std::memory_order_relaxed);
+  }
   uint64_t events() const { return events_; }
   uint64_t logical_bytes_written() const { return logical_bytes_written_; }
   uint64_t load_logical_bytes() const { return load_logical_bytes_; }

@@ -56,20 +56,20 @@ TEST(CliTest, BadValueIsExitCodeTwo) {
 TEST(CliTest, UnknownBackendNamesWhatExists) {
   CliRun r = Cli({"run", "--backend", "cassandra", "--duration", "0.1"});
   EXPECT_EQ(r.code, 2);
-  EXPECT_NE(r.err.find("unknown backend 'cassandra'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("unknown backend 'cassandra'"), std::string::npos)
+      << r.err;
   EXPECT_NE(r.err.find("rocksdb"), std::string::npos) << r.err;
   EXPECT_EQ(CountLines(r.err), 1) << r.err;
 }
 
 TEST(CliTest, MalformedBackendOptionIsExitCodeTwo) {
-  CliRun r = Cli({"compare", "--backends", "memory", "--backend-opt", "novalue"});
+  CliRun r =
+      Cli({"compare", "--backends", "memory", "--backend-opt", "novalue"});
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("novalue"), std::string::npos) << r.err;
 }
 
-TEST(CliTest, NoSubcommandIsUsageError) {
-  EXPECT_EQ(Cli({}).code, 2);
-}
+TEST(CliTest, NoSubcommandIsUsageError) { EXPECT_EQ(Cli({}).code, 2); }
 
 TEST(CliTest, HelpAndVersionSucceed) {
   EXPECT_EQ(Cli({"--help"}).code, 0);
@@ -91,9 +91,9 @@ TEST(CliTest, RunWritesAParseableResultsFile) {
   auto dir = MakeTempDirectory("statebench-cli-test-");
   ASSERT_TRUE(dir.ok());
   std::string path = *dir + "/results.json";
-  CliRun r = Cli({"run", "--backend", "memory", "--keys", "1000", "--warmup",
-                  "0", "--duration", "0.3", "--checkpoint-interval", "100",
-                  "-o", path});
+  CliRun r =
+      Cli({"run", "--backend", "memory", "--keys", "1000", "--warmup", "0",
+           "--duration", "0.3", "--checkpoint-interval", "100", "-o", path});
   ASSERT_EQ(r.code, 0) << r.err;
   Result<ResultsFile> results = LoadResultsFile(path);
   ASSERT_TRUE(results.ok()) << results.status().ToString();

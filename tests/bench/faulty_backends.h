@@ -28,7 +28,8 @@ struct FaultJournal {
   };
   std::mutex mu;
   std::vector<Write> writes;
-  std::map<std::pair<int64_t, int>, CheckpointHandle> handles;  // (id, kg start)
+  std::map<std::pair<int64_t, int>, CheckpointHandle>
+      handles;  // (id, kg start)
 };
 
 class FaultyBackend : public StateBackend {
@@ -47,11 +48,14 @@ class FaultyBackend : public StateBackend {
     {
       std::lock_guard<std::mutex> lock(journal_->mu);
       journal_->writes.push_back({k.state, k.key_group, std::string(k.key),
-                                  std::string(k.ns), std::string(v), last_sync_});
+                                  std::string(k.ns), std::string(v),
+                                  last_sync_});
     }
     return inner_->ValuePut(k, v);
   }
-  Status ValueRemove(const StateKey& k) override { return inner_->ValueRemove(k); }
+  Status ValueRemove(const StateKey& k) override {
+    return inner_->ValueRemove(k);
+  }
   Status ListAppend(const StateKey& k, std::string_view v) override {
     return inner_->ListAppend(k, v);
   }
@@ -59,7 +63,8 @@ class FaultyBackend : public StateBackend {
     return inner_->ListGet(k, v);
   }
   Status ListClear(const StateKey& k) override { return inner_->ListClear(k); }
-  Status MapPut(const StateKey& k, std::string_view uk, std::string_view v) override {
+  Status MapPut(const StateKey& k, std::string_view uk,
+                std::string_view v) override {
     return inner_->MapPut(k, uk, v);
   }
   Status MapGet(const StateKey& k, std::string_view uk, std::string* v,
@@ -70,7 +75,8 @@ class FaultyBackend : public StateBackend {
     return inner_->MapRemove(k, uk);
   }
   Status MapScan(const StateKey& k, std::string_view a, std::string_view b,
-                 size_t n, std::vector<std::pair<std::string, std::string>>* e) override {
+                 size_t n,
+                 std::vector<std::pair<std::string, std::string>>* e) override {
     return inner_->MapScan(k, a, b, n, e);
   }
 
@@ -94,9 +100,11 @@ class FaultyBackend : public StateBackend {
   };
 
   Result<std::unique_ptr<AsyncSnapshot>> SnapshotSync(int64_t id) override {
-    SB_ASSIGN_OR_RETURN(std::unique_ptr<AsyncSnapshot> snap, inner_->SnapshotSync(id));
+    SB_ASSIGN_OR_RETURN(std::unique_ptr<AsyncSnapshot> snap,
+                        inner_->SnapshotSync(id));
     last_sync_ = id;
-    return std::unique_ptr<AsyncSnapshot>(new Recording(std::move(snap), journal_));
+    return std::unique_ptr<AsyncSnapshot>(
+        new Recording(std::move(snap), journal_));
   }
   Status NotifyCheckpointComplete(int64_t id) override {
     return inner_->NotifyCheckpointComplete(id);
@@ -121,7 +129,8 @@ class FaultyBackend : public StateBackend {
     SB_RETURN_IF_ERROR(inner_->Restore(handles, range));
     // Newest first: the journal outlives one job (earlier cycles' writes
     // come first in it).
-    for (auto it = journal_->writes.rbegin(); it != journal_->writes.rend(); ++it) {
+    for (auto it = journal_->writes.rbegin(); it != journal_->writes.rend();
+         ++it) {
       const FaultJournal::Write& w = *it;
       if (!range.Contains(w.key_group)) continue;
       StateKey k{w.state, w.key_group, w.key, w.ns};
@@ -143,7 +152,9 @@ class FaultyBackend : public StateBackend {
     return Status::Ok();
   }
 
-  Capabilities GetCapabilities() const override { return inner_->GetCapabilities(); }
+  Capabilities GetCapabilities() const override {
+    return inner_->GetCapabilities();
+  }
   IoStats GetIoStats() override { return inner_->GetIoStats(); }
   std::string_view Name() const override { return inner_->Name(); }
   Status Close() override { return inner_->Close(); }
@@ -162,13 +173,15 @@ inline BackendRegistry FaultyRegistry(Fault fault,
   Result<BackendInfo> memory = BackendRegistry::Default().Info("memory");
   BackendInfo info = memory.ok() ? *memory : BackendInfo{};
   info.name = "faulty";
-  (void)r.Register(info, [fault, journal](const BackendConfig& c)
-                             -> Result<std::unique_ptr<StateBackend>> {
-    SB_ASSIGN_OR_RETURN(std::unique_ptr<StateBackend> inner,
-                        BackendRegistry::Default().Create("memory", c));
-    return std::unique_ptr<StateBackend>(
-        new FaultyBackend(std::move(inner), fault, journal));
-  });
+  (void)r.Register(
+      info,
+      [fault, journal](
+          const BackendConfig& c) -> Result<std::unique_ptr<StateBackend>> {
+        SB_ASSIGN_OR_RETURN(std::unique_ptr<StateBackend> inner,
+                            BackendRegistry::Default().Create("memory", c));
+        return std::unique_ptr<StateBackend>(
+            new FaultyBackend(std::move(inner), fault, journal));
+      });
   return r;
 }
 

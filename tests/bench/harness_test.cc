@@ -37,7 +37,8 @@ const MetricSummary& Metric(const RunResult& run, const std::string& name) {
 
 class HarnessRoutingTest : public ::testing::TestWithParam<int> {};
 
-TEST_P(HarnessRoutingTest, EachKeyIsProcessedOnlyByTheSubtaskOwningItsKeyGroup) {
+TEST_P(HarnessRoutingTest,
+       EachKeyIsProcessedOnlyByTheSubtaskOwningItsKeyGroup) {
   const int p = GetParam();
   MapBackendKnobs knobs;
   BackendRegistry registry = MapRegistry(knobs);
@@ -99,7 +100,8 @@ TEST(HarnessBarrierTest, CheckpointHoldsExactlyTheEventsBeforeItsBarrier) {
       ASSERT_NE(it, knobs.snapshots->end());
       merged.insert(it->second.begin(), it->second.end());
     }
-    Contents expected = Oracle(**workload, cp.barrier_event, run.max_parallelism);
+    Contents expected =
+        Oracle(**workload, cp.barrier_event, run.max_parallelism);
     EXPECT_EQ(merged.size(), expected.size()) << "checkpoint " << cp.id;
     EXPECT_TRUE(merged == expected)
         << "checkpoint " << cp.id << " differs from the stream before event "
@@ -116,7 +118,8 @@ TEST(HarnessOpenLoopTest, OneStallLiftsCorrectedButNotServiceTimeP99) {
   // Their latency from the intended start is up to 100 ms (about 2% of
   // ops, so the corrected p99 is tens of ms); their service time is not.
   MapBackendKnobs knobs;
-  knobs.stall_at_op = 4000;  // load 2000 + warmup ~500: inside the measured phase
+  knobs.stall_at_op =
+      4000;  // load 2000 + warmup ~500: inside the measured phase
   knobs.stall = std::chrono::milliseconds(100);
   BackendRegistry registry = MapRegistry(knobs);
   RunConfig c = SmallRun();

@@ -108,7 +108,9 @@ class MapBackend : public StateBackend {
    public:
     Snapshot(int64_t id, const BackendConfig& c, MapBackendKnobs knobs,
              Contents contents)
-        : id_(id), config_(c), knobs_(std::move(knobs)),
+        : id_(id),
+          config_(c),
+          knobs_(std::move(knobs)),
           contents_(std::move(contents)) {}
     Result<CheckpointHandle> Complete() override {
       CheckpointHandle h;
@@ -130,7 +132,8 @@ class MapBackend : public StateBackend {
   };
 
   Result<std::unique_ptr<AsyncSnapshot>> SnapshotSync(int64_t id) override {
-    return std::unique_ptr<AsyncSnapshot>(new Snapshot(id, config_, knobs_, data_));
+    return std::unique_ptr<AsyncSnapshot>(
+        new Snapshot(id, config_, knobs_, data_));
   }
   Status NotifyCheckpointComplete(int64_t) override { return Status::Ok(); }
   Status NotifyCheckpointAborted(int64_t) override { return Status::Ok(); }
@@ -152,7 +155,7 @@ class MapBackend : public StateBackend {
   Status Close() override {
     std::lock_guard<std::mutex> lock(*knobs_.mu);
     (*knobs_.seen_key_groups)[config_.subtask_index].insert(seen_.begin(),
-                                                           seen_.end());
+                                                            seen_.end());
     return Status::Ok();
   }
 
@@ -183,10 +186,11 @@ inline BackendRegistry MapRegistry(MapBackendKnobs knobs) {
   BackendRegistry r;
   BackendInfo info;
   info.name = "map";
-  (void)r.Register(info, [knobs](const BackendConfig& c)
-                             -> Result<std::unique_ptr<StateBackend>> {
-    return std::unique_ptr<StateBackend>(new MapBackend(c, knobs));
-  });
+  (void)r.Register(
+      info,
+      [knobs](const BackendConfig& c) -> Result<std::unique_ptr<StateBackend>> {
+        return std::unique_ptr<StateBackend>(new MapBackend(c, knobs));
+      });
   return r;
 }
 

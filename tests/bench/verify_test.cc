@@ -31,8 +31,8 @@ TEST(VerifyTest, CorrectBackendIsExactlyOnceInEveryCycle) {
   auto journal = std::make_shared<FaultJournal>();
   BackendRegistry registry = FaultyRegistry(Fault::kDropKey, journal);
   VerifyConfig c = InProcessConfig("memory");
-  Result<VerifyReport> r = RunCrashVerification(
-      c, BackendRegistry::Default(), [](const std::string&) {});
+  Result<VerifyReport> r = RunCrashVerification(c, BackendRegistry::Default(),
+                                                [](const std::string&) {});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ASSERT_EQ(r->cycles.size(), 4u);
   for (const CycleResult& cycle : r->cycles) {
@@ -67,9 +67,9 @@ TEST_P(FaultyBackendTest, CheckerCatchesTheFaultInEveryCycle) {
     ASSERT_GE(cycle.checkpoints_reported, 2) << "cycle " << cycle.cycle;
     EXPECT_FALSE(cycle.verdict.exactly_once()) << "cycle " << cycle.cycle;
     EXPECT_GT(cycle.verdict.*(GetParam().counter), 0u)
-        << GetParam().name << " not seen in cycle " << cycle.cycle
-        << " (lost " << cycle.verdict.lost << ", resurrected "
-        << cycle.verdict.resurrected << ", wrong " << cycle.verdict.wrong << ")";
+        << GetParam().name << " not seen in cycle " << cycle.cycle << " (lost "
+        << cycle.verdict.lost << ", resurrected " << cycle.verdict.resurrected
+        << ", wrong " << cycle.verdict.wrong << ")";
   }
   EXPECT_EQ(r->ToJson()["verdict"], "failed");
   EXPECT_FALSE(r->total.examples.empty());
@@ -77,19 +77,23 @@ TEST_P(FaultyBackendTest, CheckerCatchesTheFaultInEveryCycle) {
 
 INSTANTIATE_TEST_SUITE_P(
     Faults, FaultyBackendTest,
-    ::testing::Values(FaultCase{Fault::kDropKey, "lost", &Verdict::lost},
-                      FaultCase{Fault::kResurrect, "resurrected",
-                                &Verdict::resurrected},
-                      FaultCase{Fault::kFlipValue, "wrong", &Verdict::wrong},
-                      // An older checkpoint holds values later overwritten
-                      // before the barrier: wrong values.
-                      FaultCase{Fault::kOlderCheckpoint, "wrong", &Verdict::wrong}),
+    ::testing::Values(
+        FaultCase{Fault::kDropKey, "lost", &Verdict::lost},
+        FaultCase{Fault::kResurrect, "resurrected", &Verdict::resurrected},
+        FaultCase{Fault::kFlipValue, "wrong", &Verdict::wrong},
+        // An older checkpoint holds values later overwritten
+        // before the barrier: wrong values.
+        FaultCase{Fault::kOlderCheckpoint, "wrong", &Verdict::wrong}),
     [](const ::testing::TestParamInfo<FaultCase>& info) {
       switch (info.param.fault) {
-        case Fault::kDropKey: return std::string("DropsAKey");
-        case Fault::kResurrect: return std::string("ResurrectsAWrite");
-        case Fault::kFlipValue: return std::string("FlipsAValue");
-        case Fault::kOlderCheckpoint: return std::string("RestoresAnOlderCheckpoint");
+        case Fault::kDropKey:
+          return std::string("DropsAKey");
+        case Fault::kResurrect:
+          return std::string("ResurrectsAWrite");
+        case Fault::kFlipValue:
+          return std::string("FlipsAValue");
+        case Fault::kOlderCheckpoint:
+          return std::string("RestoresAnOlderCheckpoint");
       }
       return std::string("Unknown");
     });
