@@ -19,10 +19,13 @@
 //
 // Exactly-once: one open transaction holds every write since the last
 // checkpoint; SnapshotSync writes the checkpoint id into it and commits (the
-// sync phase; the async phase has nothing left to do). Restore rolls the
-// open transaction back and refuses (FailedPrecondition) when the server
-// holds another checkpoint id than the handle's: a shared store cannot roll
-// back. A lost connection or a failed statement aborts the transaction: the
+// sync phase; the async phase has nothing left to do). The first change of
+// each entry per interval also saves the entry's old image (an undo log), so
+// that Restore can revert checkpoints this subtask committed but the job
+// never completed (a crash between the commit and the job's completion);
+// images are pruned once a later checkpoint completes. Restore refuses
+// (FailedPrecondition) to go back further than the undo images reach. A
+// lost connection or a failed statement aborts the open transaction: the
 // writes since the last checkpoint are gone, so later ops fail with
 // FailedPrecondition until Restore.
 //
