@@ -124,6 +124,7 @@ ChartFigure Checkpoints(const ResultsFile& r, const Labels& labels,
                   {}};
   chart.y_binary_ticks = sizes;
   chart.x_integer_ticks = true;
+  chart.y_auto_log = true;
   for (size_t i = 0; i < r.runs.size(); ++i) {
     const Repetition* rep = RepresentativeRepetition(r.runs[i]);
     if (rep == nullptr || rep->checkpoints.empty()) continue;
@@ -209,6 +210,7 @@ ChartFigure Timeline(const ResultsFile& r, const Labels& labels) {
                   &SecondsFormat,
                   &FormatSi,
                   {}};
+  chart.y_auto_log = true;
   for (size_t i = 0; i < r.runs.size(); ++i) {
     const Repetition* rep = RepresentativeRepetition(r.runs[i]);
     if (rep == nullptr || rep->timeline_ops_per_s.empty()) continue;

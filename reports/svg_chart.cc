@@ -252,7 +252,31 @@ std::string RenderBarChart(const BarChart& chart) {
   return out + "</svg>";
 }
 
-std::string RenderLineChart(const LineChart& chart) {
+namespace {
+
+// Switches a y_auto_log chart to a log axis when its positive values span
+// more than kAutoLogRatio; values <= 0 cannot be drawn on it and are
+// dropped.
+LineChart WithAutoLog(LineChart chart) {
+  if (!chart.y_auto_log || chart.y_axis != AxisKind::kLinear) return chart;
+  double lo = INFINITY, hi = 0;
+  for (const LineSeries& s : chart.series) {
+    for (const Point& p : s.points) {
+      if (std::isfinite(p.y) && p.y > 0)
+        lo = std::min(lo, p.y), hi = std::max(hi, p.y);
+    }
+  }
+  if (hi > 0 && hi / lo > kAutoLogRatio) {
+    chart.y_axis = AxisKind::kLog;
+    chart.y_title += " (log scale)";
+  }
+  return chart;
+}
+
+}  // namespace
+
+std::string RenderLineChart(const LineChart& input) {
+  const LineChart chart = WithAutoLog(input);
   double x_lo = INFINITY, x_hi = -INFINITY, y_lo = INFINITY, y_hi = -INFINITY;
   auto usable_x = [&](double v) {
     return std::isfinite(v) && (chart.x_axis == AxisKind::kLinear || v > 0);

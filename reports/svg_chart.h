@@ -15,6 +15,8 @@ namespace statebench::report {
 
 using ValueFormatter = std::string (*)(double);
 
+inline constexpr double kAutoLogRatio = 50;
+
 // ---- Horizontal bars
 // ---------------------------------------------------------
 
@@ -78,6 +80,10 @@ struct LineChart {
   bool y_binary_ticks = false;
   // Linear x ticks only at whole numbers (checkpoint ids).
   bool x_integer_ticks = false;
+  // A linear y axis becomes logarithmic when the positive values span more
+  // than kAutoLogRatio (backends that differ by orders of magnitude would
+  // otherwise flatten into the x axis); the y title then says so.
+  bool y_auto_log = false;
 };
 
 std::string RenderLineChart(const LineChart& chart);
