@@ -39,9 +39,17 @@ std::string FirstDifference(const std::string& want, const std::string& got) {
     bool ea = !std::getline(a, la), eb = !std::getline(b, lb);
     if (ea && eb) return "identical";
     if (ea != eb || la != lb) {
-      return "line " + std::to_string(line) +
-             ":\n  golden: " + (ea ? "<eof>" : la) +
-             "\n  actual: " + (eb ? "<eof>" : lb);
+      // Long lines (HTML, SVG): show the neighbourhood of the first change.
+      size_t col = 0;
+      while (col < la.size() && col < lb.size() && la[col] == lb[col]) ++col;
+      size_t from = col > 60 ? col - 60 : 0;
+      auto near = [&](const std::string& s) {
+        return from < s.size() ? s.substr(from, 160) : std::string();
+      };
+      return "line " + std::to_string(line) + ", column " +
+             std::to_string(col + 1) +
+             ":\n  golden: " + (ea ? "<eof>" : near(la)) +
+             "\n  actual: " + (eb ? "<eof>" : near(lb));
     }
   }
 }
