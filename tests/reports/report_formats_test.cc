@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -217,6 +218,23 @@ INSTANTIATE_TEST_SUITE_P(EveryJsonFormat, JsonExportTest,
                            std::replace(n.begin(), n.end(), '-', '_');
                            return n;
                          });
+
+TEST(NonFiniteTest, TextFormatsShowADashInsteadOfNanOrInf) {
+  const std::regex token("\\b(nan|inf|NaN|Infinity|-nan|-inf)\\b");
+  ResultsFile r = NonFiniteResults();
+  for (const char* format : {"console", "md", "html", "csv"}) {
+    Result<std::string> text = RenderReport(format, r);
+    ASSERT_TRUE(text.ok());
+    std::smatch m;
+    EXPECT_FALSE(std::regex_search(*text, m, token))
+        << format << ": '" << m.str() << "' in ..."
+        << m.prefix().str().substr(
+               m.prefix().length() > 80 ? m.prefix().length() - 80 : 0);
+  }
+  for (const HgrmFile& f : RenderHgrmFiles(r)) {
+    EXPECT_FALSE(std::regex_search(f.text, token)) << f.file_name;
+  }
+}
 
 TEST(JsonExportTest, RoundTripsThroughTheResultsReader) {
   ResultsFile sample = SampleResults();
