@@ -9,7 +9,8 @@
 //     results are present, and the embedded JSON parses;
 //   - the dark theme applies under prefers-color-scheme: dark, and print
 //     media hides the navigation.
-// Writes a full-page screenshot (and a dark-theme one next to it).
+// Writes a full-page screenshot, and the first screen in the dark theme
+// and in print media next to it (-dark.png, -print.png).
 //
 // Usage: node html_browser_check.js CHROMIUM REPORT.html SCREENSHOT.png
 // Exit status: 0 all checks passed, 1 a check failed, 2 usage or browser
@@ -230,6 +231,10 @@ async function main() {
              sessionId);
   const print = await evaluate(sessionId);
   if (print.navDisplay !== 'none') failures.push('print shows the navigation');
+  const printShot = await send('Page.captureScreenshot', {format: 'png'},
+                               sessionId);
+  fs.writeFileSync(screenshotPath.replace(/\.png$/, '') + '-print.png',
+                   Buffer.from(printShot.data, 'base64'));
   if (luminance(print.bodyBg) < 200) failures.push('print background: ' + print.bodyBg);
 
   console.log('charts: ' + page.charts.map((c) => c.id.replace('chart-', '') +

@@ -6,7 +6,7 @@
 #     besides the file itself, a JavaScript dialog (an XSS payload that ran),
 #     a chart whose <svg> is missing or empty, a missing section, a broken
 #     embedded JSON block, or a theme that does not switch for dark mode or
-#     print; it writes report.png and report-dark.png;
+#     print; it writes report.png, report-dark.png and report-print.png;
 #   - without node: Chromium's --dump-dom, --enable-logging and
 #     --log-net-log give the same console, network and SVG checks in a
 #     coarser form, plus --screenshot.
