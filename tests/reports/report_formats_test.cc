@@ -236,6 +236,31 @@ TEST(NonFiniteTest, TextFormatsShowADashInsteadOfNanOrInf) {
   }
 }
 
+TEST(EdgeCaseTest, EmptyAndFailedOnlyResultsRenderInEveryFormat) {
+  ResultsFile empty;
+  ResultsFile failed_only = SampleResults();
+  failed_only.runs.erase(failed_only.runs.begin(),
+                         failed_only.runs.begin() + 2);
+  failed_only.recommendation = nullptr;
+  for (const ResultsFile* r : {&empty, &failed_only}) {
+    for (const std::string& format : ReportFormatNames()) {
+      if (format == "hgrm") continue;
+      Result<std::string> text = RenderReport(format, *r);
+      ASSERT_TRUE(text.ok()) << format;
+      EXPECT_FALSE(text->empty()) << format;
+    }
+    EXPECT_TRUE(RenderHgrmFiles(*r).empty());
+    // Every chart slot still holds an SVG that says why it is empty.
+    std::string html = RenderHtml(*r);
+    EXPECT_EQ(Count(html, "<figure class=\"chart\""), Count(html, "<svg"));
+    EXPECT_NE(html.find("No checkpoints were taken"), std::string::npos);
+  }
+  EXPECT_NE(RenderConsole(failed_only).find("FAILED"), std::string::npos);
+  EXPECT_EQ(
+      json::parse(RenderGoogleBenchmarkJson(failed_only))["benchmarks"].size(),
+      0u);
+}
+
 TEST(JsonExportTest, RoundTripsThroughTheResultsReader) {
   ResultsFile sample = SampleResults();
   Result<ResultsFile> back = ParseResults(RenderJson(sample), "rendered");
