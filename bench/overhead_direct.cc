@@ -1,0 +1,440 @@
+// The direct path of the overhead benchmark: each storage library driven
+// the way a program without statebench would drive it, over the same ops.
+// Library exceptions and errors become Status here (the adapter edge).
+#include <rocksdb/db.h>
+
+#include <cstdint>
+#include <exception>
+#include <string>
+#include <unordered_map>
+#include <utility>
+
+#include "backends/file_util.h"
+#include "backends/rocksdb_options.h"
+#include "bench/overhead_paths.h"
+#include "bench/timed_backend.h"
+
+#ifdef STATEBENCH_WITH_REDIS
+#include <hiredis/hiredis.h>
+
+#include "backends/redis_uri.h"
+#include "backends/server_common.h"
+#endif
+#ifdef STATEBENCH_WITH_POSTGRES
+#include <pqxx/pqxx>
+
+#include "backends/postgres_support.h"
+#include "backends/server_common.h"
+#endif
+
+namespace statebench {
+namespace {
+
+// Keeps a value the compiler cannot prove unused, without a store per op.
+template <typename T>
+void KeepAlive(const T& v) {
+  asm volatile("" : : "r,m"(v) : "memory");
+}
+
+// std::unordered_map: what the heap backends hold per key group.
+class MapRunner : public ChunkRunner {
+ public:
+  explicit MapRunner(const OpSequence& seq) : seq_(seq) {
+    std::unique_ptr<OpSource> load = seq.workload().LoadPhase(nullptr);
+    Op op;
+    while (load->Next(&op)) map_.insert_or_assign(op.key, op.value);
+  }
+
+  Result<uint64_t> RunChunk(uint64_t count) override {
+    const uint64_t begin = cursor_, end = cursor_ + count;
+    cursor_ = end;
+    const uint64_t start = NowNs();
+    if (seq_.puts()) {
+      for (uint64_t i = begin; i < end; ++i) {
+        auto it = map_.find(seq_.Key(i));
+        if (it == map_.end()) {
+          map_.emplace(seq_.Key(i), seq_.Value(i));
+        } else {
+          it->second.assign(seq_.Value(i));
+        }
+      }
+    } else {
+      // A get reads the value, so its memory is touched as a use would.
+      uint64_t acc = 0;
+      for (uint64_t i = begin; i < end; ++i) {
+        auto it = map_.find(seq_.Key(i));
+        if (it == map_.end()) [[unlikely]]
+          return Status::Internal("a preloaded key is missing");
+        acc += static_cast<unsigned char>(it->second.back());
+      }
+      KeepAlive(acc);
+    }
+    return NowNs() - start;
+  }
+
+  std::string Describe() const override {
+    return "std::unordered_map<std::string, std::string>::find (+ assign)";
+  }
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const {
+      return std::hash<std::string_view>{}(s);
+    }
+  };
+  const OpSequence& seq_;
+  std::unordered_map<std::string, std::string, Hash, std::equal_to<>> map_;
+  uint64_t cursor_ = 0;
+};
+
+Status FromRocks(const rocksdb::Status& s, const char* what) {
+  return s.ok() ? Status::Ok()
+                : Status::IoError(std::string("rocksdb ") + what + ": " +
+                                  s.ToString());
+}
+
+// rocksdb::DB opened with the very options the rocksdb backend builds
+// (RocksDbResources), plain 16-byte keys in the default column family.
+class RocksRunner : public ChunkRunner {
+ public:
+  ~RocksRunner() override {
+    if (db_) (void)db_->Close();
+    db_.reset();
+    if (!dir_.empty()) (void)RemoveTree(dir_);
+  }
+
+  Status Open(const OpSequence& seq,
+              const std::map<std::string, std::string>& options) {
+    seq_ = &seq;
+    SB_ASSIGN_OR_RETURN(RocksDbSettings settings,
+                        ParseRocksDbSettings(options));
+    resources_ = RocksDbResources::Make(settings);
+    rocksdb::Options o(resources_->MakeDbOptions(),
+                       resources_->MakeCfOptions(StateKind::kValue));
+    write_options_.disableWAL = !settings.wal;
+    SB_ASSIGN_OR_RETURN(dir_, MakeTempDirectory("sb-overhead-rocksdb-"));
+    rocksdb::DB* db = nullptr;
+    SB_RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(o, dir_, &db), "open"));
+    db_.reset(db);
+    describe_ = "rocksdb::DB Get/Put, backend options (wal " +
+                std::string(settings.wal ? "on" : "off") + ", " +
+                settings.compression + ", write buffer " +
+                std::to_string(settings.write_buffer_size >> 20) +
+                " MiB, block cache " +
+                std::to_string(settings.block_cache_size >> 20) + " MiB)";
+    std::unique_ptr<OpSource> load = seq.workload().LoadPhase(nullptr);
+    Op op;
+    while (load->Next(&op)) {
+      SB_RETURN_IF_ERROR(
+          FromRocks(db_->Put(write_options_, op.key, op.value), "put"));
+    }
+    return Status::Ok();
+  }
+
+  Result<uint64_t> RunChunk(uint64_t count) override {
+    const OpSequence& seq = *seq_;
+    const uint64_t begin = cursor_, end = cursor_ + count;
+    cursor_ = end;
+    rocksdb::ColumnFamilyHandle* cf = db_->DefaultColumnFamily();
+    const uint64_t start = NowNs();
+    if (seq.puts()) {
+      for (uint64_t i = begin; i < end; ++i) {
+        std::string_view k = seq.Key(i), v = seq.Value(i);
+        rocksdb::Status s =
+            db_->Put(write_options_, cf, rocksdb::Slice(k.data(), k.size()),
+                     rocksdb::Slice(v.data(), v.size()));
+        if (!s.ok()) [[unlikely]]
+          return FromRocks(s, "put");
+      }
+    } else {
+      uint64_t acc = 0;
+      for (uint64_t i = begin; i < end; ++i) {
+        std::string_view k = seq.Key(i);
+        rocksdb::Status s = db_->Get(
+            read_options_, cf, rocksdb::Slice(k.data(), k.size()), &pinned_);
+        if (!s.ok()) [[unlikely]]
+          return FromRocks(s, "get");
+        acc += pinned_.size();
+        pinned_.Reset();
+      }
+      KeepAlive(acc);
+    }
+    return NowNs() - start;
+  }
+
+  std::string Describe() const override { return describe_; }
+
+ private:
+  const OpSequence* seq_ = nullptr;
+  std::shared_ptr<const RocksDbResources> resources_;
+  std::string dir_;
+  std::unique_ptr<rocksdb::DB> db_;
+  rocksdb::ReadOptions read_options_;
+  rocksdb::WriteOptions write_options_;
+  rocksdb::PinnableSlice pinned_;
+  uint64_t cursor_ = 0;
+  std::string describe_;
+};
+
+#ifdef STATEBENCH_WITH_REDIS
+// hiredis: GET waits for its reply (a synchronous state read cannot be
+// pipelined); SETs are pipelined, one round trip per 1000 (statebench's
+// buffered mode commits a checkpoint's writes pipelined as well).
+class RedisRunner : public ChunkRunner {
+ public:
+  static constexpr uint64_t kPipeline = 1000;
+
+  ~RedisRunner() override {
+    if (ctx_ && seq_) {
+      // The loaded keys are this benchmark's; leave the server as found.
+      std::unique_ptr<OpSource> load = seq_->workload().LoadPhase(nullptr);
+      Op op;
+      uint64_t pending = 0;
+      while (load->Next(&op)) {
+        redisAppendCommand(ctx_, "DEL %b", op.key.data(), op.key.size());
+        if (++pending == kPipeline) {
+          (void)Drain(pending);
+          pending = 0;
+        }
+      }
+      (void)Drain(pending);
+    }
+    if (ctx_) redisFree(ctx_);
+  }
+
+  Status Open(const OpSequence& seq, const ServerTarget& target) {
+    seq_ = &seq;
+    SB_ASSIGN_OR_RETURN(RedisUri uri, ParseRedisUri(target.uri));
+    std::string password;
+    if (!target.password_file.empty()) {
+      SB_ASSIGN_OR_RETURN(password,
+                          ReadPasswordFile("redis", target.password_file));
+    }
+    struct timeval tv = {2, 0};
+    ctx_ = redisConnectWithTimeout(uri.host.c_str(), uri.port, tv);
+    if (ctx_ == nullptr || ctx_->err) {
+      return Status::Unavailable("redis " + uri.HostPort() +
+                                 ": cannot connect");
+    }
+    if (!password.empty()) {
+      SB_RETURN_IF_ERROR(
+          uri.user.empty()
+              ? Command("AUTH %b", password.data(), password.size())
+              : Command("AUTH %b %b", uri.user.data(), uri.user.size(),
+                        password.data(), password.size()));
+    }
+    SB_RETURN_IF_ERROR(Command("SELECT %d", uri.db));
+    describe_ = "hiredis GET (one round trip each), SET pipelined by " +
+                std::to_string(kPipeline) + ", redis " + uri.HostPort();
+    std::unique_ptr<OpSource> load = seq.workload().LoadPhase(nullptr);
+    Op op;
+    uint64_t pending = 0;
+    while (load->Next(&op)) {
+      redisAppendCommand(ctx_, "SET %b %b", op.key.data(), op.key.size(),
+                         op.value.data(), op.value.size());
+      if (++pending == kPipeline) {
+        SB_RETURN_IF_ERROR(Drain(pending));
+        pending = 0;
+      }
+    }
+    return Drain(pending);
+  }
+
+  Result<uint64_t> RunChunk(uint64_t count) override {
+    const OpSequence& seq = *seq_;
+    const uint64_t begin = cursor_, end = cursor_ + count;
+    cursor_ = end;
+    const uint64_t start = NowNs();
+    if (seq.puts()) {
+      uint64_t pending = 0;
+      for (uint64_t i = begin; i < end; ++i) {
+        std::string_view k = seq.Key(i), v = seq.Value(i);
+        redisAppendCommand(ctx_, "SET %b %b", k.data(), k.size(), v.data(),
+                           v.size());
+        if (++pending == kPipeline) {
+          SB_RETURN_IF_ERROR(Drain(pending));
+          pending = 0;
+        }
+      }
+      SB_RETURN_IF_ERROR(Drain(pending));
+    } else {
+      uint64_t acc = 0;
+      for (uint64_t i = begin; i < end; ++i) {
+        std::string_view k = seq.Key(i);
+        auto* r = static_cast<redisReply*>(
+            redisCommand(ctx_, "GET %b", k.data(), k.size()));
+        if (r == nullptr) return Status::Unavailable("redis: connection lost");
+        bool ok = r->type == REDIS_REPLY_STRING;
+        if (ok) acc += r->len;
+        freeReplyObject(r);
+        if (!ok) return Status::Internal("redis: a preloaded key is missing");
+      }
+      KeepAlive(acc);
+    }
+    return NowNs() - start;
+  }
+
+  std::string Describe() const override { return describe_; }
+
+ private:
+  template <typename... A>
+  Status Command(const char* format, A... args) {
+    auto* r = static_cast<redisReply*>(redisCommand(ctx_, format, args...));
+    if (r == nullptr) return Status::Unavailable("redis: connection lost");
+    bool ok = r->type != REDIS_REPLY_ERROR;
+    freeReplyObject(r);
+    // The reply text is not echoed: it could quote a credential.
+    return ok ? Status::Ok() : Status::PermissionDenied("redis refused");
+  }
+  Status Drain(uint64_t replies) {
+    for (uint64_t i = 0; i < replies; ++i) {
+      void* reply = nullptr;
+      if (redisGetReply(ctx_, &reply) != REDIS_OK || reply == nullptr) {
+        return Status::Unavailable("redis: connection lost");
+      }
+      bool ok = static_cast<redisReply*>(reply)->type != REDIS_REPLY_ERROR;
+      freeReplyObject(reply);
+      if (!ok) return Status::IoError("redis: a pipelined command failed");
+    }
+    return Status::Ok();
+  }
+
+  const OpSequence* seq_ = nullptr;
+  redisContext* ctx_ = nullptr;
+  uint64_t cursor_ = 0;
+  std::string describe_;
+};
+#endif  // STATEBENCH_WITH_REDIS
+
+#ifdef STATEBENCH_WITH_POSTGRES
+// libpqxx: prepared SELECT and upsert on a two-column table inside one
+// transaction per chunk (statebench: one transaction per checkpoint).
+class PostgresRunner : public ChunkRunner {
+ public:
+  static constexpr char kTable[] = "sb_overhead_direct";
+
+  ~PostgresRunner() override {
+    try {
+      if (conn_) {
+        pqxx::nontransaction t(*conn_);
+        t.exec0(std::string("DROP TABLE IF EXISTS ") + kTable);
+      }
+    } catch (...) {
+    }
+  }
+
+  Status Open(const OpSequence& seq, const ServerTarget& target) {
+    seq_ = &seq;
+    std::string password;
+    if (!target.password_file.empty()) {
+      SB_ASSIGN_OR_RETURN(password,
+                          ReadPasswordFile("postgres", target.password_file));
+    }
+    SB_ASSIGN_OR_RETURN(
+        std::string conninfo,
+        BuildConninfo(target.uri, password, 2000, 30000, &target_));
+    describe_ = "libpqxx prepared SELECT/upsert, one transaction per chunk, " +
+                target_.describe;
+    return Guard([&] {
+      conn_ = std::make_unique<pqxx::connection>(conninfo);
+      {
+        pqxx::nontransaction t(*conn_);
+        t.exec0(std::string("DROP TABLE IF EXISTS ") + kTable);
+        t.exec0(std::string("CREATE TABLE ") + kTable +
+                " (k bytea PRIMARY KEY, v bytea NOT NULL)");
+      }
+      conn_->prepare("get",
+                     std::string("SELECT v FROM ") + kTable + " WHERE k = $1");
+      conn_->prepare("put", std::string("INSERT INTO ") + kTable +
+                                " (k, v) VALUES ($1, $2) ON CONFLICT (k) DO "
+                                "UPDATE SET v = EXCLUDED.v");
+      pqxx::work w(*conn_);
+      std::unique_ptr<OpSource> load = seq_->workload().LoadPhase(nullptr);
+      Op op;
+      while (load->Next(&op)) {
+        w.exec_prepared0("put",
+                         pqxx::binarystring(op.key.data(), op.key.size()),
+                         pqxx::binarystring(op.value.data(), op.value.size()));
+      }
+      w.commit();
+    });
+  }
+
+  Result<uint64_t> RunChunk(uint64_t count) override {
+    const uint64_t begin = cursor_, end = cursor_ + count;
+    cursor_ = end;
+    const uint64_t start = NowNs();
+    SB_RETURN_IF_ERROR(Guard([&] {
+      const OpSequence& seq = *seq_;
+      pqxx::work w(*conn_);
+      uint64_t acc = 0;
+      for (uint64_t i = begin; i < end; ++i) {
+        std::string_view k = seq.Key(i);
+        pqxx::binarystring key(k.data(), k.size());
+        if (seq.puts()) {
+          std::string_view v = seq.Value(i);
+          w.exec_prepared0("put", key, pqxx::binarystring(v.data(), v.size()));
+        } else {
+          pqxx::row r = w.exec_prepared1("get", key);
+          acc += pqxx::binarystring(r[0]).size();
+        }
+      }
+      w.commit();
+      KeepAlive(acc);
+    }));
+    return NowNs() - start;
+  }
+
+  std::string Describe() const override { return describe_; }
+
+ private:
+  template <typename F>
+  Status Guard(F&& body) {
+    try {
+      body();
+      return Status::Ok();
+    } catch (...) {
+      return CurrentExceptionToStatus(target_, std::current_exception());
+    }
+  }
+
+  const OpSequence* seq_ = nullptr;
+  PostgresTarget target_;
+  std::unique_ptr<pqxx::connection> conn_;
+  uint64_t cursor_ = 0;
+  std::string describe_;
+};
+#endif  // STATEBENCH_WITH_POSTGRES
+
+}  // namespace
+
+Result<std::unique_ptr<ChunkRunner>> MakeDirectRunner(
+    const OpSequence& seq, const PathOptions& options) {
+  if (options.backend == "memory" || options.backend == "fs") {
+    return std::unique_ptr<ChunkRunner>(std::make_unique<MapRunner>(seq));
+  }
+  if (options.backend == "rocksdb") {
+    auto r = std::make_unique<RocksRunner>();
+    SB_RETURN_IF_ERROR(r->Open(seq, options.backend_options));
+    return std::unique_ptr<ChunkRunner>(std::move(r));
+  }
+#ifdef STATEBENCH_WITH_REDIS
+  if (options.backend == "redis") {
+    auto r = std::make_unique<RedisRunner>();
+    SB_RETURN_IF_ERROR(r->Open(seq, ServerTargetFromEnv("redis")));
+    return std::unique_ptr<ChunkRunner>(std::move(r));
+  }
+#endif
+#ifdef STATEBENCH_WITH_POSTGRES
+  if (options.backend == "postgres") {
+    auto r = std::make_unique<PostgresRunner>();
+    SB_RETURN_IF_ERROR(r->Open(seq, ServerTargetFromEnv("postgres")));
+    return std::unique_ptr<ChunkRunner>(std::move(r));
+  }
+#endif
+  return Status::NotFound("no direct path for backend '" + options.backend +
+                          "' in this build");
+}
+
+}  // namespace statebench

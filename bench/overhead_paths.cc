@@ -1,0 +1,190 @@
+#include "bench/overhead_paths.h"
+
+#include <cstdlib>
+#include <utility>
+
+#include "backends/file_util.h"
+#include "backends/registry.h"
+#include "bench/timed_backend.h"
+
+namespace statebench {
+
+Result<std::unique_ptr<OpSequence>> OpSequence::Capture(
+    const WorkloadSpec& spec, size_t length) {
+  if (spec.name != "value-rw" ||
+      (spec.read_fraction != 0 && spec.read_fraction != 1)) {
+    return Status::InvalidArgument(
+        "the overhead sequence needs value-rw with read fraction 0 or 1");
+  }
+  if (length == 0 || (length & (length - 1)) != 0) {
+    return Status::InvalidArgument("sequence length must be a power of two");
+  }
+  auto seq = std::unique_ptr<OpSequence>(new OpSequence());
+  seq->spec_ = spec;
+  SB_ASSIGN_OR_RETURN(seq->workload_, CreateWorkload(spec));
+  seq->puts_ = spec.read_fraction == 0;
+  seq->size_ = length;
+  seq->mask_ = length - 1;
+  seq->key_size_ = spec.key_size;
+  seq->value_size_ = seq->puts_ ? spec.value_size : 0;
+  seq->keys_.reserve(length * seq->key_size_);
+  seq->values_.reserve(length * seq->value_size_);
+  std::unique_ptr<OpSource> source = seq->workload_->RunPhase(nullptr);
+  Op op;
+  for (size_t i = 0; i < length; ++i) {
+    if (!source->Next(&op)) return Status::Internal("value-rw stream ended");
+    if (op.key.size() != seq->key_size_ ||
+        (seq->puts_ && op.value.size() != seq->value_size_)) {
+      return Status::Internal("value-rw produced an op of another size");
+    }
+    seq->keys_ += op.key;
+    if (seq->puts_) seq->values_ += op.value;
+  }
+  return seq;
+}
+
+ServerTarget ServerTargetFromEnv(const std::string& backend) {
+  std::string prefix = backend == "redis" ? "STATEBENCH_TEST_REDIS_"
+                                          : "STATEBENCH_TEST_POSTGRES_";
+  ServerTarget t;
+  if (const char* uri = std::getenv((prefix + "URI").c_str())) t.uri = uri;
+  if (const char* pw = std::getenv((prefix + "PASSWORD_FILE").c_str())) {
+    t.password_file = pw;
+  }
+  return t;
+}
+
+// The load phase of the captured workload, then a replay of the sequence
+// whose event indexes continue after the load. The replay stamps the time
+// at which the subtask asks for the op that ends a chunk (that is, right
+// after the chunk's last op was applied) and stops the subtask there.
+class HarnessRunner::ReplayWorkload : public Workload {
+ public:
+  ReplayWorkload(const OpSequence& seq, RunControl* control, bool live)
+      : seq_(seq), control_(control), live_stream_(live) {}
+
+  const WorkloadSpec& Spec() const override { return seq_.spec(); }
+  const std::vector<WorkloadState>& States() const override {
+    return seq_.workload().States();
+  }
+  std::unique_ptr<OpSource> LoadPhase(KeyFilter filter) const override {
+    return seq_.workload().LoadPhase(std::move(filter));
+  }
+  std::unique_ptr<OpSource> RunPhase(KeyFilter) const override {
+    return std::make_unique<Source>(this);
+  }
+
+  uint64_t chunk_end_ns() const { return chunk_end_ns_; }
+
+ private:
+  class Source : public OpSource {
+   public:
+    explicit Source(const ReplayWorkload* w)
+        : w_(w), next_(w->seq_.workload().LoadEventCount()) {
+      if (w->live_stream_) live_ = w->seq_.workload().RunPhase(nullptr);
+    }
+    bool Next(Op* op) override {
+      const uint64_t event = next_++;
+      if (event == w_->control_->end_event) {
+        w_->chunk_end_ns_ = NowNs();
+        w_->control_->stop.store(true, std::memory_order_relaxed);
+      }
+      if (live_) return live_->Next(op);  // value-rw: one op per event
+      const OpSequence& seq = w_->seq_;
+      const uint64_t i = event - seq.workload().LoadEventCount();
+      op->state = 0;
+      op->event_index = event;
+      op->key.assign(seq.Key(i));
+      if (seq.puts()) {
+        op->type = OpType::kValuePut;
+        op->value.assign(seq.Value(i));
+      } else {
+        op->type = OpType::kValueGet;
+      }
+      return true;
+    }
+
+   private:
+    const ReplayWorkload* w_;
+    uint64_t next_;
+    std::unique_ptr<OpSource> live_;
+  };
+
+  const OpSequence& seq_;
+  RunControl* control_;
+  bool live_stream_;
+  mutable uint64_t chunk_end_ns_ = 0;
+};
+
+Result<std::unique_ptr<HarnessRunner>> HarnessRunner::Make(
+    const OpSequence& seq, const PathOptions& options) {
+  std::unique_ptr<HarnessRunner> r(new HarnessRunner());
+  const BackendRegistry& registry = BackendRegistry::Default();
+  SB_ASSIGN_OR_RETURN(BackendInfo info, registry.Info(options.backend));
+  r->backend_ = options.backend;
+  r->remote_ = info.capabilities.remote;
+  // The harness's default (harness.cc, Repeater::Open).
+  r->sample_every_ = options.sample_every != 0        ? options.sample_every
+                     : info.capabilities.memory_bound ? 100
+                                                      : 1;
+  SB_ASSIGN_OR_RETURN(r->work_dir_, MakeTempDirectory("sb-overhead-harness-"));
+  BackendConfig bc;
+  bc.max_parallelism = DefaultMaxParallelism(1);
+  bc.key_groups = KeyGroupRangeForSubtask(bc.max_parallelism, 1, 0);
+  bc.work_dir = r->work_dir_ + "/work";
+  bc.checkpoint_dir = r->work_dir_ + "/checkpoints";
+  bc.options = options.backend_options;
+  SB_RETURN_IF_ERROR(EnsureDirectory(bc.work_dir));
+  SB_RETURN_IF_ERROR(EnsureDirectory(bc.checkpoint_dir));
+  SB_ASSIGN_OR_RETURN(std::unique_ptr<StateBackend> backend,
+                      registry.Create(options.backend, bc));
+  r->control_ = std::make_unique<RunControl>();
+  r->replay_ = std::make_unique<ReplayWorkload>(seq, r->control_.get(),
+                                                options.live_stream);
+  r->subtasks_.push_back(std::make_unique<Subtask>(
+      0, bc.key_groups, bc.max_parallelism,
+      std::make_unique<TimedBackend>(std::move(backend), r->sample_every_),
+      r->control_.get()));
+  Subtask& st = *r->subtasks_.front();
+  SB_RETURN_IF_ERROR(st.RegisterStates(r->replay_->States()));
+  SB_RETURN_IF_ERROR(st.RunLoad(*r->replay_));
+  if (r->remote_) {
+    SB_RETURN_IF_ERROR(st.CheckpointNow(r->next_checkpoint_++).status());
+  }
+  r->next_event_ = st.StartRunPhase(*r->replay_);
+  st.ResetCounters();
+  st.backend().set_recording(true);
+  return r;
+}
+
+HarnessRunner::~HarnessRunner() {
+  for (auto& st : subtasks_) {
+    st->JoinAsync();
+    (void)st->backend().Close();
+  }
+  subtasks_.clear();
+  if (!work_dir_.empty()) (void)RemoveTree(work_dir_);
+}
+
+Result<uint64_t> HarnessRunner::RunChunk(uint64_t count) {
+  RunControl& c = *control_;
+  c.stop.store(false);
+  c.finished.store(0);
+  c.end_event = next_event_ + count;
+  const uint64_t start = NowNs();
+  Subtask& st = *subtasks_.front();
+  SB_RETURN_IF_ERROR(st.RunUntilStopped(false));
+  next_event_ += count;
+  if (!remote_) return replay_->chunk_end_ns() - start;
+  // Server writes become durable at the checkpoint: part of the op cost.
+  SB_RETURN_IF_ERROR(st.CheckpointNow(next_checkpoint_++).status());
+  return NowNs() - start;
+}
+
+std::string HarnessRunner::Describe() const {
+  return "statebench Subtask -> TimedBackend(1 in " +
+         std::to_string(sample_every_) + " timed) -> registry '" + backend_ +
+         "'" + (remote_ ? " + checkpoint per chunk" : "");
+}
+
+}  // namespace statebench
