@@ -183,7 +183,10 @@ std::string RecoveryCell(const RunResult& run, std::string_view kind) {
   if (!r) return "-";
   std::string cell = FormatDurationMs(r->duration_ms.median);
   for (const std::string& v : r->verdicts) {
-    if (v == "mismatch") cell += " MISMATCH";
+    if (report::NotableVerdict(v)) {
+      cell += ' ';
+      cell += ConsoleSafe(v);
+    }
   }
   return cell;
 }

@@ -176,7 +176,7 @@ BarValue RecoveryValue(const RunResult& run, const char* kind) {
         fmt::format("p {}→{}", stats->from_parallelism, stats->to_parallelism);
   }
   for (const std::string& verdict : stats->verdicts) {
-    if (verdict != "verified") v.annotation += " " + verdict;
+    if (NotableVerdict(verdict)) v.annotation += " " + verdict;
   }
   return v;
 }
@@ -195,8 +195,8 @@ ChartFigure Recoveries(const ResultsFile& r, const Labels& labels) {
   }
   return {"recovery", "Restore and rescale",
           "Time to rebuild the state of the last completed checkpoint, at the "
-          "same parallelism (restore) and at another one (rescale); verdicts "
-          "other than \"verified\" are shown next to the bar.",
+          "same parallelism (restore) and at another one (rescale); a failed "
+          "verification (\"mismatch\") is shown next to the bar.",
           any ? RenderBarChart(chart)
               : RenderEmptyChart("No restore or rescale was measured")};
 }

@@ -190,7 +190,7 @@ std::string RecoveryCell(const RunResult& run, std::string_view kind) {
   if (!rec) return Num("-");
   std::string text = HtmlEscape(FormatDurationMs(rec->duration_ms.median));
   for (const std::string& v : rec->verdicts) {
-    if (v != "verified") {
+    if (report::NotableVerdict(v)) {
       text += fmt::format(" <span class=\"badge {}\">{}</span>",
                           VerdictClass(v) ? VerdictClass(v) : "plain",
                           HtmlEscape(v));

@@ -47,7 +47,7 @@ std::string RecoveryCell(const RunResult& run, std::string_view kind) {
   if (!r) return "-";
   std::string cell = FormatDurationMs(r->duration_ms.median);
   for (const std::string& v : r->verdicts) {
-    if (v != "verified") cell += " (" + MarkdownEscape(v) + ")";
+    if (report::NotableVerdict(v)) cell += " (" + MarkdownEscape(v) + ")";
   }
   return cell;
 }

@@ -112,6 +112,10 @@ struct RecoveryStats {
 std::optional<RecoveryStats> Recovery(const RunResult& run,
                                       std::string_view kind);
 
+// A restore verdict worth showing next to its duration: anything but
+// "verified" and "not_verified" (the plain restore that was not checked).
+bool NotableVerdict(const std::string& verdict);
+
 // Checkpoint counts over repetitions: completed and failed.
 std::pair<uint64_t, uint64_t> CheckpointCounts(const RunResult& run);
 

@@ -255,6 +255,10 @@ std::optional<RecoveryStats> Recovery(const RunResult& run,
   return stats;
 }
 
+bool NotableVerdict(const std::string& verdict) {
+  return !verdict.empty() && verdict != "verified" && verdict != "not_verified";
+}
+
 std::pair<uint64_t, uint64_t> CheckpointCounts(const RunResult& run) {
   uint64_t ok = 0, failed = 0;
   for (const Repetition& rep : run.repetitions) {

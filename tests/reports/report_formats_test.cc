@@ -192,6 +192,8 @@ TEST(ConsoleReportTest, StripsTerminalControlsAndStaysNarrow) {
   EXPECT_NE(text.find("FAILED"), std::string::npos);
   EXPECT_NE(text.find("in phase load"), std::string::npos);
   EXPECT_NE(text.find("LATENCY value_put"), std::string::npos);
+  // A restore whose verification failed says so next to its duration.
+  EXPECT_NE(text.find("36.5 ms mismatch"), std::string::npos);
 }
 
 class JsonExportTest : public ::testing::TestWithParam<std::string> {};

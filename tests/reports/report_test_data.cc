@@ -157,6 +157,10 @@ Repetition MakeRepetition(const BackendShape& b, int index) {
                         100000,     {b.restore_ms + index},
                         "verified", ""};
   restore.bytes_per_s = 8.0 * (1 << 20) / ((b.restore_ms + index) / 1000);
+  if (!b.incremental && index == 2) {
+    restore.verdict = "mismatch";
+    restore.detail = "3 keys resurrected after the restore";
+  }
   rep.restores.push_back(restore);
   if (b.rescale_ms) {
     double ms = *b.rescale_ms + 6.0 * index;
