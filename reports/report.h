@@ -71,7 +71,8 @@ std::string RenderMarkdown(const ResultsFile& results);
 // One self-contained HTML page: inline CSS and SVG, no script, a CSP that
 // forbids every external load, raw results embedded as JSON.
 std::string RenderHtml(const ResultsFile& results);
-// The results re-serialized (schema statebench.results/1).
+// The results re-serialized (schema statebench.results/1); readable by
+// LoadResultsFile, so merged reports can be saved and reported again.
 std::string RenderJson(const ResultsFile& results);
 // One row per (run, summarized metric).
 std::string RenderCsv(const ResultsFile& results);
@@ -94,7 +95,9 @@ std::string RenderBmf(const ResultsFile& results);
 // microseconds. Open-loop runs also get the corrected histogram
 // ("<op>.corrected").
 struct HgrmFile {
-  std::string file_name;  // "<backend>_<workload>_<op>.hgrm", sanitized
+  // "<backend>_<workload>[_<checkpoint type>]_<op>.hgrm", reduced to
+  // [A-Za-z0-9._-]; "-2", "-3" added when sanitized names collide.
+  std::string file_name;
   std::string text;
 };
 std::vector<HgrmFile> RenderHgrmFiles(const ResultsFile& results);
