@@ -169,6 +169,19 @@ Status PostgresBackend::Fail(std::exception_ptr e) {
 
 Status PostgresBackend::EnsureTxn() {
   if (txn_ != nullptr) return Status::Ok();
+  if (!clear_with_undo_ && !clear_.empty() && !cleared_checkpoints_) {
+    // A fresh job: earlier runs' checkpoint rows must not take part in a
+    // later restore's bookkeeping.
+    SB_RETURN_IF_ERROR(RunOutsideTxn([&](pqxx::connection& c) {
+      pqxx::work t(c);
+      for (const KeyGroupRange& r : clear_) {
+        t.exec_prepared("sb_clear_ckpt", s_.job, r.start, r.end);
+      }
+      t.commit();
+      return Status::Ok();
+    }));
+    cleared_checkpoints_ = true;
+  }
   return RunOutsideTxn([&](pqxx::connection& c) {
     txn_ = std::make_unique<pqxx::work>(c);
     txn_bytes_ = 0;
@@ -182,8 +195,8 @@ Status PostgresBackend::EnsureTxn() {
                               base_);
         }
       } else {
-        for (const char* stmt :
-             {"sb_clear_state", "sb_clear_list", "sb_clear_ckpt"}) {
+        for (const char* stmt : {"sb_clear_state", "sb_clear_list",
+                                 "sb_clear_undo", "sb_clear_undo_list"}) {
           txn_->exec_prepared(stmt, s_.job, r.start, r.end);
         }
       }

@@ -169,8 +169,9 @@ class PostgresBackend final : public StateBackend {
   // cover (with undo images, as a later restore may need them back).
   std::vector<KeyGroupRange> clear_;
   bool clear_with_undo_ = false;
-  bool dirty_ = false;  // the open transaction holds writes
-  bool lost_ = false;   // a transaction with writes was aborted
+  bool cleared_checkpoints_ = false;  // fresh: overlapping rows deleted
+  bool dirty_ = false;                // the open transaction holds writes
+  bool lost_ = false;                 // a transaction with writes was aborted
   bool closed_ = false;
   int64_t last_checkpoint_ = kNoCheckpoint;
   // The checkpoint the current interval started from (kNoCheckpoint before

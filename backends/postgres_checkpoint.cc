@@ -143,10 +143,12 @@ Status PostgresBackend::Restore(const std::vector<CheckpointHandle>& handles,
                                 KeyGroupRange range) {
   if (closed_) return Closed();
   AbortTxn();
-  // Empty until the handles check out.
+  // Empty until the handles check out. Not a fresh job, though: nothing is
+  // deleted outside the interval's transaction.
   lost_ = false;
   clear_ = {config_.key_groups};
   clear_with_undo_ = false;
+  cleared_checkpoints_ = true;
   base_ = kNoCheckpoint;
   estimate_.Reset(0, 0);
   if (!range.empty() && range.Intersect(config_.key_groups) != range) {

@@ -102,12 +102,16 @@ constexpr std::pair<const char*, const char*> kStatements[] = {
      "DELETE FROM sb_state WHERE job = $1 AND kg BETWEEN $2 AND $3"},
     {"sb_clear_list",
      "DELETE FROM sb_list WHERE job = $1 AND kg BETWEEN $2 AND $3"},
-    // Only checkpoint rows inside the range: a row overlapping another
-    // subtask's range would be deleted by both, and the second transaction
-    // would wait on the first until its checkpoint.
+    {"sb_clear_undo",
+     "DELETE FROM sb_undo WHERE job = $1 AND kg BETWEEN $2 AND $3"},
+    {"sb_clear_undo_list",
+     "DELETE FROM sb_undo_list WHERE job = $1 AND kg BETWEEN $2 AND $3"},
+    // Checkpoint rows overlapping the range, in a short transaction of its
+    // own: in the interval's transaction, two subtasks deleting one row
+    // would wait for each other until a checkpoint.
     {"sb_clear_ckpt",
-     "DELETE FROM sb_checkpoint WHERE job = $1 AND kg_start >= $2 AND kg_end "
-     "<= $3"},
+     "DELETE FROM sb_checkpoint WHERE job = $1 AND kg_start <= $3 AND kg_end "
+     ">= $2"},
     // A restored instance empties the key groups its restore did not cover,
     // keeping undo images: $4 kg_start, $5 kg_end, $6 base.
     {"sb_clear_state_undo",
