@@ -263,6 +263,41 @@ TEST(EdgeCaseTest, EmptyAndFailedOnlyResultsRenderInEveryFormat) {
       0u);
 }
 
+TEST(OpenLoopTest, CorrectedLatencyIsShownBesideServiceTime) {
+  ResultsFile r = SampleResults();
+  RunResult& run = r.runs[1];
+  run.open_loop = true;
+  run.target_rate = 300000;
+  for (Repetition& rep : run.repetitions) {
+    for (OpKindResult& op : rep.ops) {
+      // Waiting in the queue shifts every value up by 5 us.
+      HistogramBuckets shifted;
+      for (const auto& [v, c] : op.histogram.buckets) {
+        shifted.buckets.emplace_back(v + 5000, c);
+      }
+      op.histogram_corrected = shifted;
+      op.latency_corrected = op.latency;
+      op.latency_corrected->p50_ns += 5000;
+      rep.metrics["latency_corrected." + op.op + ".p50_ns"] =
+          static_cast<double>(op.latency_corrected->p50_ns);
+    }
+  }
+  SummarizeRepetitions(&run);
+  EXPECT_NE(RenderConsole(r).find("LATENCY value_get (from intended start"),
+            std::string::npos);
+  EXPECT_NE(RenderMarkdown(r).find("Latency from intended start"),
+            std::string::npos);
+  std::string html = RenderHtml(r);
+  EXPECT_NE(html.find("rocksdb/value-rw (from intended start)"),
+            std::string::npos);
+  EXPECT_NE(html.find("open, 300k ops/s"), std::string::npos);
+  std::vector<HgrmFile> files = RenderHgrmFiles(r);
+  EXPECT_EQ(files.size(), 6u);
+  EXPECT_EQ(Count(files[3].file_name, ".corrected.hgrm") +
+                Count(files[5].file_name, ".corrected.hgrm"),
+            2u);
+}
+
 TEST(JsonExportTest, RoundTripsThroughTheResultsReader) {
   ResultsFile sample = SampleResults();
   Result<ResultsFile> back = ParseResults(RenderJson(sample), "rendered");
