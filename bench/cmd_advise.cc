@@ -25,8 +25,8 @@ struct AdviseOptions {
   std::string explain;
   bool list_rules = false;
   bool no_what_if = false;
-  // Runs a short calibration when no --results are given. Empty until
-  // bench/ provides one (RunCalibration); then advise says it calibrated.
+  // Runs a short calibration when no --results are given (RunCalibration;
+  // tests may leave it empty, and advise then asks for --results).
   advisor::CalibrateFn calibrate;
 };
 
@@ -69,6 +69,8 @@ int ExplainOrList(const AdviseOptions& o, const advisor::RuleSet& rules,
   return kExitOk;
 }
 
+constexpr char kCalibrationSource[] = "calibration run";
+
 // The results to advise on: the files given, or a calibration run.
 Result<std::vector<ResultsFile>> LoadMeasurements(
     const AdviseOptions& o, CliContext& ctx,
@@ -90,7 +92,7 @@ Result<std::vector<ResultsFile>> LoadMeasurements(
               "(figures are rough; pass --results for a real comparison)\n";
   SB_ASSIGN_OR_RETURN(ResultsFile f, o.calibrate());
   files.push_back(std::move(f));
-  sources->push_back("calibration run");
+  sources->push_back(kCalibrationSource);
   return files;
 }
 
@@ -136,6 +138,13 @@ int RunAdvise(const AdviseOptions& o, CliContext& ctx) {
   Result<advisor::Recommendation> rec =
       advisor::Advise(*profile, *files, *rules, sources, options);
   if (!rec.ok()) return Fail(ctx, rec.status().message());
+  if (o.results.empty()) {  // the figures came from RunCalibration
+    rec->confidence.insert(
+        rec->confidence.begin(),
+        "all figures come from a short calibration (about 1 s per embedded "
+        "backend on a small state); pass --results from 'statebench "
+        "compare' for figures to act on");
+  }
   std::string text = Render(*rec, o.format);
   if (o.output.empty()) {
     *ctx.out << text;

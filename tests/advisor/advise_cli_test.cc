@@ -174,6 +174,8 @@ TEST_F(AdviseCliTest, WithoutResultsCalibratesAndSaysSo) {
       << r.err;
   nlohmann::json j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["sources"], nlohmann::json::array({"calibration run"}));
+  ASSERT_FALSE(j["confidence"].empty());
+  EXPECT_TRUE(Has(j["confidence"][0], "short calibration"));
   std::vector<std::string> backends;
   for (const nlohmann::json& e : j["ranking"]) backends.push_back(e["backend"]);
   for (const char* embedded : {"memory", "fs", "rocksdb"}) {
