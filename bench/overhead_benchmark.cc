@@ -13,7 +13,10 @@
 //                         sampling; counter vs_direct
 //   Paired/<b>/<op>       both, alternating ~0.1 s rounds (robust to a
 //                         loaded machine); counters direct/harness ops/s and
-//                         their ratio (median over rounds)
+//                         their ratio (median over rounds), also by CPU time
+//   Layers/<b>/<op>/N_x   each layer of the harness path alone: direct,
+//                         + key group, registry backend, + TimedBackend,
+//                         + Subtask loop (memory and rocksdb)
 //   FullHarness/<b>/<op>  RunBenchmark (P = 1, closed loop, no checkpoints)
 //                         against the direct loop run around it
 //   Record/...            the cost of one latency sample
@@ -23,6 +26,7 @@
 // Redis and postgres join when STATEBENCH_TEST_{REDIS,POSTGRES}_URI (and
 // _PASSWORD_FILE) are set. Items/s are ops/s.
 #include <benchmark/benchmark.h>
+#include <time.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -167,15 +171,31 @@ double Median(std::vector<double> v) {
   return n == 0 ? 0 : n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-// Runs `runner` for about `seconds`; returns ops/s (0 on failure).
-Result<double> RunFor(ChunkRunner& runner, uint64_t chunk, double seconds) {
+uint64_t ThreadCpuNs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000u +
+         static_cast<uint64_t>(ts.tv_nsec);
+}
+
+struct Rates {
+  double wall = 0;  // ops per wall-clock second
+  double cpu = 0;   // ops per second of this thread's CPU time
+};
+
+// Runs `runner` for about `seconds` of wall time. The CPU-time rate is what
+// the path costs when the machine is shared (preemption is not in it).
+Result<Rates> RunFor(ChunkRunner& runner, uint64_t chunk, double seconds) {
   uint64_t ns = 0, ops = 0;
+  const uint64_t cpu0 = ThreadCpuNs();
   while (static_cast<double>(ns) < seconds * 1e9) {
     SB_ASSIGN_OR_RETURN(uint64_t t, runner.RunChunk(chunk));
     ns += t;
     ops += chunk;
   }
-  return static_cast<double>(ops) * 1e9 / static_cast<double>(ns);
+  const double cpu = static_cast<double>(ThreadCpuNs() - cpu0);
+  return Rates{static_cast<double>(ops) * 1e9 / static_cast<double>(ns),
+               cpu > 0 ? static_cast<double>(ops) * 1e9 / cpu : 0};
 }
 
 void BM_Paired(benchmark::State& state, std::string backend, bool puts) {
@@ -184,20 +204,21 @@ void BM_Paired(benchmark::State& state, std::string backend, bool puts) {
   ChunkRunner* paths[2] = {(*f)->direct.get(), (*f)->harness.get()};
   const uint64_t chunk = ChunkOps(backend);
   for (auto _ : state) {
-    std::vector<double> direct, harness, ratio;
+    std::vector<double> direct, harness, ratio, cpu_ratio;
     double total_s = 0;
     for (int round = 0; round < g_flags.paired_rounds; ++round) {
-      double rate[2];
+      Rates rate[2];
       for (int k = 0; k < 2; ++k) {
         int p = (round + k) % 2;  // alternate which path goes first
-        Result<double> r = RunFor(*paths[p], chunk, 0.1);
+        Result<Rates> r = RunFor(*paths[p], chunk, 0.1);
         if (!r.ok()) return state.SkipWithError(r.status().ToString().c_str());
         rate[p] = *r;
         total_s += 0.1;
       }
-      direct.push_back(rate[0]);
-      harness.push_back(rate[1]);
-      ratio.push_back(rate[1] / rate[0]);
+      direct.push_back(rate[0].wall);
+      harness.push_back(rate[1].wall);
+      ratio.push_back(rate[1].wall / rate[0].wall);
+      cpu_ratio.push_back(rate[1].cpu / rate[0].cpu);
     }
     state.SetIterationTime(total_s);
     state.counters["direct_ops_per_s"] = Median(direct);
@@ -205,7 +226,43 @@ void BM_Paired(benchmark::State& state, std::string backend, bool puts) {
     state.counters["ratio"] = Median(ratio);
     state.counters["ratio_min"] = *std::min_element(ratio.begin(), ratio.end());
     state.counters["ratio_max"] = *std::max_element(ratio.begin(), ratio.end());
+    state.counters["cpu_ratio"] = Median(cpu_ratio);
   }
+}
+
+// One layer of the harness path on its own (fresh instance), to price it.
+enum class Layer { kDirect, kDirectKeyGroup, kBackend, kTimed, kSubtask };
+
+void BM_Layer(benchmark::State& state, std::string backend, bool puts,
+              Layer layer) {
+  Result<Fixture*> f = GetFixture(backend, puts);
+  if (!f.ok()) return state.SkipWithError(f.status().ToString().c_str());
+  PathOptions o = OptionsFor(backend);
+  Result<std::unique_ptr<ChunkRunner>> r = Status::Internal("no layer");
+  switch (layer) {
+    case Layer::kDirect:
+    case Layer::kDirectKeyGroup:
+      o.direct_key_group = layer == Layer::kDirectKeyGroup;
+      r = MakeDirectRunner(*(*f)->seq, o);
+      break;
+    case Layer::kBackend:
+    case Layer::kTimed:
+      r = MakeBackendLoopRunner(*(*f)->seq, o, layer == Layer::kTimed);
+      break;
+    case Layer::kSubtask: {
+      Result<std::unique_ptr<HarnessRunner>> h =
+          HarnessRunner::Make(*(*f)->seq, o);
+      if (h.ok()) {
+        r = std::unique_ptr<ChunkRunner>(std::move(h).value());
+      } else {
+        r = h.status();
+      }
+      break;
+    }
+  }
+  if (!r.ok()) return state.SkipWithError(r.status().ToString().c_str());
+  RunChunks(state, **r, ChunkOps(backend));
+  state.SetLabel((*r)->Describe());
 }
 
 void BM_FullHarness(benchmark::State& state, std::string backend, bool puts) {
@@ -223,10 +280,10 @@ void BM_FullHarness(benchmark::State& state, std::string backend, bool puts) {
   const uint64_t chunk = ChunkOps(backend);
   const double half = g_flags.harness_seconds / 2;
   for (auto _ : state) {
-    Result<double> before = RunFor(*(*f)->direct, chunk, half);
+    Result<Rates> before = RunFor(*(*f)->direct, chunk, half);
     RunResult run =
         RunBenchmark(c, BackendRegistry::Default(), [](const std::string&) {});
-    Result<double> after = RunFor(*(*f)->direct, chunk, half);
+    Result<Rates> after = RunFor(*(*f)->direct, chunk, half);
     if (!before.ok() || !after.ok() || run.status != "ok" ||
         run.repetitions.empty()) {
       std::string why = run.status != "ok" ? run.failure_reason
@@ -235,7 +292,7 @@ void BM_FullHarness(benchmark::State& state, std::string backend, bool puts) {
       return state.SkipWithError(why.c_str());
     }
     const Repetition& rep = run.repetitions.front();
-    double direct = (*before + *after) / 2;
+    double direct = (before->wall + after->wall) / 2;
     state.SetIterationTime(rep.measure_duration_s);
     state.counters["harness_ops_per_s"] = rep.ops_per_s;
     state.counters["direct_ops_per_s"] = direct;
@@ -300,6 +357,23 @@ void BM_TimedOp(benchmark::State& state, std::string inner, uint32_t mode) {
   state.SetItemsProcessed(state.iterations());
 }
 
+void RegisterLayers(const std::string& b, bool puts) {
+  const std::pair<const char*, Layer> layers[] = {
+      {"1_direct", Layer::kDirect},
+      {"2_direct+keygroup", Layer::kDirectKeyGroup},
+      {"3_backend", Layer::kBackend},
+      {"4_timed", Layer::kTimed},
+      {"5_subtask", Layer::kSubtask},
+  };
+  for (const auto& [name, layer] : layers) {
+    if (layer == Layer::kDirectKeyGroup && b != "memory") continue;
+    benchmark::RegisterBenchmark(
+        ("Layers/" + b + (puts ? "/put/" : "/get/") + name).c_str(), BM_Layer,
+        b, puts, layer)
+        ->UseManualTime();
+  }
+}
+
 void RegisterAll() {
   for (const std::string& b : g_flags.backends) {
     benchmark::RegisterBenchmark(("Footprint/" + b + "/p2").c_str(),
@@ -329,6 +403,7 @@ void RegisterAll() {
           ->UseManualTime()
           ->Unit(benchmark::kMillisecond);
       if (b == "memory" || b == "rocksdb") {
+        RegisterLayers(b, puts);
         benchmark::RegisterBenchmark(("FullHarness/" + suffix).c_str(),
                                      BM_FullHarness, b, puts)
             ->Iterations(1)

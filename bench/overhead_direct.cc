@@ -39,7 +39,10 @@ void KeepAlive(const T& v) {
 // std::unordered_map: what the heap backends hold per key group.
 class MapRunner : public ChunkRunner {
  public:
-  explicit MapRunner(const OpSequence& seq) : seq_(seq) {
+  // `key_group`: also compute each op's key group (Flink's
+  // HeapKeyedStateBackend does, to find the key group's map).
+  MapRunner(const OpSequence& seq, bool key_group)
+      : seq_(seq), key_group_(key_group) {
     std::unique_ptr<OpSource> load = seq.workload().LoadPhase(nullptr);
     Op op;
     while (load->Next(&op)) map_.insert_or_assign(op.key, op.value);
@@ -49,8 +52,10 @@ class MapRunner : public ChunkRunner {
     const uint64_t begin = cursor_, end = cursor_ + count;
     cursor_ = end;
     const uint64_t start = NowNs();
+    uint64_t groups = 0;
     if (seq_.puts()) {
       for (uint64_t i = begin; i < end; ++i) {
+        if (key_group_) groups += AssignToKeyGroup(seq_.Key(i), kGroups);
         auto it = map_.find(seq_.Key(i));
         if (it == map_.end()) {
           map_.emplace(seq_.Key(i), seq_.Value(i));
@@ -62,6 +67,7 @@ class MapRunner : public ChunkRunner {
       // A get reads the value, so its memory is touched as a use would.
       uint64_t acc = 0;
       for (uint64_t i = begin; i < end; ++i) {
+        if (key_group_) groups += AssignToKeyGroup(seq_.Key(i), kGroups);
         auto it = map_.find(seq_.Key(i));
         if (it == map_.end()) [[unlikely]]
           return Status::Internal("a preloaded key is missing");
@@ -69,11 +75,13 @@ class MapRunner : public ChunkRunner {
       }
       KeepAlive(acc);
     }
+    KeepAlive(groups);
     return NowNs() - start;
   }
 
   std::string Describe() const override {
-    return "std::unordered_map<std::string, std::string>::find (+ assign)";
+    return std::string(key_group_ ? "AssignToKeyGroup + " : "") +
+           "std::unordered_map<std::string, std::string>::find (+ assign)";
   }
 
  private:
@@ -83,7 +91,9 @@ class MapRunner : public ChunkRunner {
       return std::hash<std::string_view>{}(s);
     }
   };
+  static constexpr int kGroups = kDefaultLowerBoundMaxParallelism;
   const OpSequence& seq_;
+  const bool key_group_;
   std::unordered_map<std::string, std::string, Hash, std::equal_to<>> map_;
   uint64_t cursor_ = 0;
 };
@@ -412,7 +422,8 @@ class PostgresRunner : public ChunkRunner {
 Result<std::unique_ptr<ChunkRunner>> MakeDirectRunner(
     const OpSequence& seq, const PathOptions& options) {
   if (options.backend == "memory" || options.backend == "fs") {
-    return std::unique_ptr<ChunkRunner>(std::make_unique<MapRunner>(seq));
+    return std::unique_ptr<ChunkRunner>(
+        std::make_unique<MapRunner>(seq, options.direct_key_group));
   }
   if (options.backend == "rocksdb") {
     auto r = std::make_unique<RocksRunner>();

@@ -54,6 +54,96 @@ ServerTarget ServerTargetFromEnv(const std::string& backend) {
   return t;
 }
 
+namespace {
+
+uint32_t DefaultSampleEvery(const BackendInfo& info, uint32_t requested) {
+  // The harness's default (harness.cc, Repeater::Open).
+  if (requested != 0) return requested;
+  return info.capabilities.memory_bound ? 100 : 1;
+}
+
+class BackendLoopRunner : public ChunkRunner {
+ public:
+  ~BackendLoopRunner() override {
+    if (backend_) (void)backend_->Close();
+    backend_.reset();
+    if (!dir_.empty()) (void)RemoveTree(dir_);
+  }
+
+  Status Open(const OpSequence& seq, const PathOptions& options, bool timed) {
+    seq_ = &seq;
+    const BackendRegistry& registry = BackendRegistry::Default();
+    SB_ASSIGN_OR_RETURN(BackendInfo info, registry.Info(options.backend));
+    if (info.capabilities.remote) {
+      return Status::Unimplemented("backend loop: embedded backends only");
+    }
+    SB_ASSIGN_OR_RETURN(dir_, MakeTempDirectory("sb-overhead-loop-"));
+    BackendConfig bc;
+    bc.max_parallelism = max_parallelism_;
+    bc.key_groups = KeyGroupRangeForSubtask(max_parallelism_, 1, 0);
+    bc.work_dir = dir_;
+    bc.options = options.backend_options;
+    SB_ASSIGN_OR_RETURN(backend_, registry.Create(options.backend, bc));
+    describe_ = "registry '" + options.backend + "' called op by op";
+    if (timed) {
+      uint32_t every = DefaultSampleEvery(info, options.sample_every);
+      backend_ = std::make_unique<TimedBackend>(std::move(backend_), every);
+      describe_ +=
+          " through TimedBackend(1 in " + std::to_string(every) + " timed)";
+    }
+    SB_ASSIGN_OR_RETURN(
+        state_, backend_->RegisterState(
+                    {seq.workload().States().front().name, StateKind::kValue}));
+    std::unique_ptr<OpSource> load = seq.workload().LoadPhase(nullptr);
+    Op op;
+    while (load->Next(&op)) {
+      SB_RETURN_IF_ERROR(backend_->ValuePut(Key(op.key), op.value));
+    }
+    return Status::Ok();
+  }
+
+  Result<uint64_t> RunChunk(uint64_t count) override {
+    const OpSequence& seq = *seq_;
+    const uint64_t begin = cursor_, end = cursor_ + count;
+    cursor_ = end;
+    bool found = false;
+    const uint64_t start = NowNs();
+    for (uint64_t i = begin; i < end; ++i) {
+      Status s = seq.puts()
+                     ? backend_->ValuePut(Key(seq.Key(i)), seq.Value(i))
+                     : backend_->ValueGet(Key(seq.Key(i)), &value_, &found);
+      if (!s.ok()) [[unlikely]]
+        return s;
+    }
+    return NowNs() - start;
+  }
+
+  std::string Describe() const override { return describe_; }
+
+ private:
+  StateKey Key(std::string_view key) const {
+    return {state_, AssignToKeyGroup(key, max_parallelism_), key, ""};
+  }
+
+  const int max_parallelism_ = DefaultMaxParallelism(1);
+  const OpSequence* seq_ = nullptr;
+  std::string dir_;
+  std::unique_ptr<StateBackend> backend_;
+  StateId state_ = 0;
+  std::string value_;
+  uint64_t cursor_ = 0;
+  std::string describe_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<ChunkRunner>> MakeBackendLoopRunner(
+    const OpSequence& seq, const PathOptions& options, bool timed) {
+  auto r = std::make_unique<BackendLoopRunner>();
+  SB_RETURN_IF_ERROR(r->Open(seq, options, timed));
+  return std::unique_ptr<ChunkRunner>(std::move(r));
+}
+
 // The load phase of the captured workload, then a replay of the sequence
 // whose event indexes continue after the load. The replay stamps the time
 // at which the subtask asks for the op that ends a chunk (that is, right
@@ -123,10 +213,7 @@ Result<std::unique_ptr<HarnessRunner>> HarnessRunner::Make(
   SB_ASSIGN_OR_RETURN(BackendInfo info, registry.Info(options.backend));
   r->backend_ = options.backend;
   r->remote_ = info.capabilities.remote;
-  // The harness's default (harness.cc, Repeater::Open).
-  r->sample_every_ = options.sample_every != 0        ? options.sample_every
-                     : info.capabilities.memory_bound ? 100
-                                                      : 1;
+  r->sample_every_ = DefaultSampleEvery(info, options.sample_every);
   SB_ASSIGN_OR_RETURN(r->work_dir_, MakeTempDirectory("sb-overhead-harness-"));
   BackendConfig bc;
   bc.max_parallelism = DefaultMaxParallelism(1);

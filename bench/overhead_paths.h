@@ -92,12 +92,22 @@ struct PathOptions {
   // Harness path only: take ops from the workload's generator (unbounded,
   // never repeating) instead of replaying the captured sequence.
   bool live_stream = false;
+  // Direct path of the heap backends only: also compute each op's key
+  // group.
+  bool direct_key_group = false;
 };
 
 // The direct path: std::unordered_map, rocksdb::DB with the rocksdb
 // backend's options, hiredis, libpqxx. Preloads the sequence's load phase.
 Result<std::unique_ptr<ChunkRunner>> MakeDirectRunner(
     const OpSequence& seq, const PathOptions& options);
+
+// Between the two, to price each layer: the registry backend called
+// directly op by op (key group computed per op, StateKey built), optionally
+// inside a TimedBackend with the harness's default sampling. Embedded
+// backends only.
+Result<std::unique_ptr<ChunkRunner>> MakeBackendLoopRunner(
+    const OpSequence& seq, const PathOptions& options, bool timed);
 
 // The harness path: a Subtask (the harness's per-subtask loop, P = 1) over
 // a TimedBackend around the registry backend, recording on, exactly as the
