@@ -186,9 +186,12 @@ Status Subtask::ServiceControl() {
     c.aligned.fetch_add(1, std::memory_order_acq_rel);
     // Spin briefly, then sleep: with more subtasks than cores a spinning
     // waiter would steal the CPU from the subtask it waits for.
+    // Not abandoned on stop: every subtask aligns on a requested barrier
+    // before it ends the phase, so that a checkpoint is taken by all
+    // subtasks or by none (a shared store cannot roll back half of one).
     for (int spins = 0;
          c.aligned.load(std::memory_order_acquire) < c.parallelism; ++spins) {
-      if (c.stop.load(std::memory_order_relaxed)) return Status::Ok();
+      if (c.failed.load(std::memory_order_relaxed)) return Status::Ok();
       if (spins < 64) {
         std::this_thread::yield();
       } else {
@@ -246,7 +249,10 @@ Status Subtask::RunUntilStopped(bool checkpoints) {
   const bool open_loop = c.ns_per_event > 0;
   bool counted_finished = false;
   for (;;) {
-    if (c.stop.load(std::memory_order_relaxed)) break;
+    if (c.stop.load(std::memory_order_relaxed)) {
+      if (checkpoints) SB_RETURN_IF_ERROR(FinishPendingCheckpoint());
+      break;
+    }
     if (checkpoints) SB_RETURN_IF_ERROR(ServiceControl());
     if (!FetchPending() || pending_.event_index >= c.end_event) {
       // Our stream is over; keep answering barriers until the phase ends.
@@ -272,6 +278,18 @@ Status Subtask::RunUntilStopped(bool checkpoints) {
     ops_.store(ops_.load(std::memory_order_relaxed) + 1,
                std::memory_order_relaxed);
     position_.store(last_event_, std::memory_order_relaxed);
+  }
+  return Status::Ok();
+}
+
+Status Subtask::FinishPendingCheckpoint() {
+  SB_RETURN_IF_ERROR(ServiceControl());  // aligns on a pending request
+  while (barrier_active_ && !control_->failed.load(std::memory_order_relaxed)) {
+    if (!FetchPending() || pending_.event_index >= barrier_event_) {
+      return SyncPhase();
+    }
+    SB_RETURN_IF_ERROR(Apply(pending_));
+    has_pending_ = false;
   }
   return Status::Ok();
 }

@@ -99,6 +99,9 @@ class Subtask {
   Status Apply(const Op& op);
   Status ServiceControl();
   Status SyncPhase();
+  // At the end of the phase: joins a requested barrier and takes this
+  // subtask's part of it, so no checkpoint is left half taken.
+  Status FinishPendingCheckpoint();
   void WaitForIntendedStart(uint64_t event);
   bool FetchPending();
 
