@@ -274,10 +274,14 @@ Status RedisCore::ApplyGuarded(KeyGroupRange range, int64_t newest_staged,
                                int64_t checkpoint_id, bool* aborted) {
   RedisConnection* conn = &commit_conn_;
   if (newest_staged != kNoCheckpoint) {
+    // One round trip for both.
     std::string id = std::to_string(newest_staged);
-    SB_RETURN_IF_ERROR(conn->Command({"WATCH", names_.Stages(range)}).status());
-    Result<RedisReplyPtr> score =
-        conn->Command({"ZSCORE", names_.Stages(range), id});
+    std::string stages = names_.Stages(range);
+    SB_RETURN_IF_ERROR(conn->Append({"WATCH", stages}));
+    SB_RETURN_IF_ERROR(conn->Append({"ZSCORE", stages, id}));
+    Status watched = conn->ReadReply().status();
+    Result<RedisReplyPtr> score = conn->ReadReply();
+    if (!watched.ok()) return watched;
     if (!score.ok() || (*score)->type == REDIS_REPLY_NIL) {
       (void)conn->Command({"UNWATCH"});
       if (!score.ok()) return score.status();
@@ -383,6 +387,25 @@ Status RedisCore::RecoverOnce(RedisConnection* conn, KeyGroupRange range,
       std::string blob;
       for (size_t i = 0; i < chunks->elements; ++i) {
         blob.append(ReplyString(*chunks->element[i]));
+      }
+      if (blob.empty()) {
+        // Gone since StagedIds: another subtask of a rescaled job rolled
+        // this range forward meanwhile (its EXEC deleted the blobs), so
+        // look again; otherwise the staged data really is missing.
+        SB_ASSIGN_OR_RETURN(RedisReplyPtr now,
+                            conn->Command({"GET", names_.Checkpoint(range)}));
+        const int64_t now_held = now->type == REDIS_REPLY_STRING
+                                     ? ParseId(ReplyString(*now))
+                                     : kNoCheckpoint;
+        if (now_held != held) {
+          (void)conn->Command({"UNWATCH"});
+          *aborted = true;
+          return Status::Unavailable("checkpoint key changed during restore");
+        }
+        return Status::Corruption(
+            conn->Describe() + ": staged data of checkpoint " +
+            std::to_string(cur) + " of key groups " + range.ToString() +
+            " of job '" + settings_.job + "' is listed but missing");
       }
       chain_names.emplace_back();
       SB_ASSIGN_OR_RETURN(Layer layer, DecodeLayer(blob, &chain_names.back()));
