@@ -19,7 +19,7 @@ std::vector<BackendOptionInfo> RedisSpecificOptions() {
        "buffered (exactly-once: writes committed with the checkpoint) or "
        "write-through (every op goes to the server; not exactly-once)"},
       {"pipeline", "auto",
-       "commands per round trip: 1000 in buffered mode, 1 in write-through"},
+       "commands per round trip: 10000 in buffered mode, 1 in write-through"},
   };
 }
 
@@ -419,7 +419,7 @@ Result<std::unique_ptr<StateBackend>> CreateRedisBackend(
                                    "' must be buffered or write-through");
   }
   s.buffered = mode == "buffered";
-  s.pipeline = s.buffered ? 1000 : 1;
+  s.pipeline = s.buffered ? 10000 : 1;
   if (opts.specific.count("pipeline") && opts.specific["pipeline"] != "auto") {
     SB_ASSIGN_OR_RETURN(
         int64_t p, ParseIntOption(kName, "pipeline", opts.specific["pipeline"],

@@ -9,7 +9,7 @@
 //                       default "statebench"
 //   connect_timeout_ms  default 2000; command_timeout_ms default 5000
 //   mode                buffered (default) | write-through
-//   pipeline            commands per round trip; default 1000 in buffered
+//   pipeline            commands per round trip; default 10000 in buffered
 //                       mode, 1 (every write waits for its reply) in
 //                       write-through
 //   server_pid          set by the harness when statebench started the

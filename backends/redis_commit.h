@@ -49,7 +49,7 @@ struct RedisSettings {
   std::string job;
   int connect_timeout_ms = 2000;
   int command_timeout_ms = 5000;
-  size_t pipeline = 1000;  // commands per round trip
+  size_t pipeline = 10000;  // commands per round trip
   bool buffered = true;
   int server_pid = 0;
   int max_parallelism = 0;
