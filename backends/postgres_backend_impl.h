@@ -178,9 +178,8 @@ class PostgresBackend final : public StateBackend {
   // the first one of a fresh job); stored with undo images and list rows.
   int64_t base_ = kNoCheckpoint;
   // The last completed checkpoint: undo images of older intervals are
-  // pruned (pruned_to_ says how far) with the next checkpoint.
+  // pruned with the next checkpoint.
   int64_t undo_floor_ = kNoCheckpoint;
-  int64_t pruned_to_ = kNoCheckpoint;
   // Entries changed in this interval (encoded), so only their first change
   // pays for an undo image.
   std::unordered_set<std::string> touched_;

@@ -45,10 +45,6 @@ Result<std::unique_ptr<AsyncSnapshot>> PostgresBackend::SnapshotSync(
   const int64_t floor = undo_floor_;
   uint64_t committed = 0;
   SB_RETURN_IF_ERROR(Run([&](pqxx::work& t) {
-    if (floor > pruned_to_) {
-      t.exec_prepared("sb_prune_undo", s_.job, own.start, own.end, floor);
-      t.exec_prepared("sb_prune_undo_list", s_.job, own.start, own.end, floor);
-    }
     t.exec_prepared("sb_ckpt_put", s_.job, own.start, own.end, checkpoint_id,
                     floor, effective_sync_commit_);
     committed = txn_bytes_;
@@ -60,7 +56,6 @@ Result<std::unique_ptr<AsyncSnapshot>> PostgresBackend::SnapshotSync(
   clear_with_undo_ = false;
   touched_.clear();
   txn_bytes_ = 0;
-  pruned_to_ = floor;
   base_ = checkpoint_id;
   last_checkpoint_ = checkpoint_id;
   CheckpointHandle h;
@@ -197,7 +192,6 @@ Status PostgresBackend::Restore(const std::vector<CheckpointHandle>& handles,
   clear_with_undo_ = true;
   base_ = id;
   undo_floor_ = id;
-  pruned_to_ = kNoCheckpoint;
   last_checkpoint_ = id;
   estimate_.Reset(entries, bytes);
   return Status::Ok();

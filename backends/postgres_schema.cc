@@ -84,11 +84,16 @@ constexpr std::pair<const char*, const char*> kStatements[] = {
     {"sb_list_clear_undo", "WITH d AS (DELETE FROM sb_list WHERE " SB_ENTRY
                            " RETURNING *), u AS (" SB_SAVE_LIST_UNDO(
                                "$6", "$7", "$8") ") SELECT count(*) FROM d"},
+    // The checkpoint row of [$2, $3]; undo images older than $5 (the last
+    // completed checkpoint) are pruned in the same statement.
     {"sb_ckpt_put",
-     "INSERT INTO sb_checkpoint (job, kg_start, kg_end, checkpoint_id, "
-     "undo_from, synchronous_commit, committed_at) VALUES ($1, $2, $3, $4, "
-     "$5, $6, now()) ON CONFLICT (job, kg_start, kg_end) DO UPDATE SET "
-     "checkpoint_id = EXCLUDED.checkpoint_id, undo_from = EXCLUDED.undo_from, "
+     "WITH p1 AS (DELETE FROM sb_undo WHERE job = $1 AND kg_start = $2 AND "
+     "kg_end = $3 AND base < $5), p2 AS (DELETE FROM sb_undo_list WHERE job = "
+     "$1 AND kg_start = $2 AND kg_end = $3 AND undo_base < $5) INSERT INTO "
+     "sb_checkpoint (job, kg_start, kg_end, checkpoint_id, undo_from, "
+     "synchronous_commit, committed_at) VALUES ($1, $2, $3, $4, $5, $6, "
+     "now()) ON CONFLICT (job, kg_start, kg_end) DO UPDATE SET checkpoint_id "
+     "= EXCLUDED.checkpoint_id, undo_from = EXCLUDED.undo_from, "
      "synchronous_commit = EXCLUDED.synchronous_commit, committed_at = now()"},
     // Checkpoint rows whose range overlaps [$2, $3], locked for a restore.
     {"sb_ckpt_lock",
@@ -123,14 +128,6 @@ constexpr std::pair<const char*, const char*> kStatements[] = {
     {"sb_clear_list_undo",
      "WITH d AS (DELETE FROM sb_list WHERE job = $1 AND kg BETWEEN $2 AND $3 "
      "RETURNING *) " SB_SAVE_LIST_UNDO("$4", "$5", "$6")},
-    // Undo images no restore can need any more (before the last completed
-    // checkpoint $4) of the writer range [$2, $3].
-    {"sb_prune_undo",
-     "DELETE FROM sb_undo WHERE job = $1 AND kg_start = $2 AND kg_end = $3 "
-     "AND base < $4"},
-    {"sb_prune_undo_list",
-     "DELETE FROM sb_undo_list WHERE job = $1 AND kg_start = $2 AND kg_end = "
-     "$3 AND undo_base < $4"},
     // Reverting key groups [$2, $3] to checkpoint $4: the oldest image of
     // every entry changed after it, list rows appended after it removed,
     // list rows cleared after it put back, the used images dropped.
