@@ -307,6 +307,30 @@ std::optional<GateError> SaveBaseline(const GateCliOptions& o,
   return std::nullopt;
 }
 
+// An output that cannot be written is a bad flag: say so before measuring
+// for minutes.
+std::optional<GateError> CheckOutputPaths(const GateCliOptions& o) {
+  const std::pair<const char*, const std::string*> outputs[] = {
+      {"--junit", &o.junit},
+      {"--json", &o.json},
+      {"--markdown", &o.markdown},
+      {"--save-baseline", &o.save_baseline}};
+  for (const auto& [flag, path] : outputs) {
+    if (path->empty()) continue;
+    const size_t slash = path->rfind('/');
+    const std::string dir = slash == std::string::npos ? "."
+                            : slash == 0               ? "/"
+                                                       : path->substr(0, slash);
+    struct stat st {};
+    if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) ||
+        access(dir.c_str(), W_OK) != 0) {
+      return Usage(std::string(flag) + " " + *path + ": directory " + dir +
+                   " does not exist or is not writable");
+    }
+  }
+  return std::nullopt;
+}
+
 std::optional<GateError> CheckModes(const GateCliOptions& o) {
   if (o.run) {
     if (o.command.empty()) {
@@ -342,6 +366,7 @@ std::optional<GateError> CheckModes(const GateCliOptions& o) {
 std::optional<GateError> Gate(const GateCliOptions& o, CliContext& ctx,
                               int* exit_code) {
   if (auto e = CheckModes(o)) return e;
+  if (auto e = CheckOutputPaths(o)) return e;
   GateOptions options;
   options.alpha = o.alpha;
   options.allow_context_mismatch = o.allow_context_mismatch;

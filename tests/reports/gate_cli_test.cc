@@ -166,6 +166,9 @@ TEST_F(GateCliTest, UsageAndInputErrorsExitTwoWithOneClearMessage) {
       {{"--run", "--baseline", base}, "after '--'"},
       {{"--baseline", base, "--current", base, "--baseline-bin", "x"},
        "need --run"},
+      {{"--baseline", base, "--current", base, "--junit",
+        Path("no-such-dir/gate.xml")},
+       "no-such-dir"},
   };
   for (const Case& c : cases) {
     CliResult r = Gate(c.args);
