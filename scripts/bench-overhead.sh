@@ -121,7 +121,7 @@ if ((run_db_bench)); then
     done
     for rf in 0 1; do
       json="$out/statebench-rf$rf-$r.json"
-      "$statebench" "${sb_common[@]}" --read-fraction "$rf" -o "$json"
+      "$statebench" "${sb_common[@]}" --read-fraction "$rf" -o "$json" >"$out/statebench-rf$rf-$r.log"
       echo "statebench_rf$rf $(jq -r '.runs[0].repetitions[0].ops_per_s' "$json")" >>"$out/rates.txt"
     done
   done
@@ -135,7 +135,7 @@ if ((run_gbench)) && [[ -s "$out/overhead.json" ]]; then
   jq -r '
     .benchmarks[] | select(.aggregate_name == "median") |
     if (.run_name | startswith("Paired/")) then
-      "\(.run_name): direct \(.direct_ops_per_s | floor) ops/s, harness \(.harness_ops_per_s | floor) ops/s, ratio \(.ratio * 1000 | round / 1000)"
+      "\(.run_name): direct \(.direct_ops_per_s | floor) ops/s, harness \(.harness_ops_per_s | floor) ops/s, ratio \(.ratio * 1000 | round / 1000) (by CPU time \(.cpu_ratio * 1000 | round / 1000))"
     elif (.run_name | startswith("FullHarness/")) then
       "\(.run_name): RunBenchmark \(.harness_ops_per_s | floor) ops/s vs direct \(.direct_ops_per_s | floor) ops/s, ratio \(.ratio * 1000 | round / 1000) (1 in \(.sample_every) timed)"
     elif (.run_name | startswith("Record/")) then
@@ -144,8 +144,8 @@ if ((run_gbench)) && [[ -s "$out/overhead.json" ]]; then
       "\(.run_name): peak RSS \(.peak_rss_MiB * 10 | round / 10) MiB, growth over the run \(.growth_MiB * 10 | round / 10) MiB (state \(.state_logical_MiB * 100 | round / 100) MiB logical; one histogram \(.histogram_KiB | round) KiB)"
     elif (.run_name | startswith("WriteAmp/")) then
       "\(.run_name): statebench WA \(.statebench_wa * 1000 | round / 1000), RocksDB event log WA \(.rocksdb_eventlog_wa * 1000 | round / 1000), agreement \(.agreement * 1000 | round / 1000); vs RocksDB ingest bytes \(.wa_vs_ingest * 1000 | round / 1000)"
-    elif (.run_name | startswith("Direct/")) or (.run_name | startswith("Harness/")) then
-      "\(.run_name): \(.items_per_second | floor) ops/s" + (if .vs_direct then ", vs direct \(.vs_direct * 1000 | round / 1000)" else "" end)
+    elif (.run_name | startswith("Direct/")) or (.run_name | startswith("Harness/")) or (.run_name | startswith("Layers/")) then
+      "\(.run_name): \(.items_per_second | floor) ops/s (\(.items_per_second * .real_time / .cpu_time | floor) ops per CPU second)" + (if .vs_direct then ", vs direct \(.vs_direct * 1000 | round / 1000)" else "" end)
     else empty end' "$out/overhead.json"
 fi
 if ((run_db_bench)) && [[ -s "$out/rates.txt" ]]; then
