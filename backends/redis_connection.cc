@@ -72,8 +72,10 @@ Status RedisConnection::ReplyError(const redisReply& reply) {
   }
   if (code == "WRONGPASS" || msg.find("invalid password") != msg.npos ||
       msg.find("without any password configured") != msg.npos) {
-    return Status::PermissionDenied(describe_ + ": authentication failed (" +
-                                    std::string(code) + ")");
+    return Status::PermissionDenied(
+        describe_ + ": authentication failed: wrong user name or password (" +
+        std::string(code.empty() ? "ERR" : code) +
+        "); check password_file or password_env");
   }
   if (code == "NOPERM") {
     return Status::PermissionDenied(describe_ + ": " + std::string(msg));

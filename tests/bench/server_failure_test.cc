@@ -1,0 +1,368 @@
+// How statebench behaves when a server backend fails, through the same CLI
+// path a user takes, against real redis-server and PostgreSQL processes that
+// the test starts (ServerProcess) and kills:
+//   - connection refused: a failed row within 3 s, exit code 3, the other
+//     backends still measured;
+//   - server killed mid-run: detected within 5 s, the row failed with its
+//     phase, the repetitions measured so far kept;
+//   - wrong password: one clear message naming the backend and host:port.
+// And a canary scan: the server's password never appears in stdout, stderr,
+// the results file, any report format or any process's argv.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "backends/file_util.h"
+#include "bench/cli.h"
+#include "bench/spawn.h"
+#include "reports/results.h"
+
+extern char** environ;
+
+namespace statebench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double SecondsSince(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+struct CliRun {
+  int code = -1;
+  std::string out;
+  std::string err;
+  double seconds = 0;
+};
+
+CliRun Cli(std::vector<std::string> args) {
+  args.insert(args.begin(), "statebench");
+  std::vector<const char*> argv;
+  for (const std::string& a : args) argv.push_back(a.c_str());
+  std::ostringstream out, err;
+  CliRun r;
+  const Clock::time_point t0 = Clock::now();
+  r.code = RunCli(static_cast<int>(argv.size()), argv.data(), out, err);
+  r.seconds = SecondsSince(t0);
+  r.out = out.str();
+  r.err = err.str();
+  return r;
+}
+
+// Fails (STATEBENCH_REQUIRE_SERVERS=1, as in make test) or skips when the
+// server binary is missing.
+#define SB_REQUIRE_BINARY(backend)                                 \
+  do {                                                             \
+    Result<std::string> sb_bin_ = FindServerBinary(backend);       \
+    if (!sb_bin_.ok()) {                                           \
+      const char* req = std::getenv("STATEBENCH_REQUIRE_SERVERS"); \
+      if (req != nullptr && std::string(req) == "1") {             \
+        FAIL() << sb_bin_.status().ToString();                     \
+      }                                                            \
+      GTEST_SKIP() << sb_bin_.status().ToString();                 \
+    }                                                              \
+  } while (0)
+
+std::unique_ptr<ServerProcess> StartServer(const std::string& backend) {
+  SpawnOptions o;
+  o.backend = backend;
+  Result<std::unique_ptr<ServerProcess>> s = ServerProcess::Start(o);
+  EXPECT_TRUE(s.ok()) << s.status().ToString();
+  return s.ok() ? std::move(s).value() : nullptr;
+}
+
+// A loopback port nothing listens on: bound, then released.
+int RefusingPort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  socklen_t len = sizeof a;
+  EXPECT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+std::string UriFor(const std::string& backend, int port) {
+  return backend == "redis"
+             ? "redis://127.0.0.1:" + std::to_string(port) + "/0"
+             : "postgresql://statebench@127.0.0.1:" + std::to_string(port) +
+                   "/statebench";
+}
+
+class TempDir {
+ public:
+  TempDir() {
+    Result<std::string> d = MakeTempDirectory("statebench-failure-test");
+    EXPECT_TRUE(d.ok());
+    path_ = d.ok() ? *d : "/tmp";
+  }
+  ~TempDir() { (void)RemoveTree(path_); }
+  std::string operator/(const std::string& name) const {
+    return path_ + "/" + name;
+  }
+
+ private:
+  std::string path_;
+};
+
+const RunResult* FindRun(const ResultsFile& f, const std::string& backend) {
+  for (const RunResult& r : f.runs) {
+    if (r.backend == backend) return &r;
+  }
+  return nullptr;
+}
+
+// Short runs: small state, short phases.
+std::vector<std::string> Quick(std::vector<std::string> args) {
+  for (const char* a : {"--keys", "2000", "--warmup", "0.1", "--duration",
+                        "0.5", "--checkpoint-interval", "200", "-q"}) {
+    args.emplace_back(a);
+  }
+  return args;
+}
+
+TEST(ServerFailureTest, ConnectionRefusedIsAFailedRowAndTheOthersAreMeasured) {
+  TempDir tmp;
+  const int port = RefusingPort();
+  const std::string out = tmp / "results.json";
+  CliRun r = Cli(Quick({"compare", "--backends", "memory,redis,postgres",
+                        "-r", "1", "--backend-opt",
+                        "redis.uri=" + UriFor("redis", port), "--backend-opt",
+                        "postgres.uri=" + UriFor("postgres", port), "-o",
+                        out}));
+  EXPECT_EQ(r.code, 3) << r.err;
+  Result<ResultsFile> f = LoadResultsFile(out);
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  const RunResult* memory = FindRun(*f, "memory");
+  ASSERT_NE(memory, nullptr);
+  EXPECT_EQ(memory->status, "ok");
+  ASSERT_EQ(memory->repetitions.size(), 1u);
+  EXPECT_GT(memory->repetitions[0].ops_per_s, 0);
+  const std::string where = "127.0.0.1:" + std::to_string(port);
+  for (const std::string backend : {"redis", "postgres"}) {
+    const RunResult* run = FindRun(*f, backend);
+    ASSERT_NE(run, nullptr) << backend;
+    EXPECT_EQ(run->status, "failed") << backend;
+    EXPECT_EQ(run->failure_phase, "open") << backend;
+    EXPECT_NE(run->failure_reason.find(where), std::string::npos)
+        << run->failure_reason;
+    EXPECT_NE(r.err.find(backend + " failed in phase open"), std::string::npos)
+        << r.err;
+  }
+  // Each on its own, the failed row takes under 3 s.
+  for (const std::string backend : {"redis", "postgres"}) {
+    CliRun one = Cli(Quick({"run", "--backend", backend, "--backend-opt",
+                            "uri=" + UriFor(backend, port)}));
+    EXPECT_EQ(one.code, 3) << one.err;
+    EXPECT_LT(one.seconds, 3.0) << backend;
+  }
+}
+
+class KilledServerTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(KilledServerTest, IsDetectedWithinFiveSecondsAndKeepsWhatWasMeasured) {
+  const std::string backend = GetParam();
+  SB_REQUIRE_BINARY(backend);
+  std::unique_ptr<ServerProcess> server = StartServer(backend);
+  ASSERT_NE(server, nullptr);
+  TempDir tmp;
+  const std::string out = tmp / "results.json";
+  // Enough repetitions that the run is still going when the server dies.
+  std::vector<std::string> args = {
+      "run",           "--backend",
+      backend,         "--backend-opt",
+      "uri=" + server->uri(),
+      "--backend-opt", "password_file=" + server->password_file(),
+      "--keys",        "2000",
+      "--warmup",      "0.1",
+      "--duration",    "0.5",
+      "-r",            "40",
+      "--checkpoint-interval",
+      "200",           "-q",
+      "-o",            out};
+  Clock::time_point killed_at{};
+  std::thread killer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+    killed_at = Clock::now();
+    EXPECT_TRUE(server->Kill().ok());
+  });
+  CliRun r = Cli(args);
+  const Clock::time_point returned = Clock::now();
+  killer.join();
+  EXPECT_EQ(r.code, 3) << r.err;
+  const double detect_s =
+      std::chrono::duration<double>(returned - killed_at).count();
+  EXPECT_GT(detect_s, 0) << "the run ended before the server was killed";
+  EXPECT_LT(detect_s, 5.0);
+  Result<ResultsFile> f = LoadResultsFile(out);
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  ASSERT_EQ(f->runs.size(), 1u);
+  const RunResult& run = f->runs[0];
+  EXPECT_EQ(run.status, "failed");
+  EXPECT_FALSE(run.failure_phase.empty());
+  EXPECT_NE(r.err.find(backend + " failed in phase " + run.failure_phase),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(run.failure_reason.find("127.0.0.1:" +
+                                    std::to_string(server->port())),
+            std::string::npos)
+      << run.failure_reason;
+  // What was measured before the kill is kept: complete repetitions with
+  // their throughput, plus the one that failed.
+  ASSERT_GE(run.repetitions.size(), 2u) << "the kill came too early";
+  EXPECT_GT(run.repetitions[0].ops_per_s, 0);
+  EXPECT_GT(run.repetitions[0].measure_ops, 0u);
+  EXPECT_LT(run.repetitions.size(), 40u);
+}
+
+INSTANTIATE_TEST_SUITE_P(ServerBackends, KilledServerTest,
+                         ::testing::Values("redis", "postgres"));
+
+class WrongPasswordTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(WrongPasswordTest, NamesTheBackendAndItsAddress) {
+  const std::string backend = GetParam();
+  SB_REQUIRE_BINARY(backend);
+  std::unique_ptr<ServerProcess> server = StartServer(backend);
+  ASSERT_NE(server, nullptr);
+  TempDir tmp;
+  const std::string wrong = "Canary-Wrong-Password-5150";
+  const std::string pass_file = tmp / "wrong.pass";
+  ASSERT_TRUE(WriteFileAtomically(pass_file, wrong).ok());
+  ASSERT_EQ(::chmod(pass_file.c_str(), 0600), 0);
+  CliRun r = Cli(Quick({"run", "--backend", backend, "--backend-opt",
+                        "uri=" + server->uri(), "--backend-opt",
+                        "password_file=" + pass_file}));
+  EXPECT_EQ(r.code, 3) << r.err;
+  EXPECT_NE(r.err.find(backend), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("127.0.0.1:" + std::to_string(server->port())),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("password"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find(wrong), std::string::npos) << r.err;
+  EXPECT_EQ(r.out.find(wrong), std::string::npos) << r.out;
+}
+
+INSTANTIATE_TEST_SUITE_P(ServerBackends, WrongPasswordTest,
+                         ::testing::Values("redis", "postgres"));
+
+// ---- canary scan -----------------------------------------------------------
+
+// Runs the real binary with stdout and stderr to files; while it runs,
+// every process's argv is checked for each of `secrets`.
+int RunBinary(const std::vector<std::string>& args, const std::string& out,
+              const std::string& err, const std::vector<std::string>& secrets,
+              bool* secret_in_argv) {
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_addopen(&fa, 2, err.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  std::vector<std::string> all = {STATEBENCH_BINARY};
+  all.insert(all.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& a : all) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  int rc = posix_spawn(&pid, STATEBENCH_BINARY, &fa, nullptr, argv.data(),
+                       environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) return -1;
+  int status = 0;
+  while (::waitpid(pid, &status, WNOHANG) == 0) {
+    for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+      const std::string name = e.path().filename();
+      if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+      std::ifstream in(e.path() / "cmdline");
+      std::string cmdline((std::istreambuf_iterator<char>(in)), {});
+      for (const std::string& secret : secrets) {
+        if (cmdline.find(secret) != std::string::npos) *secret_in_argv = true;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+TEST(CanaryPasswordTest, NeverAppearsInAnyOutputOrArgv) {
+  SB_REQUIRE_BINARY("redis");
+  SB_REQUIRE_BINARY("postgres");
+  std::unique_ptr<ServerProcess> redis = StartServer("redis");
+  std::unique_ptr<ServerProcess> pg = StartServer("postgres");
+  ASSERT_NE(redis, nullptr);
+  ASSERT_NE(pg, nullptr);
+  TempDir tmp;
+  // The servers' generated passwords are the canaries.
+  Result<std::string> redis_pw = ReadFileToString(redis->password_file());
+  Result<std::string> pg_pw = ReadFileToString(pg->password_file());
+  ASSERT_TRUE(redis_pw.ok() && pg_pw.ok());
+  const std::vector<std::string> canaries = {*redis_pw, *pg_pw};
+  for (const std::string& c : canaries) ASSERT_GE(c.size(), 16u);
+
+  const std::string results = tmp / "results.json";
+  const std::string hgrm = tmp / "hgrm";
+  std::vector<std::vector<std::string>> commands = {
+      Quick({"compare", "--backends", "memory,redis,postgres", "-r", "1",
+             "--backend-opt", "redis.uri=" + redis->uri(), "--backend-opt",
+             "redis.password_file=" + redis->password_file(), "--backend-opt",
+             "postgres.uri=" + pg->uri(), "--backend-opt",
+             "postgres.password_file=" + pg->password_file(), "-o", results,
+             "--export-md", tmp / "r.md", "--export-html", tmp / "r.html",
+             "--export-csv", tmp / "r.csv", "--export-json", tmp / "r.json",
+             "--export-gbench", tmp / "r.gbench.json", "--export-bmf",
+             tmp / "r.bmf.json", "--export-gab-smaller", tmp / "r.gab.json",
+             "--export-hgrm", hgrm}),
+      {"verify", "--backend", "redis", "--backend-opt", "uri=" + redis->uri(),
+       "--backend-opt", "password_file=" + redis->password_file(), "--keys",
+       "1000", "--cycles", "1", "-q", "--output", tmp / "verify.json"},
+      {"report", results},
+      {"report", results, "--format", "md"},
+      {"report", results, "--format", "html"},
+  };
+  bool in_argv = false;
+  std::string everything;
+  int n = 0;
+  for (const auto& args : commands) {
+    const std::string out = tmp / ("out" + std::to_string(n));
+    const std::string err = tmp / ("err" + std::to_string(n));
+    ++n;
+    int rc = RunBinary(args, out, err, canaries, &in_argv);
+    EXPECT_EQ(rc, 0) << args[0] << ": " << *ReadFileToString(err);
+  }
+  // Everything the runs wrote: outputs, results, every export format.
+  for (const auto& e :
+       std::filesystem::recursive_directory_iterator(tmp / "")) {
+    if (!e.is_regular_file()) continue;
+    if (e.path().filename() == "wrong.pass") continue;
+    Result<std::string> text = ReadFileToString(e.path().string());
+    ASSERT_TRUE(text.ok());
+    for (const std::string& c : canaries) {
+      EXPECT_EQ(text->find(c), std::string::npos)
+          << "password found in " << e.path();
+    }
+    everything += *text;
+  }
+  EXPECT_FALSE(in_argv) << "a password appeared in a process's argv";
+  // The scan looked at real output: both server rows are there.
+  EXPECT_NE(everything.find("postgres"), std::string::npos);
+  EXPECT_NE(everything.find("redis"), std::string::npos);
+  EXPECT_TRUE(std::filesystem::exists(hgrm));
+}
+
+}  // namespace
+}  // namespace statebench
