@@ -1,9 +1,12 @@
 #include "backends/file_util.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -16,6 +19,91 @@ namespace {
 Status Errno(std::string_view what, const std::string& path) {
   return Status::IoError(std::string(what) + " " + path + ": " +
                          std::strerror(errno));
+}
+
+// The registry of temporary directories: fixed-size and lock-free, so that a
+// signal handler can walk it while other threads update it.
+constexpr int kTempSlots = 128;
+constexpr size_t kTempPathMax = 512;
+enum SlotState : int { kFree = 0, kWriting = 1, kReady = 2 };
+struct TempSlot {
+  std::atomic<int> state{kFree};
+  pid_t owner = 0;
+  char path[kTempPathMax];
+};
+TempSlot g_temp_dirs[kTempSlots];
+
+void RegisterTempDirectory(const std::string& path) {
+  if (path.size() >= kTempPathMax) return;
+  for (TempSlot& slot : g_temp_dirs) {
+    int expected = kFree;
+    if (!slot.state.compare_exchange_strong(expected, kWriting)) continue;
+    std::memcpy(slot.path, path.c_str(), path.size() + 1);
+    slot.owner = ::getpid();
+    slot.state.store(kReady, std::memory_order_release);
+    return;
+  }
+}
+
+void ForgetTempDirectory(const std::string& path) {
+  for (TempSlot& slot : g_temp_dirs) {
+    if (slot.state.load(std::memory_order_acquire) != kReady) continue;
+    if (path != slot.path) continue;
+    int expected = kReady;
+    if (slot.state.compare_exchange_strong(expected, kWriting)) {
+      slot.state.store(kFree, std::memory_order_release);
+    }
+  }
+}
+
+struct LinuxDirent64 {
+  ino64_t d_ino;
+  off64_t d_off;
+  unsigned short d_reclen;
+  unsigned char d_type;
+  char d_name[];
+};
+
+// Empties the directory open as `fd`; recursion depth is bounded so that a
+// pathological tree cannot exhaust a signal handler's stack.
+void EmptyDirectorySignalSafe(int fd, int depth) {
+  if (depth > 24) return;
+  alignas(8) char buf[4096];
+  for (int pass = 0; pass < 10000; ++pass) {
+    ::lseek(fd, 0, SEEK_SET);
+    bool removed_any = false;
+    bool saw_entry = false;
+    long n;
+    while ((n = ::syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
+      for (long off = 0; off < n;) {
+        auto* d = reinterpret_cast<LinuxDirent64*>(buf + off);
+        off += d->d_reclen;
+        const char* name = d->d_name;
+        if (std::strcmp(name, ".") == 0 || std::strcmp(name, "..") == 0) {
+          continue;
+        }
+        saw_entry = true;
+        bool is_dir = d->d_type == DT_DIR;
+        if (d->d_type == DT_UNKNOWN) {
+          struct stat st;
+          is_dir = ::fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                   S_ISDIR(st.st_mode);
+        }
+        if (is_dir) {
+          int child = ::openat(fd, name,
+                               O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+          if (child >= 0) {
+            EmptyDirectorySignalSafe(child, depth + 1);
+            ::close(child);
+          }
+          if (::unlinkat(fd, name, AT_REMOVEDIR) == 0) removed_any = true;
+        } else if (::unlinkat(fd, name, 0) == 0) {
+          removed_any = true;
+        }
+      }
+    }
+    if (!saw_entry || !removed_any) return;
+  }
 }
 
 std::string DirName(const std::string& path) {
@@ -132,14 +220,66 @@ Result<std::string> MakeTempDirectory(std::string_view prefix) {
   if (::mkdtemp(buf.data()) == nullptr) {
     return Errno("cannot create temporary directory", tmpl);
   }
-  return std::string(buf.data());
+  std::string dir(buf.data());
+  RegisterTempDirectory(dir);
+  return dir;
 }
 
 Status RemoveTree(const std::string& path) {
   std::error_code ec;
   std::filesystem::remove_all(path, ec);
   if (ec) return Status::IoError("cannot remove " + path + ": " + ec.message());
+  ForgetTempDirectory(path);
   return Status::Ok();
+}
+
+Status RemoveTreeBelow(const std::string& root, const std::string& relative) {
+  std::filesystem::path rel(relative);
+  if (rel.is_absolute()) {
+    return Status::InvalidArgument(relative + " is not relative to " + root);
+  }
+  std::string cur = root;
+  for (auto it = rel.begin(); it != rel.end();) {
+    std::string part = it->string();
+    if (part == ".." || part.empty() || part == ".") {
+      return Status::InvalidArgument("refusing to delete " + relative +
+                                     " below " + root);
+    }
+    cur += "/" + part;
+    if (++it == rel.end()) break;
+    struct stat st;
+    if (::lstat(cur.c_str(), &st) != 0) {
+      if (errno == ENOENT) return Status::Ok();
+      return Errno("cannot stat", cur);
+    }
+    if (!S_ISDIR(st.st_mode)) {
+      return Status::IoError(cur +
+                             " is not a directory (symlinks in checkpoint "
+                             "directories are not followed); not deleting " +
+                             relative);
+    }
+  }
+  return RemoveTree(cur);
+}
+
+void RemoveTreeSignalSafe(const char* path) {
+  int fd = ::open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    ::unlink(path);
+    return;
+  }
+  EmptyDirectorySignalSafe(fd, 0);
+  ::close(fd);
+  ::rmdir(path);
+}
+
+void RemoveTempDirectoriesSignalSafe() {
+  pid_t self = ::getpid();
+  for (TempSlot& slot : g_temp_dirs) {
+    if (slot.state.load(std::memory_order_acquire) != kReady) continue;
+    if (slot.owner != self) continue;
+    RemoveTreeSignalSafe(slot.path);
+  }
 }
 
 uint64_t DirectorySize(const std::string& path) {

@@ -23,10 +23,25 @@ Status FsyncDirectory(const std::string& dir);
 // Creates `dir` (and parents) with mode 0700 if absent.
 Status EnsureDirectory(const std::string& dir);
 // mkdtemp below $TMPDIR (or /tmp): "<base>/<prefix>XXXXXX", mode 0700.
+// The directory is registered for RemoveTempDirectoriesSignalSafe() until
+// RemoveTree() removes it.
 Result<std::string> MakeTempDirectory(std::string_view prefix);
 // Removes a file or directory tree; absent is not an error. Does not follow
-// symlinks.
+// symlinks. Unregisters a temporary directory it removes.
 Status RemoveTree(const std::string& path);
+// RemoveTree(root + "/" + relative), refusing (IoError) when a component
+// between `root` and the target is a symlink or not a directory, so that a
+// symlink planted in a checkpoint directory never redirects a deletion.
+Status RemoveTreeBelow(const std::string& root, const std::string& relative);
+
+// Removes every registered temporary directory this process made, with
+// async-signal-safe calls only: for SIGINT/SIGTERM handlers (see
+// bench/spawn.h InstallSpawnSignalHandlers). Directories made by another
+// process (a fork) are left alone.
+void RemoveTempDirectoriesSignalSafe();
+// Removes a directory tree with async-signal-safe calls only (openat,
+// getdents64, unlinkat). Does not follow symlinks.
+void RemoveTreeSignalSafe(const char* path);
 // Total size of regular files below `path` (not following symlinks).
 uint64_t DirectorySize(const std::string& path);
 

@@ -13,6 +13,8 @@
 
 #include "backends/file_util.h"
 #include "backends/heap_backend.h"
+#include "backends/snapshot_codec.h"
+#include "backends/snapshot_crypto.h"
 
 namespace statebench {
 namespace {
@@ -160,10 +162,98 @@ class FileSnapshotSource final : public SnapshotSource {
   const uint64_t size_;
 };
 
+// Encrypts what is appended on its way to `inner`; Finish() adds the tag.
+class EncryptingSink final : public SnapshotSink {
+ public:
+  static Result<std::unique_ptr<EncryptingSink>> Begin(
+      const EncryptionKey& key, const EnvelopeHeader& header,
+      SnapshotSink* inner) {
+    std::string prefix;
+    SB_ASSIGN_OR_RETURN(std::unique_ptr<EnvelopeWriter> w,
+                        EnvelopeWriter::Begin(key, header, &prefix));
+    SB_RETURN_IF_ERROR(inner->Append(prefix));
+    return std::unique_ptr<EncryptingSink>(
+        new EncryptingSink(std::move(w), inner));
+  }
+  Status Append(std::string_view data) override {
+    buf_.clear();
+    SB_RETURN_IF_ERROR(writer_->Update(data, &buf_));
+    return inner_->Append(buf_);
+  }
+  Status Finish() {
+    buf_.clear();
+    SB_RETURN_IF_ERROR(writer_->Finish(&buf_));
+    return inner_->Append(buf_);
+  }
+  uint64_t cpu_ns() const { return writer_->cpu_ns(); }
+
+ private:
+  EncryptingSink(std::unique_ptr<EnvelopeWriter> w, SnapshotSink* inner)
+      : writer_(std::move(w)), inner_(inner) {}
+  std::unique_ptr<EnvelopeWriter> writer_;
+  SnapshotSink* inner_;
+  std::string buf_;
+};
+
+// A decrypted, authenticated snapshot held in memory; counts the file's
+// bytes as read.
+class DecryptedSnapshotSource final : public SnapshotSource {
+ public:
+  DecryptedSnapshotSource(std::string plain, uint64_t file_bytes)
+      : plain_(std::move(plain)) {
+    bytes_read_ = file_bytes;
+  }
+  uint64_t size() const override { return plain_.size(); }
+  Result<std::string_view> ReadAt(uint64_t offset, size_t n,
+                                  std::string* /*scratch*/) override {
+    if (offset > plain_.size() || n > plain_.size() - offset) {
+      return Status::Corruption("read beyond the end of a decrypted snapshot");
+    }
+    return std::string_view(plain_).substr(offset, n);
+  }
+
+ private:
+  std::string plain_;
+};
+
+std::string SnapshotFileName(int64_t id, KeyGroupRange kgs) {
+  return "chk-" + std::to_string(id) + "/kg-" + std::to_string(kgs.start) +
+         "-" + std::to_string(kgs.end) + ".snapshot";
+}
+
+EnvelopeHeader HeaderFor(int64_t id, KeyGroupRange kgs) {
+  return {std::string(kHeapSnapshotFormat), kName, id, kgs,
+          SnapshotFileName(id, kgs)};
+}
+
+// IoError unless the directory holding `path` is a real directory: a
+// symlinked chk-<id> is not followed.
+Status CheckParentNotSymlink(const std::string& path) {
+  std::string dir = path.substr(0, path.find_last_of('/'));
+  struct stat st;
+  if (::lstat(dir.c_str(), &st) != 0) {
+    if (errno == ENOENT)
+      return Status::NotFound(path + ": checkpoint file is missing");
+    return Errno("cannot stat", dir);
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    return Status::InvalidArgument(
+        dir +
+        " is not a directory (symlinks in checkpoint directories are "
+        "not followed)");
+  }
+  return Status::Ok();
+}
+
 class FsCheckpointStorage final : public HeapCheckpointStorage {
  public:
-  FsCheckpointStorage(std::string checkpoint_dir, int retained)
-      : checkpoint_dir_(std::move(checkpoint_dir)), retained_(retained) {}
+  FsCheckpointStorage(std::string checkpoint_dir, int retained,
+                      SnapshotCodecOptions codec,
+                      std::shared_ptr<const EncryptionKey> key)
+      : checkpoint_dir_(std::move(checkpoint_dir)),
+        retained_(retained),
+        codec_(codec),
+        key_(std::move(key)) {}
 
   Status Write(const HeapCapture& capture, CheckpointHandle* h) override {
     std::string chk = "chk-" + std::to_string(capture.checkpoint_id);
@@ -173,17 +263,43 @@ class FsCheckpointStorage final : public HeapCheckpointStorage {
                        std::to_string(capture.key_groups.end) + ".snapshot";
     SB_ASSIGN_OR_RETURN(std::unique_ptr<AtomicFileSink> sink,
                         AtomicFileSink::Create(dir, name));
-    Result<uint64_t> size = WriteHeapSnapshot(capture, sink.get());
+    SnapshotCodecStats stats;
+    std::unique_ptr<EncryptingSink> encrypt;
+    Result<uint64_t> size = uint64_t{0};
+    if (key_ != nullptr) {
+      Result<std::unique_ptr<EncryptingSink>> e = EncryptingSink::Begin(
+          *key_, HeaderFor(capture.checkpoint_id, capture.key_groups),
+          sink.get());
+      if (e.ok())
+        encrypt = std::move(e).value();
+      else
+        size = e.status();
+    }
+    if (size.ok()) {
+      SnapshotSink* target =
+          encrypt ? static_cast<SnapshotSink*>(encrypt.get()) : sink.get();
+      size = WriteHeapSnapshot(capture, target, codec_, &stats);
+    }
+    if (size.ok() && encrypt) {
+      Status f = encrypt->Finish();
+      if (!f.ok()) size = f;
+    }
     Status committed = size.ok() ? sink->Commit() : size.status();
     written_bytes_.fetch_add(sink->written(), std::memory_order_relaxed);
+    cpu_.compress_ns.fetch_add(stats.compress_cpu_ns,
+                               std::memory_order_relaxed);
+    uint64_t encrypt_ns = encrypt ? encrypt->cpu_ns() : 0;
+    cpu_.encrypt_ns.fetch_add(encrypt_ns, std::memory_order_relaxed);
     SB_RETURN_IF_ERROR(committed);
     h->location = sink->path();
-    h->checkpointed_size = h->full_size = *size;
+    h->checkpointed_size = h->full_size = sink->written();
     h->metadata["format"] = std::string(kHeapSnapshotFormat);
     h->metadata["storage"] = "filesystem";
     h->metadata["file"] = chk + "/" + name;
+    RecordSnapshotMetadata(codec_.compression, stats, key_ != nullptr,
+                           encrypt_ns, h);
     std::lock_guard<std::mutex> lock(mu_);
-    files_[capture.checkpoint_id] = {h->location, dir, *size};
+    files_[capture.checkpoint_id] = {h->location, dir, sink->written()};
     return Status::Ok();
   }
 
@@ -194,11 +310,39 @@ class FsCheckpointStorage final : public HeapCheckpointStorage {
                                      std::to_string(h.checkpoint_id) +
                                      " names no checkpoint file");
     }
-    return FileSnapshotSource::Open(h.location);
+    SB_RETURN_IF_ERROR(CheckParentNotSymlink(h.location));
+    SB_ASSIGN_OR_RETURN(std::unique_ptr<SnapshotSource> file,
+                        FileSnapshotSource::Open(h.location));
+    std::string buf;
+    if (key_ == nullptr) {
+      if (FileIsEnvelope(h.location)) {
+        return Status::InvalidArgument(
+            h.location + ": is encrypted; set the fs option " +
+            kEncryptionKeyFileOption + " or " + kEncryptionKeyEnvOption);
+      }
+      return file;
+    }
+    // Authenticated as a whole before any byte is decoded, so an encrypted
+    // snapshot is read entirely even when a restore needs a few key groups.
+    SB_ASSIGN_OR_RETURN(std::string_view all,
+                        file->ReadAt(0, file->size(), &buf));
+    uint64_t cpu = 0;
+    Result<std::string> plain = OpenEnvelope(
+        *key_, HeaderFor(h.checkpoint_id, h.key_groups), all, h.location, &cpu);
+    cpu_.decrypt_ns.fetch_add(cpu, std::memory_order_relaxed);
+    if (!plain.ok()) {
+      restore_bytes_.fetch_add(file->bytes_read(), std::memory_order_relaxed);
+      return plain.status();
+    }
+    return std::unique_ptr<SnapshotSource>(
+        std::make_unique<DecryptedSnapshotSource>(std::move(plain).value(),
+                                                  file->bytes_read()));
   }
 
-  void CountRestoreBytes(uint64_t bytes) override {
+  void CountRestore(uint64_t bytes, const SnapshotCodecStats& codec) override {
     restore_bytes_.fetch_add(bytes, std::memory_order_relaxed);
+    cpu_.decompress_ns.fetch_add(codec.decompress_cpu_ns,
+                                 std::memory_order_relaxed);
   }
 
   Status OnComplete(int64_t id) override {
@@ -224,6 +368,7 @@ class FsCheckpointStorage final : public HeapCheckpointStorage {
     stats->write_breakdown["checkpoint"] +=
         written_bytes_.load(std::memory_order_relaxed);
     stats->bytes_read += restore_bytes_.load(std::memory_order_relaxed);
+    cpu_.AddTo(stats);
     std::lock_guard<std::mutex> lock(mu_);
     for (const auto& [id, file] : files_) stats->storage_size += file.size;
   }
@@ -239,6 +384,13 @@ class FsCheckpointStorage final : public HeapCheckpointStorage {
   // only when no other subtask's file remains in it.
   Status DeleteLocked(int64_t id) {
     const File& f = files_.at(id);
+    struct stat st;
+    if (::lstat(f.dir.c_str(), &st) == 0 && !S_ISDIR(st.st_mode)) {
+      files_.erase(id);
+      return Status::IoError(f.dir +
+                             " was replaced by a non-directory; not deleting "
+                             "through it (symlinks are not followed)");
+    }
     if (::unlink(f.path.c_str()) != 0 && errno != ENOENT) {
       return Errno("cannot delete subsumed checkpoint file", f.path);
     }
@@ -249,6 +401,9 @@ class FsCheckpointStorage final : public HeapCheckpointStorage {
 
   const std::string checkpoint_dir_;
   const size_t retained_;
+  const SnapshotCodecOptions codec_;
+  const std::shared_ptr<const EncryptionKey> key_;
+  CodecCpuCounters cpu_;
   std::atomic<uint64_t> written_bytes_{0};
   std::atomic<uint64_t> restore_bytes_{0};
   mutable std::mutex mu_;
@@ -281,6 +436,9 @@ BackendInfo FsBackendInfo() {
   info.options = {{kRetained, "1",
                    "completed checkpoints whose files this instance keeps; "
                    "older ones are deleted"}};
+  for (auto infos : {SnapshotCodecOptionInfos(), EncryptionOptionInfos()}) {
+    for (BackendOptionInfo& o : infos) info.options.push_back(std::move(o));
+  }
   return info;
 }
 
@@ -298,11 +456,16 @@ Result<std::unique_ptr<StateBackend>> CreateFsBackend(
     return Status::InvalidArgument(
         "the fs backend needs a checkpoint directory (checkpoint_dir)");
   }
+  SB_ASSIGN_OR_RETURN(SnapshotCodecOptions codec,
+                      ParseSnapshotCodecOptions(kName, config.options));
+  SB_ASSIGN_OR_RETURN(std::shared_ptr<const EncryptionKey> key,
+                      LoadEncryptionKey(kName, config.options));
   SB_RETURN_IF_ERROR(EnsureDirectory(config.checkpoint_dir));
   return std::unique_ptr<StateBackend>(std::make_unique<HeapBackend>(
       kName, config, info.capabilities,
       std::make_shared<FsCheckpointStorage>(config.checkpoint_dir,
-                                            static_cast<int>(retained))));
+                                            static_cast<int>(retained), codec,
+                                            std::move(key))));
 }
 
 }  // namespace statebench

@@ -12,7 +12,10 @@
 // beyond `retained_checkpoints`, never files it did not write. Incremental
 // checkpoints are taken as full ones.
 //
-// Options: retained_checkpoints (default 1).
+// Options: retained_checkpoints (default 1); compression and
+// compression_level (snapshot_codec.h); encryption_key_file or
+// encryption_key_env (snapshot_crypto.h), which make every snapshot file an
+// AES-256-GCM envelope, authenticated as a whole on restore.
 // Threading: as StateBackend.
 #ifndef STATEBENCH_BACKENDS_FS_BACKEND_H_
 #define STATEBENCH_BACKENDS_FS_BACKEND_H_

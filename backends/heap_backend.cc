@@ -318,7 +318,8 @@ Status CheckHeader(const HeapSnapshotReader& r, const CheckpointHandle& h) {
 Status ReadHandle(SnapshotSource* source, const CheckpointHandle& h,
                   KeyGroupRange part, KeyGroupRange mine,
                   std::vector<StateDescriptor>* states,
-                  std::vector<std::shared_ptr<HeapPartition>>* partitions) {
+                  std::vector<std::shared_ptr<HeapPartition>>* partitions,
+                  SnapshotCodecStats* codec) {
   std::string what = h.location.empty()
                          ? "in-memory snapshot of checkpoint " +
                                Id(h.checkpoint_id) + " for key groups " +
@@ -329,12 +330,14 @@ Status ReadHandle(SnapshotSource* source, const CheckpointHandle& h,
   SB_RETURN_IF_ERROR(CheckHeader(*reader, h));
   std::vector<StateId> ids;
   SB_RETURN_IF_ERROR(MapStates(*reader, states, &ids));
-  for (int kg = part.start; kg <= part.end; ++kg) {
+  Status s;
+  for (int kg = part.start; kg <= part.end && s.ok(); ++kg) {
     auto p = std::make_shared<HeapPartition>();
-    SB_RETURN_IF_ERROR(reader->ReadKeyGroup(kg, ids, p.get()));
-    if (!p->empty()) (*partitions)[kg - mine.start] = std::move(p);
+    s = reader->ReadKeyGroup(kg, ids, p.get());
+    if (s.ok() && !p->empty()) (*partitions)[kg - mine.start] = std::move(p);
   }
-  return Status::Ok();
+  *codec = reader->codec_stats();
+  return s;
 }
 
 }  // namespace
@@ -350,8 +353,10 @@ Status HeapBackend::RestoreInto(
     if (part.empty()) continue;
     SB_ASSIGN_OR_RETURN(std::unique_ptr<SnapshotSource> source,
                         storage_->Open(h));
-    Status s = ReadHandle(source.get(), h, part, mine, states, partitions);
-    storage_->CountRestoreBytes(source->bytes_read());
+    SnapshotCodecStats codec;
+    Status s =
+        ReadHandle(source.get(), h, part, mine, states, partitions, &codec);
+    storage_->CountRestore(source->bytes_read(), codec);
     SB_RETURN_IF_ERROR(s);
   }
   return Status::Ok();
@@ -361,15 +366,12 @@ Status HeapBackend::Restore(const std::vector<CheckpointHandle>& handles,
                             KeyGroupRange range) {
   if (closed_) return Closed();
   // Decoded into fresh partitions and swapped in only on success, so a
-  // failure never leaves the instance half-restored.
+  // failure leaves the live state as it was, never half-restored.
   std::vector<StateDescriptor> states = state_.states();
   std::vector<std::shared_ptr<HeapPartition>> partitions;
   Status s = CheckHandles(handles, range);
   if (s.ok()) s = RestoreInto(handles, range, &states, &partitions);
-  if (!s.ok()) {
-    state_.Clear();
-    return s.WithContext("restore of the " + name_ + " backend");
-  }
+  if (!s.ok()) return s.WithContext("restore of the " + name_ + " backend");
   state_.Replace(std::move(states), std::move(partitions));
   return Status::Ok();
 }

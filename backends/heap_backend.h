@@ -36,8 +36,10 @@ class HeapCheckpointStorage {
   // Opens the snapshot a handle names, for a restore.
   virtual Result<std::unique_ptr<SnapshotSource>> Open(
       const CheckpointHandle& handle) = 0;
-  // Called with the bytes a restore read from sources this storage opened.
-  virtual void CountRestoreBytes(uint64_t bytes) = 0;
+  // Called with the bytes a restore read from sources this storage opened
+  // and the decompression work it did.
+  virtual void CountRestore(uint64_t bytes,
+                            const SnapshotCodecStats& codec) = 0;
   // Checkpoint `id` completed: release what retention no longer needs.
   virtual Status OnComplete(int64_t id) = 0;
   // Checkpoint `id` will never complete: release what it wrote.
@@ -66,7 +68,8 @@ Result<int64_t> ParseIntOption(std::string_view option, const std::string& text,
 // checkpoints. SnapshotSync captures the partitions (copy-on-write); the
 // AsyncSnapshot serializes them through the storage and may outlive the
 // backend. Restore decodes into fresh partitions and swaps them in only on
-// success. Thread safety and failures: as StateBackend.
+// success; a failed restore leaves the live state as it was. Thread safety
+// and failures: as StateBackend.
 class HeapBackend final : public StateBackend {
  public:
   // `config` must have passed ValidateHeapConfig.

@@ -15,6 +15,7 @@ constexpr std::string_view kHeaderMagic = "SBHEAPS1";
 constexpr std::string_view kFooterMagic = "SBHEAPE1";
 constexpr size_t kFooterSize = 8 + 8 + 4 + 4 + 4 + 8;
 constexpr size_t kIndexEntrySize = 8 + 8 + 4;
+constexpr size_t kIndexEntrySizeV2 = kIndexEntrySize + 8;
 // Magic, version, max parallelism, range, checkpoint id, state count, CRC.
 constexpr size_t kMinHeaderSize = 8 + 4 + 4 + 4 + 4 + 8 + 1 + 4;
 constexpr size_t kFlushBytes = 256 << 10;
@@ -290,12 +291,35 @@ uint32_t SnapshotCrc32c(uint32_t crc, std::string_view data) {
   return Crc32cPortable(crc, p, data.size());
 }
 
-Result<uint64_t> WriteHeapSnapshot(const HeapCapture& c, SnapshotSink* sink) {
+namespace {
+
+// Collects one section in memory, for compression.
+class StringSnapshotSink final : public SnapshotSink {
+ public:
+  Status Append(std::string_view data) override {
+    data_.append(data);
+    return Status::Ok();
+  }
+  std::string& data() { return data_; }
+
+ private:
+  std::string data_;
+};
+
+}  // namespace
+
+Result<uint64_t> WriteHeapSnapshot(const HeapCapture& c, SnapshotSink* sink,
+                                   const SnapshotCodecOptions& codec,
+                                   SnapshotCodecStats* stats) {
+  const bool compressed = codec.compression != SnapshotCompression::kNone;
+  SnapshotCodecStats local_stats;
+  if (stats == nullptr) stats = &local_stats;
   RegionWriter w(sink);
   w.Begin();
   std::string* out = w.buf();
   out->append(kHeaderMagic);
-  PutFixed32(out, kHeapSnapshotVersion);
+  PutFixed32(
+      out, compressed ? kHeapSnapshotCompressedVersion : kHeapSnapshotVersion);
   PutFixed32(out, static_cast<uint32_t>(c.max_parallelism));
   PutFixed32(out, static_cast<uint32_t>(c.key_groups.start));
   PutFixed32(out, static_cast<uint32_t>(c.key_groups.end));
@@ -305,6 +329,7 @@ Result<uint64_t> WriteHeapSnapshot(const HeapCapture& c, SnapshotSink* sink) {
     out->push_back(static_cast<char>(s.kind));
     PutBytes(out, s.name);
   }
+  if (compressed) out->push_back(static_cast<char>(codec.compression));
   SB_ASSIGN_OR_RETURN(RegionWriter::Region header, w.End());
   std::string crc;
   PutFixed32(&crc, header.crc);
@@ -312,13 +337,30 @@ Result<uint64_t> WriteHeapSnapshot(const HeapCapture& c, SnapshotSink* sink) {
   uint64_t header_length = w.offset();
 
   std::string index;
+  StringSnapshotSink section;
   for (int kg = c.key_groups.start; kg <= c.key_groups.end; ++kg) {
-    w.Begin();
-    SB_RETURN_IF_ERROR(WriteSection(c, c.Partition(kg), &w));
+    uint64_t raw_length = 0;
+    if (compressed) {
+      section.data().clear();
+      RegionWriter raw(&section);
+      SB_RETURN_IF_ERROR(WriteSection(c, c.Partition(kg), &raw));
+      SB_RETURN_IF_ERROR(raw.End().status());
+      raw_length = section.data().size();
+      w.Begin();
+      SB_RETURN_IF_ERROR(CompressBlock(codec, section.data(), w.buf(), stats));
+    } else {
+      w.Begin();
+      SB_RETURN_IF_ERROR(WriteSection(c, c.Partition(kg), &w));
+    }
     SB_ASSIGN_OR_RETURN(RegionWriter::Region s, w.End());
+    if (!compressed) {
+      stats->raw_bytes += s.length;
+      stats->stored_bytes += s.length;
+    }
     PutFixed64(&index, s.offset);
     PutFixed64(&index, s.length);
     PutFixed32(&index, s.crc);
+    if (compressed) PutFixed64(&index, raw_length);
   }
   uint64_t index_offset = w.offset();
   SB_RETURN_IF_ERROR(w.Raw(index));
@@ -410,12 +452,15 @@ Status HeapSnapshotReader::ParseHeader(std::string_view header) {
     return Corrupt("not a heap snapshot (bad magic)");
   }
   if (!d.Fixed32(&version)) return Corrupt("header truncated");
-  if (version != kHeapSnapshotVersion) {
+  if (version != kHeapSnapshotVersion &&
+      version != kHeapSnapshotCompressedVersion) {
     return Status::InvalidArgument(
         what_ + ": heap snapshot version " + std::to_string(version) +
-        " is not supported (this build reads version " +
-        std::to_string(kHeapSnapshotVersion) + ")");
+        " is not supported (this build reads versions " +
+        std::to_string(kHeapSnapshotVersion) + " and " +
+        std::to_string(kHeapSnapshotCompressedVersion) + ")");
   }
+  version_ = version;
   if (!d.Fixed32(&max_par) || !d.Fixed32(&first) || !d.Fixed32(&last) ||
       !d.Fixed64(&id) || !d.Varint(&state_count)) {
     return Corrupt("header truncated");
@@ -442,6 +487,17 @@ Status HeapSnapshotReader::ParseHeader(std::string_view header) {
     }
     states_.push_back({std::string(name), static_cast<StateKind>(kind)});
   }
+  if (version_ == kHeapSnapshotCompressedVersion) {
+    std::string_view codec;
+    if (!d.Raw(1, &codec)) return Corrupt("header truncated");
+    auto c = static_cast<uint8_t>(codec[0]);
+    if (c < static_cast<uint8_t>(SnapshotCompression::kLz4) ||
+        c > static_cast<uint8_t>(SnapshotCompression::kZstd)) {
+      return Corrupt("header names an unknown compression " +
+                     std::to_string(c));
+    }
+    compression_ = static_cast<SnapshotCompression>(c);
+  }
   if (!d.done()) return Corrupt("header has trailing bytes");
   return Status::Ok();
 }
@@ -449,14 +505,17 @@ Status HeapSnapshotReader::ParseHeader(std::string_view header) {
 Status HeapSnapshotReader::ParseIndex(std::string_view index,
                                       uint64_t header_length,
                                       uint64_t index_offset) {
-  if (index.size() !=
-      static_cast<uint64_t>(key_groups_.size()) * kIndexEntrySize) {
+  const bool compressed = version_ == kHeapSnapshotCompressedVersion;
+  size_t entry_size = compressed ? kIndexEntrySizeV2 : kIndexEntrySize;
+  if (index.size() != static_cast<uint64_t>(key_groups_.size()) * entry_size) {
     return Corrupt("key-group index has the wrong size");
   }
   Decoder d(index);
   sections_.resize(static_cast<size_t>(key_groups_.size()));
   for (Section& s : sections_) {
     (void)(d.Fixed64(&s.offset) && d.Fixed64(&s.length) && d.Fixed32(&s.crc));
+    s.raw_length = s.length;
+    if (compressed) (void)d.Fixed64(&s.raw_length);
     if (s.offset < header_length || s.offset > index_offset ||
         s.length > index_offset - s.offset) {
       return Corrupt("key-group index points outside the sections");
@@ -520,6 +579,11 @@ Status HeapSnapshotReader::ReadKeyGroup(int key_group,
   if (SnapshotCrc32c(0, data) != s.crc) {
     return Corrupt(where + ": checksum mismatch");
   }
+  if (compression_ != SnapshotCompression::kNone) {
+    SB_RETURN_IF_ERROR(DecompressBlock(compression_, data, s.raw_length, &raw_,
+                                       &codec_stats_, what_ + ": " + where));
+    data = raw_;
+  }
   Decoder d(data);
   std::string ek;
   while (!d.done()) {
@@ -530,7 +594,7 @@ Status HeapSnapshotReader::ReadKeyGroup(int key_group,
     HeapStateTable& t = partition->Get(state_ids[state]);
     // Every entry takes at least three bytes, which bounds a forged count.
     size_t expected =
-        static_cast<size_t>(std::min<uint64_t>(count, s.length / 3));
+        static_cast<size_t>(std::min<uint64_t>(count, data.size() / 3));
     switch (states_[state].kind) {
       case StateKind::kValue:
         t.values.reserve(t.values.size() + expected);

@@ -3,10 +3,12 @@
 //
 // Layout (integers little-endian; varint = unsigned LEB128; bytes = varint
 // length followed by that many bytes):
-//   header   "SBHEAPS1", fixed32 version (1), fixed32 max_parallelism,
+//   header   "SBHEAPS1", fixed32 version (1, or 2 when compressed),
+//            fixed32 max_parallelism,
 //            fixed32 first key group, fixed32 last key group,
 //            fixed64 checkpoint id, varint state count,
 //            per state: u8 kind (0 value, 1 list, 2 map), bytes name;
+//            version 2 only: u8 compression (SnapshotCompression);
 //            fixed32 CRC-32C of the header bytes before it
 //   sections one per key group of the range, in order; each a run of state
 //            blocks: varint state index (into the header's states), varint
@@ -15,15 +17,19 @@
 //              list:  bytes key, bytes namespace, varint n, n x bytes element
 //              map:   bytes key, bytes namespace, varint n,
 //                     n x (bytes user key, bytes value)
-//            (an empty key group is an empty section)
+//            (an empty key group is an empty section); in version 2 each
+//            section is compressed on its own
 //   index    per key group: fixed64 offset, fixed64 length, fixed32 CRC-32C
-//            of the section
+//            of the section (as stored); version 2 adds fixed64 length of
+//            the section uncompressed
 //   footer   fixed64 index offset, fixed64 index length, fixed32 index CRC,
 //            fixed32 header length, fixed32 CRC-32C of the footer's first 24
 //            bytes, "SBHEAPE1"  (36 bytes)
 // A restore reads the footer, the header and the index, then only the
 // sections of the key groups it needs, each checked against its CRC before
-// it is decoded. Any mismatch is Corruption naming the snapshot and the part.
+// it is decompressed and decoded. Any mismatch is Corruption naming the
+// snapshot and the part. Uncompressed snapshots are written as version 1,
+// byte for byte what earlier builds wrote.
 #ifndef STATEBENCH_BACKENDS_HEAP_SNAPSHOT_H_
 #define STATEBENCH_BACKENDS_HEAP_SNAPSHOT_H_
 
@@ -35,11 +41,13 @@
 
 #include "backends/heap_state.h"
 #include "backends/key_groups.h"
+#include "backends/snapshot_codec.h"
 #include "backends/status.h"
 
 namespace statebench {
 
 inline constexpr uint32_t kHeapSnapshotVersion = 1;
+inline constexpr uint32_t kHeapSnapshotCompressedVersion = 2;
 inline constexpr std::string_view kHeapSnapshotFormat =
     "statebench.heap-snapshot/1";
 
@@ -56,9 +64,12 @@ class SnapshotSink {
 
 // Serializes `capture`, returning the number of bytes appended to `sink`.
 // Reads only the capture, so it may run on any thread. Fails only when the
-// sink fails.
+// sink fails. With a compression, each key-group section is buffered whole
+// and compressed; *stats (optional) receives sizes and codec CPU time.
 Result<uint64_t> WriteHeapSnapshot(const HeapCapture& capture,
-                                   SnapshotSink* sink);
+                                   SnapshotSink* sink,
+                                   const SnapshotCodecOptions& codec = {},
+                                   SnapshotCodecStats* stats = nullptr);
 
 // Random access to a written snapshot. Counts the bytes it reads.
 class SnapshotSource {
@@ -101,6 +112,9 @@ class HeapSnapshotReader {
   int64_t checkpoint_id() const { return checkpoint_id_; }
   const std::vector<StateDescriptor>& states() const { return states_; }
   const std::string& what() const { return what_; }
+  SnapshotCompression compression() const { return compression_; }
+  // Decompression work done so far.
+  const SnapshotCodecStats& codec_stats() const { return codec_stats_; }
 
   // Decodes key group `key_group` into *partition, storing the snapshot's
   // state i under state_ids[i]. On failure *partition holds part of the
@@ -113,6 +127,7 @@ class HeapSnapshotReader {
     uint64_t offset;
     uint64_t length;
     uint32_t crc;
+    uint64_t raw_length;
   };
   HeapSnapshotReader(SnapshotSource* source, std::string what)
       : source_(source), what_(std::move(what)) {}
@@ -124,6 +139,10 @@ class HeapSnapshotReader {
   SnapshotSource* source_;
   std::string what_;
   std::string scratch_;
+  std::string raw_;
+  uint32_t version_ = kHeapSnapshotVersion;
+  SnapshotCompression compression_ = SnapshotCompression::kNone;
+  SnapshotCodecStats codec_stats_;
   int max_parallelism_ = 0;
   KeyGroupRange key_groups_;
   int64_t checkpoint_id_ = 0;

@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "backends/heap_backend.h"
+#include "backends/snapshot_codec.h"
 
 namespace statebench {
 namespace {
@@ -48,12 +49,16 @@ class CappedStringSink final : public SnapshotSink {
 
 class MemoryCheckpointStorage final : public HeapCheckpointStorage {
  public:
-  explicit MemoryCheckpointStorage(uint64_t max_state_size)
-      : max_state_size_(max_state_size) {}
+  MemoryCheckpointStorage(uint64_t max_state_size, SnapshotCodecOptions codec)
+      : max_state_size_(max_state_size), codec_(codec) {}
 
   Status Write(const HeapCapture& capture, CheckpointHandle* h) override {
     CappedStringSink sink(max_state_size_);
-    SB_RETURN_IF_ERROR(WriteHeapSnapshot(capture, &sink).status());
+    SnapshotCodecStats stats;
+    SB_RETURN_IF_ERROR(
+        WriteHeapSnapshot(capture, &sink, codec_, &stats).status());
+    cpu_.compress_ns.fetch_add(stats.compress_cpu_ns,
+                               std::memory_order_relaxed);
     if (sink.exceeded()) {
       return Status::ResourceExhausted(
           "the snapshot is " + HumanBytes(sink.size()) +
@@ -67,6 +72,7 @@ class MemoryCheckpointStorage final : public HeapCheckpointStorage {
     h->metadata["format"] = std::string(kHeapSnapshotFormat);
     h->metadata["storage"] = "jobmanager";
     h->inline_data = std::move(data);
+    RecordSnapshotMetadata(codec_.compression, stats, false, 0, h);
     serialized_bytes_.fetch_add(h->full_size, std::memory_order_relaxed);
     std::lock_guard<std::mutex> lock(mu_);
     retained_[h->checkpoint_id] = h->full_size;
@@ -85,8 +91,10 @@ class MemoryCheckpointStorage final : public HeapCheckpointStorage {
         std::make_unique<StringSnapshotSource>(h.inline_data));
   }
 
-  void CountRestoreBytes(uint64_t bytes) override {
+  void CountRestore(uint64_t bytes, const SnapshotCodecStats& codec) override {
     restore_bytes_.fetch_add(bytes, std::memory_order_relaxed);
+    cpu_.decompress_ns.fetch_add(codec.decompress_cpu_ns,
+                                 std::memory_order_relaxed);
   }
 
   // Retention is Flink's default of one completed checkpoint; blobs of
@@ -107,12 +115,15 @@ class MemoryCheckpointStorage final : public HeapCheckpointStorage {
     stats->write_breakdown["snapshot_memory"] +=
         serialized_bytes_.load(std::memory_order_relaxed);
     stats->bytes_read += restore_bytes_.load(std::memory_order_relaxed);
+    cpu_.AddTo(stats);
     std::lock_guard<std::mutex> lock(mu_);
     for (const auto& [id, bytes] : retained_) stats->storage_size += bytes;
   }
 
  private:
   const uint64_t max_state_size_;
+  const SnapshotCodecOptions codec_;
+  CodecCpuCounters cpu_;
   std::atomic<uint64_t> serialized_bytes_{0};
   std::atomic<uint64_t> restore_bytes_{0};
   mutable std::mutex mu_;
@@ -145,6 +156,9 @@ BackendInfo MemoryBackendInfo() {
   info.options = {{kMaxStateSize, "5MiB",
                    "largest checkpoint of one subtask; a larger one fails "
                    "(bytes, or with B/KiB/MiB/GiB)"}};
+  for (BackendOptionInfo& o : SnapshotCodecOptionInfos()) {
+    info.options.push_back(std::move(o));
+  }
   return info;
 }
 
@@ -159,9 +173,11 @@ Result<std::unique_ptr<StateBackend>> CreateMemoryBackend(
     SB_ASSIGN_OR_RETURN(max_state_size,
                         ParseSizeOption(kMaxStateSize, it->second));
   }
+  SB_ASSIGN_OR_RETURN(SnapshotCodecOptions codec,
+                      ParseSnapshotCodecOptions(kName, config.options));
   return std::unique_ptr<StateBackend>(std::make_unique<HeapBackend>(
       kName, config, info.capabilities,
-      std::make_shared<MemoryCheckpointStorage>(max_state_size)));
+      std::make_shared<MemoryCheckpointStorage>(max_state_size, codec)));
 }
 
 }  // namespace statebench

@@ -173,12 +173,20 @@ void RocksDbBackend::Adopt(std::shared_ptr<RocksDbInstance> inst,
   }
 }
 
-Result<std::string> RocksDbBackend::NextGeneration() {
+Status RocksDbBackend::DropDatabase() {
   std::string old_dir = db_ ? db_->dir() : "";
   states_.clear();
   db_.reset();
-  if (!old_dir.empty()) SB_RETURN_IF_ERROR(RemoveTree(old_dir));
   token_ = RandomToken();
+  return old_dir.empty() ? Status::Ok() : RemoveTree(old_dir);
+}
+
+Result<std::string> RocksDbBackend::NextGeneration() {
+  SB_RETURN_IF_ERROR(DropDatabase());
+  return NewGenerationDir();
+}
+
+Result<std::string> RocksDbBackend::NewGenerationDir() {
   std::string dir = work_dir_ + "/db-" + std::to_string(generation_++);
   SB_RETURN_IF_ERROR(RemoveTree(dir));
   return dir;
@@ -399,6 +407,7 @@ IoStats RocksDbBackend::GetIoStats() {
   }
   io.bytes_read = counters_->restore_bytes_read.load() +
                   stats->getTickerCount(rocksdb::COMPACT_READ_BYTES);
+  counters_->cpu.AddTo(&io);
   if (!closed_ && db_) {
     uint64_t sst = 0;
     if (db_->db()->GetAggregatedIntProperty(

@@ -26,6 +26,7 @@ struct RocksDbCounters {
   std::atomic<uint64_t> checkpoint_bytes{0};       // to checkpoint storage
   std::atomic<uint64_t> snapshot_memory_bytes{0};  // inline (jobmanager)
   std::atomic<uint64_t> restore_bytes_read{0};
+  CodecCpuCounters cpu;
 };
 
 class RocksDbBackend final : public StateBackend {
@@ -90,6 +91,10 @@ class RocksDbBackend final : public StateBackend {
   // Discards the current database; returns a fresh directory for the next
   // one and renews the writer token.
   Result<std::string> NextGeneration();
+  // Closes and deletes the current database and renews the writer token.
+  Status DropDatabase();
+  // A fresh directory for the next database, leaving the current one open.
+  Result<std::string> NewGenerationDir();
   // An empty database with `specs` (the failure path of Restore too).
   Status OpenEmpty(const std::vector<StateSpec>& specs);
   Status RestoreInto(const std::vector<CheckpointHandle>& handles,

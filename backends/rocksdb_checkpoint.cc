@@ -37,6 +37,8 @@ struct SnapshotContext {
   KeyGroupRange key_groups;
   int64_t checkpoint_id = 0;
   std::string writer;
+  SnapshotCodecOptions codec;
+  std::shared_ptr<const EncryptionKey> key;
 };
 
 class FullAsyncSnapshot final : public AsyncSnapshot {
@@ -72,31 +74,54 @@ class FullAsyncSnapshot final : public AsyncSnapshot {
     h.metadata["format"] = kFullFormat;
     h.metadata["states"] = StatesText(ctx_.states);
     const std::string& root = ctx_.ledger->root();
+    SnapshotCodecStats stats;
     if (root.empty()) {
       StringSink sink;
-      SB_RETURN_IF_ERROR(
-          WriteFullSnapshot(ctx_.db->db(), snapshot_, ctx_.cfs, meta, &sink));
+      SB_RETURN_IF_ERROR(WriteFullSnapshot(ctx_.db->db(), snapshot_, ctx_.cfs,
+                                           meta, &sink, ctx_.codec, &stats));
+      ctx_.counters->cpu.compress_ns += stats.compress_cpu_ns;
       h.checkpointed_size = h.full_size = sink.size();
       ctx_.counters->snapshot_memory_bytes += sink.size();
       h.inline_data = std::make_shared<const std::string>(sink.Release());
+      RecordSnapshotMetadata(ctx_.codec.compression, stats, false, 0, &h);
       return h;
     }
-    std::string dir = root + "/chk-" + std::to_string(ctx_.checkpoint_id);
-    std::string path = dir + "/" + ctx_.writer + ".snapshot";
+    std::string chk = "chk-" + std::to_string(ctx_.checkpoint_id);
+    std::string dir = root + "/" + chk;
+    std::string name = ctx_.writer + ".snapshot";
+    std::string path = dir + "/" + name;
     SB_RETURN_IF_ERROR(EnsureDirectory(dir));
     SB_RETURN_IF_ERROR(FsyncDirectory(root));
-    SB_ASSIGN_OR_RETURN(std::unique_ptr<ByteSink> sink, NewFileSink(path));
-    Status s =
-        WriteFullSnapshot(ctx_.db->db(), snapshot_, ctx_.cfs, meta, sink.get());
+    SB_ASSIGN_OR_RETURN(std::unique_ptr<ByteSink> file, NewFileSink(path));
+    std::unique_ptr<ByteSink> sink = std::move(file);
+    EncryptingByteSink* encrypting = nullptr;
+    if (ctx_.key) {
+      SB_ASSIGN_OR_RETURN(
+          std::unique_ptr<EncryptingByteSink> e,
+          EncryptingByteSink::Open(
+              std::move(sink), *ctx_.key,
+              FullSnapshotEnvelopeHeader(ctx_.checkpoint_id, ctx_.key_groups,
+                                         chk + "/" + name)));
+      encrypting = e.get();
+      sink = std::move(e);
+    }
+    Status s = WriteFullSnapshot(ctx_.db->db(), snapshot_, ctx_.cfs, meta,
+                                 sink.get(), ctx_.codec, &stats);
+    uint64_t encrypt_ns = encrypting ? encrypting->cpu_ns() : 0;
+    ctx_.counters->cpu.compress_ns += stats.compress_cpu_ns;
+    ctx_.counters->cpu.encrypt_ns += encrypt_ns;
     if (!s.ok()) {
       return s.WithContext("full checkpoint " +
                            std::to_string(ctx_.checkpoint_id));
     }
-    ctx_.counters->checkpoint_bytes += sink->size();
+    uint64_t stored = encrypting ? encrypting->stored_size() : sink->size();
+    ctx_.counters->checkpoint_bytes += stored;
     ctx_.ledger->AddCheckpoint(ctx_.checkpoint_id, path, {});
     h.location = path;
-    h.checkpointed_size = h.full_size = sink->size();
+    h.checkpointed_size = h.full_size = stored;
     h.metadata["writer"] = ctx_.writer;
+    RecordSnapshotMetadata(ctx_.codec.compression, stats, ctx_.key != nullptr,
+                           encrypt_ns, &h);
     return h;
   }
 
@@ -122,10 +147,16 @@ class IncrementalAsyncSnapshot final : public AsyncSnapshot {
     meta.key_groups = ctx_.key_groups;
     meta.states = ctx_.states;
     uint64_t written = 0;
-    Result<CheckpointHandle> h =
-        UploadIncrementalCheckpoint(staging_dir_, ctx_.writer, std::move(meta),
-                                    ctx_.ledger.get(), &written);
+    uint64_t encrypt_ns = 0;
+    Result<CheckpointHandle> h = UploadIncrementalCheckpoint(
+        staging_dir_, ctx_.writer, std::move(meta), ctx_.ledger.get(),
+        ctx_.key.get(), &written, &encrypt_ns);
     ctx_.counters->checkpoint_bytes += written;
+    ctx_.counters->cpu.encrypt_ns += encrypt_ns;
+    if (h.ok() && ctx_.key) {
+      h->metadata[kMetaEncryption] = kEncryptionName;
+      h->metadata[kMetaEncryptCpuNs] = std::to_string(encrypt_ns);
+    }
     (void)RemoveTree(staging_dir_);
     return h;
   }
@@ -159,6 +190,8 @@ Result<std::unique_ptr<AsyncSnapshot>> RocksDbBackend::SnapshotSync(
   ctx.key_groups = config_.key_groups;
   ctx.checkpoint_id = checkpoint_id;
   ctx.writer = Writer();
+  ctx.codec = res_->settings().snapshot_codec;
+  ctx.key = res_->settings().encryption_key;
 
   std::unique_ptr<AsyncSnapshot> async;
   if (config_.checkpoint_type == CheckpointType::kFull) {

@@ -10,13 +10,17 @@ namespace {
 constexpr std::string_view kHeaderMagic = "SBRDBFS1";
 constexpr std::string_view kFooterMagic = "SBRDBFE1";
 constexpr uint32_t kVersion = 1;
+constexpr uint32_t kCompressedVersion = 2;
 constexpr size_t kFooterBytes = 32;
 constexpr size_t kIndexEntryBytes = 20;
+constexpr size_t kIndexEntryBytesV2 = 28;
 constexpr size_t kFlushBytes = 1 << 20;
 
-std::string EncodeHeader(const FullSnapshotMeta& meta) {
+std::string EncodeHeader(const FullSnapshotMeta& meta,
+                         SnapshotCompression compression) {
+  const bool compressed = compression != SnapshotCompression::kNone;
   std::string h(kHeaderMagic);
-  AppendFixed32(kVersion, &h);
+  AppendFixed32(compressed ? kCompressedVersion : kVersion, &h);
   AppendFixed32(static_cast<uint32_t>(meta.max_parallelism), &h);
   AppendFixed32(static_cast<uint32_t>(meta.key_groups.start), &h);
   AppendFixed32(static_cast<uint32_t>(meta.key_groups.end), &h);
@@ -26,6 +30,7 @@ std::string EncodeHeader(const FullSnapshotMeta& meta) {
     h.push_back(static_cast<char>(s.kind));
     AppendListElement(s.name, &h);
   }
+  if (compressed) h.push_back(static_cast<char>(compression));
   AppendFixed32(Crc32c(h), &h);
   return h;
 }
@@ -36,8 +41,12 @@ class SectionWriter {
  public:
   SectionWriter(rocksdb::DB* db, const rocksdb::Snapshot* snapshot,
                 const std::vector<rocksdb::ColumnFamilyHandle*>& cfs,
-                const FullSnapshotMeta& meta, ByteSink* sink)
-      : prefix_bytes_(KeyGroupPrefixBytes(meta.max_parallelism)), sink_(sink) {
+                const FullSnapshotMeta& meta, ByteSink* sink,
+                const SnapshotCodecOptions& codec, SnapshotCodecStats* stats)
+      : prefix_bytes_(KeyGroupPrefixBytes(meta.max_parallelism)),
+        sink_(sink),
+        codec_(codec),
+        stats_(stats) {
     AppendKeyGroupPrefix(prefix_bytes_, meta.key_groups.start, &lower_);
     AppendKeyGroupPrefix(prefix_bytes_, meta.key_groups.end + 1, &upper_);
     lower_slice_ = rocksdb::Slice(lower_);
@@ -56,6 +65,9 @@ class SectionWriter {
 
   // Appends the section of `kg` to the sink and its index entry to *index.
   Status WriteSection(int kg, std::string* index) {
+    if (codec_.compression != SnapshotCompression::kNone) {
+      return WriteCompressedSection(kg, index);
+    }
     uint64_t offset = sink_->size() + pending_.size();
     size_t section_start = pending_.size();
     uint32_t crc = 0;
@@ -85,7 +97,37 @@ class SectionWriter {
     AppendFixed64(offset, index);
     AppendFixed64(end - offset, index);
     AppendFixed32(crc, index);
+    stats_->raw_bytes += end - offset;
+    stats_->stored_bytes += end - offset;
     return Status::Ok();
+  }
+
+  // The section of `kg` collected whole, then compressed.
+  Status WriteCompressedSection(int kg, std::string* index) {
+    raw_.clear();
+    for (size_t i = 0; i < iters_.size(); ++i) {
+      rocksdb::Iterator* it = iters_[i].get();
+      for (; it->Valid(); it->Next()) {
+        std::string_view key(it->key().data(), it->key().size());
+        if (DecodeKeyGroupPrefix(prefix_bytes_, key) != kg) break;
+        AppendVarint(i, &raw_);
+        AppendListElement(key.substr(prefix_bytes_), &raw_);
+        AppendListElement(
+            std::string_view(it->value().data(), it->value().size()), &raw_);
+      }
+      if (!it->status().ok()) {
+        return FromRocks(it->status(), "full snapshot iteration");
+      }
+    }
+    uint64_t offset = position();
+    size_t start = pending_.size();
+    SB_RETURN_IF_ERROR(CompressBlock(codec_, raw_, &pending_, stats_));
+    uint32_t crc = Crc32c(std::string_view(pending_).substr(start));
+    AppendFixed64(offset, index);
+    AppendFixed64(pending_.size() - start, index);
+    AppendFixed32(crc, index);
+    AppendFixed64(raw_.size(), index);
+    return pending_.size() >= kFlushBytes ? Drain() : Status::Ok();
   }
 
   Status Append(std::string_view data) {
@@ -106,6 +148,9 @@ class SectionWriter {
   rocksdb::Slice lower_slice_, upper_slice_;
   std::vector<std::unique_ptr<rocksdb::Iterator>> iters_;
   std::string pending_;
+  SnapshotCodecOptions codec_;
+  SnapshotCodecStats* stats_;
+  std::string raw_;
 };
 
 Status Corrupt(const std::string& what, std::string_view why) {
@@ -114,14 +159,25 @@ Status Corrupt(const std::string& what, std::string_view why) {
 
 }  // namespace
 
+EnvelopeHeader FullSnapshotEnvelopeHeader(int64_t checkpoint_id,
+                                          KeyGroupRange key_groups,
+                                          std::string file) {
+  return {kFullSnapshotFormat, "rocksdb", checkpoint_id, key_groups,
+          std::move(file)};
+}
+
 Status WriteFullSnapshot(rocksdb::DB* db, const rocksdb::Snapshot* snapshot,
                          const std::vector<rocksdb::ColumnFamilyHandle*>& cfs,
-                         const FullSnapshotMeta& meta, ByteSink* sink) {
-  std::string header = EncodeHeader(meta);
-  SectionWriter writer(db, snapshot, cfs, meta, sink);
+                         const FullSnapshotMeta& meta, ByteSink* sink,
+                         const SnapshotCodecOptions& codec,
+                         SnapshotCodecStats* stats) {
+  SnapshotCodecStats local_stats;
+  if (stats == nullptr) stats = &local_stats;
+  std::string header = EncodeHeader(meta, codec.compression);
+  SectionWriter writer(db, snapshot, cfs, meta, sink, codec, stats);
   SB_RETURN_IF_ERROR(writer.Append(header));
   std::string index;
-  index.reserve(meta.key_groups.size() * kIndexEntryBytes);
+  index.reserve(meta.key_groups.size() * kIndexEntryBytesV2);
   for (int kg = meta.key_groups.start; kg <= meta.key_groups.end; ++kg) {
     SB_RETURN_IF_ERROR(writer.WriteSection(kg, &index));
   }
@@ -177,9 +233,9 @@ Status FullSnapshotReader::ReadHeader(uint64_t header_length) {
     return Corrupt(what_, "bad header magic");
   }
   const char* p = body.data() + kHeaderMagic.size();
-  if (DecodeFixed32(p) != kVersion) {
-    return Corrupt(what_,
-                   "unsupported version " + std::to_string(DecodeFixed32(p)));
+  version_ = DecodeFixed32(p);
+  if (version_ != kVersion && version_ != kCompressedVersion) {
+    return Corrupt(what_, "unsupported version " + std::to_string(version_));
   }
   meta_.max_parallelism = static_cast<int>(DecodeFixed32(p + 4));
   meta_.key_groups.start = static_cast<int>(DecodeFixed32(p + 8));
@@ -201,6 +257,15 @@ Status FullSnapshotReader::ReadHeader(uint64_t header_length) {
     }
     meta_.states.push_back({std::string(name), static_cast<StateKind>(kind)});
   }
+  if (version_ == kCompressedVersion) {
+    if (rest.size() != 1) return Corrupt(what_, "bad compression byte");
+    auto c = static_cast<uint8_t>(rest[0]);
+    if (c < static_cast<uint8_t>(SnapshotCompression::kLz4) ||
+        c > static_cast<uint8_t>(SnapshotCompression::kZstd)) {
+      return Corrupt(what_, "unknown compression " + std::to_string(c));
+    }
+    compression_ = static_cast<SnapshotCompression>(c);
+  }
   if (meta_.max_parallelism <= 0 ||
       meta_.max_parallelism > kUpperBoundMaxParallelism ||
       meta_.key_groups.start < 0 ||
@@ -212,8 +277,10 @@ Status FullSnapshotReader::ReadHeader(uint64_t header_length) {
 
 Status FullSnapshotReader::ReadIndex(uint64_t offset, uint64_t length,
                                      uint32_t crc) {
+  size_t entry_bytes =
+      version_ == kCompressedVersion ? kIndexEntryBytesV2 : kIndexEntryBytes;
   uint64_t expected =
-      static_cast<uint64_t>(meta_.key_groups.size()) * kIndexEntryBytes;
+      static_cast<uint64_t>(meta_.key_groups.size()) * entry_bytes;
   if (length != expected || offset > source_->size() ||
       length > source_->size() - offset) {
     return Corrupt(what_, "bad index bounds");
@@ -221,10 +288,13 @@ Status FullSnapshotReader::ReadIndex(uint64_t offset, uint64_t length,
   std::string index;
   SB_RETURN_IF_ERROR(source_->ReadAt(offset, length, &index));
   if (Crc32c(index) != crc) return Corrupt(what_, "index checksum mismatch");
-  for (size_t i = 0; i < index.size(); i += kIndexEntryBytes) {
+  for (size_t i = 0; i < index.size(); i += entry_bytes) {
     Section s{DecodeFixed64(index.data() + i),
               DecodeFixed64(index.data() + i + 8),
-              DecodeFixed32(index.data() + i + 16)};
+              DecodeFixed32(index.data() + i + 16), 0};
+    s.raw_length = entry_bytes == kIndexEntryBytesV2
+                       ? DecodeFixed64(index.data() + i + 20)
+                       : s.length;
     if (s.offset > offset || s.length > offset - s.offset) {
       return Corrupt(what_, "section outside the data area");
     }
@@ -245,6 +315,12 @@ Status FullSnapshotReader::ForEachEntry(int key_group, const EntryFn& fn) {
         what_, "checksum mismatch in key group " + std::to_string(key_group));
   }
   std::string_view in(buffer_);
+  if (compression_ != SnapshotCompression::kNone) {
+    SB_RETURN_IF_ERROR(DecompressBlock(
+        compression_, buffer_, s.raw_length, &raw_, &codec_stats_,
+        "full snapshot " + what_ + ": key group " + std::to_string(key_group)));
+    in = raw_;
+  }
   while (!in.empty()) {
     uint64_t state = 0;
     std::string_view key, value;

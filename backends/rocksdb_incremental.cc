@@ -62,12 +62,35 @@ bool IsSst(std::string_view name) {
   return name.size() > 4 && name.substr(name.size() - 4) == ".sst";
 }
 
+constexpr char kSstFormat[] = "rocksdb-sst";
+
+// The envelope header of an encrypted private file or METADATA.
+EnvelopeHeader PrivateHeader(int64_t id, KeyGroupRange kgs,
+                             const std::string& writer,
+                             const std::string& name) {
+  return {kIncrementalFormat, "rocksdb", id, kgs,
+          "chk-" + std::to_string(id) + "/" + writer + "/" + name};
+}
+
+// Copies a file into checkpoint storage, encrypted when `key` is set.
+Status Store(const std::string& src, const std::string& dst,
+             const EncryptionKey* key, const EnvelopeHeader& header,
+             uint64_t* bytes, uint64_t* cpu_ns) {
+  if (key == nullptr) return CopyFileDurably(src, dst, bytes);
+  return EncryptFileDurably(src, dst, *key, header, bytes, cpu_ns);
+}
+
+std::string WriterOf(const std::string& location) {
+  return std::filesystem::path(location).filename().string();
+}
+
 // Copies the staging files into storage, filling meta's file lists.
 // *acquired collects the ledger references taken (released on failure).
 Status UploadFiles(const std::string& staging_dir, const std::string& writer,
                    const std::string& private_dir, IncrementalMetadata* meta,
                    CheckpointLedger* ledger, std::vector<std::string>* acquired,
-                   uint64_t* bytes) {
+                   const EncryptionKey* key, uint64_t* bytes,
+                   uint64_t* cpu_ns) {
   const std::string& root = ledger->root();
   std::error_code ec;
   std::vector<std::string> names = SortedFileNames(staging_dir, &ec);
@@ -84,7 +107,10 @@ Status UploadFiles(const std::string& staging_dir, const std::string& writer,
         continue;
       }
       SharedSst f{name, "shared/" + writer + "-" + name, 0};
-      SB_RETURN_IF_ERROR(CopyFileDurably(src, root + "/" + f.path, &f.size));
+      SB_RETURN_IF_ERROR(Store(src, root + "/" + f.path, key,
+                               {kSstFormat, "rocksdb", meta->checkpoint_id,
+                                meta->key_groups, f.path},
+                               &f.size, cpu_ns));
       *bytes += f.size;
       ledger->AddUploaded(f);
       acquired->push_back(name);
@@ -92,7 +118,10 @@ Status UploadFiles(const std::string& staging_dir, const std::string& writer,
       uploaded_shared = true;
     } else {
       uint64_t size = 0;
-      SB_RETURN_IF_ERROR(CopyFileDurably(src, private_dir + "/" + name, &size));
+      SB_RETURN_IF_ERROR(Store(
+          src, private_dir + "/" + name, key,
+          PrivateHeader(meta->checkpoint_id, meta->key_groups, writer, name),
+          &size, cpu_ns));
       *bytes += size;
       meta->private_files.emplace_back(name, size);
     }
@@ -225,7 +254,8 @@ std::string CheckpointRootOf(const std::string& location) {
 Result<CheckpointHandle> UploadIncrementalCheckpoint(
     const std::string& staging_dir, const std::string& writer,
     IncrementalMetadata meta, CheckpointLedger* ledger,
-    uint64_t* bytes_written) {
+    const EncryptionKey* key, uint64_t* bytes_written,
+    uint64_t* encrypt_cpu_ns) {
   std::lock_guard<std::mutex> upload_lock(ledger->upload_mutex());
   const std::string& root = ledger->root();
   std::string chk_dir = root + "/chk-" + std::to_string(meta.checkpoint_id);
@@ -239,13 +269,23 @@ Result<CheckpointHandle> UploadIncrementalCheckpoint(
   if (s.ok()) s = FsyncDirectory(root);
   if (s.ok()) {
     s = UploadFiles(staging_dir, writer, private_dir, &meta, ledger, &acquired,
-                    &written);
+                    key, &written, encrypt_cpu_ns);
   }
   if (s.ok()) {
-    std::string text = SerializeIncrementalMetadata(meta);
-    metadata_bytes = text.size();
-    s = WriteFileAtomically(private_dir + "/" + kIncrementalMetadataFile, text);
-    if (s.ok()) written += text.size();
+    Result<std::string> text = SerializeIncrementalMetadata(meta);
+    if (key != nullptr) {
+      text = SealEnvelope(*key,
+                          PrivateHeader(meta.checkpoint_id, meta.key_groups,
+                                        writer, kIncrementalMetadataFile),
+                          *text, encrypt_cpu_ns);
+    }
+    s = text.status();
+    if (s.ok()) {
+      metadata_bytes = text->size();
+      s = WriteFileAtomically(private_dir + "/" + kIncrementalMetadataFile,
+                              *text);
+    }
+    if (s.ok()) written += metadata_bytes;
   }
   if (s.ok()) s = FsyncDirectory(chk_dir);
   *bytes_written += written;
@@ -261,14 +301,29 @@ Result<CheckpointHandle> UploadIncrementalCheckpoint(
   return MakeHandle(meta, writer, private_dir, written, metadata_bytes);
 }
 
-Result<IncrementalMetadata> ReadIncrementalMetadata(const CheckpointHandle& h) {
+Result<IncrementalMetadata> ReadIncrementalMetadata(const CheckpointHandle& h,
+                                                    const EncryptionKey* key) {
   if (h.location.empty()) {
     return Status::InvalidArgument("incremental rocksdb handle of checkpoint " +
                                    std::to_string(h.checkpoint_id) +
                                    " has no location");
   }
   std::string path = h.location + "/" + kIncrementalMetadataFile;
-  SB_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
+  SB_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> file, NewFileSource(path));
+  std::string text;
+  SB_RETURN_IF_ERROR(file->ReadAt(0, file->size(), &text));
+  if (key != nullptr) {
+    SB_ASSIGN_OR_RETURN(
+        text, OpenEnvelope(
+                  *key,
+                  PrivateHeader(h.checkpoint_id, h.key_groups,
+                                WriterOf(h.location), kIncrementalMetadataFile),
+                  text, path));
+  } else if (IsEnvelope(text)) {
+    return Status::InvalidArgument(
+        path + ": is encrypted; set the rocksdb option " +
+        kEncryptionKeyFileOption + " or " + kEncryptionKeyEnvOption);
+  }
   SB_ASSIGN_OR_RETURN(IncrementalMetadata m,
                       ParseIncrementalMetadata(text, path));
   if (m.checkpoint_id != h.checkpoint_id ||
@@ -283,7 +338,9 @@ Result<IncrementalMetadata> ReadIncrementalMetadata(const CheckpointHandle& h) {
 Status MaterializeIncrementalCheckpoint(const CheckpointHandle& h,
                                         const IncrementalMetadata& meta,
                                         const std::string& db_dir,
-                                        uint64_t* bytes_read) {
+                                        const EncryptionKey* key,
+                                        uint64_t* bytes_read,
+                                        uint64_t* decrypt_cpu_ns) {
   SB_RETURN_IF_ERROR(EnsureDirectory(db_dir));
   auto check_size = [](const std::string& path, uint64_t want) -> Status {
     SB_ASSIGN_OR_RETURN(uint64_t size, FileSize(path));
@@ -298,13 +355,28 @@ Status MaterializeIncrementalCheckpoint(const CheckpointHandle& h,
   for (const SharedSst& f : meta.shared_files) {
     std::string src = root + "/" + f.path;
     SB_RETURN_IF_ERROR(check_size(src, f.size));
-    SB_RETURN_IF_ERROR(
-        LinkOrCopyFile(src, db_dir + "/" + f.local_name, bytes_read));
+    std::string dst = db_dir + "/" + f.local_name;
+    if (key == nullptr) {
+      SB_RETURN_IF_ERROR(LinkOrCopyFile(src, dst, bytes_read));
+    } else {
+      EnvelopeHeader any{kSstFormat, "rocksdb", -1, {}, f.path};
+      SB_RETURN_IF_ERROR(
+          DecryptFile(src, dst, *key, any, bytes_read, decrypt_cpu_ns));
+    }
   }
+  std::string writer = WriterOf(h.location);
   for (const auto& [name, size] : meta.private_files) {
     std::string src = h.location + "/" + name;
     SB_RETURN_IF_ERROR(check_size(src, size));
-    SB_RETURN_IF_ERROR(CopyFileDurably(src, db_dir + "/" + name, bytes_read));
+    std::string dst = db_dir + "/" + name;
+    if (key == nullptr) {
+      SB_RETURN_IF_ERROR(CopyFileDurably(src, dst, bytes_read));
+    } else {
+      SB_RETURN_IF_ERROR(DecryptFile(
+          src, dst, *key,
+          PrivateHeader(h.checkpoint_id, h.key_groups, writer, name),
+          bytes_read, decrypt_cpu_ns));
+    }
   }
   return Status::Ok();
 }

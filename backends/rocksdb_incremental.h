@@ -25,6 +25,7 @@
 #include "backends/key_groups.h"
 #include "backends/rocksdb_instance.h"
 #include "backends/rocksdb_ledger.h"
+#include "backends/snapshot_crypto.h"
 #include "backends/state_backend.h"
 #include "backends/status.h"
 
@@ -55,23 +56,31 @@ std::string CheckpointRootOf(const std::string& location);
 // not yet in `ledger` go to shared/, the rest to chk-<id>/<writer>/. On
 // success the checkpoint is recorded in the ledger and the handle returned;
 // on failure everything it uploaded that nobody references is removed.
-// *bytes_written receives the bytes written to checkpoint storage.
+// With a `key` every file (SSTs, private files, METADATA) is written as an
+// AES-256-GCM envelope (snapshot_crypto.h). *bytes_written receives the
+// bytes written to checkpoint storage, *encrypt_cpu_ns the encryption time.
 Result<CheckpointHandle> UploadIncrementalCheckpoint(
     const std::string& staging_dir, const std::string& writer,
     IncrementalMetadata meta, CheckpointLedger* ledger,
-    uint64_t* bytes_written);
+    const EncryptionKey* key, uint64_t* bytes_written,
+    uint64_t* encrypt_cpu_ns);
 
-// Reads and verifies the metadata of an incremental handle.
-Result<IncrementalMetadata> ReadIncrementalMetadata(const CheckpointHandle& h);
+// Reads and verifies the metadata of an incremental handle, decrypting it
+// with `key` when not null.
+Result<IncrementalMetadata> ReadIncrementalMetadata(const CheckpointHandle& h,
+                                                    const EncryptionKey* key);
 
 // Makes `db_dir` (created) a database directory holding the checkpoint:
-// SSTs hard-linked (copied across filesystems), private files copied. File
-// sizes are checked against the metadata (Corruption on mismatch).
-// *bytes_read receives the bytes copied.
+// SSTs hard-linked (copied across filesystems), private files copied; with
+// a `key`, every file decrypted and authenticated instead. File sizes are
+// checked against the metadata (Corruption on mismatch). *bytes_read
+// receives the bytes read, *decrypt_cpu_ns the decryption time.
 Status MaterializeIncrementalCheckpoint(const CheckpointHandle& h,
                                         const IncrementalMetadata& meta,
                                         const std::string& db_dir,
-                                        uint64_t* bytes_read);
+                                        const EncryptionKey* key,
+                                        uint64_t* bytes_read,
+                                        uint64_t* decrypt_cpu_ns);
 
 }  // namespace statebench
 

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <utility>
@@ -63,10 +64,10 @@ class TempFile {
   int fd() const { return fd_; }
   const std::string& tmp_path() const { return tmp_; }
 
-  // fsync, close, rename over the target; the directory fsync is the
-  // caller's (once per batch of files).
-  Status Commit() {
-    if (::fsync(fd_) != 0) return Errno("cannot fsync", tmp_);
+  // fsync (unless !durable), close, rename over the target; the directory
+  // fsync is the caller's (once per batch of files).
+  Status Commit(bool durable = true) {
+    if (durable && ::fsync(fd_) != 0) return Errno("cannot fsync", tmp_);
     int fd = fd_;
     fd_ = -1;
     if (::close(fd) != 0) return Errno("cannot close", tmp_);
@@ -185,9 +186,13 @@ Result<std::unique_ptr<ByteSink>> NewFileSink(const std::string& path) {
 }
 
 Result<std::unique_ptr<ByteSource>> NewFileSource(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) {
     if (errno == ENOENT) return Status::NotFound(path + ": no such file");
+    if (errno == ELOOP) {
+      return Status::InvalidArgument(
+          path + ": is a symlink; checkpoint files are not followed");
+    }
     return Errno("cannot open", path);
   }
   struct stat st;
@@ -206,7 +211,7 @@ std::unique_ptr<ByteSource> NewMemorySource(
 
 Status CopyFileDurably(const std::string& src, const std::string& dst,
                        uint64_t* bytes) {
-  int in = ::open(src.c_str(), O_RDONLY | O_CLOEXEC);
+  int in = ::open(src.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (in < 0) return Errno("cannot open", src);
   TempFile out;
   Status s = out.Create(dst);
@@ -227,6 +232,122 @@ Status CopyFileDurably(const std::string& src, const std::string& dst,
   return out.Commit();
 }
 
+Result<std::unique_ptr<EncryptingByteSink>> EncryptingByteSink::Open(
+    std::unique_ptr<ByteSink> inner, const EncryptionKey& key,
+    const EnvelopeHeader& header) {
+  std::unique_ptr<EncryptingByteSink> s(new EncryptingByteSink());
+  std::string prefix;
+  SB_ASSIGN_OR_RETURN(s->writer_, EnvelopeWriter::Begin(key, header, &prefix));
+  SB_RETURN_IF_ERROR(inner->Append(prefix));
+  s->inner_ = std::move(inner);
+  return s;
+}
+
+Status EncryptingByteSink::Append(std::string_view data) {
+  size_ += data.size();
+  buf_.clear();
+  SB_RETURN_IF_ERROR(writer_->Update(data, &buf_));
+  return inner_->Append(buf_);
+}
+
+Status EncryptingByteSink::Finish() {
+  buf_.clear();
+  SB_RETURN_IF_ERROR(writer_->Finish(&buf_));
+  SB_RETURN_IF_ERROR(inner_->Append(buf_));
+  return inner_->Finish();
+}
+
+Status EncryptFileDurably(const std::string& src, const std::string& dst,
+                          const EncryptionKey& key,
+                          const EnvelopeHeader& header, uint64_t* bytes,
+                          uint64_t* cpu_ns) {
+  int in = ::open(src.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (in < 0) return Errno("cannot open", src);
+  TempFile out;
+  Status s = out.Create(dst);
+  std::string cipher;
+  std::unique_ptr<EnvelopeWriter> w;
+  if (s.ok()) {
+    auto begun = EnvelopeWriter::Begin(key, header, &cipher);
+    if (begun.ok()) {
+      w = std::move(begun).value();
+    } else {
+      s = begun.status();
+    }
+  }
+  std::vector<char> buf(1 << 20);
+  uint64_t written = 0;
+  bool eof = false;
+  while (s.ok()) {
+    if (!cipher.empty()) {
+      s = WriteAll(out.fd(), cipher.data(), cipher.size(), out.tmp_path());
+      written += cipher.size();
+      cipher.clear();
+      if (!s.ok() || eof) break;
+    }
+    ssize_t r = ::read(in, buf.data(), buf.size());
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      s = Errno("cannot read", src);
+      break;
+    }
+    if (r == 0) {
+      s = w->Finish(&cipher);
+      eof = true;
+      continue;
+    }
+    s = w->Update(std::string_view(buf.data(), static_cast<size_t>(r)),
+                  &cipher);
+  }
+  ::close(in);
+  if (w) *cpu_ns += w->cpu_ns();
+  if (!s.ok()) return s;
+  SB_RETURN_IF_ERROR(out.Commit());
+  *bytes += written;
+  return Status::Ok();
+}
+
+Status DecryptFile(const std::string& src, const std::string& dst,
+                   const EncryptionKey& key, const EnvelopeHeader& expected,
+                   uint64_t* bytes, uint64_t* cpu_ns) {
+  SB_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> in, NewFileSource(src));
+  std::string head;
+  uint64_t size = in->size();
+  SB_RETURN_IF_ERROR(in->ReadAt(0, std::min<uint64_t>(size, 12), &head));
+  SB_ASSIGN_OR_RETURN(size_t prefix_size,
+                      EnvelopeReader::PrefixSize(head, src));
+  if (size < prefix_size + kTagBytes) {
+    return Status::Corruption(src + ": encrypted file is truncated");
+  }
+  std::string prefix;
+  SB_RETURN_IF_ERROR(in->ReadAt(0, prefix_size, &prefix));
+  SB_ASSIGN_OR_RETURN(std::unique_ptr<EnvelopeReader> r,
+                      EnvelopeReader::Begin(key, expected, prefix, src));
+  TempFile out;
+  SB_RETURN_IF_ERROR(out.Create(dst));
+  uint64_t pos = prefix_size;
+  const uint64_t end = size - kTagBytes;
+  std::string chunk, plain;
+  Status s;
+  while (s.ok() && pos < end) {
+    size_t n = static_cast<size_t>(std::min<uint64_t>(end - pos, 1 << 20));
+    s = in->ReadAt(pos, n, &chunk);
+    plain.clear();
+    if (s.ok()) s = r->Update(chunk, &plain);
+    if (s.ok())
+      s = WriteAll(out.fd(), plain.data(), plain.size(), out.tmp_path());
+    pos += n;
+  }
+  if (s.ok()) s = in->ReadAt(end, kTagBytes, &chunk);
+  if (s.ok()) s = r->Finish(chunk);
+  *cpu_ns += r->cpu_ns();
+  *bytes += in->bytes_read();
+  SB_RETURN_IF_ERROR(s);
+  // Restores write into a scratch database directory: the rename is what
+  // matters (nothing unauthenticated becomes visible), not durability.
+  return out.Commit(/*durable=*/false);
+}
+
 Status LinkOrCopyFile(const std::string& src, const std::string& dst,
                       uint64_t* bytes_copied) {
   if (::link(src.c_str(), dst.c_str()) == 0) return Status::Ok();
@@ -238,7 +359,7 @@ Status LinkOrCopyFile(const std::string& src, const std::string& dst,
 
 Result<uint64_t> FileSize(const std::string& path) {
   struct stat st;
-  if (::stat(path.c_str(), &st) != 0) {
+  if (::lstat(path.c_str(), &st) != 0) {
     if (errno == ENOENT) return Status::NotFound(path + ": no such file");
     return Errno("cannot stat", path);
   }

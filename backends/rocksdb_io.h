@@ -11,6 +11,7 @@
 #include <string_view>
 #include <utility>
 
+#include "backends/snapshot_crypto.h"
 #include "backends/status.h"
 
 namespace statebench {
@@ -72,7 +73,42 @@ Status CopyFileDurably(const std::string& src, const std::string& dst,
 Status LinkOrCopyFile(const std::string& src, const std::string& dst,
                       uint64_t* bytes_copied);
 
-// Size of a regular file; NotFound if absent.
+// Encrypts what is appended into an envelope written to `inner`. size()
+// counts plaintext bytes (offsets inside the snapshot); stored_size() the
+// bytes `inner` received. Finish() appends the tag and finishes `inner`.
+class EncryptingByteSink final : public ByteSink {
+ public:
+  static Result<std::unique_ptr<EncryptingByteSink>> Open(
+      std::unique_ptr<ByteSink> inner, const EncryptionKey& key,
+      const EnvelopeHeader& header);
+  Status Append(std::string_view data) override;
+  Status Finish() override;
+  uint64_t stored_size() const { return inner_->size(); }
+  uint64_t cpu_ns() const { return writer_->cpu_ns(); }
+
+ private:
+  EncryptingByteSink() = default;
+  std::unique_ptr<ByteSink> inner_;
+  std::unique_ptr<EnvelopeWriter> writer_;
+  std::string buf_;
+};
+
+// Copies `src` into an envelope at `dst` (temp file + fsync + rename; the
+// caller fsyncs the directory). Adds the bytes written to *bytes and the
+// encryption CPU time to *cpu_ns.
+Status EncryptFileDurably(const std::string& src, const std::string& dst,
+                          const EncryptionKey& key,
+                          const EnvelopeHeader& header, uint64_t* bytes,
+                          uint64_t* cpu_ns);
+// Decrypts the envelope `src` into `dst`, which appears (by rename) only
+// once the whole file authenticated; not fsynced (restores write scratch
+// directories). Adds the bytes read to *bytes and the CPU time to *cpu_ns.
+// Symlinks are not followed.
+Status DecryptFile(const std::string& src, const std::string& dst,
+                   const EncryptionKey& key, const EnvelopeHeader& expected,
+                   uint64_t* bytes, uint64_t* cpu_ns);
+
+// Size of a file (of a symlink itself: not followed); NotFound if absent.
 Result<uint64_t> FileSize(const std::string& path);
 
 }  // namespace statebench

@@ -55,7 +55,7 @@ Status CheckpointLedger::ReleaseLocked(
     auto it = files_.find(name);
     if (it == files_.end() || --it->second.refs > 0) continue;
     if (it->second.owned) {
-      KeepFirstError(&first, RemoveTree(root_ + "/" + it->second.file.path));
+      KeepFirstError(&first, RemoveTreeBelow(root_, it->second.file.path));
     }
     files_.erase(it);
   }
@@ -94,7 +94,15 @@ Status CheckpointLedger::DropLocked(int64_t id) {
   checkpoints_.erase(it);
   Status first = ReleaseLocked(e.files);
   if (e.owned && !e.private_path.empty()) {
-    KeepFirstError(&first, RemoveTree(e.private_path));
+    // Private paths are <root>/chk-<id>/...: deleted without following a
+    // symlink planted on the way.
+    bool below_root =
+        !root_.empty() &&
+        e.private_path.compare(0, root_.size() + 1, root_ + "/") == 0;
+    KeepFirstError(
+        &first, below_root ? RemoveTreeBelow(
+                                 root_, e.private_path.substr(root_.size() + 1))
+                           : RemoveTree(e.private_path));
     RemoveDirIfEmpty(e.private_path);
   }
   return first;

@@ -17,7 +17,7 @@ namespace {
 
 constexpr const char* kBlockCacheSize = "block_cache_size";
 constexpr const char* kWriteBufferSize = "write_buffer_size";
-constexpr const char* kCompression = "compression";
+constexpr const char* kBlockCompression = "block_compression";
 constexpr const char* kWal = "wal";
 constexpr const char* kRetainedCheckpoints = "retained_checkpoints";
 constexpr const char* kMaxBackgroundJobs = "max_background_jobs";
@@ -84,7 +84,7 @@ Status ApplyOption(const std::string& name, const std::string& value,
     }
     return Status::Ok();
   }
-  if (name == kCompression) {
+  if (name == kBlockCompression) {
     std::string lower = value;
     std::transform(lower.begin(), lower.end(), lower.begin(),
                    [](unsigned char c) { return std::tolower(c); });
@@ -97,10 +97,14 @@ Status ApplyOption(const std::string& name, const std::string& value,
         return BadValue(name, value,
                         "a compression this librocksdb was built with");
       }
-      s->compression = lower;
+      s->block_compression = lower;
       return Status::Ok();
     }
     return BadValue(name, value, "one of none, snappy, lz4, zstd");
+  }
+  if (name == kCompressionOption || name == kCompressionLevelOption ||
+      name == kEncryptionKeyFileOption || name == kEncryptionKeyEnvOption) {
+    return Status::Ok();  // parsed together in ParseRocksDbSettings
   }
   if (name == kWal) {
     if (value == "on" || value == "true") {
@@ -133,12 +137,24 @@ std::vector<BackendOptionInfo> RocksDbOptionInfos() {
       {kBlockCacheSize, "64MiB",
        "LRU block cache shared by all states (0 disables it)"},
       {kWriteBufferSize, "64MiB", "memtable size per state (column family)"},
-      {kCompression, "snappy", "SST compression: none, snappy, lz4 or zstd"},
+      {kBlockCompression, "snappy",
+       "SST block compression: none, snappy, lz4 or zstd"},
       {kWal, "off",
        "write-ahead log; off like Flink, whose checkpoints give durability"},
       {kRetainedCheckpoints, "1",
        "completed checkpoints kept in checkpoint storage"},
       {kMaxBackgroundJobs, "2", "RocksDB flush + compaction threads"},
+      {kCompressionOption, "none",
+       "full checkpoint snapshot compression per key group: none, lz4 or "
+       "zstd"},
+      {kCompressionLevelOption, "",
+       "lz4: 1 (fast) or 2..12 (HC); zstd: 1..19; default lz4 1, zstd 3"},
+      {kEncryptionKeyFileOption, "",
+       "encrypt checkpoint files (AES-256-GCM) with the key in this file: "
+       "32 raw bytes or 64 hex digits, mode 0600"},
+      {kEncryptionKeyEnvOption, "",
+       "encrypt checkpoint files with the key (64 hex digits) in this "
+       "environment variable"},
   };
 }
 
@@ -183,6 +199,9 @@ Result<RocksDbSettings> ParseRocksDbSettings(
   for (const auto& [name, value] : options) {
     SB_RETURN_IF_ERROR(ApplyOption(name, value, &s));
   }
+  SB_ASSIGN_OR_RETURN(s.snapshot_codec,
+                      ParseSnapshotCodecOptions("rocksdb", options));
+  SB_ASSIGN_OR_RETURN(s.encryption_key, LoadEncryptionKey("rocksdb", options));
   return s;
 }
 
@@ -191,7 +210,10 @@ std::map<std::string, std::string> EffectiveOptionMap(
   return {
       {kBlockCacheSize, std::to_string(s.block_cache_size)},
       {kWriteBufferSize, std::to_string(s.write_buffer_size)},
-      {kCompression, s.compression},
+      {kBlockCompression, s.block_compression},
+      {kCompressionOption,
+       std::string(SnapshotCompressionName(s.snapshot_codec.compression))},
+      {"encryption", s.encryption_key ? kEncryptionName : "none"},
       {kWal, s.wal ? "on" : "off"},
       {kRetainedCheckpoints, std::to_string(s.retained_checkpoints)},
       {kMaxBackgroundJobs, std::to_string(s.max_background_jobs)},
@@ -232,7 +254,7 @@ rocksdb::ColumnFamilyOptions RocksDbResources::MakeCfOptions(
     StateKind kind) const {
   rocksdb::ColumnFamilyOptions o;
   o.write_buffer_size = settings_.write_buffer_size;
-  o.compression = CompressionTypeOf(settings_.compression);
+  o.compression = CompressionTypeOf(settings_.block_compression);
   rocksdb::BlockBasedTableOptions table;
   if (block_cache_) {
     table.block_cache = block_cache_;

@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "backends/registry.h"
+#include "backends/snapshot_codec.h"
+#include "backends/snapshot_crypto.h"
 #include "backends/state_backend.h"
 #include "backends/status.h"
 
@@ -27,8 +29,13 @@ namespace statebench {
 struct RocksDbSettings {
   uint64_t block_cache_size = 64ull << 20;   // shared by all column families
   uint64_t write_buffer_size = 64ull << 20;  // per column family memtable
-  // none | snappy | lz4 | zstd. RocksDB's (and so Flink's) default: snappy.
-  std::string compression = "snappy";
+  // SST block compression: none | snappy | lz4 | zstd. RocksDB's (and so
+  // Flink's) default: snappy.
+  std::string block_compression = "snappy";
+  // Compression of full checkpoint snapshots (per key-group section).
+  SnapshotCodecOptions snapshot_codec;
+  // Encrypts the files statebench writes to checkpoint storage; null = off.
+  std::shared_ptr<const EncryptionKey> encryption_key;
   // Flink disables the WAL: checkpoints, not the log, make state durable.
   bool wal = false;
   int retained_checkpoints = 1;  // Flink's state.checkpoints.num-retained

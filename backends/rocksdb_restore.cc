@@ -5,6 +5,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <optional>
 #include <utility>
 
@@ -31,7 +32,39 @@ struct Source {
   }
 };
 
-Result<Source> OpenSource(const CheckpointHandle& h, KeyGroupRange range) {
+// The bytes of a full snapshot file; decrypted and authenticated as a whole
+// when `key` is set, before anything is parsed.
+Result<std::unique_ptr<ByteSource>> OpenFullSnapshotFile(
+    const CheckpointHandle& h, const EncryptionKey* key,
+    RocksDbCounters* counters) {
+  SB_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> file,
+                      NewFileSource(h.location));
+  if (key == nullptr) {
+    if (FileIsEnvelope(h.location)) {
+      return Status::InvalidArgument(
+          h.location + ": is encrypted; set the rocksdb option " +
+          kEncryptionKeyFileOption + " or " + kEncryptionKeyEnvOption);
+    }
+    return file;
+  }
+  std::string all;
+  SB_RETURN_IF_ERROR(file->ReadAt(0, file->size(), &all));
+  std::filesystem::path p(h.location);
+  uint64_t cpu = 0;
+  Result<std::string> plain = OpenEnvelope(
+      *key,
+      FullSnapshotEnvelopeHeader(h.checkpoint_id, h.key_groups,
+                                 "chk-" + std::to_string(h.checkpoint_id) +
+                                     "/" + p.filename().string()),
+      all, h.location, &cpu);
+  counters->cpu.decrypt_ns += cpu;
+  if (!plain.ok()) return plain.status();
+  return NewMemorySource(
+      std::make_shared<const std::string>(std::move(plain).value()));
+}
+
+Result<Source> OpenSource(const CheckpointHandle& h, KeyGroupRange range,
+                          const EncryptionKey* key, RocksDbCounters* counters) {
   Source src;
   src.handle = &h;
   if (h.type == CheckpointType::kFull) {
@@ -41,19 +74,19 @@ Result<Source> OpenSource(const CheckpointHandle& h, KeyGroupRange range) {
       bytes = NewMemorySource(h.inline_data);
       what = "(in-memory) of checkpoint " + std::to_string(h.checkpoint_id);
     } else {
-      SB_ASSIGN_OR_RETURN(bytes, NewFileSource(h.location));
+      SB_ASSIGN_OR_RETURN(bytes, OpenFullSnapshotFile(h, key, counters));
     }
     SB_ASSIGN_OR_RETURN(src.full,
                         FullSnapshotReader::Open(std::move(bytes), what));
     const FullSnapshotMeta& m = src.full->meta();
     if (m.max_parallelism != h.max_parallelism ||
-        m.checkpoint_id != h.checkpoint_id) {
+        m.checkpoint_id != h.checkpoint_id || m.key_groups != h.key_groups) {
       return Status::Corruption("full snapshot " + what +
                                 " does not match its handle");
     }
     src.overlap = m.key_groups.Intersect(range);
   } else {
-    SB_ASSIGN_OR_RETURN(IncrementalMetadata m, ReadIncrementalMetadata(h));
+    SB_ASSIGN_OR_RETURN(IncrementalMetadata m, ReadIncrementalMetadata(h, key));
     src.overlap = m.key_groups.Intersect(range);
     src.inc = std::move(m);
   }
@@ -207,17 +240,83 @@ Status CheckCoverage(const std::vector<CheckpointHandle>& handles,
 Status RocksDbBackend::Restore(const std::vector<CheckpointHandle>& handles,
                                KeyGroupRange range) {
   SB_RETURN_IF_ERROR(CheckOpen());
-  std::vector<StateSpec> registered = StateSpecs();
-  Status s = RestoreInto(handles, range, registered);
-  if (s.ok()) return s;
-  // Never half-restored: start over from an empty database.
-  Status reset = OpenEmpty(registered);
-  if (!reset.ok()) {
-    return s.WithContext("rocksdb restore (and reopening empty failed: " +
-                         reset.ToString() + ")");
-  }
-  return s.WithContext("rocksdb restore");
+  // Never half-restored: the new database is built beside the live one and
+  // replaces it only on success.
+  return RestoreInto(handles, range, StateSpecs())
+      .WithContext("rocksdb restore");
 }
+
+namespace {
+
+// What building a restored database needs from the backend.
+struct RestoreEnv {
+  std::shared_ptr<const RocksDbResources> res;
+  RocksDbCounters* counters;
+  const rocksdb::WriteOptions* write_options;
+  int max_parallelism;
+  int prefix_bytes;
+  std::string tmp_prefix;  // <work_dir>/restore-
+  std::string token;
+};
+
+// Builds the restored database in `dir` from the opened sources.
+Status BuildRestored(const RestoreEnv& env, std::vector<Source>& sources,
+                     Source* base, const std::vector<StateSpec>& specs,
+                     KeyGroupRange range, const std::string& dir,
+                     const EncryptionKey* key,
+                     std::shared_ptr<RocksDbInstance>* out,
+                     uint64_t* bytes_read) {
+  std::shared_ptr<RocksDbInstance>& inst = *out;
+  const auto& res_ = env.res;
+  RocksDbCounters* counters_ = env.counters;
+  const rocksdb::WriteOptions& write_options_ = *env.write_options;
+  const int prefix_bytes_ = env.prefix_bytes;
+  uint64_t cpu = 0;
+  if (base != nullptr) {
+    Status m = MaterializeIncrementalCheckpoint(*base->handle, *base->inc, dir,
+                                                key, bytes_read, &cpu);
+    counters_->cpu.decrypt_ns += cpu;
+    SB_RETURN_IF_ERROR(m);
+    SB_ASSIGN_OR_RETURN(inst, RocksDbInstance::Open(dir, res_, specs, false));
+    if (base->overlap != base->inc->key_groups) {
+      SB_RETURN_IF_ERROR(ClipToRange(inst.get(), base->inc->states, range,
+                                     env.max_parallelism, write_options_));
+    }
+  } else {
+    SB_ASSIGN_OR_RETURN(inst, RocksDbInstance::Open(dir, res_, specs, false));
+  }
+
+  BatchWriter writer(inst->db(), write_options_);
+  for (Source& src : sources) {
+    if (&src == base) continue;
+    if (src.full) {
+      Status s = InsertFull(&src, inst.get(), prefix_bytes_, &writer);
+      *bytes_read += src.full->bytes_read();
+      counters_->cpu.decompress_ns += src.full->codec_stats().decompress_cpu_ns;
+      SB_RETURN_IF_ERROR(s);
+      continue;
+    }
+    std::string tmp = env.tmp_prefix +
+                      std::to_string(src.handle->checkpoint_id) + "-" +
+                      env.token;
+    SB_RETURN_IF_ERROR(RemoveTree(tmp));
+    cpu = 0;
+    Status s = MaterializeIncrementalCheckpoint(*src.handle, *src.inc, tmp, key,
+                                                bytes_read, &cpu);
+    counters_->cpu.decrypt_ns += cpu;
+    if (s.ok()) {
+      auto from = RocksDbInstance::Open(tmp, res_, src.inc->states, true);
+      s = from.ok() ? InsertFromInstance(src, from->get(), inst.get(),
+                                         prefix_bytes_, &writer, bytes_read)
+                    : from.status();
+    }
+    (void)RemoveTree(tmp);
+    SB_RETURN_IF_ERROR(s);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
 
 Status RocksDbBackend::RestoreInto(const std::vector<CheckpointHandle>& handles,
                                    KeyGroupRange range,
@@ -228,6 +327,7 @@ Status RocksDbBackend::RestoreInto(const std::vector<CheckpointHandle>& handles,
                                    config_.key_groups.ToString());
   }
   SB_RETURN_IF_ERROR(CheckCoverage(handles, range));
+  const EncryptionKey* key = res_->settings().encryption_key.get();
   std::vector<Source> sources;
   std::vector<StateSpec> specs = registered;
   for (const CheckpointHandle& h : handles) {
@@ -243,7 +343,7 @@ Status RocksDbBackend::RestoreInto(const std::vector<CheckpointHandle>& handles,
           " (it is fixed for the life of the state)");
     }
     if (h.key_groups.Intersect(range).empty()) continue;
-    SB_ASSIGN_OR_RETURN(Source src, OpenSource(h, range));
+    SB_ASSIGN_OR_RETURN(Source src, OpenSource(h, range, key, counters_.get()));
     if (src.overlap.empty()) continue;
     SB_RETURN_IF_ERROR(MergeStates(src.states(), &specs));
     sources.push_back(std::move(src));
@@ -257,46 +357,27 @@ Status RocksDbBackend::RestoreInto(const std::vector<CheckpointHandle>& handles,
       base = &src;
     }
   }
-  ledger_->Reset();
-  SB_ASSIGN_OR_RETURN(std::string dir, NextGeneration());
+  SB_ASSIGN_OR_RETURN(std::string dir, NewGenerationDir());
   uint64_t bytes_read = 0;
   std::shared_ptr<RocksDbInstance> inst;
-  if (base != nullptr) {
-    SB_RETURN_IF_ERROR(MaterializeIncrementalCheckpoint(
-        *base->handle, *base->inc, dir, &bytes_read));
-    SB_ASSIGN_OR_RETURN(inst, RocksDbInstance::Open(dir, res_, specs, false));
-    if (base->overlap != base->inc->key_groups) {
-      SB_RETURN_IF_ERROR(ClipToRange(inst.get(), base->inc->states, range,
-                                     config_.max_parallelism, write_options_));
-    }
-  } else {
-    SB_ASSIGN_OR_RETURN(inst, RocksDbInstance::Open(dir, res_, specs, false));
-  }
-
-  BatchWriter writer(inst->db(), write_options_);
-  for (Source& src : sources) {
-    if (&src == base) continue;
-    if (src.full) {
-      Status s = InsertFull(&src, inst.get(), prefix_bytes_, &writer);
-      bytes_read += src.full->bytes_read();
-      SB_RETURN_IF_ERROR(s);
-      continue;
-    }
-    std::string tmp = work_dir_ + "/restore-" +
-                      std::to_string(src.handle->checkpoint_id) + "-" + token_;
-    SB_RETURN_IF_ERROR(RemoveTree(tmp));
-    Status s = MaterializeIncrementalCheckpoint(*src.handle, *src.inc, tmp,
-                                                &bytes_read);
-    if (s.ok()) {
-      auto from = RocksDbInstance::Open(tmp, res_, src.inc->states, true);
-      s = from.ok() ? InsertFromInstance(src, from->get(), inst.get(),
-                                         prefix_bytes_, &writer, &bytes_read)
-                    : from.status();
-    }
-    (void)RemoveTree(tmp);
-    SB_RETURN_IF_ERROR(s);
-  }
+  RestoreEnv env{res_,
+                 counters_.get(),
+                 &write_options_,
+                 config_.max_parallelism,
+                 prefix_bytes_,
+                 work_dir_ + "/restore-",
+                 token_};
+  Status s = BuildRestored(env, sources, base, specs, range, dir, key, &inst,
+                           &bytes_read);
   counters_->restore_bytes_read += bytes_read;
+  if (!s.ok()) {
+    inst.reset();
+    (void)RemoveTree(dir);
+    return s;
+  }
+  // The restored database replaces the live one.
+  ledger_->Reset();
+  (void)DropDatabase();
 
   if (base != nullptr) {
     // Later incremental checkpoints reuse the base's SSTs (still live in the

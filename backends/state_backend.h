@@ -70,12 +70,12 @@ std::string_view CheckpointTypeName(CheckpointType type);
 // Produced by AsyncSnapshot::Complete(); plain data, copyable, serializable
 // by the harness (to JSON) so that another process can restore from it.
 struct CheckpointHandle {
-  std::string backend;        // registry name of the backend that wrote it
+  std::string backend;  // registry name of the backend that wrote it
   int64_t checkpoint_id = 0;
   CheckpointType type = CheckpointType::kFull;
-  KeyGroupRange key_groups;   // the key groups this handle holds
+  KeyGroupRange key_groups;  // the key groups this handle holds
   int max_parallelism = 0;
-  std::string location;       // a directory or file; "" for in-memory
+  std::string location;  // a directory or file; "" for in-memory
   // Bytes written for this checkpoint (the delta when incremental) and the
   // bytes of the whole checkpoint including shared files it references:
   // Flink's checkpointedSize and fullSize.
@@ -110,9 +110,9 @@ class AsyncSnapshot {
 // advisor. Describes the configured instance (e.g. redis write-through is not
 // exactly-once).
 enum class RescaleMode {
-  kKeyGroupOffsets,   // heap: read only the key-group ranges needed
-  kClipDeleteRange,   // rocksdb: open overlapping instances, clip
-  kSharedStore,       // servers: the state is already in one place
+  kKeyGroupOffsets,  // heap: read only the key-group ranges needed
+  kClipDeleteRange,  // rocksdb: open overlapping instances, clip
+  kSharedStore,      // servers: the state is already in one place
 };
 std::string_view RescaleModeName(RescaleMode mode);
 
@@ -134,6 +134,9 @@ struct IoStats {
   // Cause -> bytes written. Causes used: "wal", "flush", "compaction",
   // "checkpoint", "server_log", "snapshot_memory".
   std::map<std::string, uint64_t> write_breakdown;
+  // CPU time of checkpoint codecs, ns: "compress", "decompress", "encrypt",
+  // "decrypt". Only non-zero entries.
+  std::map<std::string, uint64_t> cpu_ns;
   // How the figures were obtained, e.g. "rocksdb statistics + properties",
   // "own byte counters", "redis INFO (server not started by statebench)".
   std::string source;
@@ -208,7 +211,8 @@ class StateBackend {
   // to `range` (which may differ from the instance's configured range only
   // when rescaling; it must be within it). `handles` holds one handle per
   // subtask of the checkpoint that overlaps `range`; all of one checkpoint.
-  // On failure the instance is left empty, never half-restored.
+  // Never half-restored: on failure the memory, fs and rocksdb backends keep
+  // the state they had before the call; server backends are left empty.
   virtual Status Restore(const std::vector<CheckpointHandle>& handles,
                          KeyGroupRange range) = 0;
 

@@ -129,7 +129,7 @@ class RocksRunner : public ChunkRunner {
     db_.reset(db);
     describe_ = "rocksdb::DB Get/Put, backend options (wal " +
                 std::string(settings.wal ? "on" : "off") + ", " +
-                settings.compression + ", write buffer " +
+                settings.block_compression + ", write buffer " +
                 std::to_string(settings.write_buffer_size >> 20) +
                 " MiB, block cache " +
                 std::to_string(settings.block_cache_size >> 20) + " MiB)";

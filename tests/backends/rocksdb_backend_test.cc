@@ -700,8 +700,9 @@ TEST(RocksDbOptionsTest, UnknownOptionListsKnownOnes) {
   ASSERT_FALSE(b.ok());
   EXPECT_EQ(b.status().code(), StatusCode::kInvalidArgument);
   for (const char* known :
-       {"block_cache_size", "write_buffer_size", "compression", "wal",
-        "retained_checkpoints", "max_background_jobs"}) {
+       {"block_cache_size", "write_buffer_size", "block_compression", "wal",
+        "retained_checkpoints", "max_background_jobs", "compression_level",
+        "encryption_key_file", "encryption_key_env"}) {
     EXPECT_NE(b.status().message().find(known), std::string::npos) << known;
   }
   EXPECT_NE(b.status().message().find("block_cache'"), std::string::npos);
@@ -710,9 +711,10 @@ TEST(RocksDbOptionsTest, UnknownOptionListsKnownOnes) {
 TEST(RocksDbOptionsTest, BadValuesAreRejectedNamingTheOption) {
   TempDir dir;
   std::vector<std::pair<std::string, std::string>> bad = {
-      {"block_cache_size", "lots"},   {"write_buffer_size", "1KiB"},
-      {"compression", "brotli"},      {"wal", "maybe"},
-      {"retained_checkpoints", "0"},  {"max_background_jobs", "2x"},
+      {"block_cache_size", "lots"},    {"write_buffer_size", "1KiB"},
+      {"block_compression", "brotli"}, {"wal", "maybe"},
+      {"compression", "snappy"},       {"compression_level", "3"},
+      {"retained_checkpoints", "0"},   {"max_background_jobs", "2x"},
       {"block_cache_size", "64 PiB"},
   };
   for (const auto& [name, value] : bad) {
@@ -741,14 +743,16 @@ TEST(RocksDbOptionsTest, EffectiveValuesAreNormalized) {
                  0,
                  {{"block_cache_size", "8MiB"},
                   {"write_buffer_size", "512kb"},
-                  {"compression", "ZSTD"},
+                  {"block_compression", "ZSTD"},
                   {"wal", "on"},
                   {"retained_checkpoints", "3"}}});
   auto eff = RocksDbEffectiveOptions(b.get());
   ASSERT_TRUE(eff.ok());
   EXPECT_EQ(eff->at("block_cache_size"), "8388608");
   EXPECT_EQ(eff->at("write_buffer_size"), "524288");
-  EXPECT_EQ(eff->at("compression"), "zstd");
+  EXPECT_EQ(eff->at("block_compression"), "zstd");
+  EXPECT_EQ(eff->at("compression"), "none");
+  EXPECT_EQ(eff->at("encryption"), "none");
   EXPECT_EQ(eff->at("wal"), "on");
   EXPECT_EQ(eff->at("retained_checkpoints"), "3");
   EXPECT_EQ(eff->at("max_background_jobs"), "2");
