@@ -89,8 +89,9 @@ int RunBenchmarks(RunOptions& o, CliContext& ctx, const std::string& command) {
   bool any_failed = false;
   std::map<std::string, std::unique_ptr<ServerProcess>> servers;
   std::map<std::string, Status> spawn_failures;
+  // Servers and temporary directories go away on SIGINT/SIGTERM too.
+  InstallSpawnSignalHandlers();
   if (o.spawn) {
-    InstallSpawnSignalHandlers();
     for (const std::string& name : names) {
       if (registry.Info(name)->embedded) continue;
       SpawnOptions so;
@@ -131,8 +132,10 @@ int RunBenchmarks(RunOptions& o, CliContext& ctx, const std::string& command) {
     if (run.status != "ok") {
       any_failed = true;
       if (run.failure_phase == "open" &&
-          run.failure_reason.rfind("InvalidArgument", 0) == 0) {
-        // A bad option value is bad input, not a backend failure.
+          (run.failure_reason.rfind("InvalidArgument", 0) == 0 ||
+           run.failure_reason.rfind("PermissionDenied", 0) == 0)) {
+        // A bad option value (or a key file readable by others) is bad
+        // input, not a backend failure.
         err << "statebench: " << name << ": " << run.failure_reason << "\n";
         return kExitUsage;
       }

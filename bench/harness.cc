@@ -2,12 +2,15 @@
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <vector>
 
 #include "backends/file_util.h"
+#include "backends/snapshot_codec.h"
 #include "bench/proc_stats.h"
 #include "bench/run_record.h"
 #include "bench/subtask.h"
@@ -17,6 +20,41 @@ namespace statebench {
 namespace {
 
 constexpr uint64_t kNsPerMs = 1'000'000;
+
+template <typename T>
+void AddOptional(const std::optional<T>& v, std::optional<T>* sum) {
+  if (v) *sum = sum->value_or(T{}) + *v;
+}
+
+std::optional<uint64_t> MetadataNumber(const CheckpointHandle& h,
+                                       const char* key) {
+  auto it = h.metadata.find(key);
+  if (it == h.metadata.end()) return std::nullopt;
+  uint64_t v = 0;
+  auto [p, ec] = std::from_chars(it->second.data(),
+                                 it->second.data() + it->second.size(), v);
+  if (ec != std::errc()) return std::nullopt;
+  return v;
+}
+
+// The snapshot codec figures a backend put in the handle's metadata.
+void RecordCodecFields(const CheckpointHandle& h, SubtaskCheckpoint* sc,
+                       CheckpointRecord* rec) {
+  if (auto it = h.metadata.find(kMetaCompression); it != h.metadata.end()) {
+    rec->compression = it->second;
+    if (rec->encryption.empty()) rec->encryption = "none";
+  }
+  if (auto it = h.metadata.find(kMetaEncryption); it != h.metadata.end()) {
+    rec->encryption = it->second;
+  }
+  sc->uncompressed_size = MetadataNumber(h, kMetaRawSize);
+  auto ms = [](std::optional<uint64_t> ns) -> std::optional<double> {
+    if (!ns) return std::nullopt;
+    return static_cast<double>(*ns) / kNsPerMs;
+  };
+  sc->compress_cpu_ms = ms(MetadataNumber(h, kMetaCompressCpuNs));
+  sc->encrypt_cpu_ms = ms(MetadataNumber(h, kMetaEncryptCpuNs));
+}
 constexpr uint64_t kNsPerS = 1'000'000'000;
 
 void SleepMs(int ms) {
@@ -186,6 +224,7 @@ void Repeater::FinishCheckpoint(const InFlight& cp, bool timed_out,
     sc.async_duration_ms = static_cast<double>(s.async_ns) / kNsPerMs;
     sc.checkpointed_size = s.handle.checkpointed_size;
     sc.full_size = s.handle.full_size;
+    if (s.status.ok()) RecordCodecFields(s.handle, &sc, &rec);
     sc.status = s.status.ok() ? "completed" : "failed";
     if (!s.status.ok()) {
       all_ok = false;
@@ -204,6 +243,9 @@ void Repeater::FinishCheckpoint(const InFlight& cp, bool timed_out,
         std::max(rec.alignment_duration_ms, sc.alignment_duration_ms);
     rec.checkpointed_size += sc.checkpointed_size;
     rec.full_size += sc.full_size;
+    AddOptional(sc.uncompressed_size, &rec.uncompressed_size);
+    AddOptional(sc.compress_cpu_ms, &rec.compress_cpu_ms);
+    AddOptional(sc.encrypt_cpu_ms, &rec.encrypt_cpu_ms);
     rec.subtasks.push_back(sc);
   }
   if (!type.empty()) rec.type = type;
@@ -410,7 +452,18 @@ Status Repeater::MeasureRestore(Repetition* rep) {
   for (int i = 0; i < config_.parallelism; ++i) {
     SB_RETURN_IF_ERROR(
         statuses[i].WithContext("restore of subtask " + std::to_string(i)));
-    rr.bytes_read += fresh[i]->GetIoStats().bytes_read;
+    IoStats io = fresh[i]->GetIoStats();
+    rr.bytes_read += io.bytes_read;
+    if (auto it = io.cpu_ns.find("decompress"); it != io.cpu_ns.end()) {
+      AddOptional(
+          std::optional<double>(static_cast<double>(it->second) / kNsPerMs),
+          &rr.decompress_cpu_ms);
+    }
+    if (auto it = io.cpu_ns.find("decrypt"); it != io.cpu_ns.end()) {
+      AddOptional(
+          std::optional<double>(static_cast<double>(it->second) / kNsPerMs),
+          &rr.decrypt_cpu_ms);
+    }
     (void)fresh[i]->Close();
   }
   if (rr.duration_ms > 0) {

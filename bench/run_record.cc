@@ -147,6 +147,7 @@ void FlattenMetrics(Repetition* rep) {
     m["space_amplification"] = *rep->io.space_amplification;
   }
   std::vector<double> e2e, sync, async, align, size, full;
+  std::vector<double> uncompressed, ratio, compress_ms, encrypt_ms;
   double failed = 0;
   for (const CheckpointRecord& c : rep->checkpoints) {
     if (c.status != "completed") {
@@ -159,6 +160,15 @@ void FlattenMetrics(Repetition* rep) {
     align.push_back(c.alignment_duration_ms);
     size.push_back(static_cast<double>(c.checkpointed_size));
     full.push_back(static_cast<double>(c.full_size));
+    if (c.uncompressed_size) {
+      uncompressed.push_back(static_cast<double>(*c.uncompressed_size));
+      if (c.full_size > 0) {
+        ratio.push_back(static_cast<double>(*c.uncompressed_size) /
+                        static_cast<double>(c.full_size));
+      }
+    }
+    if (c.compress_cpu_ms) compress_ms.push_back(*c.compress_cpu_ms);
+    if (c.encrypt_cpu_ms) encrypt_ms.push_back(*c.encrypt_cpu_ms);
   }
   m["checkpoint.completed"] = static_cast<double>(e2e.size());
   m["checkpoint.failed"] = failed;
@@ -174,11 +184,25 @@ void FlattenMetrics(Repetition* rep) {
     m["checkpoint.median_size_bytes"] = Median(size);
     m["checkpoint.median_full_size_bytes"] = Median(full);
   }
+  if (!uncompressed.empty()) {
+    m["checkpoint.median_uncompressed_size_bytes"] = Median(uncompressed);
+  }
+  if (!ratio.empty()) m["checkpoint.compression_ratio"] = Median(ratio);
+  if (!compress_ms.empty()) {
+    m["checkpoint.median_compress_cpu_ms"] = Median(compress_ms);
+  }
+  if (!encrypt_ms.empty()) {
+    m["checkpoint.median_encrypt_cpu_ms"] = Median(encrypt_ms);
+  }
   for (const RestoreResult& r : rep->restores) {
     if (r.kind != "restore") continue;
     m["restore.duration_ms"] = r.duration_ms;
     m["restore.bytes_read_bytes"] = static_cast<double>(r.bytes_read);
     if (r.bytes_per_s) m["restore.bytes_per_s"] = *r.bytes_per_s;
+    if (r.decompress_cpu_ms) {
+      m["restore.decompress_cpu_ms"] = *r.decompress_cpu_ms;
+    }
+    if (r.decrypt_cpu_ms) m["restore.decrypt_cpu_ms"] = *r.decrypt_cpu_ms;
   }
   if (rep->peak_rss_bytes) {
     m["memory.peak_rss_bytes"] = static_cast<double>(*rep->peak_rss_bytes);

@@ -137,9 +137,11 @@ class ServerProcess {
 // async-signal-safe calls: callable from a signal handler.
 void StopAllSpawnedServers();
 
-// Installs SIGINT and SIGTERM handlers that call StopAllSpawnedServers()
-// and then re-raise the signal with its default action (so the exit status
-// still says "killed by signal"). Call once, from the main thread.
+// Installs SIGINT and SIGTERM handlers that call StopAllSpawnedServers(),
+// remove the temporary directories this process made
+// (RemoveTempDirectoriesSignalSafe, backends/file_util.h) and then re-raise
+// the signal with its default action (so the exit status still says
+// "killed by signal"). Call once, from the main thread.
 void InstallSpawnSignalHandlers();
 
 // The server binary for `backend` ("redis": redis-server from PATH;

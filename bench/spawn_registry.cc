@@ -1,9 +1,7 @@
 #include "bench/spawn_registry.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "backends/file_util.h"
 #include "bench/spawn.h"
 
 namespace statebench {
@@ -28,56 +27,6 @@ struct Slot {
   char dir[kMaxPath];
 };
 Slot g_slots[kSlots];
-
-struct LinuxDirent64 {
-  ino64_t d_ino;
-  off64_t d_off;
-  unsigned short d_reclen;
-  unsigned char d_type;
-  char d_name[];
-};
-
-// Empties the directory open as `fd`; recursion depth is bounded so that a
-// pathological tree cannot exhaust a signal handler's stack.
-void EmptyDirectory(int fd, int depth) {
-  if (depth > 24) return;
-  alignas(8) char buf[4096];
-  for (int pass = 0; pass < 10000; ++pass) {
-    ::lseek(fd, 0, SEEK_SET);
-    bool removed_any = false;
-    bool saw_entry = false;
-    long n;
-    while ((n = ::syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
-      for (long off = 0; off < n;) {
-        auto* d = reinterpret_cast<LinuxDirent64*>(buf + off);
-        off += d->d_reclen;
-        const char* name = d->d_name;
-        if (std::strcmp(name, ".") == 0 || std::strcmp(name, "..") == 0) {
-          continue;
-        }
-        saw_entry = true;
-        bool is_dir = d->d_type == DT_DIR;
-        if (d->d_type == DT_UNKNOWN) {
-          struct stat st;
-          is_dir = ::fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-                   S_ISDIR(st.st_mode);
-        }
-        if (is_dir) {
-          int child = ::openat(fd, name,
-                               O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-          if (child >= 0) {
-            EmptyDirectory(child, depth + 1);
-            ::close(child);
-          }
-          if (::unlinkat(fd, name, AT_REMOVEDIR) == 0) removed_any = true;
-        } else if (::unlinkat(fd, name, 0) == 0) {
-          removed_any = true;
-        }
-      }
-    }
-    if (!saw_entry || !removed_any) return;
-  }
-}
 
 }  // namespace
 
@@ -111,14 +60,7 @@ void Remove(int slot) {
 }
 
 void RemoveTreeSignalSafe(const char* path) {
-  int fd = ::open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) {
-    ::unlink(path);
-    return;
-  }
-  EmptyDirectory(fd, 0);
-  ::close(fd);
-  ::rmdir(path);
+  statebench::RemoveTreeSignalSafe(path);
 }
 
 }  // namespace spawn_registry
@@ -144,6 +86,7 @@ namespace {
 
 void StopAndReraise(int sig) {
   StopAllSpawnedServers();
+  RemoveTempDirectoriesSignalSafe();
   ::signal(sig, SIG_DFL);
   ::raise(sig);
 }

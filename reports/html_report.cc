@@ -260,12 +260,40 @@ std::string CheckpointTable(const ResultsFile& r,
          "</tr></thead><tbody>" + rows + "</tbody></table></div>";
 }
 
+std::string SnapshotCodecTable(const ResultsFile& r,
+                               const report::Labels& labels) {
+  std::string rows;
+  for (size_t i = 0; i < r.runs.size(); ++i) {
+    const RunResult& run = r.runs[i];
+    auto codecs = report::RunSnapshotCodecs(run);
+    if (run.status != "ok" || !codecs) continue;
+    rows += "<tr>" + Td(Swatch(i) + HtmlEscape(labels[i])) +
+            Td(HtmlEscape(codecs->compression)) +
+            Td(HtmlEscape(codecs->encryption));
+    for (const report::CodecColumn& c : report::SnapshotCodecColumns()) {
+      rows += Median(run, c.metric, c.format);
+    }
+    rows += "</tr>";
+  }
+  if (rows.empty()) return "";
+  std::string head = "<th>backend</th><th>compression</th><th>encryption</th>";
+  for (const report::CodecColumn& c : report::SnapshotCodecColumns()) {
+    head += Th(c.heading);
+  }
+  return "<h3>Checkpoint compression and encryption</h3><p class=\"note\">"
+         "Size before and after compression; CPU time spent in the codecs "
+         "(median per checkpoint, summed over subtasks).</p><div "
+         "class=\"scroll\"><table><thead><tr>" +
+         head + "</tr></thead><tbody>" + rows + "</tbody></table></div>";
+}
+
 std::string Comparison(const ResultsFile& r, const report::Labels& labels) {
   std::string out =
       "<section id=\"comparison\"><h2>Comparison</h2><p class=\"note\">"
       "Medians over the repetitions; spread is the median absolute deviation "
       "relative to the median.</p>" +
-      ThroughputTable(r, labels) + CheckpointTable(r, labels);
+      ThroughputTable(r, labels) + CheckpointTable(r, labels) +
+      SnapshotCodecTable(r, labels);
   // Latency: one row per (op kind, run).
   std::string rows;
   for (const std::string& op : report::OpKinds(r)) {

@@ -119,6 +119,32 @@ std::string Comparison(const ResultsFile& results,
   return out + "\n";
 }
 
+std::string SnapshotCodecTable(const ResultsFile& results,
+                               const std::vector<std::string>& labels) {
+  std::string body;
+  for (size_t i = 0; i < results.runs.size(); ++i) {
+    const RunResult& run = results.runs[i];
+    auto codecs = report::RunSnapshotCodecs(run);
+    if (run.status != "ok" || !codecs) continue;
+    std::vector<std::string> cells = {MarkdownEscape(labels[i]),
+                                      MarkdownEscape(codecs->compression),
+                                      MarkdownEscape(codecs->encryption)};
+    for (const report::CodecColumn& c : report::SnapshotCodecColumns()) {
+      cells.push_back(Median(run, c.metric, c.format));
+    }
+    body += Row(cells);
+  }
+  if (body.empty()) return "";
+  std::vector<std::string> head = {"backend", "compression", "encryption"};
+  std::string align = "lll";
+  for (const report::CodecColumn& c : report::SnapshotCodecColumns()) {
+    head.push_back(c.heading);
+    align += 'r';
+  }
+  return "### Checkpoint compression and encryption\n\n" + Header(head, align) +
+         body + "\n";
+}
+
 std::string Latency(const ResultsFile& results,
                     const std::vector<std::string>& labels, bool corrected) {
   const char* prefix = corrected ? "latency_corrected." : "latency.";
@@ -203,6 +229,7 @@ std::string RenderMarkdown(const ResultsFile& results) {
   }
   std::string core = Recommendation(results) + Verification(results, labels) +
                      Comparison(results, labels) +
+                     SnapshotCodecTable(results, labels) +
                      Latency(results, labels, false);
   // Optional sections, in the order they are given up when too long.
   std::vector<std::pair<std::string, std::string>> optional = {

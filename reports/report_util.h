@@ -119,6 +119,24 @@ bool NotableVerdict(const std::string& verdict);
 // Checkpoint counts over repetitions: completed and failed.
 std::pair<uint64_t, uint64_t> CheckpointCounts(const RunResult& run);
 
+// The snapshot codecs of a run's completed checkpoints ("none", "lz4",
+// "zstd"; "none", "aes-256-gcm"), or nullopt when its backend reported
+// none (server backends, older results files).
+struct SnapshotCodecs {
+  std::string compression;
+  std::string encryption;
+};
+std::optional<SnapshotCodecs> RunSnapshotCodecs(const RunResult& run);
+
+// The metrics of the "Checkpoint compression and encryption" table, in
+// column order, with their headings; shared by Markdown and HTML.
+struct CodecColumn {
+  const char* heading;
+  const char* metric;
+  std::string (*format)(double);
+};
+const std::vector<CodecColumn>& SnapshotCodecColumns();
+
 // ---- JSON
 // --------------------------------------------------------------------
 

@@ -259,6 +259,34 @@ bool NotableVerdict(const std::string& verdict) {
   return !verdict.empty() && verdict != "verified" && verdict != "not_verified";
 }
 
+std::optional<SnapshotCodecs> RunSnapshotCodecs(const RunResult& run) {
+  for (const Repetition& rep : run.repetitions) {
+    for (const CheckpointRecord& c : rep.checkpoints) {
+      if (c.status != "completed") continue;
+      if (c.compression.empty() && c.encryption.empty()) continue;
+      return SnapshotCodecs{c.compression.empty() ? "-" : c.compression,
+                            c.encryption.empty() ? "none" : c.encryption};
+    }
+  }
+  return std::nullopt;
+}
+
+const std::vector<CodecColumn>& SnapshotCodecColumns() {
+  static const std::vector<CodecColumn> kColumns = {
+      {"ckpt size", "checkpoint.median_size_bytes", FormatBytes},
+      {"uncompressed", "checkpoint.median_uncompressed_size_bytes",
+       FormatBytes},
+      {"ratio", "checkpoint.compression_ratio", Sig3},
+      {"ckpt e2e", "checkpoint.median_end_to_end_ms", FormatDurationMs},
+      {"compress CPU", "checkpoint.median_compress_cpu_ms", FormatDurationMs},
+      {"encrypt CPU", "checkpoint.median_encrypt_cpu_ms", FormatDurationMs},
+      {"restore", "restore.duration_ms", FormatDurationMs},
+      {"decompress CPU", "restore.decompress_cpu_ms", FormatDurationMs},
+      {"decrypt CPU", "restore.decrypt_cpu_ms", FormatDurationMs},
+  };
+  return kColumns;
+}
+
 std::pair<uint64_t, uint64_t> CheckpointCounts(const RunResult& run) {
   uint64_t ok = 0, failed = 0;
   for (const Repetition& rep : run.repetitions) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string_view>
+#include <type_traits>
 
 #include "backends/file_util.h"
 
@@ -46,29 +47,56 @@ json SummaryToJson(const MetricSummary& s) {
           {"relative_spread", Num(s.relative_spread)}};
 }
 
+// Optional fields added within schema version 1 are written only when
+// present, so that files without them stay byte-identical.
+template <typename T>
+void PutIfSet(json* j, const char* key, const std::optional<T>& v) {
+  if (!v) return;
+  if constexpr (std::is_floating_point_v<T>) {
+    (*j)[key] = Num(*v);
+  } else {
+    (*j)[key] = *v;
+  }
+}
+
+void PutCodecFields(json* j, const std::optional<uint64_t>& uncompressed,
+                    const std::optional<double>& compress_ms,
+                    const std::optional<double>& encrypt_ms) {
+  PutIfSet(j, "uncompressed_size", uncompressed);
+  PutIfSet(j, "compress_cpu_ms", compress_ms);
+  PutIfSet(j, "encrypt_cpu_ms", encrypt_ms);
+}
+
 json CheckpointToJson(const CheckpointRecord& c) {
   json subtasks = json::array();
   for (const SubtaskCheckpoint& s : c.subtasks) {
-    subtasks.push_back({{"subtask", s.subtask},
-                        {"status", s.status},
-                        {"alignment_duration_ms", Num(s.alignment_duration_ms)},
-                        {"sync_duration_ms", Num(s.sync_duration_ms)},
-                        {"async_duration_ms", Num(s.async_duration_ms)},
-                        {"checkpointed_size", s.checkpointed_size},
-                        {"full_size", s.full_size}});
+    json sj = {{"subtask", s.subtask},
+               {"status", s.status},
+               {"alignment_duration_ms", Num(s.alignment_duration_ms)},
+               {"sync_duration_ms", Num(s.sync_duration_ms)},
+               {"async_duration_ms", Num(s.async_duration_ms)},
+               {"checkpointed_size", s.checkpointed_size},
+               {"full_size", s.full_size}};
+    PutCodecFields(&sj, s.uncompressed_size, s.compress_cpu_ms,
+                   s.encrypt_cpu_ms);
+    subtasks.push_back(std::move(sj));
   }
-  return {{"id", c.id},
-          {"status", c.status},
-          {"failure_reason", c.failure_reason},
-          {"type", c.type},
-          {"trigger_time_s", Num(c.trigger_time_s)},
-          {"end_to_end_duration_ms", Num(c.end_to_end_duration_ms)},
-          {"sync_duration_ms", Num(c.sync_duration_ms)},
-          {"async_duration_ms", Num(c.async_duration_ms)},
-          {"alignment_duration_ms", Num(c.alignment_duration_ms)},
-          {"checkpointed_size", c.checkpointed_size},
-          {"full_size", c.full_size},
-          {"subtasks", subtasks}};
+  json cj = {{"id", c.id},
+             {"status", c.status},
+             {"failure_reason", c.failure_reason},
+             {"type", c.type},
+             {"trigger_time_s", Num(c.trigger_time_s)},
+             {"end_to_end_duration_ms", Num(c.end_to_end_duration_ms)},
+             {"sync_duration_ms", Num(c.sync_duration_ms)},
+             {"async_duration_ms", Num(c.async_duration_ms)},
+             {"alignment_duration_ms", Num(c.alignment_duration_ms)},
+             {"checkpointed_size", c.checkpointed_size},
+             {"full_size", c.full_size},
+             {"subtasks", subtasks}};
+  if (!c.compression.empty()) cj["compression"] = c.compression;
+  if (!c.encryption.empty()) cj["encryption"] = c.encryption;
+  PutCodecFields(&cj, c.uncompressed_size, c.compress_cpu_ms, c.encrypt_cpu_ms);
+  return cj;
 }
 
 json IoToJson(const IoResult& io) {
@@ -88,16 +116,19 @@ json IoToJson(const IoResult& io) {
 json RestoreToJson(const RestoreResult& r) {
   json subtasks = json::array();
   for (double d : r.subtask_duration_ms) subtasks.push_back(Num(d));
-  return {{"kind", r.kind},
-          {"from_parallelism", r.from_parallelism},
-          {"to_parallelism", r.to_parallelism},
-          {"duration_ms", Num(r.duration_ms)},
-          {"bytes_read", r.bytes_read},
-          {"bytes_per_s", OptNum(r.bytes_per_s)},
-          {"entries", r.entries},
-          {"subtask_duration_ms", subtasks},
-          {"verdict", r.verdict},
-          {"detail", r.detail}};
+  json j = {{"kind", r.kind},
+            {"from_parallelism", r.from_parallelism},
+            {"to_parallelism", r.to_parallelism},
+            {"duration_ms", Num(r.duration_ms)},
+            {"bytes_read", r.bytes_read},
+            {"bytes_per_s", OptNum(r.bytes_per_s)},
+            {"entries", r.entries},
+            {"subtask_duration_ms", subtasks},
+            {"verdict", r.verdict},
+            {"detail", r.detail}};
+  PutIfSet(&j, "decompress_cpu_ms", r.decompress_cpu_ms);
+  PutIfSet(&j, "decrypt_cpu_ms", r.decrypt_cpu_ms);
+  return j;
 }
 
 json RepetitionToJson(const Repetition& r) {
@@ -289,6 +320,11 @@ void ReadCheckpoint(Reader& r, const json& j, CheckpointRecord* c,
   r.Get(j, "alignment_duration_ms", &c->alignment_duration_ms, p);
   r.Get(j, "checkpointed_size", &c->checkpointed_size, p);
   r.Get(j, "full_size", &c->full_size, p);
+  if (j.contains("compression")) r.Get(j, "compression", &c->compression, p);
+  if (j.contains("encryption")) r.Get(j, "encryption", &c->encryption, p);
+  r.GetOpt(j, "uncompressed_size", &c->uncompressed_size, p);
+  r.GetOpt(j, "compress_cpu_ms", &c->compress_cpu_ms, p);
+  r.GetOpt(j, "encrypt_cpu_ms", &c->encrypt_cpu_ms, p);
   if (const json* subs = r.Array(j, "subtasks", p)) {
     for (size_t i = 0; i < subs->size(); ++i) {
       std::string sp = p + ".subtasks[" + std::to_string(i) + "]";
@@ -302,6 +338,9 @@ void ReadCheckpoint(Reader& r, const json& j, CheckpointRecord* c,
       r.Get(s, "async_duration_ms", &sc.async_duration_ms, sp);
       r.Get(s, "checkpointed_size", &sc.checkpointed_size, sp);
       r.Get(s, "full_size", &sc.full_size, sp);
+      r.GetOpt(s, "uncompressed_size", &sc.uncompressed_size, sp);
+      r.GetOpt(s, "compress_cpu_ms", &sc.compress_cpu_ms, sp);
+      r.GetOpt(s, "encrypt_cpu_ms", &sc.encrypt_cpu_ms, sp);
       c->subtasks.push_back(sc);
     }
   }
@@ -333,6 +372,8 @@ void ReadRestore(Reader& r, const json& j, RestoreResult* x,
   r.GetOpt(j, "bytes_per_s", &x->bytes_per_s, p);
   r.Get(j, "entries", &x->entries, p);
   r.Get(j, "subtask_duration_ms", &x->subtask_duration_ms, p);
+  r.GetOpt(j, "decompress_cpu_ms", &x->decompress_cpu_ms, p);
+  r.GetOpt(j, "decrypt_cpu_ms", &x->decrypt_cpu_ms, p);
   r.Get(j, "verdict", &x->verdict, p);
   r.Get(j, "detail", &x->detail, p);
 }
@@ -496,6 +537,7 @@ MetricInfo DescribeMetric(const std::string& name) {
            name.compare(name.size() - s.size(), s.size(), s) == 0;
   };
   auto starts_with = [&](std::string_view s) { return name.rfind(s, 0) == 0; };
+  if (ends_with("compression_ratio")) return {"ratio", true};
   if (starts_with("throughput.") || ends_with("bytes_per_s")) {
     return {ends_with("bytes_per_s") ? "bytes/s" : "ops/s", true};
   }
@@ -625,6 +667,37 @@ Result<ResultsFile> ResultsFromJson(const nlohmann::json& j,
   return out;
 }
 
+namespace {
+
+// A SAX pass that only remembers where parsing failed: json::parse reports
+// no position for errors other than syntax errors (a number out of range).
+class ErrorPositionSax : public nlohmann::json_sax<json> {
+ public:
+  bool null() override { return true; }
+  bool boolean(bool) override { return true; }
+  bool number_integer(number_integer_t) override { return true; }
+  bool number_unsigned(number_unsigned_t) override { return true; }
+  bool number_float(number_float_t, const string_t&) override { return true; }
+  bool string(string_t&) override { return true; }
+  bool binary(binary_t&) override { return true; }
+  bool start_object(std::size_t) override { return true; }
+  bool key(string_t&) override { return true; }
+  bool end_object() override { return true; }
+  bool start_array(std::size_t) override { return true; }
+  bool end_array() override { return true; }
+  bool parse_error(std::size_t position, const std::string&,
+                   const nlohmann::detail::exception&) override {
+    position_ = position;
+    return false;
+  }
+  size_t position() const { return position_; }
+
+ private:
+  size_t position_ = 0;
+};
+
+}  // namespace
+
 Result<ResultsFile> ParseResults(const std::string& text,
                                  const std::string& origin) {
   json j;
@@ -639,6 +712,16 @@ Result<ResultsFile> ParseResults(const std::string& text,
         pos != std::string::npos ? what.substr(pos + 35) : "invalid JSON";
     return Status::InvalidArgument(origin + ":" + std::to_string(line) + ":" +
                                    std::to_string(col) + ": " + detail);
+  } catch (const json::exception& e) {  // e.g. 1e999: number overflow
+    ErrorPositionSax sax;
+    (void)json::sax_parse(text, &sax);
+    auto [line, col] =
+        LineColumn(text, sax.position() == 0 ? 0 : sax.position() - 1);
+    std::string what = e.what();  // "[json.exception.out_of_range.406] ..."
+    auto end_of_id = what.find("] ");
+    return Status::InvalidArgument(
+        origin + ":" + std::to_string(line) + ":" + std::to_string(col) + ": " +
+        (end_of_id != std::string::npos ? what.substr(end_of_id + 2) : what));
   }
   return ResultsFromJson(j, origin);
 }

@@ -61,6 +61,11 @@ struct SubtaskCheckpoint {
   double async_duration_ms = 0;
   uint64_t checkpointed_size = 0;
   uint64_t full_size = 0;
+  // Snapshot codecs (absent when the backend reports none): the snapshot's
+  // bytes before compression and the CPU time of compressing / encrypting.
+  std::optional<uint64_t> uncompressed_size;
+  std::optional<double> compress_cpu_ms;
+  std::optional<double> encrypt_cpu_ms;
 };
 
 // One checkpoint, with Flink's names.
@@ -77,6 +82,13 @@ struct CheckpointRecord {
   uint64_t checkpointed_size = 0;     // sum; the delta when incremental
   uint64_t full_size = 0;             // sum
   std::vector<SubtaskCheckpoint> subtasks;
+  // Snapshot codecs, when the backend reports them (sums over subtasks):
+  // "none" | "lz4" | "zstd" and "none" | "aes-256-gcm"; empty = unknown.
+  std::string compression;
+  std::string encryption;
+  std::optional<uint64_t> uncompressed_size;
+  std::optional<double> compress_cpu_ms;
+  std::optional<double> encrypt_cpu_ms;
 };
 
 struct IoResult {
@@ -104,6 +116,10 @@ struct RestoreResult {
   std::vector<double> subtask_duration_ms;
   std::string verdict;  // "verified" | "mismatch" | "not_verified"
   std::string detail;
+  // CPU time of snapshot decompression / decryption (sum over subtasks);
+  // absent when the backend did none.
+  std::optional<double> decompress_cpu_ms;
+  std::optional<double> decrypt_cpu_ms;
 };
 
 struct Repetition {
