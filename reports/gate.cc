@@ -394,8 +394,9 @@ Result<GateReport> CompareResults(const ResultsFile& baseline,
   for (const auto& [label, run] : cur_runs) cur_labels.insert(label);
   size_t matched = 0;
   for (const auto& [label, cur] : cur_runs) {
-    auto it = std::find_if(base_runs.begin(), base_runs.end(),
-                           [&](const auto& p) { return p.first == label; });
+    auto it = std::find_if(
+        base_runs.begin(), base_runs.end(),
+        [&label = label](const auto& p) { return p.first == label; });
     if (it == base_runs.end()) {
       report.warnings.push_back(label +
                                 ": not in the baseline; nothing to compare");

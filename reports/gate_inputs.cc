@@ -66,8 +66,9 @@ std::vector<std::string> ContextMismatches(const ResultsFile& baseline,
   }
   const auto base_runs = GateRunsByLabel(baseline);
   for (const auto& [label, cur] : GateRunsByLabel(current)) {
-    auto it = std::find_if(base_runs.begin(), base_runs.end(),
-                           [&](const auto& p) { return p.first == label; });
+    auto it = std::find_if(
+        base_runs.begin(), base_runs.end(),
+        [&label = label](const auto& p) { return p.first == label; });
     if (it == base_runs.end()) continue;
     const RunResult& base = *it->second;
     if (base.parallelism != cur->parallelism) {
