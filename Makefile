@@ -1,11 +1,16 @@
 # The two commands of the quick start, plus conveniences.
-.PHONY: demo test build dev clean
+.PHONY: demo test fuzz build dev clean
 
 demo:
 	@scripts/demo.sh
 
 test:
 	@scripts/test.sh
+
+# libFuzzer targets (clang, ASan+UBSan, build/fuzz), FUZZ_SECONDS each.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
 
 build:
 	cmake --preset release && cmake --build --preset release

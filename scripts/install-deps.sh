@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages statebench needs, skipping what is present.
-# Idempotent; uses sudo when not root. Usage: scripts/install-deps.sh [--with-browser]
+# Idempotent; uses sudo when not root.
+# Usage: scripts/install-deps.sh [--with-browser] [--with-fuzz]
 set -euo pipefail
 
 packages=(
@@ -10,9 +11,15 @@ packages=(
   nlohmann-json3-dev libyaml-cpp-dev libssl-dev zlib1g-dev libzstd-dev liblz4-dev
   redis-server redis-tools postgresql postgresql-client rocksdb-tools
 )
-if [[ "${1:-}" == "--with-browser" ]]; then
-  packages+=(chromium)
-fi
+for arg in "$@"; do
+  case $arg in
+    --with-browser) packages+=(chromium) ;;
+    # libFuzzer and the sanitizer runtimes come with clang; llvm brings
+    # llvm-symbolizer for symbolised fuzzer stack traces (make fuzz).
+    --with-fuzz) packages+=(clang llvm) ;;
+    *) echo "install-deps: unknown option '$arg'" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do
