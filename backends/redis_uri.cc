@@ -68,6 +68,24 @@ Result<std::string> DecodeUser(std::string_view uri, size_t start,
   return out;
 }
 
+// The user as it may appear in a URI: bytes other than the unescaped user
+// characters (and '%' itself) as %XX, so that ToString parses back.
+std::string EncodeUser(std::string_view user) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char c : user) {
+    if (IsUserChar(c) && c != '%') {
+      out += c;
+    } else {
+      const auto byte = static_cast<unsigned char>(c);
+      out += '%';
+      out += kHex[byte >> 4];
+      out += kHex[byte & 15];
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string RedisUri::HostPort() const {
@@ -76,8 +94,8 @@ std::string RedisUri::HostPort() const {
 }
 
 std::string RedisUri::ToString() const {
-  return "redis://" + (user.empty() ? "" : user + "@") + HostPort() + "/" +
-         std::to_string(db);
+  return "redis://" + (user.empty() ? "" : EncodeUser(user) + "@") +
+         HostPort() + "/" + std::to_string(db);
 }
 
 Result<RedisUri> ParseRedisUri(std::string_view uri) {
@@ -123,6 +141,10 @@ Result<RedisUri> ParseRedisUri(std::string_view uri) {
       if (!ok) {
         return Bad(uri, pos + 1 + i, "invalid character in IPv6 address");
       }
+    }
+    // Without a ':' it is no IPv6 address, and would print unbracketed.
+    if (host.substr(0, zone).find(':') == std::string_view::npos) {
+      return Bad(uri, pos + 1, "not an IPv6 address (no ':')");
     }
     out.host = std::string(host);
     port_colon = close + 1;

@@ -34,7 +34,8 @@ struct RedisUri {
 
   // "host:port", with brackets around an IPv6 host.
   std::string HostPort() const;
-  // The canonical URI, e.g. "redis://app@[::1]:6380/2" (never a password:
+  // The canonical URI, e.g. "redis://app@[::1]:6380/2", the user
+  // percent-encoded where needed (never a password:
   // the parser refuses URIs holding one).
   std::string ToString() const;
 };

@@ -32,6 +32,18 @@ TEST(RedisUriTest, ParsesUser) {
   EXPECT_EQ(u->ToString(), "redis://app-one@h:7000/1");
 }
 
+// Found by tests/fuzz/redis_uri_fuzz.cc: a decoded '@' in the user made
+// ToString print a URI that does not parse back.
+TEST(RedisUriTest, ToStringEncodesTheUserSoItParsesBack) {
+  Result<RedisUri> u = ParseRedisUri("redis://us%40er%25@h/15");
+  ASSERT_TRUE(u.ok()) << u.status().ToString();
+  EXPECT_EQ(u->user, "us@er%");
+  EXPECT_EQ(u->ToString(), "redis://us%40er%25@h:6379/15");
+  Result<RedisUri> again = ParseRedisUri(u->ToString());
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->user, u->user);
+}
+
 TEST(RedisUriTest, ParsesIpv6InBrackets) {
   Result<RedisUri> u = ParseRedisUri("redis://[::1]:6390/2");
   ASSERT_TRUE(u.ok()) << u.status().ToString();
@@ -42,6 +54,18 @@ TEST(RedisUriTest, ParsesIpv6InBrackets) {
   ASSERT_TRUE(v.ok()) << v.status().ToString();
   EXPECT_EQ(v->host, "fe80::1%eth0");
   EXPECT_EQ(v->port, 6379);
+}
+
+// Found by tests/fuzz/redis_uri_fuzz.cc: "[%4r]" was taken for an IPv6
+// address and printed without brackets.
+TEST(RedisUriTest, RefusesBracketedHostWithoutColon) {
+  for (const char* uri :
+       {"redis://[%4r]", "redis://[1.2.3.4]:6379", "redis://[abc]"}) {
+    Result<RedisUri> u = ParseRedisUri(uri);
+    ASSERT_FALSE(u.ok()) << uri;
+    EXPECT_NE(u.status().message().find("position 9"), std::string::npos)
+        << u.status().message();
+  }
 }
 
 TEST(RedisUriTest, RefusesTls) {
