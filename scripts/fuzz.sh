@@ -58,14 +58,17 @@ fuzz_one() {
 }
 
 status=0
-pids=()
+running=0
 for t in "${targets[@]}"; do
-  fuzz_one "$t" &
-  pids+=($!)
-  if ((${#pids[@]} >= jobs)); then
-    wait "${pids[0]}" || status=1
-    pids=("${pids[@]:1}")
+  if ((running >= jobs)); then
+    wait -n || status=1
+    running=$((running - 1))
   fi
+  fuzz_one "$t" &
+  running=$((running + 1))
 done
-for p in "${pids[@]}"; do wait "$p" || status=1; done
+while ((running > 0)); do
+  wait -n || status=1
+  running=$((running - 1))
+done
 exit $status
