@@ -262,6 +262,21 @@ Status RemoveTreeBelow(const std::string& root, const std::string& relative) {
   return RemoveTree(cur);
 }
 
+Status CheckRealDirectory(const std::string& dir) {
+  struct stat st;
+  if (::lstat(dir.c_str(), &st) != 0) {
+    if (errno == ENOENT) return Status::NotFound(dir + ": no such directory");
+    return Errno("cannot stat", dir);
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    return Status::InvalidArgument(
+        dir +
+        " is not a directory (symlinks in checkpoint directories are not "
+        "followed)");
+  }
+  return Status::Ok();
+}
+
 void RemoveTreeSignalSafe(const char* path) {
   int fd = ::open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) {

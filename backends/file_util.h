@@ -34,6 +34,11 @@ Status RemoveTree(const std::string& path);
 // symlink planted in a checkpoint directory never redirects a deletion.
 Status RemoveTreeBelow(const std::string& root, const std::string& relative);
 
+// Ok when `dir` is a real directory (lstat: a symlink is not); NotFound
+// when absent; InvalidArgument naming it otherwise ("symlinks in checkpoint
+// directories are not followed").
+Status CheckRealDirectory(const std::string& dir);
+
 // Removes every registered temporary directory this process made, with
 // async-signal-safe calls only: for SIGINT/SIGTERM handlers (see
 // bench/spawn.h InstallSpawnSignalHandlers). Directories made by another

@@ -226,25 +226,6 @@ EnvelopeHeader HeaderFor(int64_t id, KeyGroupRange kgs) {
           SnapshotFileName(id, kgs)};
 }
 
-// IoError unless the directory holding `path` is a real directory: a
-// symlinked chk-<id> is not followed.
-Status CheckParentNotSymlink(const std::string& path) {
-  std::string dir = path.substr(0, path.find_last_of('/'));
-  struct stat st;
-  if (::lstat(dir.c_str(), &st) != 0) {
-    if (errno == ENOENT)
-      return Status::NotFound(path + ": checkpoint file is missing");
-    return Errno("cannot stat", dir);
-  }
-  if (!S_ISDIR(st.st_mode)) {
-    return Status::InvalidArgument(
-        dir +
-        " is not a directory (symlinks in checkpoint directories are "
-        "not followed)");
-  }
-  return Status::Ok();
-}
-
 class FsCheckpointStorage final : public HeapCheckpointStorage {
  public:
   FsCheckpointStorage(std::string checkpoint_dir, int retained,
@@ -310,7 +291,8 @@ class FsCheckpointStorage final : public HeapCheckpointStorage {
                                      std::to_string(h.checkpoint_id) +
                                      " names no checkpoint file");
     }
-    SB_RETURN_IF_ERROR(CheckParentNotSymlink(h.location));
+    SB_RETURN_IF_ERROR(
+        CheckRealDirectory(h.location.substr(0, h.location.find_last_of('/'))));
     SB_ASSIGN_OR_RETURN(std::unique_ptr<SnapshotSource> file,
                         FileSnapshotSource::Open(h.location));
     std::string buf;

@@ -308,6 +308,10 @@ Result<IncrementalMetadata> ReadIncrementalMetadata(const CheckpointHandle& h,
                                    std::to_string(h.checkpoint_id) +
                                    " has no location");
   }
+  // <root>/chk-<id>/<writer>: neither may be a symlink.
+  SB_RETURN_IF_ERROR(CheckRealDirectory(
+      std::filesystem::path(h.location).parent_path().string()));
+  SB_RETURN_IF_ERROR(CheckRealDirectory(h.location));
   std::string path = h.location + "/" + kIncrementalMetadataFile;
   SB_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> file, NewFileSource(path));
   std::string text;
@@ -352,6 +356,9 @@ Status MaterializeIncrementalCheckpoint(const CheckpointHandle& h,
     return Status::Ok();
   };
   std::string root = CheckpointRootOf(h.location);
+  if (!meta.shared_files.empty()) {
+    SB_RETURN_IF_ERROR(CheckRealDirectory(root + "/shared"));
+  }
   for (const SharedSst& f : meta.shared_files) {
     std::string src = root + "/" + f.path;
     SB_RETURN_IF_ERROR(check_size(src, f.size));

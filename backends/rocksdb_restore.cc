@@ -37,6 +37,8 @@ struct Source {
 Result<std::unique_ptr<ByteSource>> OpenFullSnapshotFile(
     const CheckpointHandle& h, const EncryptionKey* key,
     RocksDbCounters* counters) {
+  SB_RETURN_IF_ERROR(CheckRealDirectory(
+      std::filesystem::path(h.location).parent_path().string()));
   SB_ASSIGN_OR_RETURN(std::unique_ptr<ByteSource> file,
                       NewFileSource(h.location));
   if (key == nullptr) {
