@@ -266,6 +266,12 @@ Result<Profile> ParseProfile(const std::string& text,
 
 Result<Profile> LoadProfile(const std::string& path) {
   SB_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
+  // A profile is a few lines; parsing megabytes of YAML only wastes time.
+  constexpr size_t kMaxBytes = 1 << 20;
+  if (text.size() > kMaxBytes) {
+    return Status::InvalidArgument(path + ": " + std::to_string(text.size()) +
+                                   " bytes; a profile is at most 1 MiB");
+  }
   return ParseProfile(text, path);
 }
 

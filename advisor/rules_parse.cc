@@ -390,6 +390,13 @@ Result<RuleSet> ParseRules(const std::string& text, const std::string& origin) {
 
 Result<RuleSet> LoadRules(const std::string& path) {
   SB_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
+  // The default rules are ~20 KiB; parsing megabytes of YAML only wastes
+  // time.
+  constexpr size_t kMaxBytes = 1 << 20;
+  if (text.size() > kMaxBytes) {
+    return Status::InvalidArgument(path + ": " + std::to_string(text.size()) +
+                                   " bytes; a rules file is at most 1 MiB");
+  }
   return ParseRules(text, path);
 }
 

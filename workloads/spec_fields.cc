@@ -126,6 +126,15 @@ const std::vector<SpecField>& Table() {
 
 #undef SB_SPEC_FIELD
 
+// A value as quoted in an error: long ones cut, so that one bad line of a
+// file cannot turn the message into megabytes.
+std::string Shown(std::string_view text) {
+  constexpr size_t kMax = 64;
+  if (text.size() <= kMax) return std::string(text);
+  return std::string(text.substr(0, kMax)) + "... (" +
+         std::to_string(text.size()) + " bytes)";
+}
+
 template <typename T>
 Status ParseInteger(std::string_view name, std::string_view text, T* out) {
   std::string_view t = text;
@@ -134,7 +143,7 @@ Status ParseInteger(std::string_view name, std::string_view text, T* out) {
   auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
   if (t.empty() || ec != std::errc() || ptr != t.data() + t.size()) {
     return Status::InvalidArgument(
-        "field '" + std::string(name) + "': '" + std::string(text) +
+        "field '" + std::string(name) + "': '" + Shown(text) +
         "' is not an integer in [" +
         std::to_string(std::numeric_limits<T>::min()) + ", " +
         std::to_string(std::numeric_limits<T>::max()) + "]");
@@ -148,8 +157,8 @@ Status ParseDouble(std::string_view name, std::string_view text, double* out) {
   char* end = nullptr;
   double v = std::strtod(s.c_str(), &end);
   if (s.empty() || end != s.c_str() + s.size() || !std::isfinite(v)) {
-    return Status::InvalidArgument("field '" + std::string(name) + "': '" + s +
-                                   "' is not a finite number");
+    return Status::InvalidArgument("field '" + std::string(name) + "': '" +
+                                   Shown(s) + "' is not a finite number");
   }
   *out = v;
   return Status::Ok();
@@ -192,8 +201,7 @@ Status SetWorkloadSpecField(WorkloadSpec* spec, std::string_view name,
         return Status::Ok();
       }
       return Status::InvalidArgument("field '" + std::string(name) + "': '" +
-                                     std::string(text) +
-                                     "' is not true or false");
+                                     Shown(text) + "' is not true or false");
   }
   return Status::Internal("unhandled field type");
 }

@@ -359,6 +359,13 @@ Result<WorkloadFile> ParseWorkloadFile(std::string_view text,
 
 Result<WorkloadFile> LoadWorkloadFile(const std::string& path) {
   SB_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
+  // A workload file is a few lines; parsing megabytes of YAML only wastes
+  // time.
+  constexpr size_t kMaxBytes = 1 << 20;
+  if (text.size() > kMaxBytes) {
+    return Status::InvalidArgument(path + ": " + std::to_string(text.size()) +
+                                   " bytes; a workload file is at most 1 MiB");
+  }
   size_t slash = path.rfind('/');
   std::string dir = slash == std::string::npos ? "." : path.substr(0, slash);
   if (dir.empty()) dir = "/";

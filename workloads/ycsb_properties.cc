@@ -210,6 +210,9 @@ Result<YcsbPropertyFile> ParseYcsbProperties(std::string_view text,
   out.spec = base;
   out.spec.name = "ycsb";
   const std::string where(source);
+  // The line after which the spec stopped validating (and never did again):
+  // where a final validation error is reported.
+  int invalid_since = 0;
   for (const Property& p : SplitProperties(text)) {
     const std::string at = where + ":" + std::to_string(p.line);
     if (p.key == "fieldlengthdistribution" && p.value == "histogram") {
@@ -232,10 +235,17 @@ Result<YcsbPropertyFile> ParseYcsbProperties(std::string_view text,
       return Status::InvalidArgument(at + ": property '" + p.key +
                                      "': " + s.message());
     }
+    if (ValidateWorkloadSpec(out.spec).ok()) {
+      invalid_since = 0;
+    } else if (invalid_since == 0) {
+      invalid_since = p.line;
+    }
   }
   Status valid = ValidateWorkloadSpec(out.spec);
   if (!valid.ok()) {
-    return Status::InvalidArgument(where + ": " + valid.message());
+    return Status::InvalidArgument(
+        where + (invalid_since > 0 ? ":" + std::to_string(invalid_since) : "") +
+        ": " + valid.message());
   }
   return out;
 }
