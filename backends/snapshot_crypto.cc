@@ -84,9 +84,10 @@ Result<std::string> ReadKeyFile(std::string_view backend,
     char mode[8];
     std::snprintf(mode, sizeof mode, "%04o",
                   static_cast<unsigned>(st.st_mode & 07777));
-    return Status::PermissionDenied(
-        opt + ": is accessible by group or others (mode " + mode +
-        "); run chmod 600 on it");
+    // Bad input (exit 2), unlike a server refusing a password.
+    return Status::InvalidArgument(opt +
+                                   ": is accessible by group or others (mode " +
+                                   mode + "); run chmod 600 on it");
   }
   std::string data(128, '\0');
   size_t got = 0;

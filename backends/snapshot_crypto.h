@@ -60,8 +60,8 @@ std::vector<BackendOptionInfo> EncryptionOptionInfos();
 
 // The key named by `options`, or null when neither option is set.
 // InvalidArgument naming the option (and file or variable) for a missing,
-// unreadable or malformed key or both options at once; PermissionDenied for
-// a key file that group or others may access.
+// unreadable or malformed key, both options at once, or a key file that
+// group or others may access (the CLI exits 2).
 Result<std::shared_ptr<const EncryptionKey>> LoadEncryptionKey(
     std::string_view backend,
     const std::map<std::string, std::string>& options);

@@ -132,10 +132,8 @@ int RunBenchmarks(RunOptions& o, CliContext& ctx, const std::string& command) {
     if (run.status != "ok") {
       any_failed = true;
       if (run.failure_phase == "open" &&
-          (run.failure_reason.rfind("InvalidArgument", 0) == 0 ||
-           run.failure_reason.rfind("PermissionDenied", 0) == 0)) {
-        // A bad option value (or a key file readable by others) is bad
-        // input, not a backend failure.
+          run.failure_reason.rfind("InvalidArgument", 0) == 0) {
+        // A bad option value is bad input, not a backend failure.
         err << "statebench: " << name << ": " << run.failure_reason << "\n";
         return kExitUsage;
       }

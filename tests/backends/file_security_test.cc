@@ -158,7 +158,7 @@ TEST_F(FileSecurityTest, AKeyFileOthersMayReadIsRefusedAtOpen) {
     c.options = {{"encryption_key_file", key}};
     auto b = BackendRegistry::Default().Create(backend, c);
     ASSERT_FALSE(b.ok()) << backend;
-    EXPECT_EQ(b.status().code(), StatusCode::kPermissionDenied);
+    EXPECT_EQ(b.status().code(), StatusCode::kInvalidArgument);
     EXPECT_NE(b.status().message().find("encryption_key_file"),
               std::string::npos);
     EXPECT_NE(b.status().message().find(key), std::string::npos);
@@ -272,6 +272,47 @@ TEST_F(FileSecurityTest, SigtermMidRunLeavesNoTemporaryDirectory) {
     EXPECT_TRUE(left.empty())
         << backend << ": " << left.size() << " left, first " << left.front();
   }
+}
+
+TEST_F(FileSecurityTest, CliExitsTwoNamingAKeyFileOthersMayRead) {
+  std::string key = root_ + "/open.key";
+  SB_ASSERT_OK(WriteFileAtomically(key, kHexKey));
+  ASSERT_EQ(::chmod(key.c_str(), 0644), 0);
+  std::string err_path = root_ + "/stderr";
+  std::vector<std::string> args = {STATEBENCH_BINARY,
+                                   "run",
+                                   "--backend",
+                                   "fs",
+                                   "--keys",
+                                   "100",
+                                   "--duration",
+                                   "0.1",
+                                   "--warmup",
+                                   "0",
+                                   "-q",
+                                   "--backend-opt",
+                                   "fs.encryption_key_file=" + key};
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null",
+                                   O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_path.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  pid_t pid = 0;
+  ASSERT_EQ(posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ),
+            0);
+  posix_spawn_file_actions_destroy(&actions);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 2);
+  SB_ASSERT_OK_AND_ASSIGN(std::string err, ReadFileToString(err_path));
+  EXPECT_NE(err.find("encryption_key_file " + key), std::string::npos) << err;
+  EXPECT_NE(err.find("chmod 600"), std::string::npos) << err;
+  EXPECT_EQ(err.find(kHexKey), std::string::npos) << "the key leaked";
 }
 
 TEST_F(FileSecurityTest, SigintMidRunLeavesNoTemporaryDirectory) {
