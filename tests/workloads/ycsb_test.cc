@@ -117,7 +117,7 @@ TEST(YcsbPropertiesTest, BadValuesNameFileAndLine) {
       {"recordcount=0\n", "f:1: property 'recordcount'"},
       {"readallfields=yes\n", "f:1: property 'readallfields'"},
       {"insertorder=random\n", "f:1: property 'insertorder'"},
-      {"readproportion=0\nupdateproportion=0\n", "f: workload field"},
+      {"readproportion=0\nupdateproportion=0\n", "f:2: workload field"},
   };
   for (const Case& c : cases) {
     Result<YcsbPropertyFile> f =
