@@ -196,9 +196,14 @@ PostgresIoStats::PostgresIoStats(std::string conninfo, PostgresTarget target,
 
 PostgresIoStats::~PostgresIoStats() = default;
 
+void PostgresIoStats::CloseConnection::operator()(
+    pqxx::connection_base* c) const {
+  delete static_cast<pqxx::connection*>(c);
+}
+
 Result<PostgresIoStats::Counters> PostgresIoStats::Read() {
   try {
-    if (conn_ == nullptr) conn_ = std::make_unique<pqxx::connection>(conninfo_);
+    if (conn_ == nullptr) conn_.reset(new pqxx::connection(conninfo_));
     pqxx::nontransaction tx(*conn_);
     pqxx::row r = tx.exec1(
         "SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::text, "

@@ -112,7 +112,12 @@ class PostgresIoStats {
   const std::string conninfo_;
   const PostgresTarget target_;
   const int server_pid_;
-  std::unique_ptr<pqxx::connection_base> conn_;
+  // pqxx::connection_base has no virtual destructor: only deleting the
+  // pqxx::connection itself closes the socket.
+  struct CloseConnection {
+    void operator()(pqxx::connection_base* c) const;
+  };
+  std::unique_ptr<pqxx::connection_base, CloseConnection> conn_;
   bool started_ = false;
   uint64_t wal_base_ = 0;
   bool proc_ok_ = false;

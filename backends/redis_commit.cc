@@ -373,6 +373,21 @@ Status RedisCore::RecoverOnce(RedisConnection* conn, KeyGroupRange range,
   std::vector<std::string> deletes;
   for (int64_t id : staged) deletes.push_back(names_.Stage(range, id));
   deletes.push_back(names_.Stages(range));
+  // Whether the checkpoint key moved since `held` was read (a concurrent
+  // recovery by another subtask); then this attempt starts over.
+  auto held_changed = [&]() -> Result<bool> {
+    SB_ASSIGN_OR_RETURN(RedisReplyPtr now,
+                        conn->Command({"GET", names_.Checkpoint(range)}));
+    const int64_t now_held = now->type == REDIS_REPLY_STRING
+                                 ? ParseId(ReplyString(*now))
+                                 : kNoCheckpoint;
+    return now_held != held;
+  };
+  auto retry = [&]() -> Status {
+    (void)conn->Command({"UNWATCH"});
+    *aborted = true;
+    return Status::Unavailable("checkpoint key changed during restore");
+  };
   std::vector<Layer> chain;  // newest first
   std::vector<std::vector<std::string>> chain_names;
   bool fresh = false;
@@ -392,16 +407,8 @@ Status RedisCore::RecoverOnce(RedisConnection* conn, KeyGroupRange range,
         // Gone since StagedIds: another subtask of a rescaled job rolled
         // this range forward meanwhile (its EXEC deleted the blobs), so
         // look again; otherwise the staged data really is missing.
-        SB_ASSIGN_OR_RETURN(RedisReplyPtr now,
-                            conn->Command({"GET", names_.Checkpoint(range)}));
-        const int64_t now_held = now->type == REDIS_REPLY_STRING
-                                     ? ParseId(ReplyString(*now))
-                                     : kNoCheckpoint;
-        if (now_held != held) {
-          (void)conn->Command({"UNWATCH"});
-          *aborted = true;
-          return Status::Unavailable("checkpoint key changed during restore");
-        }
+        SB_ASSIGN_OR_RETURN(bool changed, held_changed());
+        if (changed) return retry();
         return Status::Corruption(
             conn->Describe() + ": staged data of checkpoint " +
             std::to_string(cur) + " of key groups " + range.ToString() +
@@ -415,6 +422,10 @@ Status RedisCore::RecoverOnce(RedisConnection* conn, KeyGroupRange range,
       if (fresh || (has_held && cur == held)) break;
     }
     if (chain.empty() || !(fresh || (has_held && cur == held))) {
+      // Another subtask may have rolled the range forward between our reads
+      // of the checkpoint key and of the stage index: look again.
+      SB_ASSIGN_OR_RETURN(bool changed, held_changed());
+      if (changed) return retry();
       return Status::FailedPrecondition(
           conn->Describe() + ": server holds checkpoint " +
           (has_held ? std::to_string(held) : std::string("none")) +

@@ -1,13 +1,20 @@
 // `statebench run` (one backend) and `statebench compare` (several).
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <iostream>
 #include <map>
 #include <memory>
 #include <sstream>
 
+#include "backends/file_util.h"
 #include "backends/registry.h"
 #include "bench/commands.h"
 #include "bench/context.h"
@@ -17,8 +24,95 @@
 #include "bench/spawn.h"
 #include "workloads/trace.h"
 
+extern char** environ;
+
 namespace statebench {
 namespace {
+
+// Crash-restore verification of `backend` with the run's backend options,
+// workload kind, parallelism and checkpoint type, by `statebench verify` in
+// a child process (it forks and kills children of its own). The state size
+// and cadence are verify's defaults: this checks recovery, it measures
+// nothing. Returns the verdict JSON of the child's results file.
+Result<nlohmann::json> VerifyBackend(const RunConfig& rc, int cycles) {
+  char self[4096];
+  ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0) return Status::Internal("cannot find the statebench binary");
+  SB_ASSIGN_OR_RETURN(std::string dir,
+                      MakeTempDirectory("statebench-compare-verify-"));
+  const std::string out = dir + "/verify.json";
+  const std::string log = dir + "/verify.log";
+  std::vector<std::string> args = {
+      std::string(self, static_cast<size_t>(n)),
+      "verify",
+      "--backend",
+      rc.backend,
+      "-p",
+      std::to_string(rc.parallelism),
+      "--checkpoint-type",
+      std::string(CheckpointTypeName(rc.checkpoint.type)),
+      "--cycles",
+      std::to_string(cycles),
+      "-q",
+      "-o",
+      out};
+  for (const WorkloadInfo& w : ListWorkloads()) {
+    if (w.name == rc.workload.name) {
+      args.insert(args.end(), {"--workload", rc.workload.name});
+    }
+  }
+  for (const auto& [k, v] : rc.backend_options) {
+    args.insert(args.end(), {"--backend-opt", k + "=" + v});
+  }
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, log.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_adddup2(&fa, 1, 2);
+  pid_t pid = 0;
+  int rc_spawn = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  int status = 0;
+  if (rc_spawn == 0) {
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+  }
+  Result<nlohmann::json> verdict = [&]() -> Result<nlohmann::json> {
+    if (rc_spawn != 0) {
+      return Status::Internal(std::string("cannot start verify: ") +
+                              std::strerror(rc_spawn));
+    }
+    const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    if (code != kExitOk && code != kExitRegression) {
+      Result<std::string> text = ReadFileToString(log);
+      std::string why = text.ok() ? *text : std::string();
+      while (!why.empty() && why.back() == '\n') why.pop_back();
+      if (auto nl = why.rfind('\n'); nl != std::string::npos) {
+        why = why.substr(nl + 1);
+      }
+      return Status::Internal("verify exited " + std::to_string(code) +
+                              (why.empty() ? "" : ": " + why));
+    }
+    SB_ASSIGN_OR_RETURN(ResultsFile f, LoadResultsFile(out));
+    if (f.runs.empty() || !f.runs[0].verification.is_object()) {
+      return Status::Internal("verify wrote no verdict");
+    }
+    nlohmann::json v = f.runs[0].verification;
+    // The row keeps the totals; `statebench verify` shows every cycle.
+    v.erase("per_cycle");
+    // Recovery is checked on verify's state size, not the measured one.
+    const nlohmann::json& w = f.config.contains("workload")
+                                  ? f.config["workload"]
+                                  : nlohmann::json::object();
+    if (w.contains("key_count")) v["verified_keys"] = w["key_count"];
+    return v;
+  }();
+  (void)RemoveTree(dir);
+  return verdict;
+}
 
 int RunBenchmarks(RunOptions& o, CliContext& ctx, const std::string& command) {
   std::ostream& err = *ctx.err;
@@ -87,6 +181,7 @@ int RunBenchmarks(RunOptions& o, CliContext& ctx, const std::string& command) {
     if (ctx.stderr_is_tty && !o.quiet) err << "statebench: " << msg << "\n";
   };
   bool any_failed = false;
+  bool verification_failed = false;
   std::map<std::string, std::unique_ptr<ServerProcess>> servers;
   std::map<std::string, Status> spawn_failures;
   // Servers and temporary directories go away on SIGINT/SIGTERM too.
@@ -140,6 +235,27 @@ int RunBenchmarks(RunOptions& o, CliContext& ctx, const std::string& command) {
       err << "statebench: " << name << " failed in phase " << run.failure_phase
           << ": " << run.failure_reason << "\n";
     }
+    if (o.verify_cycles > 0 && run.status == "ok") {
+      progress(name + ": " + std::to_string(o.verify_cycles) +
+               " crash-restore verification cycles");
+      Result<nlohmann::json> v = VerifyBackend(rc, o.verify_cycles);
+      if (v.ok()) {
+        run.verification = *v;
+        if (v->value("verdict", "") == "failed") {
+          verification_failed = true;
+          err << "statebench: " << name
+              << ": crash-restore verification FAILED: lost "
+              << v->value("lost", 0) << ", resurrected "
+              << v->value("resurrected", 0) << ", wrong "
+              << v->value("wrong", 0) << "\n";
+        }
+      } else {
+        run.verification = {{"verdict", "not_verified"},
+                            {"error", v.status().message()}};
+        err << "statebench: " << name
+            << ": verification could not run: " << v.status().message() << "\n";
+      }
+    }
     if (auto srv = servers.find(name); srv != servers.end()) {
       run.extra["spawned_server"] = srv->second->Describe();
       (void)srv->second->Stop();
@@ -161,7 +277,16 @@ int RunBenchmarks(RunOptions& o, CliContext& ctx, const std::string& command) {
   }
   if (!o.output.empty() && !o.quiet)
     err << "statebench: results written to " << o.output << "\n";
-  return any_failed ? kExitFailure : kExitOk;
+  if (any_failed) return kExitFailure;
+  return verification_failed ? kExitRegression : kExitOk;
+}
+
+void AddVerifyCyclesOption(CLI::App* sub, RunOptions* o) {
+  sub->add_option("--verify-cycles", o->verify_cycles,
+                  "After measuring each backend, run N crash-restore "
+                  "verification cycles (statebench verify) and keep the "
+                  "verdict in its row")
+      ->check(CLI::Range(0, 10000));
 }
 
 }  // namespace
@@ -172,6 +297,7 @@ void SetupRunCommands(CLI::App& app, CliContext* ctx) {
       "run", "Measure one backend through the life of a keyed operator");
   run_cmd->add_option("-b,--backend", run->backend, "Backend name")->required();
   AddRunOptions(run_cmd, run.get());
+  AddVerifyCyclesOption(run_cmd, run.get());
   run_cmd->callback([run, ctx] {
     ctx->action = [run, ctx] { return RunBenchmarks(*run, *ctx, "run"); };
   });
@@ -187,6 +313,7 @@ void SetupRunCommands(CLI::App& app, CliContext* ctx) {
                    "Comma-separated backends (default: every embedded one)")
       ->delimiter(',');
   AddRunOptions(cmp_cmd, cmp.get());
+  AddVerifyCyclesOption(cmp_cmd, cmp.get());
   cmp_cmd->callback([cmp, ctx] {
     ctx->action = [cmp, ctx] { return RunBenchmarks(*cmp, *ctx, "compare"); };
   });

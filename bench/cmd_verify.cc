@@ -10,6 +10,7 @@
 #include "backends/registry.h"
 #include "bench/commands.h"
 #include "bench/context.h"
+#include "bench/durability.h"
 #include "bench/run_options.h"
 #include "bench/verify.h"
 
@@ -25,6 +26,9 @@ struct VerifyOptions {
   std::vector<std::string> rescales;  // "p:q"
   std::string output;
   std::string child_dir;  // set only in the child process
+  bool server_crash = false;
+  std::vector<std::string> persistence;  // server-crash settings
+  bool cycles_given = false;
 };
 
 Result<std::pair<int, int>> ParseRescale(const std::string& s) {
@@ -86,6 +90,23 @@ int RunVerify(VerifyOptions& o, CliContext& ctx) {
     }
     rescales.push_back(*parsed);
   }
+  Result<std::vector<DurabilitySetting>> settings =
+      std::vector<DurabilitySetting>{};
+  if (o.server_crash) {
+    settings = DurabilitySettings(rc.backend, o.persistence);
+    if (settings.ok() && rc.backend_options.count("uri") != 0) {
+      settings = Status::InvalidArgument(
+          "--server-crash starts and kills its own server; drop the uri "
+          "option (statebench never kills a server it did not start)");
+    }
+    if (!settings.ok()) {
+      err << "statebench: " << settings.status().message() << "\n";
+      return kExitUsage;
+    }
+  } else if (!o.persistence.empty()) {
+    err << "statebench: --persistence needs --server-crash\n";
+    return kExitUsage;
+  }
   if (o.min_kill_s > o.max_kill_s) {
     err << "statebench: --kill-min must not exceed --kill-max\n";
     return kExitUsage;
@@ -117,7 +138,38 @@ int RunVerify(VerifyOptions& o, CliContext& ctx) {
   nlohmann::json verification;
   bool found_problem = false;
   int code = kExitOk;
-  if (o.cycles > 0) {
+  if (o.server_crash) {
+    // Crashes the server instead of the job: a few cycles per setting.
+    const int cycles = o.cycles_given ? o.cycles : 3;
+    InstallSpawnSignalHandlers();
+    nlohmann::json settings_json = nlohmann::json::array();
+    for (const DurabilitySetting& setting : *settings) {
+      Result<DurabilityResult> d =
+          RunServerDurability(rc, setting, cycles, registry, progress);
+      if (!d.ok()) {
+        err << "statebench: verify " << rc.backend
+            << " server crash: " << d.status().message() << "\n";
+        run.status = "failed";
+        run.failure_phase = "verify";
+        run.failure_reason = d.status().message();
+        code = kExitFailure;
+        break;
+      }
+      settings_json.push_back(d->ToJson());
+      const bool broken = setting.promises_durability && !d->kept_everything();
+      found_problem |= broken;
+      out << fmt::format(
+          "{} {}: {} server crashes, completed checkpoints lost {}, {} -> "
+          "{}{}\n",
+          rc.backend, setting.name, d->cycles.size(), d->checkpoints_lost,
+          VerdictLine(d->total),
+          d->kept_everything() ? "kept every completed checkpoint"
+                               : "LOST completed checkpoints",
+          broken ? " (this setting promises durability)" : "");
+    }
+    verification["server_durability"] = settings_json;
+  }
+  if (o.cycles > 0 && !o.server_crash) {
     Result<VerifyReport> report = RunCrashVerification(vc, registry, progress);
     if (!report.ok()) {
       err << "statebench: verify " << rc.backend << ": "
@@ -163,7 +215,7 @@ int RunVerify(VerifyOptions& o, CliContext& ctx) {
   }
   if (!rescale_json.empty()) verification["rescale"] = rescale_json;
   if (verification.is_object() && !verification.contains("verdict")) {
-    verification["verdict"] = found_problem ? "failed" : "verified";
+    verification["verdict"] = found_problem ? "failed" : "exactly-once";
   }
   run.verification = verification;
   results.runs.push_back(run);
@@ -208,11 +260,23 @@ void SetupVerifyCommand(CLI::App& app, CliContext* ctx) {
          "--rescale", o->rescales,
          "Also verify restoring at parallelism P into Q (P:Q, repeatable)")
       ->delimiter(',');
+  sub->add_flag("--server-crash", o->server_crash,
+                "Kill the database server (not the job) with SIGKILL right "
+                "after a completed checkpoint, restart it and verify; on a "
+                "server statebench starts itself, per persistence setting");
+  sub->add_option("--persistence", o->persistence,
+                  "Server-crash settings (default all): redis "
+                  "appendfsync-always, appendfsync-everysec, appendfsync-no, "
+                  "rdb-only; postgres synchronous_commit-on, "
+                  "synchronous_commit-off")
+      ->delimiter(',');
   sub->add_option("-o,--output", o->output,
                   "Write a results file with the verdicts");
   sub->add_option("--child-dir", o->child_dir)->group("");  // internal
-  sub->callback(
-      [o, ctx] { ctx->action = [o, ctx] { return RunVerify(*o, *ctx); }; });
+  sub->callback([o, ctx, sub] {
+    o->cycles_given = sub->count("--cycles") > 0;
+    ctx->action = [o, ctx] { return RunVerify(*o, *ctx); };
+  });
 }
 
 }  // namespace statebench

@@ -366,6 +366,7 @@ Status Repeater::Measure(Repetition* rep) {
       next_position = now + 10 * kNsPerMs;
     }
     if (control_.failed.load()) break;
+    if (config_.should_stop && config_.should_stop()) break;
     if (measured_events_target == 0 &&
         now - start >= static_cast<uint64_t>(config_.measure_s * kNsPerS)) {
       break;

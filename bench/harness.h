@@ -69,6 +69,10 @@ struct RunConfig {
   // Called about every 10 ms of the measured phase with the highest event
   // index any subtask has reached (crash verification's replay bound).
   std::function<void(uint64_t)> on_position;
+  // Polled by the coordinator about every millisecond of the measured
+  // phase; true ends the phase early (server-crash tests end the run once
+  // the server is dead).
+  std::function<bool()> should_stop;
   // Checkpoint directory to use and keep ("" = a temporary one, removed).
   std::string checkpoint_dir;
 };

@@ -36,6 +36,9 @@ struct RunOptions {
   std::string trace;                       // replay this trace
   std::string record_trace;                // record the op stream here
   std::vector<std::string> file_backends;  // backends named by the file
+  // After measuring a backend, run this many crash-restore cycles of
+  // `statebench verify` on it and keep the verdict in its row (0 = none).
+  int verify_cycles = 0;
   // Flags that were given override the workload file: each entry copies
   // one flag's value when the option was used on the command line.
   struct Override {

@@ -139,11 +139,10 @@ TEST(ServerFailureTest, ConnectionRefusedIsAFailedRowAndTheOthersAreMeasured) {
   TempDir tmp;
   const int port = RefusingPort();
   const std::string out = tmp / "results.json";
-  CliRun r = Cli(Quick({"compare", "--backends", "memory,redis,postgres",
-                        "-r", "1", "--backend-opt",
-                        "redis.uri=" + UriFor("redis", port), "--backend-opt",
-                        "postgres.uri=" + UriFor("postgres", port), "-o",
-                        out}));
+  CliRun r = Cli(Quick(
+      {"compare", "--backends", "memory,redis,postgres", "-r", "1",
+       "--backend-opt", "redis.uri=" + UriFor("redis", port), "--backend-opt",
+       "postgres.uri=" + UriFor("postgres", port), "-o", out}));
   EXPECT_EQ(r.code, 3) << r.err;
   Result<ResultsFile> f = LoadResultsFile(out);
   ASSERT_TRUE(f.ok()) << f.status().ToString();
@@ -182,18 +181,26 @@ TEST_P(KilledServerTest, IsDetectedWithinFiveSecondsAndKeepsWhatWasMeasured) {
   TempDir tmp;
   const std::string out = tmp / "results.json";
   // Enough repetitions that the run is still going when the server dies.
-  std::vector<std::string> args = {
-      "run",           "--backend",
-      backend,         "--backend-opt",
-      "uri=" + server->uri(),
-      "--backend-opt", "password_file=" + server->password_file(),
-      "--keys",        "2000",
-      "--warmup",      "0.1",
-      "--duration",    "0.5",
-      "-r",            "40",
-      "--checkpoint-interval",
-      "200",           "-q",
-      "-o",            out};
+  std::vector<std::string> args = {"run",
+                                   "--backend",
+                                   backend,
+                                   "--backend-opt",
+                                   "uri=" + server->uri(),
+                                   "--backend-opt",
+                                   "password_file=" + server->password_file(),
+                                   "--keys",
+                                   "2000",
+                                   "--warmup",
+                                   "0.1",
+                                   "--duration",
+                                   "0.5",
+                                   "-r",
+                                   "40",
+                                   "--checkpoint-interval",
+                                   "200",
+                                   "-q",
+                                   "-o",
+                                   out};
   Clock::time_point killed_at{};
   std::thread killer([&] {
     std::this_thread::sleep_for(std::chrono::milliseconds(2500));
@@ -217,9 +224,9 @@ TEST_P(KilledServerTest, IsDetectedWithinFiveSecondsAndKeepsWhatWasMeasured) {
   EXPECT_NE(r.err.find(backend + " failed in phase " + run.failure_phase),
             std::string::npos)
       << r.err;
-  EXPECT_NE(run.failure_reason.find("127.0.0.1:" +
-                                    std::to_string(server->port())),
-            std::string::npos)
+  EXPECT_NE(
+      run.failure_reason.find("127.0.0.1:" + std::to_string(server->port())),
+      std::string::npos)
       << run.failure_reason;
   // What was measured before the kill is kept: complete repetitions with
   // their throughput, plus the one that failed.
@@ -260,6 +267,79 @@ TEST_P(WrongPasswordTest, NamesTheBackendAndItsAddress) {
 INSTANTIATE_TEST_SUITE_P(ServerBackends, WrongPasswordTest,
                          ::testing::Values("redis", "postgres"));
 
+// ---- server durability (verify --server-crash) ------------------------------
+
+// The JSON of one setting in a verify results file.
+nlohmann::json Setting(const ResultsFile& f, const std::string& name) {
+  for (const auto& s : f.runs.at(0).verification.at("server_durability")) {
+    if (s.at("setting") == name) return s;
+  }
+  ADD_FAILURE() << "no setting " << name;
+  return nlohmann::json::object();
+}
+
+TEST(ServerDurabilityTest, RedisAofAlwaysKeepsCheckpointsAndRdbOnlyLosesThem) {
+  SB_REQUIRE_BINARY("redis");
+  TempDir tmp;
+  const std::string out = tmp / "durability.json";
+  CliRun r = Cli({"verify", "--backend", "redis", "--server-crash",
+                  "--persistence", "appendfsync-always,rdb-only", "--cycles",
+                  "2", "--keys", "3000", "-q", "-o", out});
+  // rdb-only losing checkpoints is reported, not failed: it promises
+  // nothing.
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  Result<ResultsFile> f = LoadResultsFile(out);
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  nlohmann::json always = Setting(*f, "appendfsync-always");
+  EXPECT_EQ(always.at("cycles"), 2);
+  EXPECT_EQ(always.at("checkpoints_lost"), 0) << always.dump();
+  EXPECT_EQ(always.at("lost"), 0) << always.dump();
+  EXPECT_EQ(always.at("resurrected"), 0) << always.dump();
+  EXPECT_EQ(always.at("wrong"), 0) << always.dump();
+  EXPECT_GT(always.at("checked").get<uint64_t>(), 0u);
+  // Without AOF and no RDB save in a short run, the restarted server is
+  // empty: every completed checkpoint and entry is gone.
+  nlohmann::json rdb = Setting(*f, "rdb-only");
+  EXPECT_GT(rdb.at("checkpoints_lost").get<int>(), 0) << rdb.dump();
+  EXPECT_GT(rdb.at("lost").get<uint64_t>(), 0u) << rdb.dump();
+  EXPECT_EQ(rdb.at("verdict"), "lost completed checkpoints");
+  EXPECT_NE(r.out.find("rdb-only"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("LOST completed checkpoints"), std::string::npos);
+}
+
+TEST(ServerDurabilityTest, PostgresSynchronousCommitOnKeepsEveryCheckpoint) {
+  SB_REQUIRE_BINARY("postgres");
+  TempDir tmp;
+  const std::string out = tmp / "durability.json";
+  CliRun r = Cli({"verify", "--backend", "postgres", "--server-crash",
+                  "--persistence", "synchronous_commit-on", "--cycles", "2",
+                  "--keys", "2000", "-q", "-o", out});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  Result<ResultsFile> f = LoadResultsFile(out);
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  nlohmann::json on = Setting(*f, "synchronous_commit-on");
+  EXPECT_EQ(on.at("checkpoints_lost"), 0) << on.dump();
+  EXPECT_EQ(on.at("lost"), 0) << on.dump();
+  EXPECT_EQ(on.at("resurrected"), 0) << on.dump();
+  EXPECT_EQ(on.at("wrong"), 0) << on.dump();
+  EXPECT_GT(on.at("checked").get<uint64_t>(), 0u);
+  EXPECT_EQ(f->runs[0].verification.at("verdict"), "exactly-once");
+}
+
+TEST(ServerDurabilityTest, RefusesAServerItDidNotStartAndUnknownSettings) {
+  CliRun r = Cli({"verify", "--backend", "redis", "--server-crash",
+                  "--backend-opt", "uri=redis://127.0.0.1:6379/0"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("did not start"), std::string::npos) << r.err;
+  r = Cli({"verify", "--backend", "redis", "--server-crash", "--persistence",
+           "fsync-sometimes"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("fsync-sometimes"), std::string::npos) << r.err;
+  r = Cli({"verify", "--backend", "rocksdb", "--server-crash"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("server backend"), std::string::npos) << r.err;
+}
+
 // ---- canary scan -----------------------------------------------------------
 
 // Runs the real binary with stdout and stderr to files; while it runs,
@@ -279,8 +359,8 @@ int RunBinary(const std::vector<std::string>& args, const std::string& out,
   for (std::string& a : all) argv.push_back(a.data());
   argv.push_back(nullptr);
   pid_t pid = 0;
-  int rc = posix_spawn(&pid, STATEBENCH_BINARY, &fa, nullptr, argv.data(),
-                       environ);
+  int rc =
+      posix_spawn(&pid, STATEBENCH_BINARY, &fa, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&fa);
   if (rc != 0) return -1;
   int status = 0;
@@ -317,16 +397,37 @@ TEST(CanaryPasswordTest, NeverAppearsInAnyOutputOrArgv) {
   const std::string results = tmp / "results.json";
   const std::string hgrm = tmp / "hgrm";
   std::vector<std::vector<std::string>> commands = {
-      Quick({"compare", "--backends", "memory,redis,postgres", "-r", "1",
-             "--backend-opt", "redis.uri=" + redis->uri(), "--backend-opt",
-             "redis.password_file=" + redis->password_file(), "--backend-opt",
-             "postgres.uri=" + pg->uri(), "--backend-opt",
-             "postgres.password_file=" + pg->password_file(), "-o", results,
-             "--export-md", tmp / "r.md", "--export-html", tmp / "r.html",
-             "--export-csv", tmp / "r.csv", "--export-json", tmp / "r.json",
-             "--export-gbench", tmp / "r.gbench.json", "--export-bmf",
-             tmp / "r.bmf.json", "--export-gab-smaller", tmp / "r.gab.json",
-             "--export-hgrm", hgrm}),
+      Quick({"compare",
+             "--backends",
+             "memory,redis,postgres",
+             "-r",
+             "1",
+             "--backend-opt",
+             "redis.uri=" + redis->uri(),
+             "--backend-opt",
+             "redis.password_file=" + redis->password_file(),
+             "--backend-opt",
+             "postgres.uri=" + pg->uri(),
+             "--backend-opt",
+             "postgres.password_file=" + pg->password_file(),
+             "-o",
+             results,
+             "--export-md",
+             tmp / "r.md",
+             "--export-html",
+             tmp / "r.html",
+             "--export-csv",
+             tmp / "r.csv",
+             "--export-json",
+             tmp / "r.json",
+             "--export-gbench",
+             tmp / "r.gbench.json",
+             "--export-bmf",
+             tmp / "r.bmf.json",
+             "--export-gab-smaller",
+             tmp / "r.gab.json",
+             "--export-hgrm",
+             hgrm}),
       {"verify", "--backend", "redis", "--backend-opt", "uri=" + redis->uri(),
        "--backend-opt", "password_file=" + redis->password_file(), "--keys",
        "1000", "--cycles", "1", "-q", "--output", tmp / "verify.json"},
@@ -362,6 +463,55 @@ TEST(CanaryPasswordTest, NeverAppearsInAnyOutputOrArgv) {
   EXPECT_NE(everything.find("postgres"), std::string::npos);
   EXPECT_NE(everything.find("redis"), std::string::npos);
   EXPECT_TRUE(std::filesystem::exists(hgrm));
+}
+
+// ---- verdicts in compare
+// ------------------------------------------------------ Through the real
+// binary: compare runs `statebench verify` as a child.
+
+TEST(CompareVerificationTest, EachRowCarriesItsVerdict) {
+  SB_REQUIRE_BINARY("redis");
+  std::unique_ptr<ServerProcess> redis = StartServer("redis");
+  ASSERT_NE(redis, nullptr);
+  TempDir tmp;
+  const std::string out = tmp / "results.json";
+  bool unused = false;
+  int code = RunBinary(
+      Quick({"compare", "--backends", "memory,redis", "-r", "1",
+             "--verify-cycles", "2", "--backend-opt",
+             "redis.uri=" + redis->uri(), "--backend-opt",
+             "redis.password_file=" + redis->password_file(), "-o", out}),
+      tmp / "out", tmp / "err", {}, &unused);
+  EXPECT_EQ(code, 0) << *ReadFileToString(tmp / "err");
+  Result<ResultsFile> f = LoadResultsFile(out);
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  for (const std::string backend : {"memory", "redis"}) {
+    const RunResult* run = FindRun(*f, backend);
+    ASSERT_NE(run, nullptr);
+    ASSERT_TRUE(run->verification.is_object()) << backend;
+    EXPECT_EQ(run->verification.at("verdict"), "exactly-once")
+        << run->verification.dump();
+    EXPECT_EQ(run->verification.at("cycles"), 2);
+    EXPECT_GT(run->verification.at("checked").get<uint64_t>(), 0u);
+  }
+  // Write-through redis is caught, and its row says so.
+  const std::string out2 = tmp / "results2.json";
+  code =
+      RunBinary(Quick({"run", "--backend", "redis", "--verify-cycles", "2",
+                       "--backend-opt", "uri=" + redis->uri(), "--backend-opt",
+                       "password_file=" + redis->password_file(),
+                       "--backend-opt", "mode=write-through", "-o", out2}),
+                tmp / "out2", tmp / "err2", {}, &unused);
+  f = LoadResultsFile(out2);
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  EXPECT_EQ(f->runs.at(0).verification.at("verdict"), "failed")
+      << f->runs.at(0).verification.dump();
+  EXPECT_GT(f->runs.at(0).verification.at("resurrected").get<uint64_t>(), 0u);
+  EXPECT_EQ(code, 1) << "a failed verdict is exit code 1";
+  // The report shows it.
+  CliRun md = Cli({"report", out2, "--format", "md"});
+  EXPECT_EQ(md.code, 0);
+  EXPECT_NE(md.out.find("failed"), std::string::npos) << md.out;
 }
 
 }  // namespace

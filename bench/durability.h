@@ -1,0 +1,78 @@
+// Server durability (DESIGN.md section 8): does a checkpoint the job saw
+// complete survive a crash of the database server?
+//
+// Per persistence setting, statebench starts its own server (ServerProcess)
+// and per cycle runs a seeded workload against it with periodic
+// checkpoints; right after the k-th checkpoint completes (before the
+// subtasks are notified, the most demanding moment) the server's whole
+// process group gets SIGKILL. The server is restarted on the same data
+// directory, and fresh instances restore the newest checkpoint the server
+// can still serve. The restored state is compared with the oracle at the
+// last completed checkpoint: completed checkpoints lost, entries lost,
+// resurrected and wrong.
+//
+// A SIGKILL of the server is a process crash, not a machine crash: data the
+// server handed to the kernel survives in the page cache. What it tests is
+// what the server had written (or only buffered in its own memory) when it
+// acknowledged the commit.
+#ifndef STATEBENCH_BENCH_DURABILITY_H_
+#define STATEBENCH_BENCH_DURABILITY_H_
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "backends/registry.h"
+#include "bench/harness.h"
+#include "bench/reference_model.h"
+#include "bench/spawn.h"
+
+namespace statebench {
+
+struct DurabilitySetting {
+  std::string name;  // e.g. "appendfsync-always", "synchronous_commit-off"
+  std::string description;
+  SpawnOptions spawn;
+  // The server promises that an acknowledged commit survives a crash of
+  // its process: a loss under this setting is a failure of the backend.
+  bool promises_durability = false;
+};
+
+// The settings for `backend` ("redis": appendfsync-always,
+// appendfsync-everysec, appendfsync-no, rdb-only; "postgres":
+// synchronous_commit-on, synchronous_commit-off), filtered by `names`
+// (empty = all). InvalidArgument for another backend or an unknown name.
+Result<std::vector<DurabilitySetting>> DurabilitySettings(
+    const std::string& backend, const std::vector<std::string>& names);
+
+struct DurabilityCycle {
+  int64_t completed_id = 0;  // last checkpoint completed before the kill
+  int64_t restored_id = 0;   // the one the restarted server served; 0: none
+  int checkpoints_lost = 0;  // completed checkpoints newer than restored_id
+  double restart_ms = 0;
+  Verdict verdict;  // restored state vs the oracle at completed_id
+};
+
+struct DurabilityResult {
+  DurabilitySetting setting;
+  std::vector<DurabilityCycle> cycles;
+  Verdict total;
+  int checkpoints_lost = 0;
+  bool kept_everything() const {
+    return checkpoints_lost == 0 && total.exactly_once();
+  }
+  nlohmann::json ToJson() const;
+};
+
+// Runs `cycles` crash cycles under `setting` on a server it starts and
+// stops. `base` gives the workload, parallelism and cadence; its backend
+// options must not name a server (uri).
+Result<DurabilityResult> RunServerDurability(const RunConfig& base,
+                                             const DurabilitySetting& setting,
+                                             int cycles,
+                                             const BackendRegistry& registry,
+                                             const ProgressFn& progress);
+
+}  // namespace statebench
+
+#endif  // STATEBENCH_BENCH_DURABILITY_H_
