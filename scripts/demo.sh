@@ -22,7 +22,10 @@ fi
 # from what was measured. Each backend also gets a few crash-restore
 # verification cycles, so the advisor can hold exactly-once to a verdict.
 status=0
-"$bin" compare "${spawn[@]}" --verify-cycles 3 --output results.json || status=$?
+# 40,000 keys (about 4.6 MiB of state) keep the memory backend under its
+# 5 MiB checkpoint cap (Flink's default), so all five backends are measured;
+# the advisor extrapolates to the profile's size.
+"$bin" compare "${spawn[@]}" --keys 40000 --verify-cycles 3 --output results.json || status=$?
 if [[ ! -s results.json ]]; then
   echo "demo: no results were written" >&2
   exit "${status:-3}"
@@ -35,4 +38,10 @@ echo
 echo "results: $(pwd)/results.json"
 echo "report:  $(pwd)/report.html"
 echo "report:  $(pwd)/report.md"
+# The demo did its job when it compared, advised and reported: a failed
+# backend is a row of the comparison (said above), not a failed demo.
+if ((status == 3)); then
+  echo "demo: some backends failed; their rows in the reports say where and why"
+  exit 0
+fi
 exit "$status"
