@@ -1,31 +1,10 @@
 // The postgres backend: checkpoints and restore (with the undo log).
 #include <algorithm>
-#include <charconv>
 #include <map>
 
 #include "backends/postgres_backend_impl.h"
 
 namespace statebench::pg {
-namespace {
-
-class DoneSnapshot final : public AsyncSnapshot {
- public:
-  explicit DoneSnapshot(CheckpointHandle h) : handle_(std::move(h)) {}
-  Result<CheckpointHandle> Complete() override { return handle_; }
-
- private:
-  CheckpointHandle handle_;
-};
-
-uint64_t MetadataCount(const CheckpointHandle& h, const std::string& key) {
-  auto it = h.metadata.find(key);
-  if (it == h.metadata.end()) return 0;
-  uint64_t v = 0;
-  std::from_chars(it->second.data(), it->second.data() + it->second.size(), v);
-  return v;
-}
-
-}  // namespace
 
 Result<std::unique_ptr<AsyncSnapshot>> PostgresBackend::SnapshotSync(
     int64_t checkpoint_id) {
@@ -73,7 +52,7 @@ Result<std::unique_ptr<AsyncSnapshot>> PostgresBackend::SnapshotSync(
   h.metadata["synchronous_commit"] = effective_sync_commit_;
   h.metadata["entries"] = std::to_string(estimate_.entries());
   return std::unique_ptr<AsyncSnapshot>(
-      std::make_unique<DoneSnapshot>(std::move(h)));
+      std::make_unique<FinishedSnapshot>(std::move(h)));
 }
 
 Status PostgresBackend::NotifyCheckpointComplete(int64_t checkpoint_id) {
@@ -169,7 +148,7 @@ Status PostgresBackend::Restore(const std::vector<CheckpointHandle>& handles,
     }
     int overlap = h.key_groups.Intersect(range).size();
     covered += overlap;
-    entries += ProrateByKeyGroups(MetadataCount(h, "entries"), overlap,
+    entries += ProrateByKeyGroups(HandleMetadataCount(h, "entries"), overlap,
                                   h.key_groups.size());
     bytes += ProrateByKeyGroups(h.full_size, overlap, h.key_groups.size());
   }

@@ -361,4 +361,13 @@ uint64_t ProrateByKeyGroups(uint64_t handle_full, int overlap,
                                handle_groups);
 }
 
+uint64_t HandleMetadataCount(const CheckpointHandle& h,
+                             const std::string& key) {
+  auto it = h.metadata.find(key);
+  if (it == h.metadata.end()) return 0;
+  uint64_t v = 0;
+  std::from_chars(it->second.data(), it->second.data() + it->second.size(), v);
+  return v;
+}
+
 }  // namespace statebench

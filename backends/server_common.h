@@ -138,6 +138,20 @@ std::vector<KeyGroupRange> RangeComplement(KeyGroupRange outer,
 uint64_t ProrateByKeyGroups(uint64_t handle_full, int overlap,
                             int handle_groups);
 
+// A numeric metadata entry of a handle ("entries"); 0 when absent.
+uint64_t HandleMetadataCount(const CheckpointHandle& h, const std::string& key);
+
+// The async phase of a checkpoint whose sync phase already finished it
+// (postgres commits, redis write-through): Complete() returns the handle.
+class FinishedSnapshot final : public AsyncSnapshot {
+ public:
+  explicit FinishedSnapshot(CheckpointHandle h) : handle_(std::move(h)) {}
+  Result<CheckpointHandle> Complete() override { return handle_; }
+
+ private:
+  CheckpointHandle handle_;
+};
+
 }  // namespace statebench
 
 #endif  // STATEBENCH_BACKENDS_SERVER_COMMON_H_

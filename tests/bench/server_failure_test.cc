@@ -28,6 +28,7 @@
 #include "bench/cli.h"
 #include "bench/spawn.h"
 #include "reports/results.h"
+#include "tests/bench/server_binary.h"
 
 extern char** environ;
 
@@ -60,20 +61,6 @@ CliRun Cli(std::vector<std::string> args) {
   r.err = err.str();
   return r;
 }
-
-// Fails (STATEBENCH_REQUIRE_SERVERS=1, as in make test) or skips when the
-// server binary is missing.
-#define SB_REQUIRE_BINARY(backend)                                 \
-  do {                                                             \
-    Result<std::string> sb_bin_ = FindServerBinary(backend);       \
-    if (!sb_bin_.ok()) {                                           \
-      const char* req = std::getenv("STATEBENCH_REQUIRE_SERVERS"); \
-      if (req != nullptr && std::string(req) == "1") {             \
-        FAIL() << sb_bin_.status().ToString();                     \
-      }                                                            \
-      GTEST_SKIP() << sb_bin_.status().ToString();                 \
-    }                                                              \
-  } while (0)
 
 std::unique_ptr<ServerProcess> StartServer(const std::string& backend) {
   SpawnOptions o;

@@ -14,24 +14,12 @@
 
 #include "backends/file_util.h"
 #include "backends/registry.h"
+#include "tests/bench/server_binary.h"
 
 namespace statebench {
 namespace {
 
 constexpr int kMaxParallelism = 128;
-
-// Skips (or fails when STATEBENCH_REQUIRE_SERVERS=1) without the binary.
-#define SB_REQUIRE_BINARY(backend)                                 \
-  do {                                                             \
-    Result<std::string> sb_bin_ = FindServerBinary(backend);       \
-    if (!sb_bin_.ok()) {                                           \
-      const char* req = std::getenv("STATEBENCH_REQUIRE_SERVERS"); \
-      if (req != nullptr && std::string(req) == "1") {             \
-        FAIL() << sb_bin_.status().ToString();                     \
-      }                                                            \
-      GTEST_SKIP() << sb_bin_.status().ToString();                 \
-    }                                                              \
-  } while (0)
 
 bool ProcessExists(pid_t pid) { return ::kill(pid, 0) == 0 || errno != ESRCH; }
 
