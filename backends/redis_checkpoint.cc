@@ -1,6 +1,5 @@
 // The redis backend: checkpoints, restore and close.
 #include <algorithm>
-#include <charconv>
 
 #include "backends/redis_backend_impl.h"
 
@@ -57,24 +56,6 @@ class BufferedSnapshot final : public AsyncSnapshot {
   std::vector<std::string> state_names_;
 };
 
-// Write-through checkpoints finish in the sync phase.
-class DoneSnapshot final : public AsyncSnapshot {
- public:
-  explicit DoneSnapshot(CheckpointHandle h) : handle_(std::move(h)) {}
-  Result<CheckpointHandle> Complete() override { return handle_; }
-
- private:
-  CheckpointHandle handle_;
-};
-
-uint64_t MetadataCount(const CheckpointHandle& h, const std::string& key) {
-  auto it = h.metadata.find(key);
-  if (it == h.metadata.end()) return 0;
-  uint64_t v = 0;
-  std::from_chars(it->second.data(), it->second.data() + it->second.size(), v);
-  return v;
-}
-
 }  // namespace
 
 Status RedisBackend::NotifyCheckpointComplete(int64_t checkpoint_id) {
@@ -128,7 +109,7 @@ Result<std::unique_ptr<AsyncSnapshot>> RedisBackend::SnapshotSync(
   h.checkpointed_size = 0;  // the data went to the server op by op
   h.metadata["entries"] = std::to_string(e.entries());
   return std::unique_ptr<AsyncSnapshot>(
-      std::make_unique<DoneSnapshot>(std::move(h)));
+      std::make_unique<FinishedSnapshot>(std::move(h)));
 }
 
 Status RedisBackend::Restore(const std::vector<CheckpointHandle>& handles,
@@ -161,7 +142,7 @@ Status RedisBackend::Restore(const std::vector<CheckpointHandle>& handles,
     }
     int overlap = h.key_groups.Intersect(range).size();
     covered += overlap;
-    entries += ProrateByKeyGroups(MetadataCount(h, "entries"), overlap,
+    entries += ProrateByKeyGroups(HandleMetadataCount(h, "entries"), overlap,
                                   h.key_groups.size());
     bytes += ProrateByKeyGroups(h.full_size, overlap, h.key_groups.size());
   }
@@ -172,8 +153,13 @@ Status RedisBackend::Restore(const std::vector<CheckpointHandle>& handles,
   }
   // Make the server hold checkpoint `id` for every handle's range, rolling
   // forward staged layers whose apply a crash prevented.
-  for (const CheckpointHandle& h : handles) {
-    SB_RETURN_IF_ERROR(Scrub(core_->Recover(&conn_, h.key_groups, id)));
+  // Write-through mode promises no rollback (its capabilities say it is not
+  // exactly-once): the server's state is restored as it is, even when a
+  // crash came after a later checkpoint's sync phase had set its id.
+  if (buffered()) {
+    for (const CheckpointHandle& h : handles) {
+      SB_RETURN_IF_ERROR(Scrub(core_->Recover(&conn_, h.key_groups, id)));
+    }
   }
   bool own_key_is_a_handle = std::any_of(
       handles.begin(), handles.end(),
