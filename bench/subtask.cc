@@ -245,6 +245,13 @@ void Subtask::WaitForIntendedStart(uint64_t event) {
 }
 
 Status Subtask::RunUntilStopped(bool checkpoints) {
+  loop_start_ns_ = NowNs();
+  Status s = RunLoop(checkpoints);
+  loop_end_ns_ = NowNs();
+  return s;
+}
+
+Status Subtask::RunLoop(bool checkpoints) {
   RunControl& c = *control_;
   const bool open_loop = c.ns_per_event > 0;
   bool counted_finished = false;

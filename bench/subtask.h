@@ -71,7 +71,8 @@ class Subtask {
   // UINT64_MAX when the stream is empty).
   uint64_t StartRunPhase(const Workload& workload);
   // Processes the run-phase stream until control->stop (or end_event),
-  // servicing checkpoint barriers. Returns the first error.
+  // servicing checkpoint barriers. Returns the first error. Records when
+  // this thread entered and left the loop (loop_start_ns/loop_end_ns).
   Status RunUntilStopped(bool checkpoints);
   // Waits for an in-flight async phase to end.
   void JoinAsync();
@@ -94,8 +95,13 @@ class Subtask {
   uint64_t load_logical_bytes() const { return load_logical_bytes_; }
   uint64_t load_ops() const { return load_ops_; }
   void ResetCounters();
+  // NowNs() when the last RunUntilStopped began and returned: the span in
+  // which this subtask processed ops, without thread start-up and join.
+  uint64_t loop_start_ns() const { return loop_start_ns_; }
+  uint64_t loop_end_ns() const { return loop_end_ns_; }
 
  private:
+  Status RunLoop(bool checkpoints);
   Status Apply(const Op& op);
   Status ServiceControl();
   Status SyncPhase();
@@ -127,6 +133,8 @@ class Subtask {
   uint64_t logical_bytes_written_ = 0;
   uint64_t load_logical_bytes_ = 0;
   uint64_t load_ops_ = 0;
+  uint64_t loop_start_ns_ = 0;
+  uint64_t loop_end_ns_ = 0;
   alignas(64) std::atomic<uint64_t> ops_{0};
   std::atomic<uint64_t> position_{0};
   CheckpointSlot slot_;
