@@ -401,7 +401,8 @@ ResultsFile Synthetic(std::mt19937_64& rng, double cv, double slowdown,
 
 // A/A: both sides from the same distribution. The bar is <= 2%
 // false alarms over >= 100 comparisons; noise at the top of the 3-5% CV
-// real runs show.
+// real runs show. These check the statistics alone; the same bars on real
+// runs through the harness are tests/bench/gate_real_test.cc.
 TEST(GateStatistics, AaFalsePositiveRateAtMostTwoPercent) {
   std::mt19937_64 rng(20240917);
   constexpr int kComparisons = 500;
