@@ -1,12 +1,16 @@
 #include "bench/cli.h"
 
+#include <dirent.h>
 #include <gtest/gtest.h>
 
+#include <map>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "backends/file_util.h"
+#include "reports/report.h"
 #include "reports/results.h"
 
 namespace statebench {
@@ -106,6 +110,92 @@ TEST(CliTest, RunWritesAParseableResultsFile) {
   EXPECT_EQ(results->context.command, "run");
   EXPECT_FALSE(results->context.git_sha.empty());
   EXPECT_NE(r.out.find("memory"), std::string::npos) << r.out;
+  (void)RemoveTree(*dir);
+}
+
+std::vector<std::string> FilesIn(const std::string& dir) {
+  std::vector<std::string> names;
+  if (DIR* d = opendir(dir.c_str())) {
+    while (dirent* e = readdir(d)) {
+      if (e->d_name[0] != '.') names.push_back(e->d_name);
+    }
+    closedir(d);
+  }
+  return names;
+}
+
+// Every --export-<format> of `run` at once, one file per format (a
+// directory of .hgrm files for hgrm): each is there, parses, and is about
+// the backend that ran. The formats come from the report registry, so a
+// new format without its flag fails here.
+TEST(CliTest, RunWritesEveryExportFormatInOneRun) {
+  auto dir = MakeTempDirectory("statebench-cli-export-");
+  ASSERT_TRUE(dir.ok());
+  std::vector<std::string> args = {"run",    "--backend",
+                                   "memory", "--keys",
+                                   "1000",   "--warmup",
+                                   "0",      "--duration",
+                                   "0.2",    "--repetitions",
+                                   "2",      "--latency-sample-every",
+                                   "1",      "-q"};
+  std::map<std::string, std::string> paths;
+  for (const std::string& format : ReportFormatNames()) {
+    if (format == "console") continue;  // what run prints on stdout
+    paths[format] = *dir + "/export." + format;
+    args.insert(args.end(), {"--export-" + format, paths[format]});
+  }
+  ASSERT_EQ(paths.size(), 9u);
+  CliRun r = Cli(args);
+  ASSERT_EQ(r.code, 0) << r.err;
+
+  for (const auto& [format, path] : paths) {
+    SCOPED_TRACE(format);
+    if (format == "hgrm") {
+      std::vector<std::string> files = FilesIn(path);
+      // value-rw has two op kinds: value_get and value_put.
+      ASSERT_EQ(files.size(), 2u);
+      for (const std::string& name : files) {
+        EXPECT_EQ(name.rfind("memory_value-rw_", 0), 0u) << name;
+        Result<std::string> text = ReadFileToString(path + "/" + name);
+        ASSERT_TRUE(text.ok()) << name;
+        EXPECT_NE(text->find("1/(1-Percentile)"), std::string::npos) << name;
+        EXPECT_NE(text->find("#[Mean    ="), std::string::npos) << name;
+      }
+      continue;
+    }
+    Result<std::string> text = ReadFileToString(path);
+    ASSERT_TRUE(text.ok()) << text.status().ToString();
+    ASSERT_FALSE(text->empty());
+    EXPECT_NE(text->find("memory"), std::string::npos);
+    if (format == "md") {
+      EXPECT_EQ(text->rfind("## statebench results", 0), 0u);
+      EXPECT_NE(text->find("| memory | ok |"), std::string::npos) << *text;
+    } else if (format == "html") {
+      EXPECT_EQ(text->rfind("<!DOCTYPE html>", 0), 0u);
+      EXPECT_NE(text->find("</html>\n"), std::string::npos);
+    } else if (format == "csv") {
+      std::istringstream lines(*text);
+      std::string line;
+      int rows = 0;
+      while (std::getline(lines, line)) {
+        ++rows;
+        if (rows > 1) {
+          EXPECT_EQ(line.rfind("memory/value-rw,memory,", 0), 0u) << line;
+        }
+      }
+      EXPECT_GT(rows, 10);
+    } else {
+      // json gbench bmf gab-smaller gab-bigger; parse() throws on any
+      // error, NaN and Infinity tokens included.
+      nlohmann::json j;
+      ASSERT_NO_THROW(j = nlohmann::json::parse(*text));
+      EXPECT_FALSE(j.empty());
+      if (format == "json") {
+        EXPECT_EQ(j["runs"][0]["backend"], "memory");
+        EXPECT_EQ(j["runs"][0]["repetitions"].size(), 2u);
+      }
+    }
+  }
   (void)RemoveTree(*dir);
 }
 
