@@ -5,6 +5,8 @@
 // Every string from the results file goes through HtmlEscape.
 #include <fmt/format.h>
 
+#include <string_view>
+
 #include "reports/html_charts.h"
 #include "reports/html_style.h"
 #include "reports/report.h"
@@ -183,6 +185,35 @@ std::string Verification(const ResultsFile& r, const report::Labels& labels) {
     out += "</tr>";
   }
   return out + "</tbody></table></div></section>\n";
+}
+
+// One line at the top of the page when a backend failed its crash-restore
+// verification, pointing down to the table; "" when none did.
+std::string VerificationAlert(const ResultsFile& r,
+                              const report::Labels& labels) {
+  std::vector<std::string> failed;
+  for (size_t i = 0; i < r.runs.size(); ++i) {
+    for (const auto& [field, value] :
+         report::VerificationFields(r.runs[i].verification)) {
+      const char* cls = VerdictClass(value);
+      if (field == "verdict" && cls != nullptr &&
+          std::string_view(cls) == "bad") {
+        failed.push_back(labels[i]);
+      }
+    }
+  }
+  if (failed.empty()) return "";
+  std::string names;
+  for (const std::string& f : failed) {
+    names += (names.empty() ? "" : ", ") + HtmlEscape(f);
+  }
+  return fmt::format(
+      "<p class=\"warn\" id=\"verification-alert\"><strong>{} "
+      "failed crash-restore verification:</strong> {} &mdash; see <a "
+      "href=\"#verification\">Verification</a>.</p>\n",
+      failed.size() == 1 ? "1 backend"
+                         : fmt::format("{} backends", failed.size()),
+      names);
 }
 
 std::string RecoveryCell(const RunResult& run, std::string_view kind) {
@@ -418,13 +449,30 @@ std::string RenderHtml(const ResultsFile& results) {
       HtmlEscape(report::Headline(results)) + "</title>\n<style>" +
       std::string(report::kHtmlStyle) + "</style>\n</head>\n<body>\n";
   out += Header(results);
-  out +=
-      "<nav><a href=\"#comparison\">Comparison</a><a href=\"#charts\">Charts"
-      "</a><a href=\"#environment\">Environment</a><a "
-      "href=\"#configuration\">Configuration</a><a href=\"#raw\">Raw "
-      "results</a></nav>\n<main>\n";
-  out += Recommendation(results);
-  out += Verification(results, labels);
+  const std::string recommendation = Recommendation(results);
+  const std::string verification = Verification(results, labels);
+  // Every section, in page order; the optional ones only when present.
+  struct NavLink {
+    bool present;
+    const char* id;
+    const char* name;
+  };
+  const NavLink nav[] = {
+      {!recommendation.empty(), "recommendation", "Recommendation"},
+      {true, "comparison", "Comparison"},
+      {true, "charts", "Charts"},
+      {!verification.empty(), "verification", "Verification"},
+      {true, "environment", "Environment"},
+      {true, "configuration", "Configuration"},
+      {true, "raw", "Raw results"}};
+  out += "<nav>";
+  for (const NavLink& link : nav) {
+    if (link.present) {
+      out += fmt::format("<a href=\"#{}\">{}</a>", link.id, link.name);
+    }
+  }
+  out += "</nav>\n<main>\n";
+  out += VerificationAlert(results, labels) + recommendation;
   if (results.runs.empty()) {
     out +=
         "<section id=\"comparison\"><h2>Comparison</h2><p>No runs in this "
@@ -433,6 +481,7 @@ std::string RenderHtml(const ResultsFile& results) {
     out += Comparison(results, labels);
   }
   out += Charts(results, labels);
+  out += verification;
   std::vector<std::pair<std::string, std::string>> env =
       report::ContextRows(results.context);
   out += "<section id=\"environment\"><h2>Environment</h2>" +

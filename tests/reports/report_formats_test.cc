@@ -122,17 +122,59 @@ TEST(HtmlReportTest, EmbedsTheRawResultsAsParseableJson) {
   EXPECT_EQ(ToJson(*back), ToJson(sample));
 }
 
-TEST(HtmlReportTest, ShowsRecommendationAndVerificationFirst) {
+// The text of <section id="id">...</section>, or "".
+std::string Section(const std::string& html, const std::string& id) {
+  size_t a = html.find("<section id=\"" + id + "\"");
+  if (a == std::string::npos) return "";
+  return html.substr(a, html.find("</section>", a) - a);
+}
+
+// The issue's order, top to bottom: recommendation and reasons, comparison
+// table, charts, verification verdicts, environment, effective
+// configuration, raw results. A failed verification is named at the top.
+TEST(HtmlReportTest, SectionsInOrderWithAFailedVerificationNamedAtTheTop) {
   std::string html = RenderHtml(SampleResults());
-  size_t rec = html.find("id=\"recommendation\"");
-  size_t ver = html.find("id=\"verification\"");
-  size_t cmp = html.find("<section id=\"comparison\"");
-  ASSERT_NE(rec, std::string::npos);
-  ASSERT_NE(ver, std::string::npos);
-  EXPECT_LT(rec, ver);
-  EXPECT_LT(ver, cmp);
+  const char* order[] = {
+      "recommendation", "comparison",    "charts", "verification",
+      "environment",    "configuration", "raw"};
+  size_t last = 0;
+  std::string nav =
+      html.substr(html.find("<nav>"), html.find("</nav>") - html.find("<nav>"));
+  size_t last_link = 0;
+  for (const char* id : order) {
+    size_t at = html.find(std::string("<section id=\"") + id + "\"");
+    ASSERT_NE(at, std::string::npos) << id;
+    EXPECT_GT(at, last) << id << " is out of order";
+    last = at;
+    size_t link = nav.find(std::string("<a href=\"#") + id + "\">");
+    ASSERT_NE(link, std::string::npos) << "no nav link to " << id;
+    EXPECT_GE(link, last_link) << id;
+    last_link = link;
+  }
+  EXPECT_EQ(Count(nav, "<a href="), 7u);
   EXPECT_NE(html.find("recommended</span>"), std::string::npos);
-  EXPECT_NE(html.find("exactly-once"), std::string::npos);
+  EXPECT_NE(Section(html, "verification").find("exactly-once"),
+            std::string::npos);
+  // memory's verdict is not_exactly_once: one line above the recommendation
+  // says so and links down to the table.
+  size_t alert = html.find("id=\"verification-alert\"");
+  ASSERT_NE(alert, std::string::npos);
+  EXPECT_LT(alert, html.find("<section id=\"recommendation\""));
+  std::string line = html.substr(alert, html.find("</p>", alert) - alert);
+  EXPECT_NE(line.find("1 backend failed crash-restore verification"),
+            std::string::npos)
+      << line;
+  EXPECT_NE(line.find("memory/value-rw"), std::string::npos) << line;
+  EXPECT_EQ(line.find("rocksdb"), std::string::npos) << line;
+  EXPECT_NE(line.find("href=\"#verification\""), std::string::npos) << line;
+}
+
+TEST(HtmlReportTest, NoVerificationAlertWhenEveryVerdictPassed) {
+  ResultsFile r = SampleResults();
+  r.runs[0].verification["verdict"] = "exactly-once";
+  std::string html = RenderHtml(r);
+  EXPECT_EQ(html.find("verification-alert"), std::string::npos);
+  EXPECT_NE(html.find("<section id=\"verification\""), std::string::npos);
 }
 
 TEST(HtmlReportTest, WithoutRecommendationSkipsTheSection) {
@@ -142,6 +184,8 @@ TEST(HtmlReportTest, WithoutRecommendationSkipsTheSection) {
   std::string html = RenderHtml(r);
   EXPECT_EQ(html.find("id=\"recommendation\""), std::string::npos);
   EXPECT_EQ(html.find("id=\"verification\""), std::string::npos);
+  EXPECT_EQ(html.find("href=\"#recommendation\""), std::string::npos);
+  EXPECT_EQ(html.find("href=\"#verification\""), std::string::npos);
   EXPECT_NE(html.find("id=\"chart-throughput\""), std::string::npos);
 }
 
