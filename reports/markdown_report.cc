@@ -2,6 +2,7 @@
 // enough for a PR comment (GitHub caps those at 65536 characters) or
 // $GITHUB_STEP_SUMMARY. Every text from the results file is escaped.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <set>
 
@@ -17,8 +18,12 @@ using report::FormatDurationMs;
 using report::FormatDurationNs;
 using report::MarkdownEscape;
 
-// Above this the optional sections are dropped, largest first.
+// Above this the optional sections are dropped, then the core tables'
+// last rows; each table says how many of its rows it left out, and a last
+// line lists everything that was.
 constexpr size_t kMaxBytes = 60 * 1024;
+// Room kept for that last line.
+constexpr size_t kNoteBytes = 1024;
 
 std::string Row(const std::vector<std::string>& cells) {
   std::string out = "|";
@@ -42,6 +47,43 @@ std::string Median(const RunResult& run, const std::string& metric,
   return s != nullptr ? format(s->median) : "-";
 }
 
+// A table section that can give up its last rows when the report is too
+// long. Empty when it has no head.
+struct Block {
+  std::string name;  // what its rows are, for the notes: "latency rows"
+  std::string head;  // title, text and table header
+  std::vector<std::string> rows;
+  std::string tail;  // after the table
+  size_t left_out = 0;
+
+  std::string Note() const {
+    return fmt::format("_{} of {} {} left out to stay under 60 KiB._\n",
+                       left_out, rows.size() + left_out, name);
+  }
+  std::string Text() const {
+    if (head.empty()) return "";
+    std::string out = head;
+    for (const std::string& r : rows) out += r;
+    return out + (left_out > 0 ? "\n" + Note() : "") + tail;
+  }
+  // Drops rows from the end until the block is `excess` bytes shorter,
+  // its note included, or has no row left.
+  void Trim(size_t excess) {
+    const size_t before = Text().size();
+    size_t rows_bytes = 0;
+    for (const std::string& r : rows) rows_bytes += r.size();
+    auto size = [&] {
+      return head.size() + rows_bytes + tail.size() +
+             (left_out > 0 ? 1 + Note().size() : 0);
+    };
+    while (!rows.empty() && size() + excess > before) {
+      rows_bytes -= rows.back().size();
+      rows.pop_back();
+      ++left_out;
+    }
+  }
+};
+
 std::string RecoveryCell(const RunResult& run, std::string_view kind) {
   auto r = report::Recovery(run, kind);
   if (!r) return "-";
@@ -52,9 +94,10 @@ std::string RecoveryCell(const RunResult& run, std::string_view kind) {
   return cell;
 }
 
-std::string Recommendation(const ResultsFile& results) {
+Block Recommendation(const ResultsFile& results) {
+  Block block{"recommendation rows", "", {}, "", 0};
   auto view = report::ReadRecommendation(results.recommendation);
-  if (!view) return "";
+  if (!view) return block;
   std::string out = "### Recommendation\n\n";
   if (!view->profile.empty()) {
     out += "For the requirements profile **" + MarkdownEscape(view->profile) +
@@ -70,41 +113,47 @@ std::string Recommendation(const ResultsFile& results) {
     tail += "- " + MarkdownEscape(n) + "\n";
   }
   if (!view->notes.empty()) tail += "\n";
-  if (view->ranking.empty()) return out + tail;
-  out += Header({"#", "backend", "score", "", "reasons"}, "rlrll");
+  if (view->ranking.empty()) {
+    block.head = out + tail;
+    return block;
+  }
+  block.head = out + Header({"#", "backend", "score", "", "reasons"}, "rlrll");
+  block.tail = "\n" + tail;
   for (size_t i = 0; i < view->ranking.size(); ++i) {
     const report::RankingEntry& e = view->ranking[i];
     std::string reasons;
     for (const std::string& r : e.reasons) {
       reasons += (reasons.empty() ? "" : "<br>") + MarkdownEscape(r);
     }
-    out += Row({std::to_string(i + 1), "**" + MarkdownEscape(e.backend) + "**",
-                e.score ? report::Sig3(*e.score) : "-",
-                e.vetoed ? "vetoed" : "", reasons});
+    block.rows.push_back(
+        Row({std::to_string(i + 1), "**" + MarkdownEscape(e.backend) + "**",
+             e.score ? report::Sig3(*e.score) : "-", e.vetoed ? "vetoed" : "",
+             reasons}));
   }
-  return out + "\n" + tail;
+  return block;
 }
 
-std::string Comparison(const ResultsFile& results,
-                       const std::vector<std::string>& labels) {
-  std::string out = "### Comparison\n\n";
-  out += Header({"backend", "status", "ops/s", "spread", "write amp",
-                 "space amp", "ckpts ok/failed", "ckpt e2e", "sync", "async",
-                 "ckpt size", "restore", "rescale"},
-                "llrrrrrrrrrrr");
+Block Comparison(const ResultsFile& results,
+                 const std::vector<std::string>& labels) {
+  Block block{"comparison rows", "### Comparison\n\n", {}, "\n", 0};
+  block.head += Header({"backend", "status", "ops/s", "spread", "write amp",
+                        "space amp", "ckpts ok/failed", "ckpt e2e", "sync",
+                        "async", "ckpt size", "restore", "rescale"},
+                       "llrrrrrrrrrrr");
   for (size_t i = 0; i < results.runs.size(); ++i) {
     const RunResult& run = results.runs[i];
     std::string label = MarkdownEscape(labels[i]);
     if (run.status != "ok") {
-      out += Row({label,
-                  "**failed** in phase " + MarkdownEscape(run.failure_phase) +
-                      ": " + MarkdownEscape(run.failure_reason),
-                  "", "", "", "", "", "", "", "", "", "", ""});
+      block.rows.push_back(
+          Row({label,
+               "**failed** in phase " + MarkdownEscape(run.failure_phase) +
+                   ": " + MarkdownEscape(run.failure_reason),
+               "", "", "", "", "", "", "", "", "", "", ""}));
       continue;
     }
     const MetricSummary* ops = FindMetric(run, "throughput.ops_per_s");
     auto [ok, failed] = report::CheckpointCounts(run);
-    out +=
+    block.rows.push_back(
         Row({label, "ok", ops ? report::FormatSi(ops->median) : "-",
              ops ? report::FormatSpread(*ops) : "",
              Median(run, "write_amplification", report::Sig3),
@@ -114,14 +163,14 @@ std::string Comparison(const ResultsFile& results,
              Median(run, "checkpoint.median_sync_ms", FormatDurationMs),
              Median(run, "checkpoint.median_async_ms", FormatDurationMs),
              Median(run, "checkpoint.median_size_bytes", FormatBytes),
-             RecoveryCell(run, "restore"), RecoveryCell(run, "rescale")});
+             RecoveryCell(run, "restore"), RecoveryCell(run, "rescale")}));
   }
-  return out + "\n";
+  return block;
 }
 
-std::string SnapshotCodecTable(const ResultsFile& results,
-                               const std::vector<std::string>& labels) {
-  std::string body;
+Block SnapshotCodecTable(const ResultsFile& results,
+                         const std::vector<std::string>& labels) {
+  Block block{"compression and encryption rows", "", {}, "\n", 0};
   for (size_t i = 0; i < results.runs.size(); ++i) {
     const RunResult& run = results.runs[i];
     auto codecs = report::RunSnapshotCodecs(run);
@@ -132,51 +181,53 @@ std::string SnapshotCodecTable(const ResultsFile& results,
     for (const report::CodecColumn& c : report::SnapshotCodecColumns()) {
       cells.push_back(Median(run, c.metric, c.format));
     }
-    body += Row(cells);
+    block.rows.push_back(Row(cells));
   }
-  if (body.empty()) return "";
+  if (block.rows.empty()) return block;
   std::vector<std::string> head = {"backend", "compression", "encryption"};
   std::string align = "lll";
   for (const report::CodecColumn& c : report::SnapshotCodecColumns()) {
     head.push_back(c.heading);
     align += 'r';
   }
-  return "### Checkpoint compression and encryption\n\n" + Header(head, align) +
-         body + "\n";
+  block.head =
+      "### Checkpoint compression and encryption\n\n" + Header(head, align);
+  return block;
 }
 
-std::string Latency(const ResultsFile& results,
-                    const std::vector<std::string>& labels, bool corrected) {
+Block Latency(const ResultsFile& results,
+              const std::vector<std::string>& labels, bool corrected) {
   const char* prefix = corrected ? "latency_corrected." : "latency.";
-  std::string body;
+  Block block{
+      corrected ? "corrected latency rows" : "latency rows", "", {}, "\n", 0};
   for (const std::string& op : report::OpKinds(results)) {
     for (size_t i = 0; i < results.runs.size(); ++i) {
       const RunResult& run = results.runs[i];
       std::string p = prefix + op + ".";
       if (FindMetric(run, p + "p50_ns") == nullptr) continue;
-      body += Row({fmt::format("`{}`", MarkdownEscape(op)),
-                   MarkdownEscape(labels[i]),
-                   Median(run, p + "p50_ns", FormatDurationNs),
-                   Median(run, p + "p90_ns", FormatDurationNs),
-                   Median(run, p + "p99_ns", FormatDurationNs),
-                   Median(run, p + "p999_ns", FormatDurationNs),
-                   Median(run, p + "p9999_ns", FormatDurationNs),
-                   Median(run, p + "max_ns", FormatDurationNs)});
+      block.rows.push_back(Row({fmt::format("`{}`", MarkdownEscape(op)),
+                                MarkdownEscape(labels[i]),
+                                Median(run, p + "p50_ns", FormatDurationNs),
+                                Median(run, p + "p90_ns", FormatDurationNs),
+                                Median(run, p + "p99_ns", FormatDurationNs),
+                                Median(run, p + "p999_ns", FormatDurationNs),
+                                Median(run, p + "p9999_ns", FormatDurationNs),
+                                Median(run, p + "max_ns", FormatDurationNs)}));
     }
   }
-  if (body.empty()) return "";
-  return std::string(corrected
-                         ? "### Latency from intended start (open loop)\n\n"
-                         : "### Latency (service time, median of "
-                           "repetitions)\n\n") +
-         Header(
-             {"op", "backend", "p50", "p90", "p99", "p99.9", "p99.99", "max"},
-             "llrrrrrr") +
-         body + "\n";
+  if (block.rows.empty()) return block;
+  block.head =
+      std::string(corrected ? "### Latency from intended start (open loop)\n\n"
+                            : "### Latency (service time, median of "
+                              "repetitions)\n\n") +
+      Header({"op", "backend", "p50", "p90", "p99", "p99.9", "p99.99", "max"},
+             "llrrrrrr");
+  return block;
 }
 
-std::string Verification(const ResultsFile& results,
-                         const std::vector<std::string>& labels) {
+Block Verification(const ResultsFile& results,
+                   const std::vector<std::string>& labels) {
+  Block block{"verification rows", "", {}, "\n", 0};
   std::vector<std::string> columns;
   std::vector<std::vector<std::pair<std::string, std::string>>> fields;
   for (const RunResult& run : results.runs) {
@@ -187,10 +238,10 @@ std::string Verification(const ResultsFile& results,
       }
     }
   }
-  if (columns.empty()) return "";
+  if (columns.empty()) return block;
   std::vector<std::string> head = {"backend"};
   for (const std::string& c : columns) head.push_back(MarkdownEscape(c));
-  std::string out = "### Verification\n\n" + Header(head, "l");
+  block.head = "### Verification\n\n" + Header(head, "l");
   for (size_t i = 0; i < results.runs.size(); ++i) {
     if (fields[i].empty()) continue;
     std::vector<std::string> cells = {MarkdownEscape(labels[i])};
@@ -201,9 +252,9 @@ std::string Verification(const ResultsFile& results,
       }
       cells.push_back(value);
     }
-    out += Row(cells);
+    block.rows.push_back(Row(cells));
   }
-  return out + "\n";
+  return block;
 }
 
 std::string Details(
@@ -227,32 +278,62 @@ std::string RenderMarkdown(const ResultsFile& results) {
   for (const std::string& w : results.context.warnings) {
     head += "> **Warning:** " + MarkdownEscape(w) + "\n\n";
   }
-  std::string core = Recommendation(results) + Verification(results, labels) +
-                     Comparison(results, labels) +
-                     SnapshotCodecTable(results, labels) +
-                     Latency(results, labels, false);
+  Block recommendation = Recommendation(results);
+  Block verification = Verification(results, labels);
+  Block comparison = Comparison(results, labels);
+  Block codecs = SnapshotCodecTable(results, labels);
+  Block latency = Latency(results, labels, false);
+  const std::vector<const Block*> core = {&recommendation, &verification,
+                                          &comparison, &codecs, &latency};
   // Optional sections, in the order they are given up when too long.
   std::vector<std::pair<std::string, std::string>> optional = {
       {"configuration", Details("Effective configuration",
                                 report::FlattenScalars(results.config))},
       {"environment",
        Details("Environment", report::ContextRows(results.context))},
-      {"corrected latency", Latency(results, labels, true)},
+      {"corrected latency", Latency(results, labels, true).Text()},
   };
-  size_t size = head.size() + core.size();
-  for (const auto& [name, text] : optional) size += text.size();
-  std::string dropped;
+  auto size = [&] {
+    size_t n = head.size();
+    for (const Block* b : core) n += b->Text().size();
+    for (const auto& [name, text] : optional) n += text.size();
+    return n;
+  };
+  const size_t budget = kMaxBytes - kNoteBytes;
+  std::vector<std::string> dropped;
   for (auto& [name, text] : optional) {
-    if (size <= kMaxBytes) break;
-    size -= text.size();
+    if (size() <= budget) break;
+    if (text.empty()) continue;
     text.clear();
-    dropped += (dropped.empty() ? "" : ", ") + name;
+    dropped.push_back(name);
   }
-  std::string out = head + core + optional[2].second + optional[1].second +
-                    optional[0].second;
+  // Then the core tables give up rows, least essential table first.
+  for (Block* b :
+       {&latency, &codecs, &verification, &comparison, &recommendation}) {
+    const size_t n = size();
+    if (n <= budget) break;
+    b->Trim(n - budget);
+    if (b->left_out > 0) {
+      dropped.push_back(fmt::format("{} of {} {}", b->left_out,
+                                    b->rows.size() + b->left_out, b->name));
+    }
+  }
+  std::string out = head;
+  for (const Block* b : core) out += b->Text();
+  out += optional[2].second + optional[1].second + optional[0].second;
+  if (out.size() > budget) {
+    // Still too long: the head (warnings) or a single row is huge. Cut at
+    // a line boundary.
+    out.erase(out.rfind('\n', budget) + 1);
+    dropped.push_back("everything after this line");
+  }
   if (!dropped.empty()) {
-    out += "_Left out to stay under 60 KiB: " + dropped +
-           " (see the HTML report)._\n";
+    // A blank line first: right after a table row, a paragraph line would
+    // become one more row.
+    if (!out.ends_with("\n\n")) out += "\n";
+    out += fmt::format(
+        "_Left out to stay under 60 KiB: {} (see the HTML report)._\n",
+        fmt::join(dropped, ", "));
   }
   return out;
 }

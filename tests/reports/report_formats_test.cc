@@ -202,13 +202,8 @@ size_t Pipes(const std::string& line) {
   return n;
 }
 
-TEST(MarkdownReportTest, EscapesHostileTextAndKeepsTablesRectangular) {
-  std::string md = RenderMarkdown(SampleResults());
-  EXPECT_EQ(md.find("<script"), std::string::npos);
-  EXPECT_EQ(md.find("<img"), std::string::npos);
-  EXPECT_EQ(md.find("<b>"), std::string::npos);
-  EXPECT_NE(md.find("&lt;script&gt;"), std::string::npos);
-  // A '|' in a name must not open a new column.
+// Every line of a table has the column count of its first line.
+void ExpectRectangularTables(const std::string& md) {
   std::istringstream lines(md);
   std::string line;
   size_t columns = 0;
@@ -220,7 +215,105 @@ TEST(MarkdownReportTest, EscapesHostileTextAndKeepsTablesRectangular) {
     if (columns == 0) columns = Pipes(line);
     EXPECT_EQ(Pipes(line), columns) << line;
   }
+}
+
+TEST(MarkdownReportTest, EscapesHostileTextAndKeepsTablesRectangular) {
+  std::string md = RenderMarkdown(SampleResults());
+  EXPECT_EQ(md.find("<script"), std::string::npos);
+  EXPECT_EQ(md.find("<img"), std::string::npos);
+  EXPECT_EQ(md.find("<b>"), std::string::npos);
+  EXPECT_NE(md.find("&lt;script&gt;"), std::string::npos);
+  // A '|' in a name must not open a new column.
+  ExpectRectangularTables(md);
   EXPECT_LT(md.size(), 60u * 1024);
+}
+
+// `n` runs: the sample's two ok runs in turn, under distinct backend names.
+ResultsFile ManyRuns(int n) {
+  ResultsFile r = SampleResults();
+  std::vector<RunResult> runs;
+  for (int i = 0; i < n; ++i) {
+    RunResult run = r.runs[i % 2];
+    run.backend += "-" + std::to_string(i);
+    runs.push_back(run);
+  }
+  r.runs = runs;
+  return r;
+}
+
+// For every "_X of Y <rows> left out" note: the table above it has Y - X
+// rows. Returns the notes' names.
+std::vector<std::string> CheckTrimNotes(const std::string& md) {
+  static const std::regex note(
+      "^_(\\d+) of (\\d+) (.+) left out to stay under 60 KiB\\._$");
+  std::vector<std::string> names;
+  std::istringstream lines(md);
+  std::string line;
+  int rows = 0;
+  while (std::getline(lines, line)) {
+    std::smatch m;
+    if (!line.empty() && line[0] == '|') {
+      ++rows;
+    } else if (std::regex_match(line, m, note)) {
+      EXPECT_EQ(rows - 2, std::stoi(m[2]) - std::stoi(m[1])) << line;
+      names.push_back(m[3]);
+    } else if (!line.empty()) {
+      rows = 0;
+    }
+  }
+  return names;
+}
+
+TEST(MarkdownReportTest, LongConfigurationIsLeftOutWholeAndSaysSo) {
+  ResultsFile r = SampleResults();
+  for (int i = 0; i < 3000; ++i) {
+    r.config["extra"]["field_" + std::to_string(i)] = i;
+  }
+  std::string md = RenderMarkdown(r);
+  EXPECT_LT(md.size(), 60u * 1024);
+  EXPECT_EQ(md.find("Effective configuration"), std::string::npos);
+  EXPECT_NE(md.find("<summary>Environment</summary>"), std::string::npos);
+  EXPECT_NE(md.find("_Left out to stay under 60 KiB: configuration (see the "
+                    "HTML report)._\n"),
+            std::string::npos);
+  // Everything else is as without the long configuration.
+  EXPECT_TRUE(CheckTrimNotes(md).empty());
+  const std::string sample = RenderMarkdown(SampleResults());
+  EXPECT_EQ(md.substr(0, md.find("_Left out")),
+            sample.substr(0, sample.find("<details><summary>Effective")));
+}
+
+TEST(MarkdownReportTest, ManyRunsTrimTheCoreTablesAndSaySo) {
+  const ResultsFile r = ManyRuns(400);
+  std::string md = RenderMarkdown(r);
+  EXPECT_LT(md.size(), 60u * 1024);
+  ExpectRectangularTables(md);
+  std::vector<std::string> trimmed = CheckTrimNotes(md);
+  ASSERT_FALSE(trimmed.empty());
+  EXPECT_EQ(trimmed.front(), "verification rows") << "tables in page order";
+  EXPECT_NE(std::find(trimmed.begin(), trimmed.end(), "latency rows"),
+            trimmed.end());
+  // The last line lists all of it, the optional sections first.
+  const std::string last = md.substr(md.rfind('\n', md.size() - 2) + 1);
+  EXPECT_EQ(last.rfind("_Left out to stay under 60 KiB: configuration, "
+                       "environment, ",
+                       0),
+            0u)
+      << last;
+  EXPECT_NE(last.find(" of 800 latency rows"), std::string::npos) << last;
+  // What is kept is the head of each table: the recommendation whole, the
+  // first runs' rows.
+  EXPECT_NE(md.find("### Recommendation"), std::string::npos);
+  EXPECT_NE(md.find("| memory-0 | ok |"), std::string::npos);
+}
+
+TEST(MarkdownReportTest, AHugeWarningIsCutAtALine) {
+  ResultsFile r = SampleResults();
+  r.context.warnings.push_back(std::string(100 * 1024, 'x'));
+  std::string md = RenderMarkdown(r);
+  EXPECT_LT(md.size(), 60u * 1024);
+  EXPECT_NE(md.find("everything after this line"), std::string::npos);
+  EXPECT_NE(md.find("latency sampled 1 in 100 ops"), std::string::npos);
 }
 
 TEST(ConsoleReportTest, StripsTerminalControlsAndStaysNarrow) {
