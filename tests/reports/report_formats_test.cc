@@ -16,7 +16,12 @@ namespace statebench {
 namespace {
 
 using nlohmann::json;
+using testing::HostileResults;
 using testing::kHostileBackend;
+using testing::kHostileOkBackend;
+using testing::kHostileOkWorkload;
+using testing::kHostileOp;
+using testing::kHostileOption;
 using testing::kHostileWorkload;
 using testing::NonFiniteResults;
 using testing::SampleResults;
@@ -189,6 +194,71 @@ TEST(HtmlReportTest, WithoutRecommendationSkipsTheSection) {
   EXPECT_NE(html.find("id=\"chart-throughput\""), std::string::npos);
 }
 
+// The payloads of an ok run, escaped, in the place each one shows up.
+constexpr char kEscapedLabel[] =
+    "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;&lt;/svg&gt;&amp;&#39;|/"
+    "&lt;script&gt;alert(1)&lt;/script&gt;|w";
+constexpr char kEscapedOp[] =
+    "&lt;/svg&gt;&lt;script&gt;alert(1)&lt;/script&gt;";
+constexpr char kEscapedOption[] =
+    "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;";
+
+TEST(HtmlReportTest, EscapesHostileNamesOfASuccessfulRunEverywhere) {
+  const std::string html = RenderHtml(HostileResults());
+  // The JSON data block is script data, where only "</script" could end
+  // it, and every '<' in it is \u003c; '>' and quotes may stay there.
+  std::string markup = html;
+  const std::string json = EmbeddedJson(html);
+  ASSERT_FALSE(json.empty());
+  markup.erase(markup.find(json), json.size());
+  for (const char* raw :
+       {kHostileOkBackend, kHostileOkWorkload, kHostileOp, kHostileOption,
+        "<img", "onerror=alert(1)>", "<script>alert"}) {
+    EXPECT_EQ(markup.find(raw), std::string::npos) << raw;
+  }
+  EXPECT_EQ(json.find('<'), std::string::npos);
+  // Markup only from the renderer: the one inert JSON block, balanced SVG,
+  // no event handler, no load.
+  EXPECT_EQ(Count(html, "<script"), 1u);
+  EXPECT_EQ(Count(html, "<svg"), Count(html, "</svg>"));
+  EXPECT_EQ(Count(html, "<section"), Count(html, "</section>"));
+  EXPECT_EQ(TagWithAttribute(html, " on"), "");
+  EXPECT_EQ(TagWithAttribute(html, " src"), "");
+
+  const std::string comparison = Section(html, "comparison");
+  EXPECT_NE(comparison.find(kEscapedLabel), std::string::npos);
+  EXPECT_NE(comparison.find(std::string("<code>") + kEscapedOp + "</code>"),
+            std::string::npos)
+      << "latency table";
+  const std::string charts = Section(html, "charts");
+  // Bar chart row and line chart series names are SVG <title>s; the
+  // legends and figure captions carry the label and the op kind.
+  EXPECT_NE(charts.find(std::string("<g><title>") + kEscapedLabel + "</title>"),
+            std::string::npos);
+  EXPECT_NE(charts.find(std::string("Latency spectrum: ") + kEscapedOp),
+            std::string::npos);
+  EXPECT_NE(charts.find(std::string("aria-label=\"Latency percentile "
+                                    "spectrum of ") +
+                        kEscapedOp + "\""),
+            std::string::npos);
+  const std::string verification = Section(html, "verification");
+  EXPECT_NE(verification.find(kEscapedOption), std::string::npos);
+  EXPECT_NE(verification.find(std::string("<th>") + kEscapedOp + "</th>"),
+            std::string::npos)
+      << "a verification field name is a column heading";
+  const std::string config = Section(html, "configuration");
+  EXPECT_NE(config.find(std::string(kEscapedOption) + "=" + kEscapedOption),
+            std::string::npos)
+      << "backend options of the run";
+  EXPECT_NE(config.find("&lt;script&gt;alert(1)&lt;/script&gt;|w"),
+            std::string::npos)
+      << "workload name in the effective configuration";
+  // The raw results keep the names exactly, and stay inert.
+  Result<ResultsFile> back = ParseResults(EmbeddedJson(html), "embedded");
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->runs[2].backend, kHostileOkBackend);
+}
+
 // Number of unescaped '|' in a Markdown table line.
 size_t Pipes(const std::string& line) {
   size_t n = 0;
@@ -226,6 +296,22 @@ TEST(MarkdownReportTest, EscapesHostileTextAndKeepsTablesRectangular) {
   // A '|' in a name must not open a new column.
   ExpectRectangularTables(md);
   EXPECT_LT(md.size(), 60u * 1024);
+}
+
+TEST(MarkdownReportTest, EscapesHostileNamesOfASuccessfulRun) {
+  const std::string md = RenderMarkdown(HostileResults());
+  for (const char* raw : {"<img", "<script", "</svg", "onerror=alert(1)>"}) {
+    EXPECT_EQ(md.find(raw), std::string::npos) << raw;
+  }
+  // Pipes escaped, HTML as references, in the comparison and latency rows.
+  const std::string label =
+      "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;&lt;/svg&gt;&amp;'\\|/"
+      "&lt;script&gt;alert(1)&lt;/script&gt;\\|w";
+  EXPECT_NE(md.find("| " + label + " | ok |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| `&lt;/svg&gt;&lt;script&gt;alert(1)&lt;/script&gt;` | " +
+                    label + " |"),
+            std::string::npos);
+  ExpectRectangularTables(md);
 }
 
 // `n` runs: the sample's two ok runs in turn, under distinct backend names.

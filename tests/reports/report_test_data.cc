@@ -2,6 +2,8 @@
 
 #include <cmath>
 #include <limits>
+#include <map>
+#include <string>
 
 namespace statebench::testing {
 namespace {
@@ -312,6 +314,35 @@ ResultsFile SampleResults() {
                           {"kill_point", "between checkpoints"}};
   r.runs = {memory, rocksdb, FailedRun()};
   r.recommendation = Recommendation();
+  return r;
+}
+
+ResultsFile HostileResults() {
+  ResultsFile r = SampleResults();
+  RunResult run = MakeRun(
+      {"rocksdb", 500000, 1000, 900, 1300, true, 2.5, 1.1, 80, std::nullopt});
+  run.backend = kHostileOkBackend;
+  run.workload = kHostileOkWorkload;
+  run.backend_options = {{kHostileOption, kHostileOption}};
+  const std::string from = "latency.value_get.",
+                    to = std::string("latency.") + kHostileOp + ".";
+  for (Repetition& rep : run.repetitions) {
+    rep.ops[0].op = kHostileOp;
+    std::map<std::string, double> metrics;
+    for (const auto& [name, value] : rep.metrics) {
+      metrics[name.rfind(from, 0) == 0 ? to + name.substr(from.size()) : name] =
+          value;
+    }
+    rep.metrics = metrics;
+  }
+  SummarizeRepetitions(&run);
+  run.verification = {{"verdict", kHostileOption},
+                      {"lost", 0},
+                      {"kill_point", kHostileOp},
+                      {kHostileOp, 1}};
+  r.runs.insert(r.runs.begin() + 2, run);
+  r.config["workload"]["name"] = kHostileOkWorkload;
+  r.config["backend_options"] = {{kHostileOkBackend, run.backend_options}};
   return r;
 }
 
