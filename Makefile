@@ -1,11 +1,16 @@
 # The two commands of the quick start, plus conveniences.
-.PHONY: demo test fuzz build dev clean
+.PHONY: demo test fuzz sanitize build dev clean
 
 demo:
 	@scripts/demo.sh
 
 test:
 	@scripts/test.sh
+
+# Every test under ASan+UBSan (build/dev), the concurrency tests under TSan
+# (build/tsan). Not yet in make test: see README "Robustness".
+sanitize:
+	@scripts/sanitizers.sh
 
 # libFuzzer targets (clang, ASan+UBSan, build/fuzz), FUZZ_SECONDS each.
 FUZZ_SECONDS ?= 60

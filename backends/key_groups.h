@@ -10,6 +10,7 @@
 #ifndef STATEBENCH_BACKENDS_KEY_GROUPS_H_
 #define STATEBENCH_BACKENDS_KEY_GROUPS_H_
 
+#include <bit>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -37,15 +38,57 @@ struct KeyGroupRange {
   std::string ToString() const;  // "[start, end]"
 };
 
-// Java's Arrays.hashCode(byte[]) over the key's bytes as signed chars.
-int32_t JavaBytesHashCode(std::string_view key);
+// Java's Arrays.hashCode(byte[]) over the key's bytes as signed chars:
+// h = 31 * h + b from h = 1. Computed four bytes per step
+// (h * 31^4 + b0 * 31^3 + b1 * 31^2 + b2 * 31 + b3, exact in unsigned
+// arithmetic), so that the dependency chain is a quarter as long: this runs
+// on every op, and a long serial chain keeps the CPU from overlapping the
+// state lookups of consecutive ops.
+inline int32_t JavaBytesHashCode(std::string_view key) {
+  auto b = [&](size_t i) {
+    return static_cast<uint32_t>(
+        static_cast<int32_t>(static_cast<signed char>(key[i])));
+  };
+  constexpr uint32_t k1 = 31u, k2 = k1 * k1, k3 = k2 * k1, k4 = k3 * k1;
+  uint32_t h = 1;
+  size_t i = 0;
+  for (const size_t n = key.size() & ~size_t{3}; i < n; i += 4) {
+    h = h * k4 + (b(i) * k3 + b(i + 1) * k2) + (b(i + 2) * k1 + b(i + 3));
+  }
+  for (; i < key.size(); ++i) h = h * k1 + b(i);
+  return static_cast<int32_t>(h);
+}
 
 // Flink's MathUtils.murmurHash(int): a murmur3_32 round plus finaliser,
 // returning a non-negative value.
-int32_t FlinkMurmurHash(int32_t code);
+inline int32_t FlinkMurmurHash(int32_t code) {
+  uint32_t c = static_cast<uint32_t>(code);
+  c *= 0xcc9e2d51u;
+  c = std::rotl(c, 15);
+  c *= 0x1b873593u;
+  c = std::rotl(c, 13);
+  c = c * 5u + 0xe6546b64u;
+  c ^= 4u;
+  c ^= c >> 16;
+  c *= 0x85ebca6bu;
+  c ^= c >> 13;
+  c *= 0xc2b2ae35u;
+  c ^= c >> 16;
+  int32_t s = static_cast<int32_t>(c);
+  if (s >= 0) return s;
+  if (s != INT32_MIN) return -s;
+  return 0;
+}
 
-// murmurHash(hashCode(key)) % max_parallelism.
-int AssignToKeyGroup(std::string_view key, int max_parallelism);
+// murmurHash(hashCode(key)) % max_parallelism. The murmur hash is never
+// negative, so a power-of-two max parallelism (Flink's default always is
+// one) takes a mask instead of a division.
+inline int AssignToKeyGroup(std::string_view key, int max_parallelism) {
+  const uint32_t h =
+      static_cast<uint32_t>(FlinkMurmurHash(JavaBytesHashCode(key)));
+  const uint32_t m = static_cast<uint32_t>(max_parallelism);
+  return static_cast<int>((m & (m - 1)) == 0 ? h & (m - 1) : h % m);
+}
 
 // The subtask that owns `key_group`: key_group * parallelism / max_parallelism.
 int OperatorIndexForKeyGroup(int max_parallelism, int parallelism,

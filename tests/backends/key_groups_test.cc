@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 #include <vector>
 
@@ -128,6 +129,34 @@ TEST(KeyGroupHashTest, AssignToKeyGroupIsMurmurOfHashCodeModuloM) {
     }
   }
   EXPECT_EQ(AssignToKeyGroup("a", 128), 41);  // murmur(128) = 132521001
+}
+
+// Java's loop, byte by byte, as the reference for the four-byte steps.
+int32_t SerialBytesHashCode(std::string_view key) {
+  uint32_t h = 1;
+  for (char c : key) {
+    h = 31u * h + static_cast<uint32_t>(
+                      static_cast<int32_t>(static_cast<signed char>(c)));
+  }
+  return static_cast<int32_t>(h);
+}
+
+TEST(KeyGroupHashTest, FourByteStepsEqualJavasSerialLoop) {
+  std::mt19937 rng(7);
+  for (size_t len = 0; len <= 41; ++len) {
+    for (int round = 0; round < 50; ++round) {
+      std::string key(len, '\0');
+      for (char& c : key) c = static_cast<char>(rng());
+      ASSERT_EQ(JavaBytesHashCode(key), SerialBytesHashCode(key))
+          << "length " << len;
+      // Power-of-two (mask) and other maxima (division) agree with the
+      // definition.
+      for (int m : {1, 3, 100, 128, 1000, 4096, 32768}) {
+        const int64_t murmur = FlinkMurmurHash(SerialBytesHashCode(key));
+        ASSERT_EQ(AssignToKeyGroup(key, m), murmur % m) << "m " << m;
+      }
+    }
+  }
 }
 
 }  // namespace
