@@ -365,7 +365,7 @@ class FsCheckpointStorage final : public HeapCheckpointStorage {
   // Deletes only the file this instance wrote; the chk-<id> directory goes
   // only when no other subtask's file remains in it.
   Status DeleteLocked(int64_t id) {
-    const File& f = files_.at(id);
+    const File f = files_.at(id);
     struct stat st;
     if (::lstat(f.dir.c_str(), &st) == 0 && !S_ISDIR(st.st_mode)) {
       files_.erase(id);

@@ -668,7 +668,8 @@ TEST(HgrmExportTest, PercentilesAscendAndEndAtTheTotal) {
   EXPECT_DOUBLE_EQ(last_p, 1.0);
   // Three repetitions of the sample histogram, merged.
   uint64_t total = 0;
-  for (const Repetition& rep : SampleResults().runs[0].repetitions) {
+  const ResultsFile sample = SampleResults();
+  for (const Repetition& rep : sample.runs[0].repetitions) {
     total += rep.ops[0].latency.samples;
   }
   EXPECT_EQ(last_count, total);
