@@ -7,10 +7,10 @@ demo:
 test:
 	@scripts/test.sh
 
-# Every test under ASan+UBSan (build/dev), the concurrency tests under TSan
-# (build/tsan). Not yet in make test: see README "Robustness".
+# make test's sanitizer stages alone: every test under ASan+UBSan
+# (build/dev), the concurrency tests under TSan (build/tsan).
 sanitize:
-	@scripts/sanitizers.sh
+	@scripts/test.sh --only asan,tsan
 
 # libFuzzer targets (clang, ASan+UBSan, build/fuzz), FUZZ_SECONDS each.
 FUZZ_SECONDS ?= 60
