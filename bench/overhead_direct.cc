@@ -5,11 +5,15 @@
 
 #include <cstdint>
 #include <exception>
+#include <initializer_list>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
+#include <vector>
 
 #include "backends/file_util.h"
+#include "backends/key_groups.h"
 #include "backends/rocksdb_options.h"
 #include "bench/overhead_paths.h"
 #include "bench/timed_backend.h"
@@ -17,12 +21,14 @@
 #ifdef STATEBENCH_WITH_REDIS
 #include <hiredis/hiredis.h>
 
+#include "backends/redis_overlay.h"
 #include "backends/redis_uri.h"
 #include "backends/server_common.h"
 #endif
 #ifdef STATEBENCH_WITH_POSTGRES
 #include <pqxx/pqxx>
 
+#include "backends/postgres_schema.h"
 #include "backends/postgres_support.h"
 #include "backends/server_common.h"
 #endif
@@ -315,6 +321,235 @@ class RedisRunner : public ChunkRunner {
   uint64_t cursor_ = 0;
   std::string describe_;
 };
+
+// hiredis sending the redis backend's own commands (buffered mode) in its
+// key layout, with its pipelining: per chunk (= checkpoint interval) the
+// stage (MULTI, DEL, RPUSH of the interval's writes as one blob, ZADD,
+// EXEC), the apply's guard (WATCH + ZSCORE) and the apply (MULTI, DEL of the
+// stage, one HSET per op, SET of the checkpoint id, ZREMRANGEBYSCORE,
+// EXEC), pipelined 10000 commands per round trip. A get is one HGET round
+// trip. The blob is this loop's own length-prefixed encoding of the same
+// entries (the server stores it as opaque bytes).
+class RedisBackendCommandsRunner : public ChunkRunner {
+ public:
+  static constexpr uint64_t kPipeline = 10000;  // the backend's default
+  static constexpr int kMaxParallelism = 128;
+
+  ~RedisBackendCommandsRunner() override {
+    if (ctx_ == nullptr) return;
+    // Leave the server as found: the hashes, stage keys and checkpoint key.
+    std::string cursor = "0";
+    const std::string pattern = names_.prefix() + "*";
+    do {
+      auto* r = static_cast<redisReply*>(
+          redisCommand(ctx_, "SCAN %s MATCH %b COUNT 1000", cursor.c_str(),
+                       pattern.data(), pattern.size()));
+      if (r == nullptr || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
+        if (r) freeReplyObject(r);
+        break;
+      }
+      cursor.assign(r->element[0]->str, r->element[0]->len);
+      const redisReply* keys = r->element[1];
+      for (size_t i = 0; i < keys->elements; ++i) {
+        redisAppendCommand(ctx_, "DEL %b", keys->element[i]->str,
+                           keys->element[i]->len);
+      }
+      (void)Drain(keys->elements);
+      freeReplyObject(r);
+    } while (cursor != "0");
+    redisFree(ctx_);
+  }
+
+  Status Open(const OpSequence& seq, const ServerTarget& target) {
+    seq_ = &seq;
+    state_ = seq.workload().States().front().name;
+    hashes_ = MakeHashes();
+    SB_ASSIGN_OR_RETURN(RedisUri uri, ParseRedisUri(target.uri));
+    std::string password;
+    if (!target.password_file.empty()) {
+      SB_ASSIGN_OR_RETURN(password,
+                          ReadPasswordFile("redis", target.password_file));
+    }
+    struct timeval tv = {2, 0};
+    ctx_ = redisConnectWithTimeout(uri.host.c_str(), uri.port, tv);
+    if (ctx_ == nullptr || ctx_->err) {
+      return Status::Unavailable("redis " + uri.HostPort() +
+                                 ": cannot connect");
+    }
+    if (!password.empty()) {
+      SB_RETURN_IF_ERROR(
+          uri.user.empty()
+              ? Command("AUTH %b", password.data(), password.size())
+              : Command("AUTH %b %b", uri.user.data(), uri.user.size(),
+                        password.data(), password.size()));
+    }
+    SB_RETURN_IF_ERROR(Command("SELECT %d", uri.db));
+    describe_ = "hiredis, the buffered backend's commands and layout (stage "
+                "blob, WATCH, MULTI + HSET per op + EXEC, pipelined by " +
+                std::to_string(kPipeline) + "; HGET per get), redis " +
+                uri.HostPort();
+    // Preload: the interval protocol over the load phase.
+    std::unique_ptr<OpSource> load = seq.workload().LoadPhase(nullptr);
+    Op op;
+    while (load->Next(&op)) {
+      loaded_keys_.push_back(op.key);
+      loaded_values_.push_back(op.value);
+    }
+    std::vector<std::pair<std::string_view, std::string_view>> writes;
+    for (size_t i = 0; i < loaded_keys_.size(); ++i) {
+      writes.emplace_back(loaded_keys_[i], loaded_values_[i]);
+      if (writes.size() == 10000 || i + 1 == loaded_keys_.size()) {
+        SB_RETURN_IF_ERROR(Checkpoint(writes));
+        writes.clear();
+      }
+    }
+    loaded_keys_.clear();
+    loaded_values_.clear();
+    return Status::Ok();
+  }
+
+  Result<uint64_t> RunChunk(uint64_t count) override {
+    const OpSequence& seq = *seq_;
+    const uint64_t begin = cursor_, end = cursor_ + count;
+    cursor_ = end;
+    const uint64_t start = NowNs();
+    if (seq.puts()) {
+      writes_.clear();
+      for (uint64_t i = begin; i < end; ++i) {
+        writes_.emplace_back(seq.Key(i), seq.Value(i));
+      }
+      SB_RETURN_IF_ERROR(Checkpoint(writes_));
+    } else {
+      uint64_t acc = 0;
+      for (uint64_t i = begin; i < end; ++i) {
+        std::string_view k = seq.Key(i);
+        field_.clear();
+        AppendKeyNs(k, "", &field_);
+        const std::string& hash =
+            hashes_[AssignToKeyGroup(k, kMaxParallelism)];
+        auto* r = static_cast<redisReply*>(
+            redisCommand(ctx_, "HGET %b %b", hash.data(), hash.size(),
+                         field_.data(), field_.size()));
+        if (r == nullptr) return Status::Unavailable("redis: connection lost");
+        bool ok = r->type == REDIS_REPLY_STRING;
+        if (ok) acc += r->len;
+        freeReplyObject(r);
+        if (!ok) return Status::Internal("redis: a preloaded key is missing");
+      }
+      KeepAlive(acc);
+    }
+    return NowNs() - start;
+  }
+
+  std::string Describe() const override { return describe_; }
+
+ private:
+  template <typename... A>
+  Status Command(const char* format, A... args) {
+    auto* r = static_cast<redisReply*>(redisCommand(ctx_, format, args...));
+    if (r == nullptr) return Status::Unavailable("redis: connection lost");
+    bool ok = r->type != REDIS_REPLY_ERROR;
+    freeReplyObject(r);
+    // The reply text is not echoed: it could quote a credential.
+    return ok ? Status::Ok() : Status::PermissionDenied("redis refused");
+  }
+  Status Drain(uint64_t replies) {
+    for (uint64_t i = 0; i < replies; ++i) {
+      void* reply = nullptr;
+      if (redisGetReply(ctx_, &reply) != REDIS_OK || reply == nullptr) {
+        return Status::Unavailable("redis: connection lost");
+      }
+      bool ok = static_cast<redisReply*>(reply)->type != REDIS_REPLY_ERROR;
+      freeReplyObject(reply);
+      if (!ok) return Status::IoError("redis: a pipelined command failed");
+    }
+    return Status::Ok();
+  }
+  // Queues one command; drains when kPipeline replies are pending.
+  Status Append(std::initializer_list<std::string_view> argv) {
+    const char* a[8];
+    size_t l[8];
+    int n = 0;
+    for (std::string_view s : argv) {
+      a[n] = s.data();
+      l[n++] = s.size();
+    }
+    redisAppendCommandArgv(ctx_, n, a, l);
+    if (++pending_ == kPipeline) {
+      pending_ = 0;
+      return Drain(kPipeline);
+    }
+    return Status::Ok();
+  }
+  Status Flush() {
+    uint64_t n = pending_;
+    pending_ = 0;
+    return Drain(n);
+  }
+
+  // One checkpoint interval's writes: stage, guard, apply.
+  Status Checkpoint(
+      const std::vector<std::pair<std::string_view, std::string_view>>& w) {
+    const std::string id = std::to_string(++checkpoint_id_);
+    const std::string stage = names_.Stage(range_, checkpoint_id_);
+    const std::string stages = names_.Stages(range_);
+    blob_.clear();
+    for (const auto& [k, v] : w) {
+      const uint32_t kg = static_cast<uint32_t>(
+          AssignToKeyGroup(k, kMaxParallelism));
+      blob_.append(reinterpret_cast<const char*>(&kg), sizeof kg);
+      blob_.push_back(static_cast<char>(k.size()));
+      blob_.append(k);
+      const uint32_t vl = static_cast<uint32_t>(v.size());
+      blob_.append(reinterpret_cast<const char*>(&vl), sizeof vl);
+      blob_.append(v);
+    }
+    SB_RETURN_IF_ERROR(Append({"MULTI"}));
+    SB_RETURN_IF_ERROR(Append({"DEL", stage}));
+    SB_RETURN_IF_ERROR(Append({"RPUSH", stage, blob_}));
+    SB_RETURN_IF_ERROR(Append({"ZADD", stages, id, id}));
+    SB_RETURN_IF_ERROR(Append({"EXEC"}));
+    SB_RETURN_IF_ERROR(Flush());
+    SB_RETURN_IF_ERROR(Append({"WATCH", stages}));
+    SB_RETURN_IF_ERROR(Append({"ZSCORE", stages, id}));
+    SB_RETURN_IF_ERROR(Flush());
+    SB_RETURN_IF_ERROR(Append({"MULTI"}));
+    SB_RETURN_IF_ERROR(Append({"DEL", stage}));
+    for (const auto& [k, v] : w) {
+      field_.clear();
+      AppendKeyNs(k, "", &field_);
+      SB_RETURN_IF_ERROR(
+          Append({"HSET", hashes_[AssignToKeyGroup(k, kMaxParallelism)],
+                  field_, v}));
+    }
+    SB_RETURN_IF_ERROR(Append({"SET", names_.Checkpoint(range_), id}));
+    SB_RETURN_IF_ERROR(Append({"ZREMRANGEBYSCORE", stages, "-inf", id}));
+    SB_RETURN_IF_ERROR(Append({"EXEC"}));
+    return Flush();
+  }
+
+  std::vector<std::string> MakeHashes() const {
+    std::vector<std::string> h;
+    for (int kg = 0; kg < kMaxParallelism; ++kg) {
+      h.push_back(names_.ValueHash(kg, state_));
+    }
+    return h;
+  }
+
+  const OpSequence* seq_ = nullptr;
+  redisContext* ctx_ = nullptr;
+  const RedisKeyNames names_{"sb-overhead-direct"};
+  const KeyGroupRange range_{0, kMaxParallelism - 1};
+  std::string state_;
+  std::vector<std::string> hashes_;  // by key group
+  std::vector<std::string> loaded_keys_, loaded_values_;
+  std::vector<std::pair<std::string_view, std::string_view>> writes_;
+  std::string blob_, field_;
+  int64_t checkpoint_id_ = 0;
+  uint64_t pending_ = 0;
+  uint64_t cursor_ = 0;
+  std::string describe_;
+};
 #endif  // STATEBENCH_WITH_REDIS
 
 #ifdef STATEBENCH_WITH_POSTGRES
@@ -415,6 +650,143 @@ class PostgresRunner : public ChunkRunner {
   uint64_t cursor_ = 0;
   std::string describe_;
 };
+
+// libpqxx sending the postgres backend's own prepared statements on its
+// schema, with its transaction sizes: one transaction per chunk
+// (= checkpoint interval) holding sb_get, or sb_put_undo for the first
+// change of an entry in the interval and sb_put for a later one, then
+// sb_ckpt_put and COMMIT.
+class PostgresBackendStatementsRunner : public ChunkRunner {
+ public:
+  static constexpr int kMaxParallelism = 128;
+  static constexpr char kJob[] = "sb-overhead-direct";
+
+  ~PostgresBackendStatementsRunner() override {
+    try {
+      if (conn_) {
+        pqxx::work t(*conn_);
+        for (const char* stmt : {"sb_clear_state", "sb_clear_list",
+                                 "sb_clear_undo", "sb_clear_undo_list",
+                                 "sb_clear_ckpt"}) {
+          t.exec_prepared(stmt, kJob, 0, kMaxParallelism - 1);
+        }
+        t.commit();
+      }
+    } catch (...) {
+    }
+  }
+
+  Status Open(const OpSequence& seq, const ServerTarget& target) {
+    seq_ = &seq;
+    state_ = seq.workload().States().front().name;
+    std::string password;
+    if (!target.password_file.empty()) {
+      SB_ASSIGN_OR_RETURN(password,
+                          ReadPasswordFile("postgres", target.password_file));
+    }
+    SB_ASSIGN_OR_RETURN(
+        std::string conninfo,
+        BuildConninfo(target.uri, password, 2000, 30000, &target_));
+    describe_ = "libpqxx, the backend's prepared statements and schema "
+                "(sb_get; sb_put_undo/sb_put; sb_ckpt_put + COMMIT per "
+                "chunk), " +
+                target_.describe;
+    return Guard([&] {
+      conn_ = std::make_unique<pqxx::connection>(conninfo);
+      {
+        pqxx::nontransaction t(*conn_);
+        for (const char* sql : pg::SchemaStatements()) t.exec0(sql);
+        sync_commit_ =
+            t.exec1("SHOW synchronous_commit")[0].as<std::string>();
+      }
+      for (const auto& [name, sql] : pg::PreparedStatements()) {
+        conn_->prepare(name, sql);
+      }
+      pqxx::work w(*conn_);
+      for (const char* stmt : {"sb_clear_state", "sb_clear_list",
+                               "sb_clear_undo", "sb_clear_undo_list",
+                               "sb_clear_ckpt"}) {
+        w.exec_prepared(stmt, kJob, 0, kMaxParallelism - 1);
+      }
+      std::unique_ptr<OpSource> load = seq_->workload().LoadPhase(nullptr);
+      Op op;
+      while (load->Next(&op)) {
+        w.exec_prepared("sb_put", kJob,
+                        AssignToKeyGroup(op.key, kMaxParallelism), state_,
+                        Bin(op.key), Bin(""), Bin(""), Bin(op.value));
+      }
+      checkpoint_id_ = 1;
+      w.exec_prepared("sb_ckpt_put", kJob, 0, kMaxParallelism - 1,
+                      checkpoint_id_, int64_t{0}, sync_commit_);
+      w.commit();
+    });
+  }
+
+  Result<uint64_t> RunChunk(uint64_t count) override {
+    const uint64_t begin = cursor_, end = cursor_ + count;
+    cursor_ = end;
+    const uint64_t start = NowNs();
+    SB_RETURN_IF_ERROR(Guard([&] {
+      const OpSequence& seq = *seq_;
+      const int64_t base = checkpoint_id_;
+      touched_.clear();
+      pqxx::work w(*conn_);
+      uint64_t acc = 0;
+      for (uint64_t i = begin; i < end; ++i) {
+        std::string_view k = seq.Key(i);
+        const int kg = AssignToKeyGroup(k, kMaxParallelism);
+        if (seq.puts()) {
+          if (touched_.insert(k).second) {
+            w.exec_prepared("sb_put_undo", kJob, kg, state_, Bin(k), Bin(""),
+                            Bin(""), Bin(seq.Value(i)), 0, kMaxParallelism - 1,
+                            base);
+          } else {
+            w.exec_prepared("sb_put", kJob, kg, state_, Bin(k), Bin(""),
+                            Bin(""), Bin(seq.Value(i)));
+          }
+        } else {
+          pqxx::result r = w.exec_prepared("sb_get", kJob, kg, state_, Bin(k),
+                                           Bin(""), Bin(""));
+          if (!r.empty()) acc += pqxx::binarystring(r[0][0]).size();
+        }
+      }
+      // Undo images older than the previous checkpoint are pruned here, as
+      // the backend does once the job completed that checkpoint.
+      w.exec_prepared("sb_ckpt_put", kJob, 0, kMaxParallelism - 1,
+                      base + 1, base, sync_commit_);
+      w.commit();
+      checkpoint_id_ = base + 1;
+      KeepAlive(acc);
+    }));
+    return NowNs() - start;
+  }
+
+  std::string Describe() const override { return describe_; }
+
+ private:
+  static pqxx::binarystring Bin(std::string_view s) {
+    return pqxx::binarystring(s.data(), s.size());
+  }
+  template <typename F>
+  Status Guard(F&& body) {
+    try {
+      body();
+      return Status::Ok();
+    } catch (...) {
+      return CurrentExceptionToStatus(target_, std::current_exception());
+    }
+  }
+
+  const OpSequence* seq_ = nullptr;
+  PostgresTarget target_;
+  std::unique_ptr<pqxx::connection> conn_;
+  std::string state_;
+  std::string sync_commit_;
+  std::unordered_set<std::string_view> touched_;
+  int64_t checkpoint_id_ = 0;
+  uint64_t cursor_ = 0;
+  std::string describe_;
+};
 #endif  // STATEBENCH_WITH_POSTGRES
 
 }  // namespace
@@ -431,6 +803,11 @@ Result<std::unique_ptr<ChunkRunner>> MakeDirectRunner(
     return std::unique_ptr<ChunkRunner>(std::move(r));
   }
 #ifdef STATEBENCH_WITH_REDIS
+  if (options.backend == "redis" && !options.direct_minimal) {
+    auto r = std::make_unique<RedisBackendCommandsRunner>();
+    SB_RETURN_IF_ERROR(r->Open(seq, ServerTargetFromEnv("redis")));
+    return std::unique_ptr<ChunkRunner>(std::move(r));
+  }
   if (options.backend == "redis") {
     auto r = std::make_unique<RedisRunner>();
     SB_RETURN_IF_ERROR(r->Open(seq, ServerTargetFromEnv("redis")));
@@ -438,6 +815,11 @@ Result<std::unique_ptr<ChunkRunner>> MakeDirectRunner(
   }
 #endif
 #ifdef STATEBENCH_WITH_POSTGRES
+  if (options.backend == "postgres" && !options.direct_minimal) {
+    auto r = std::make_unique<PostgresBackendStatementsRunner>();
+    SB_RETURN_IF_ERROR(r->Open(seq, ServerTargetFromEnv("postgres")));
+    return std::unique_ptr<ChunkRunner>(std::move(r));
+  }
   if (options.backend == "postgres") {
     auto r = std::make_unique<PostgresRunner>();
     SB_RETURN_IF_ERROR(r->Open(seq, ServerTargetFromEnv("postgres")));

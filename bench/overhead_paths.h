@@ -95,6 +95,11 @@ struct PathOptions {
   // Direct path of the heap backends only: also compute each op's key
   // group.
   bool direct_key_group = false;
+  // Direct path of the server backends: the minimal loop (plain SET/GET;
+  // a two-column table) instead of the backend's own commands, statements
+  // and layout. Prices the backend's design rather than statebench's
+  // client-side code.
+  bool direct_minimal = false;
 };
 
 // The direct path: std::unordered_map, rocksdb::DB with the rocksdb
