@@ -3,6 +3,7 @@
 #include <sys/time.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <vector>
 
@@ -132,6 +133,11 @@ Status RedisConnection::EnsureConnected() {
   return Connect();
 }
 
+namespace {
+// Commands up to this many argument bytes are formatted here.
+constexpr size_t kFormatLimit = 64 << 10;
+}  // namespace
+
 Status RedisConnection::AppendArgv(int argc, const char** argv,
                                    const size_t* lens) {
   if (ctx_ == nullptr) {
@@ -140,7 +146,33 @@ Status RedisConnection::AppendArgv(int argc, const char** argv,
     }
     SB_RETURN_IF_ERROR(Connect());
   }
-  if (redisAppendCommandArgv(ctx_.get(), argc, argv, lens) != REDIS_OK) {
+  size_t total = 0;
+  for (int i = 0; i < argc; ++i) total += lens[i];
+  if (total > kFormatLimit) {
+    // Large (a staged blob): hiredis copies it once, and out_ stays small.
+    if (redisAppendCommandArgv(ctx_.get(), argc, argv, lens) != REDIS_OK) {
+      return ContextError();
+    }
+    ++outstanding_;
+    return Status::Ok();
+  }
+  // RESP: *argc CRLF, then $len CRLF bytes CRLF per argument.
+  out_.clear();
+  auto append_header = [&](char kind, size_t n) {
+    char digits[24];
+    auto [end, ec] = std::to_chars(digits, digits + sizeof digits, n);
+    out_.push_back(kind);
+    out_.append(digits, end);
+    out_.append("\r\n", 2);
+  };
+  append_header('*', static_cast<size_t>(argc));
+  for (int i = 0; i < argc; ++i) {
+    append_header('$', lens[i]);
+    out_.append(argv[i], lens[i]);
+    out_.append("\r\n", 2);
+  }
+  if (redisAppendFormattedCommand(ctx_.get(), out_.data(), out_.size()) !=
+      REDIS_OK) {
     return ContextError();
   }
   ++outstanding_;

@@ -73,6 +73,9 @@ class RedisConnection {
   int command_timeout_ms_;
   std::string describe_;
   std::unique_ptr<redisContext, ContextDeleter> ctx_;
+  // Reused for formatting commands (RESP) without hiredis's printf-style
+  // formatter, which costs more than the command's bytes.
+  std::string out_;
   size_t outstanding_ = 0;
 };
 
