@@ -15,11 +15,13 @@
 //                         servers; robust to a loaded machine); counters
 //                         direct/harness ops/s and their ratio (median over
 //                         rounds), also by CPU time. For redis and postgres
-//                         the direct loop sends the backend's own commands /
+//                         and rocksdb the direct loop stores the backend's
+//                         key encoding / sends its own commands and
 //                         statements in its layout and transaction sizes
 //                         (statebench's client-side cost);
 //   Paired/<b>/<op>/vs_minimal  the same against the minimal loop (plain
-//                         SET/GET; a two-column table): the design's cost
+//                         keys; plain SET/GET; a two-column table): the
+//                         design's cost
 //   Layers/<b>/<op>/N_x   each layer of the harness path alone: direct,
 //                         + key group, registry backend, + TimedBackend,
 //                         + Subtask loop (memory and rocksdb)
@@ -429,7 +431,7 @@ void RegisterAll() {
           ->Iterations(1)
           ->UseManualTime()
           ->Unit(benchmark::kMillisecond);
-      if (b == "redis" || b == "postgres") {
+      if (b == "rocksdb" || b == "redis" || b == "postgres") {
         benchmark::RegisterBenchmark(("Paired/" + suffix + "/vs_minimal").c_str(),
                                      BM_Paired, b, puts, true)
             ->Iterations(1)

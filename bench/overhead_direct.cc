@@ -14,6 +14,7 @@
 
 #include "backends/file_util.h"
 #include "backends/key_groups.h"
+#include "backends/rocksdb_format.h"
 #include "backends/rocksdb_options.h"
 #include "bench/overhead_paths.h"
 #include "bench/timed_backend.h"
@@ -111,9 +112,18 @@ Status FromRocks(const rocksdb::Status& s, const char* what) {
 }
 
 // rocksdb::DB opened with the very options the rocksdb backend builds
-// (RocksDbResources), plain 16-byte keys in the default column family.
+// (RocksDbResources), in the default column family. By default the keys
+// are the ones the backend stores (EncodeStateKey: key-group byte, key,
+// namespace), so that both stores hold the same bytes in the same sort
+// order; `raw_keys` stores the plain 16-byte keys instead. That differs in
+// more than the encoding: the load phase writes keys in key-index order,
+// which is the plain keys' sort order, so the memtable's skip list is laid
+// out in memory in search order, a locality no key-group-prefixed layout
+// (Flink's) can have.
 class RocksRunner : public ChunkRunner {
  public:
+  explicit RocksRunner(bool raw_keys) : raw_keys_(raw_keys) {}
+
   ~RocksRunner() override {
     if (db_) (void)db_->Close();
     db_.reset();
@@ -133,7 +143,9 @@ class RocksRunner : public ChunkRunner {
     rocksdb::DB* db = nullptr;
     SB_RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(o, dir_, &db), "open"));
     db_.reset(db);
-    describe_ = "rocksdb::DB Get/Put, backend options (wal " +
+    describe_ = std::string("rocksdb::DB Get/Put, ") +
+                (raw_keys_ ? "plain keys" : "the backend's key encoding") +
+                ", backend options (wal " +
                 std::string(settings.wal ? "on" : "off") + ", " +
                 settings.block_compression + ", write buffer " +
                 std::to_string(settings.write_buffer_size >> 20) +
@@ -142,8 +154,8 @@ class RocksRunner : public ChunkRunner {
     std::unique_ptr<OpSource> load = seq.workload().LoadPhase(nullptr);
     Op op;
     while (load->Next(&op)) {
-      SB_RETURN_IF_ERROR(
-          FromRocks(db_->Put(write_options_, op.key, op.value), "put"));
+      SB_RETURN_IF_ERROR(FromRocks(
+          db_->Put(write_options_, StoredKey(op.key), op.value), "put"));
     }
     return Status::Ok();
   }
@@ -156,19 +168,17 @@ class RocksRunner : public ChunkRunner {
     const uint64_t start = NowNs();
     if (seq.puts()) {
       for (uint64_t i = begin; i < end; ++i) {
-        std::string_view k = seq.Key(i), v = seq.Value(i);
-        rocksdb::Status s =
-            db_->Put(write_options_, cf, rocksdb::Slice(k.data(), k.size()),
-                     rocksdb::Slice(v.data(), v.size()));
+        std::string_view v = seq.Value(i);
+        rocksdb::Status s = db_->Put(write_options_, cf, StoredKey(seq.Key(i)),
+                                     rocksdb::Slice(v.data(), v.size()));
         if (!s.ok()) [[unlikely]]
           return FromRocks(s, "put");
       }
     } else {
       uint64_t acc = 0;
       for (uint64_t i = begin; i < end; ++i) {
-        std::string_view k = seq.Key(i);
-        rocksdb::Status s = db_->Get(
-            read_options_, cf, rocksdb::Slice(k.data(), k.size()), &pinned_);
+        rocksdb::Status s =
+            db_->Get(read_options_, cf, StoredKey(seq.Key(i)), &pinned_);
         if (!s.ok()) [[unlikely]]
           return FromRocks(s, "get");
         acc += pinned_.size();
@@ -182,6 +192,16 @@ class RocksRunner : public ChunkRunner {
   std::string Describe() const override { return describe_; }
 
  private:
+  rocksdb::Slice StoredKey(std::string_view key) {
+    if (raw_keys_) return rocksdb::Slice(key.data(), key.size());
+    EncodeStateKey(KeyGroupPrefixBytes(kMaxParallelism),
+                   AssignToKeyGroup(key, kMaxParallelism), key, "", &key_buf_);
+    return rocksdb::Slice(key_buf_);
+  }
+
+  static constexpr int kMaxParallelism = 128;  // the harness's, at P = 1
+  const bool raw_keys_;
+  std::string key_buf_;
   const OpSequence* seq_ = nullptr;
   std::shared_ptr<const RocksDbResources> resources_;
   std::string dir_;
@@ -798,7 +818,7 @@ Result<std::unique_ptr<ChunkRunner>> MakeDirectRunner(
         std::make_unique<MapRunner>(seq, options.direct_key_group));
   }
   if (options.backend == "rocksdb") {
-    auto r = std::make_unique<RocksRunner>();
+    auto r = std::make_unique<RocksRunner>(options.direct_minimal);
     SB_RETURN_IF_ERROR(r->Open(seq, options.backend_options));
     return std::unique_ptr<ChunkRunner>(std::move(r));
   }

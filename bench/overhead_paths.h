@@ -95,10 +95,10 @@ struct PathOptions {
   // Direct path of the heap backends only: also compute each op's key
   // group.
   bool direct_key_group = false;
-  // Direct path of the server backends: the minimal loop (plain SET/GET;
-  // a two-column table) instead of the backend's own commands, statements
-  // and layout. Prices the backend's design rather than statebench's
-  // client-side code.
+  // Direct path of rocksdb and the server backends: the minimal loop
+  // (plain keys; plain SET/GET; a two-column table) instead of the
+  // backend's own key encoding, commands, statements and layout. Prices
+  // the backend's design rather than statebench's client-side code.
   bool direct_minimal = false;
 };
 
