@@ -15,6 +15,10 @@
 #include <string>
 #include <string_view>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace statebench {
 
 inline constexpr int kDefaultLowerBoundMaxParallelism = 128;
@@ -39,23 +43,82 @@ struct KeyGroupRange {
 };
 
 // Java's Arrays.hashCode(byte[]) over the key's bytes as signed chars:
-// h = 31 * h + b from h = 1. Computed four bytes per step
-// (h * 31^4 + b0 * 31^3 + b1 * 31^2 + b2 * 31 + b3, exact in unsigned
-// arithmetic), so that the dependency chain is a quarter as long: this runs
-// on every op, and a long serial chain keeps the CPU from overlapping the
-// state lookups of consecutive ops.
+// h = 31 * h + b from h = 1, i.e. 31^n + sum of b[i] * 31^(n-1-i), mod 2^32.
+// The reference: one byte per step.
+inline int32_t JavaBytesHashCodeScalar(std::string_view key) {
+  uint32_t h = 1;
+  for (char c : key) {
+    h = h * 31u + static_cast<uint32_t>(
+                      static_cast<int32_t>(static_cast<signed char>(c)));
+  }
+  return static_cast<int32_t>(h);
+}
+
+namespace key_groups_internal {
+// 31^(15-j) mod 2^32 as lo + hi * 2^16 with lo and hi signed 16-bit, so that
+// SSE2's pmaddwd (signed 16 x 16 -> 32 bits, pairs summed) multiplies a
+// 16-byte block by them; and 31^16 mod 2^32.
+struct PowersOf31 {
+  alignas(16) int16_t lo[16];
+  alignas(16) int16_t hi[16];
+  uint32_t pow16;
+};
+constexpr PowersOf31 MakePowersOf31() {
+  PowersOf31 t{};
+  uint32_t p = 1;
+  for (int j = 15; j >= 0; --j) {
+    const int32_t lo = static_cast<int16_t>(static_cast<uint16_t>(p & 0xffffu));
+    const uint32_t hi = (p - static_cast<uint32_t>(lo)) >> 16;
+    t.lo[j] = static_cast<int16_t>(lo);
+    t.hi[j] = static_cast<int16_t>(static_cast<uint16_t>(hi & 0xffffu));
+    p *= 31u;
+  }
+  t.pow16 = p;
+  return t;
+}
+inline constexpr PowersOf31 kPowersOf31 = MakePowersOf31();
+
+#if defined(__SSE2__)
+// sum of s[j] * 31^(15-j) mod 2^32 over one 16-byte block (signed bytes).
+inline uint32_t HashBlock16(const char* s) {
+  const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s));
+  const __m128i sign = _mm_cmpgt_epi8(_mm_setzero_si128(), b);
+  const __m128i b0 = _mm_unpacklo_epi8(b, sign);  // bytes 0..7 as int16
+  const __m128i b1 = _mm_unpackhi_epi8(b, sign);  // bytes 8..15
+  const auto* lo = reinterpret_cast<const __m128i*>(kPowersOf31.lo);
+  const auto* hi = reinterpret_cast<const __m128i*>(kPowersOf31.hi);
+  const __m128i sum_lo =
+      _mm_add_epi32(_mm_madd_epi16(b0, _mm_load_si128(lo)),
+                    _mm_madd_epi16(b1, _mm_load_si128(lo + 1)));
+  const __m128i sum_hi =
+      _mm_add_epi32(_mm_madd_epi16(b0, _mm_load_si128(hi)),
+                    _mm_madd_epi16(b1, _mm_load_si128(hi + 1)));
+  __m128i s4 = _mm_add_epi32(sum_lo, _mm_slli_epi32(sum_hi, 16));
+  s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0x4e));
+  s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0xb1));
+  return static_cast<uint32_t>(_mm_cvtsi128_si32(s4));
+}
+#endif
+}  // namespace key_groups_internal
+
+// The same value as JavaBytesHashCodeScalar, 16 bytes per step where SSE2
+// exists (every x86-64): this runs on every op, and the byte-serial loop's
+// instructions crowd the CPU's window, so that it overlaps fewer state
+// lookups of consecutive ops (an unordered_map get loop runs at about half
+// speed with the scalar hash in it, at 0.8x with this one).
 inline int32_t JavaBytesHashCode(std::string_view key) {
-  auto b = [&](size_t i) {
-    return static_cast<uint32_t>(
-        static_cast<int32_t>(static_cast<signed char>(key[i])));
-  };
-  constexpr uint32_t k1 = 31u, k2 = k1 * k1, k3 = k2 * k1, k4 = k3 * k1;
   uint32_t h = 1;
   size_t i = 0;
-  for (const size_t n = key.size() & ~size_t{3}; i < n; i += 4) {
-    h = h * k4 + (b(i) * k3 + b(i + 1) * k2) + (b(i + 2) * k1 + b(i + 3));
+#if defined(__SSE2__)
+  for (; i + 16 <= key.size(); i += 16) {
+    h = h * key_groups_internal::kPowersOf31.pow16 +
+        key_groups_internal::HashBlock16(key.data() + i);
   }
-  for (; i < key.size(); ++i) h = h * k1 + b(i);
+#endif
+  for (; i < key.size(); ++i) {
+    h = h * 31u + static_cast<uint32_t>(
+                      static_cast<int32_t>(static_cast<signed char>(key[i])));
+  }
   return static_cast<int32_t>(h);
 }
 

@@ -131,7 +131,7 @@ TEST(KeyGroupHashTest, AssignToKeyGroupIsMurmurOfHashCodeModuloM) {
   EXPECT_EQ(AssignToKeyGroup("a", 128), 41);  // murmur(128) = 132521001
 }
 
-// Java's loop, byte by byte, as the reference for the four-byte steps.
+// Java's loop, byte by byte, as the reference for the 16-byte SSE2 steps.
 int32_t SerialBytesHashCode(std::string_view key) {
   uint32_t h = 1;
   for (char c : key) {
@@ -141,12 +141,19 @@ int32_t SerialBytesHashCode(std::string_view key) {
   return static_cast<int32_t>(h);
 }
 
-TEST(KeyGroupHashTest, FourByteStepsEqualJavasSerialLoop) {
+TEST(KeyGroupHashTest, BlockStepsEqualJavasSerialLoop) {
   std::mt19937 rng(7);
-  for (size_t len = 0; len <= 41; ++len) {
+  for (size_t len = 0; len <= 70; ++len) {
     for (int round = 0; round < 50; ++round) {
       std::string key(len, '\0');
-      for (char& c : key) c = static_cast<char>(rng());
+      // The extremes of a signed byte (-128, 127) in the first rounds.
+      for (char& c : key) {
+        c = round == 0   ? '\x80'
+            : round == 1 ? '\x7f'
+            : round == 2 ? '\xff'
+                         : static_cast<char>(rng());
+      }
+      ASSERT_EQ(JavaBytesHashCodeScalar(key), SerialBytesHashCode(key));
       ASSERT_EQ(JavaBytesHashCode(key), SerialBytesHashCode(key))
           << "length " << len;
       // Power-of-two (mask) and other maxima (division) agree with the
