@@ -1,7 +1,6 @@
 #include "backends/heap_state.h"
 
 #include <algorithm>
-#include <cstring>
 
 namespace statebench {
 
@@ -39,22 +38,6 @@ bool DecodeEntryKey(std::string_view encoded, std::string_view* key,
     }
   }
   return false;
-}
-
-size_t HeapStringHash::operator()(std::string_view encoded) const {
-  HeapEntryProbe p;
-  if (!DecodeEntryKey(encoded, &p.key, &p.ns)) {
-    // Not an entry key (never stored by HeapState): any consistent hash.
-    return static_cast<size_t>(HeapHashBytes(encoded, 0));
-  }
-  return (*this)(p);
-}
-
-bool HeapKeyEqual::operator()(std::string_view encoded,
-                              const HeapEntryProbe& p) const {
-  HeapEntryProbe e;
-  return DecodeEntryKey(encoded, &e.key, &e.ns) && e.key == p.key &&
-         e.ns == p.ns;
 }
 
 HeapPin::HeapPin(std::shared_ptr<HeapPinCount> count)
@@ -151,7 +134,7 @@ Status HeapState::ValueGet(const StateKey& k, std::string* value, bool* found) {
   *found = false;
   const HeapStateTable* t = ReadTable(k);
   if (t == nullptr) return Status::Ok();
-  auto it = t->values.find(Probe(k));
+  auto it = t->values.find(std::string_view(EntryKey(k)));
   if (it == t->values.end()) return Status::Ok();
   value->assign(it->second);
   *found = true;
@@ -161,11 +144,12 @@ Status HeapState::ValueGet(const StateKey& k, std::string* value, bool* found) {
 Status HeapState::ValuePut(const StateKey& k, std::string_view value) {
   SB_RETURN_IF_ERROR(Check(k, StateKind::kValue));
   HeapHashMap<std::string>& values = WriteTable(k).values;
-  auto it = values.find(Probe(k));
+  const std::string& ek = EntryKey(k);
+  auto it = values.find(std::string_view(ek));
   if (it != values.end()) {
     it->second.assign(value);
   } else {
-    values.emplace(EntryKey(k), value);
+    values.emplace(ek, value);
   }
   return Status::Ok();
 }
@@ -174,20 +158,21 @@ Status HeapState::ValueRemove(const StateKey& k) {
   SB_RETURN_IF_ERROR(Check(k, StateKind::kValue));
   const HeapStateTable* t = ReadTable(k);
   // Removing what is absent must not clone a shared partition.
-  if (t == nullptr || !t->values.contains(Probe(k))) {
+  if (t == nullptr || !t->values.contains(std::string_view(EntryKey(k)))) {
     return Status::Ok();
   }
   HeapHashMap<std::string>& values = WriteTable(k).values;
-  values.erase(values.find(Probe(k)));
+  values.erase(values.find(std::string_view(EntryKey(k))));
   return Status::Ok();
 }
 
 Status HeapState::ListAppend(const StateKey& k, std::string_view value) {
   SB_RETURN_IF_ERROR(Check(k, StateKind::kList));
   HeapHashMap<std::vector<std::string>>& lists = WriteTable(k).lists;
-  auto it = lists.find(Probe(k));
+  const std::string& ek = EntryKey(k);
+  auto it = lists.find(std::string_view(ek));
   if (it == lists.end())
-    it = lists.emplace(EntryKey(k), std::vector<std::string>()).first;
+    it = lists.emplace(ek, std::vector<std::string>()).first;
   it->second.emplace_back(value);
   return Status::Ok();
 }
@@ -197,7 +182,7 @@ Status HeapState::ListGet(const StateKey& k, std::vector<std::string>* values) {
   values->clear();
   const HeapStateTable* t = ReadTable(k);
   if (t == nullptr) return Status::Ok();
-  auto it = t->lists.find(Probe(k));
+  auto it = t->lists.find(std::string_view(EntryKey(k)));
   if (it != t->lists.end()) *values = it->second;
   return Status::Ok();
 }
@@ -205,11 +190,11 @@ Status HeapState::ListGet(const StateKey& k, std::vector<std::string>* values) {
 Status HeapState::ListClear(const StateKey& k) {
   SB_RETURN_IF_ERROR(Check(k, StateKind::kList));
   const HeapStateTable* t = ReadTable(k);
-  if (t == nullptr || !t->lists.contains(Probe(k))) {
+  if (t == nullptr || !t->lists.contains(std::string_view(EntryKey(k)))) {
     return Status::Ok();
   }
   auto& lists = WriteTable(k).lists;
-  lists.erase(lists.find(Probe(k)));
+  lists.erase(lists.find(std::string_view(EntryKey(k))));
   return Status::Ok();
 }
 
@@ -217,8 +202,9 @@ Status HeapState::MapPut(const StateKey& k, std::string_view user_key,
                          std::string_view value) {
   SB_RETURN_IF_ERROR(Check(k, StateKind::kMap));
   HeapHashMap<HeapUserMap>& maps = WriteTable(k).maps;
-  auto it = maps.find(Probe(k));
-  if (it == maps.end()) it = maps.emplace(EntryKey(k), HeapUserMap()).first;
+  const std::string& ek = EntryKey(k);
+  auto it = maps.find(std::string_view(ek));
+  if (it == maps.end()) it = maps.emplace(ek, HeapUserMap()).first;
   HeapUserMap& m = it->second;
   auto u = m.find(user_key);
   if (u != m.end()) {
@@ -235,7 +221,7 @@ Status HeapState::MapGet(const StateKey& k, std::string_view user_key,
   *found = false;
   const HeapStateTable* t = ReadTable(k);
   if (t == nullptr) return Status::Ok();
-  auto it = t->maps.find(Probe(k));
+  auto it = t->maps.find(std::string_view(EntryKey(k)));
   if (it == t->maps.end()) return Status::Ok();
   auto u = it->second.find(user_key);
   if (u == it->second.end()) return Status::Ok();
@@ -248,12 +234,12 @@ Status HeapState::MapRemove(const StateKey& k, std::string_view user_key) {
   SB_RETURN_IF_ERROR(Check(k, StateKind::kMap));
   const HeapStateTable* t = ReadTable(k);
   if (t == nullptr) return Status::Ok();
-  auto it = t->maps.find(Probe(k));
+  auto it = t->maps.find(std::string_view(EntryKey(k)));
   if (it == t->maps.end() || !it->second.contains(user_key)) {
     return Status::Ok();
   }
   auto& maps = WriteTable(k).maps;
-  auto wit = maps.find(Probe(k));
+  auto wit = maps.find(std::string_view(EntryKey(k)));
   wit->second.erase(wit->second.find(user_key));
   // An empty map is no entry, so snapshots and restores never carry one.
   if (wit->second.empty()) maps.erase(wit);
@@ -267,7 +253,7 @@ Status HeapState::MapScan(
   entries->clear();
   const HeapStateTable* t = ReadTable(k);
   if (t == nullptr) return Status::Ok();
-  auto it = t->maps.find(Probe(k));
+  auto it = t->maps.find(std::string_view(EntryKey(k)));
   if (it == t->maps.end()) return Status::Ok();
   const HeapUserMap& m = it->second;
   for (auto u = m.lower_bound(from); u != m.end(); ++u) {

@@ -13,7 +13,6 @@
 
 #include <atomic>
 #include <cstdint>
-#include <cstring>
 #include <functional>
 #include <map>
 #include <memory>
@@ -29,86 +28,18 @@
 
 namespace statebench {
 
-// A short-string hash inlined into the lookup (wyhash-style multiply-mix
-// over 8-byte words). std::hash<std::string_view> is an out-of-line
-// murmur loop that costs more than the rest of a get's instructions, and
-// fewer instructions per op let the CPU overlap the cache misses of
-// consecutive ops. For hash tables only: not keyed, not collision-proof
-// against chosen inputs.
-inline uint64_t HeapHashMix(uint64_t a, uint64_t b) {
-  const unsigned __int128 r = static_cast<unsigned __int128>(a) * b;
-  return static_cast<uint64_t>(r) ^ static_cast<uint64_t>(r >> 64);
-}
-inline uint64_t HeapHashLoad(const char* p, size_t n) {  // n <= 8
-  uint64_t v = 0;
-  std::memcpy(&v, p, n);
-  return v;
-}
-inline uint64_t HeapHashBytes(std::string_view s, uint64_t seed) {
-  constexpr uint64_t k1 = 0xe7037ed1a0b428dbull;
-  const char* p = s.data();
-  const size_t n = s.size();
-  seed ^= n;
-  uint64_t a, b;
-  if (n <= 16) {
-    if (n >= 8) {
-      a = HeapHashLoad(p, 8);
-      b = HeapHashLoad(p + n - 8, 8);
-    } else {
-      a = HeapHashLoad(p, n);
-      b = 0;
-    }
-  } else {
-    size_t i = 0;
-    for (; i + 16 < n; i += 16) {
-      seed = HeapHashMix(HeapHashLoad(p + i, 8) ^ k1,
-                         HeapHashLoad(p + i + 8, 8) ^ seed);
-    }
-    a = HeapHashLoad(p + n - 16, 8);
-    b = HeapHashLoad(p + n - 8, 8);
-  }
-  return HeapHashMix(a ^ k1, b ^ seed);
-}
-
-// An entry addressed by its parts, for lookups: the heap maps are keyed by
-// EncodeEntryKey(key, ns), but a lookup that first wrote that encoding and
-// then hashed it would read bytes just stored by two stores of different
-// sizes. The CPU cannot forward those to the hash's loads, so the loads wait
-// until the stores retire, that is until the previous op's cache misses are
-// resolved: consecutive gets stop overlapping (measured: an unordered_map
-// get loop at a third of its speed). Probing by the parts avoids it.
-struct HeapEntryProbe {
-  std::string_view key;
-  std::string_view ns;
-};
-
-// Hash and equality of entry keys, transparent over the encoded form
-// (std::string, std::string_view) and HeapEntryProbe; both forms of one
-// entry hash alike. Not noexcept, so that the maps cache each node's hash
-// (a lookup compares it before touching the key's bytes).
+// Transparent hash, so unordered maps keyed by std::string accept
+// std::string_view lookups without building a std::string.
 struct HeapStringHash {
   using is_transparent = void;
-  size_t operator()(const HeapEntryProbe& p) const {
-    constexpr uint64_t k0 = 0xa0761d6478bd642full;
-    const uint64_t h = HeapHashBytes(p.key, k0);
-    return static_cast<size_t>(p.ns.empty() ? h : HeapHashBytes(p.ns, h));
-  }
-  size_t operator()(std::string_view encoded) const;
-};
-struct HeapKeyEqual {
-  using is_transparent = void;
-  bool operator()(std::string_view a, std::string_view b) const {
-    return a == b;
-  }
-  bool operator()(std::string_view encoded, const HeapEntryProbe& p) const;
-  bool operator()(const HeapEntryProbe& p, std::string_view encoded) const {
-    return (*this)(encoded, p);
+  size_t operator()(std::string_view s) const {
+    return std::hash<std::string_view>{}(s);
   }
 };
 
 template <typename V>
 using HeapHashMap =
-    std::unordered_map<std::string, V, HeapStringHash, HeapKeyEqual>;
+    std::unordered_map<std::string, V, HeapStringHash, std::equal_to<>>;
 // std::less on std::string compares with memcmp: bytewise unsigned order,
 // which is what MapScan promises.
 using HeapUserMap = std::map<std::string, std::string, std::less<>>;
@@ -239,8 +170,6 @@ class HeapState {
   const HeapStateTable* ReadTable(const StateKey& k) const;
   // The partition for writing, cloned first if a capture may share it.
   HeapStateTable& WriteTable(const StateKey& k);
-  static HeapEntryProbe Probe(const StateKey& k) { return {k.key, k.ns}; }
-  // The encoded entry key of k (for inserts), valid until the next call.
   const std::string& EntryKey(const StateKey& k);
 
   const int max_parallelism_;
