@@ -226,8 +226,7 @@ void BM_Paired(benchmark::State& state, std::string backend, bool puts,
     if (!r.ok()) return state.SkipWithError(r.status().ToString().c_str());
     (*f)->minimal = std::move(r).value();
   }
-  ChunkRunner* direct_path =
-      minimal ? (*f)->minimal.get() : (*f)->direct.get();
+  ChunkRunner* direct_path = minimal ? (*f)->minimal.get() : (*f)->direct.get();
   ChunkRunner* paths[2] = {direct_path, (*f)->harness.get()};
   state.SetLabel(direct_path->Describe());
   const uint64_t chunk = ChunkOps(backend);
@@ -432,8 +431,9 @@ void RegisterAll() {
           ->UseManualTime()
           ->Unit(benchmark::kMillisecond);
       if (b == "rocksdb" || b == "redis" || b == "postgres") {
-        benchmark::RegisterBenchmark(("Paired/" + suffix + "/vs_minimal").c_str(),
-                                     BM_Paired, b, puts, true)
+        benchmark::RegisterBenchmark(
+            ("Paired/" + suffix + "/vs_minimal").c_str(), BM_Paired, b, puts,
+            true)
             ->Iterations(1)
             ->UseManualTime()
             ->Unit(benchmark::kMillisecond);

@@ -404,10 +404,10 @@ class RedisBackendCommandsRunner : public ChunkRunner {
                         password.data(), password.size()));
     }
     SB_RETURN_IF_ERROR(Command("SELECT %d", uri.db));
-    describe_ = "hiredis, the buffered backend's commands and layout (stage "
-                "blob, WATCH, MULTI + HSET per op + EXEC, pipelined by " +
-                std::to_string(kPipeline) + "; HGET per get), redis " +
-                uri.HostPort();
+    describe_ =
+        "hiredis, the buffered backend's commands and layout (stage "
+        "blob, WATCH, MULTI + HSET per op + EXEC, pipelined by " +
+        std::to_string(kPipeline) + "; HGET per get), redis " + uri.HostPort();
     // Preload: the interval protocol over the load phase.
     std::unique_ptr<OpSource> load = seq.workload().LoadPhase(nullptr);
     Op op;
@@ -445,8 +445,7 @@ class RedisBackendCommandsRunner : public ChunkRunner {
         std::string_view k = seq.Key(i);
         field_.clear();
         AppendKeyNs(k, "", &field_);
-        const std::string& hash =
-            hashes_[AssignToKeyGroup(k, kMaxParallelism)];
+        const std::string& hash = hashes_[AssignToKeyGroup(k, kMaxParallelism)];
         auto* r = static_cast<redisReply*>(
             redisCommand(ctx_, "HGET %b %b", hash.data(), hash.size(),
                          field_.data(), field_.size()));
@@ -515,8 +514,8 @@ class RedisBackendCommandsRunner : public ChunkRunner {
     const std::string stages = names_.Stages(range_);
     blob_.clear();
     for (const auto& [k, v] : w) {
-      const uint32_t kg = static_cast<uint32_t>(
-          AssignToKeyGroup(k, kMaxParallelism));
+      const uint32_t kg =
+          static_cast<uint32_t>(AssignToKeyGroup(k, kMaxParallelism));
       blob_.append(reinterpret_cast<const char*>(&kg), sizeof kg);
       blob_.push_back(static_cast<char>(k.size()));
       blob_.append(k);
@@ -538,9 +537,8 @@ class RedisBackendCommandsRunner : public ChunkRunner {
     for (const auto& [k, v] : w) {
       field_.clear();
       AppendKeyNs(k, "", &field_);
-      SB_RETURN_IF_ERROR(
-          Append({"HSET", hashes_[AssignToKeyGroup(k, kMaxParallelism)],
-                  field_, v}));
+      SB_RETURN_IF_ERROR(Append(
+          {"HSET", hashes_[AssignToKeyGroup(k, kMaxParallelism)], field_, v}));
     }
     SB_RETURN_IF_ERROR(Append({"SET", names_.Checkpoint(range_), id}));
     SB_RETURN_IF_ERROR(Append({"ZREMRANGEBYSCORE", stages, "-inf", id}));
@@ -685,9 +683,9 @@ class PostgresBackendStatementsRunner : public ChunkRunner {
     try {
       if (conn_) {
         pqxx::work t(*conn_);
-        for (const char* stmt : {"sb_clear_state", "sb_clear_list",
-                                 "sb_clear_undo", "sb_clear_undo_list",
-                                 "sb_clear_ckpt"}) {
+        for (const char* stmt :
+             {"sb_clear_state", "sb_clear_list", "sb_clear_undo",
+              "sb_clear_undo_list", "sb_clear_ckpt"}) {
           t.exec_prepared(stmt, kJob, 0, kMaxParallelism - 1);
         }
         t.commit();
@@ -707,25 +705,25 @@ class PostgresBackendStatementsRunner : public ChunkRunner {
     SB_ASSIGN_OR_RETURN(
         std::string conninfo,
         BuildConninfo(target.uri, password, 2000, 30000, &target_));
-    describe_ = "libpqxx, the backend's prepared statements and schema "
-                "(sb_get; sb_put_undo/sb_put; sb_ckpt_put + COMMIT per "
-                "chunk), " +
-                target_.describe;
+    describe_ =
+        "libpqxx, the backend's prepared statements and schema "
+        "(sb_get; sb_put_undo/sb_put; sb_ckpt_put + COMMIT per "
+        "chunk), " +
+        target_.describe;
     return Guard([&] {
       conn_ = std::make_unique<pqxx::connection>(conninfo);
       {
         pqxx::nontransaction t(*conn_);
         for (const char* sql : pg::SchemaStatements()) t.exec0(sql);
-        sync_commit_ =
-            t.exec1("SHOW synchronous_commit")[0].as<std::string>();
+        sync_commit_ = t.exec1("SHOW synchronous_commit")[0].as<std::string>();
       }
       for (const auto& [name, sql] : pg::PreparedStatements()) {
         conn_->prepare(name, sql);
       }
       pqxx::work w(*conn_);
-      for (const char* stmt : {"sb_clear_state", "sb_clear_list",
-                               "sb_clear_undo", "sb_clear_undo_list",
-                               "sb_clear_ckpt"}) {
+      for (const char* stmt :
+           {"sb_clear_state", "sb_clear_list", "sb_clear_undo",
+            "sb_clear_undo_list", "sb_clear_ckpt"}) {
         w.exec_prepared(stmt, kJob, 0, kMaxParallelism - 1);
       }
       std::unique_ptr<OpSource> load = seq_->workload().LoadPhase(nullptr);
@@ -772,8 +770,8 @@ class PostgresBackendStatementsRunner : public ChunkRunner {
       }
       // Undo images older than the previous checkpoint are pruned here, as
       // the backend does once the job completed that checkpoint.
-      w.exec_prepared("sb_ckpt_put", kJob, 0, kMaxParallelism - 1,
-                      base + 1, base, sync_commit_);
+      w.exec_prepared("sb_ckpt_put", kJob, 0, kMaxParallelism - 1, base + 1,
+                      base, sync_commit_);
       w.commit();
       checkpoint_id_ = base + 1;
       KeepAlive(acc);
