@@ -214,33 +214,17 @@ class RocksRunner : public ChunkRunner {
 };
 
 #ifdef STATEBENCH_WITH_REDIS
-// hiredis: GET waits for its reply (a synchronous state read cannot be
-// pipelined); SETs are pipelined, one round trip per 1000 (statebench's
-// buffered mode commits a checkpoint's writes pipelined as well).
-class RedisRunner : public ChunkRunner {
+// One hiredis connection to the benchmark's server (connect, AUTH,
+// SELECT) and the reply handling both redis loops share.
+class HiredisLoop : public ChunkRunner {
  public:
-  static constexpr uint64_t kPipeline = 1000;
-
-  ~RedisRunner() override {
-    if (ctx_ && seq_) {
-      // The loaded keys are this benchmark's; leave the server as found.
-      std::unique_ptr<OpSource> load = seq_->workload().LoadPhase(nullptr);
-      Op op;
-      uint64_t pending = 0;
-      while (load->Next(&op)) {
-        redisAppendCommand(ctx_, "DEL %b", op.key.data(), op.key.size());
-        if (++pending == kPipeline) {
-          (void)Drain(pending);
-          pending = 0;
-        }
-      }
-      (void)Drain(pending);
-    }
+  ~HiredisLoop() override {
     if (ctx_) redisFree(ctx_);
   }
 
-  Status Open(const OpSequence& seq, const ServerTarget& target) {
-    seq_ = &seq;
+ protected:
+  // Connects to `target`; returns its "host:port".
+  Result<std::string> Connect(const ServerTarget& target) {
     SB_ASSIGN_OR_RETURN(RedisUri uri, ParseRedisUri(target.uri));
     std::string password;
     if (!target.password_file.empty()) {
@@ -261,8 +245,74 @@ class RedisRunner : public ChunkRunner {
                         password.data(), password.size()));
     }
     SB_RETURN_IF_ERROR(Command("SELECT %d", uri.db));
+    return uri.HostPort();
+  }
+  template <typename... A>
+  Status Command(const char* format, A... args) {
+    auto* r = static_cast<redisReply*>(redisCommand(ctx_, format, args...));
+    if (r == nullptr) return Status::Unavailable("redis: connection lost");
+    bool ok = r->type != REDIS_REPLY_ERROR;
+    freeReplyObject(r);
+    // The reply text is not echoed: it could quote a credential.
+    return ok ? Status::Ok() : Status::PermissionDenied("redis refused");
+  }
+  Status Drain(uint64_t replies) {
+    for (uint64_t i = 0; i < replies; ++i) {
+      void* reply = nullptr;
+      if (redisGetReply(ctx_, &reply) != REDIS_OK || reply == nullptr) {
+        return Status::Unavailable("redis: connection lost");
+      }
+      bool ok = static_cast<redisReply*>(reply)->type != REDIS_REPLY_ERROR;
+      freeReplyObject(reply);
+      if (!ok) return Status::IoError("redis: a pipelined command failed");
+    }
+    return Status::Ok();
+  }
+  // One synchronous command whose reply must be a string; adds its length
+  // to *acc.
+  template <typename... A>
+  Status ReadString(uint64_t* acc, const char* format, A... args) {
+    auto* r = static_cast<redisReply*>(redisCommand(ctx_, format, args...));
+    if (r == nullptr) return Status::Unavailable("redis: connection lost");
+    bool ok = r->type == REDIS_REPLY_STRING;
+    if (ok) *acc += r->len;
+    freeReplyObject(r);
+    if (!ok) return Status::Internal("redis: a preloaded key is missing");
+    return Status::Ok();
+  }
+
+  redisContext* ctx_ = nullptr;
+};
+
+// hiredis: GET waits for its reply (a synchronous state read cannot be
+// pipelined); SETs are pipelined, one round trip per 1000 (statebench's
+// buffered mode commits a checkpoint's writes pipelined as well).
+class RedisRunner : public HiredisLoop {
+ public:
+  static constexpr uint64_t kPipeline = 1000;
+
+  ~RedisRunner() override {
+    if (ctx_ && seq_) {
+      // The loaded keys are this benchmark's; leave the server as found.
+      std::unique_ptr<OpSource> load = seq_->workload().LoadPhase(nullptr);
+      Op op;
+      uint64_t pending = 0;
+      while (load->Next(&op)) {
+        redisAppendCommand(ctx_, "DEL %b", op.key.data(), op.key.size());
+        if (++pending == kPipeline) {
+          (void)Drain(pending);
+          pending = 0;
+        }
+      }
+      (void)Drain(pending);
+    }
+  }
+
+  Status Open(const OpSequence& seq, const ServerTarget& target) {
+    seq_ = &seq;
+    SB_ASSIGN_OR_RETURN(std::string server, Connect(target));
     describe_ = "hiredis GET (one round trip each), SET pipelined by " +
-                std::to_string(kPipeline) + ", redis " + uri.HostPort();
+                std::to_string(kPipeline) + ", redis " + server;
     std::unique_ptr<OpSource> load = seq.workload().LoadPhase(nullptr);
     Op op;
     uint64_t pending = 0;
@@ -298,13 +348,7 @@ class RedisRunner : public ChunkRunner {
       uint64_t acc = 0;
       for (uint64_t i = begin; i < end; ++i) {
         std::string_view k = seq.Key(i);
-        auto* r = static_cast<redisReply*>(
-            redisCommand(ctx_, "GET %b", k.data(), k.size()));
-        if (r == nullptr) return Status::Unavailable("redis: connection lost");
-        bool ok = r->type == REDIS_REPLY_STRING;
-        if (ok) acc += r->len;
-        freeReplyObject(r);
-        if (!ok) return Status::Internal("redis: a preloaded key is missing");
+        SB_RETURN_IF_ERROR(ReadString(&acc, "GET %b", k.data(), k.size()));
       }
       KeepAlive(acc);
     }
@@ -314,30 +358,7 @@ class RedisRunner : public ChunkRunner {
   std::string Describe() const override { return describe_; }
 
  private:
-  template <typename... A>
-  Status Command(const char* format, A... args) {
-    auto* r = static_cast<redisReply*>(redisCommand(ctx_, format, args...));
-    if (r == nullptr) return Status::Unavailable("redis: connection lost");
-    bool ok = r->type != REDIS_REPLY_ERROR;
-    freeReplyObject(r);
-    // The reply text is not echoed: it could quote a credential.
-    return ok ? Status::Ok() : Status::PermissionDenied("redis refused");
-  }
-  Status Drain(uint64_t replies) {
-    for (uint64_t i = 0; i < replies; ++i) {
-      void* reply = nullptr;
-      if (redisGetReply(ctx_, &reply) != REDIS_OK || reply == nullptr) {
-        return Status::Unavailable("redis: connection lost");
-      }
-      bool ok = static_cast<redisReply*>(reply)->type != REDIS_REPLY_ERROR;
-      freeReplyObject(reply);
-      if (!ok) return Status::IoError("redis: a pipelined command failed");
-    }
-    return Status::Ok();
-  }
-
   const OpSequence* seq_ = nullptr;
-  redisContext* ctx_ = nullptr;
   uint64_t cursor_ = 0;
   std::string describe_;
 };
@@ -350,7 +371,7 @@ class RedisRunner : public ChunkRunner {
 // EXEC), pipelined 10000 commands per round trip. A get is one HGET round
 // trip. The blob is this loop's own length-prefixed encoding of the same
 // entries (the server stores it as opaque bytes).
-class RedisBackendCommandsRunner : public ChunkRunner {
+class RedisBackendCommandsRunner : public HiredisLoop {
  public:
   static constexpr uint64_t kPipeline = 10000;  // the backend's default
   static constexpr int kMaxParallelism = 128;
@@ -377,37 +398,17 @@ class RedisBackendCommandsRunner : public ChunkRunner {
       (void)Drain(keys->elements);
       freeReplyObject(r);
     } while (cursor != "0");
-    redisFree(ctx_);
   }
 
   Status Open(const OpSequence& seq, const ServerTarget& target) {
     seq_ = &seq;
     state_ = seq.workload().States().front().name;
     hashes_ = MakeHashes();
-    SB_ASSIGN_OR_RETURN(RedisUri uri, ParseRedisUri(target.uri));
-    std::string password;
-    if (!target.password_file.empty()) {
-      SB_ASSIGN_OR_RETURN(password,
-                          ReadPasswordFile("redis", target.password_file));
-    }
-    struct timeval tv = {2, 0};
-    ctx_ = redisConnectWithTimeout(uri.host.c_str(), uri.port, tv);
-    if (ctx_ == nullptr || ctx_->err) {
-      return Status::Unavailable("redis " + uri.HostPort() +
-                                 ": cannot connect");
-    }
-    if (!password.empty()) {
-      SB_RETURN_IF_ERROR(
-          uri.user.empty()
-              ? Command("AUTH %b", password.data(), password.size())
-              : Command("AUTH %b %b", uri.user.data(), uri.user.size(),
-                        password.data(), password.size()));
-    }
-    SB_RETURN_IF_ERROR(Command("SELECT %d", uri.db));
+    SB_ASSIGN_OR_RETURN(std::string server, Connect(target));
     describe_ =
         "hiredis, the buffered backend's commands and layout (stage "
         "blob, WATCH, MULTI + HSET per op + EXEC, pipelined by " +
-        std::to_string(kPipeline) + "; HGET per get), redis " + uri.HostPort();
+        std::to_string(kPipeline) + "; HGET per get), redis " + server;
     // Preload: the interval protocol over the load phase.
     std::unique_ptr<OpSource> load = seq.workload().LoadPhase(nullptr);
     Op op;
@@ -446,14 +447,9 @@ class RedisBackendCommandsRunner : public ChunkRunner {
         field_.clear();
         AppendKeyNs(k, "", &field_);
         const std::string& hash = hashes_[AssignToKeyGroup(k, kMaxParallelism)];
-        auto* r = static_cast<redisReply*>(
-            redisCommand(ctx_, "HGET %b %b", hash.data(), hash.size(),
-                         field_.data(), field_.size()));
-        if (r == nullptr) return Status::Unavailable("redis: connection lost");
-        bool ok = r->type == REDIS_REPLY_STRING;
-        if (ok) acc += r->len;
-        freeReplyObject(r);
-        if (!ok) return Status::Internal("redis: a preloaded key is missing");
+        SB_RETURN_IF_ERROR(ReadString(&acc, "HGET %b %b", hash.data(),
+                                      hash.size(), field_.data(),
+                                      field_.size()));
       }
       KeepAlive(acc);
     }
@@ -463,27 +459,6 @@ class RedisBackendCommandsRunner : public ChunkRunner {
   std::string Describe() const override { return describe_; }
 
  private:
-  template <typename... A>
-  Status Command(const char* format, A... args) {
-    auto* r = static_cast<redisReply*>(redisCommand(ctx_, format, args...));
-    if (r == nullptr) return Status::Unavailable("redis: connection lost");
-    bool ok = r->type != REDIS_REPLY_ERROR;
-    freeReplyObject(r);
-    // The reply text is not echoed: it could quote a credential.
-    return ok ? Status::Ok() : Status::PermissionDenied("redis refused");
-  }
-  Status Drain(uint64_t replies) {
-    for (uint64_t i = 0; i < replies; ++i) {
-      void* reply = nullptr;
-      if (redisGetReply(ctx_, &reply) != REDIS_OK || reply == nullptr) {
-        return Status::Unavailable("redis: connection lost");
-      }
-      bool ok = static_cast<redisReply*>(reply)->type != REDIS_REPLY_ERROR;
-      freeReplyObject(reply);
-      if (!ok) return Status::IoError("redis: a pipelined command failed");
-    }
-    return Status::Ok();
-  }
   // Queues one command; drains when kPipeline replies are pending.
   Status Append(std::initializer_list<std::string_view> argv) {
     const char* a[8];
@@ -555,7 +530,6 @@ class RedisBackendCommandsRunner : public ChunkRunner {
   }
 
   const OpSequence* seq_ = nullptr;
-  redisContext* ctx_ = nullptr;
   const RedisKeyNames names_{"sb-overhead-direct"};
   const KeyGroupRange range_{0, kMaxParallelism - 1};
   std::string state_;
@@ -571,9 +545,42 @@ class RedisBackendCommandsRunner : public ChunkRunner {
 #endif  // STATEBENCH_WITH_REDIS
 
 #ifdef STATEBENCH_WITH_POSTGRES
+// What both libpqxx loops share: the connection string, the connection,
+// and turning library exceptions into Status.
+class LibpqxxLoop : public ChunkRunner {
+ public:
+  std::string Describe() const override { return describe_; }
+
+ protected:
+  // The conninfo for `target` (its password read from the file).
+  Result<std::string> Conninfo(const ServerTarget& target) {
+    std::string password;
+    if (!target.password_file.empty()) {
+      SB_ASSIGN_OR_RETURN(password,
+                          ReadPasswordFile("postgres", target.password_file));
+    }
+    return BuildConninfo(target.uri, password, 2000, 30000, &target_);
+  }
+  template <typename F>
+  Status Guard(F&& body) {
+    try {
+      body();
+      return Status::Ok();
+    } catch (...) {
+      return CurrentExceptionToStatus(target_, std::current_exception());
+    }
+  }
+
+  const OpSequence* seq_ = nullptr;
+  PostgresTarget target_;
+  std::unique_ptr<pqxx::connection> conn_;
+  uint64_t cursor_ = 0;
+  std::string describe_;
+};
+
 // libpqxx: prepared SELECT and upsert on a two-column table inside one
 // transaction per chunk (statebench: one transaction per checkpoint).
-class PostgresRunner : public ChunkRunner {
+class PostgresRunner : public LibpqxxLoop {
  public:
   static constexpr char kTable[] = "sb_overhead_direct";
 
@@ -589,14 +596,7 @@ class PostgresRunner : public ChunkRunner {
 
   Status Open(const OpSequence& seq, const ServerTarget& target) {
     seq_ = &seq;
-    std::string password;
-    if (!target.password_file.empty()) {
-      SB_ASSIGN_OR_RETURN(password,
-                          ReadPasswordFile("postgres", target.password_file));
-    }
-    SB_ASSIGN_OR_RETURN(
-        std::string conninfo,
-        BuildConninfo(target.uri, password, 2000, 30000, &target_));
+    SB_ASSIGN_OR_RETURN(std::string conninfo, Conninfo(target));
     describe_ = "libpqxx prepared SELECT/upsert, one transaction per chunk, " +
                 target_.describe;
     return Guard([&] {
@@ -648,25 +648,6 @@ class PostgresRunner : public ChunkRunner {
     }));
     return NowNs() - start;
   }
-
-  std::string Describe() const override { return describe_; }
-
- private:
-  template <typename F>
-  Status Guard(F&& body) {
-    try {
-      body();
-      return Status::Ok();
-    } catch (...) {
-      return CurrentExceptionToStatus(target_, std::current_exception());
-    }
-  }
-
-  const OpSequence* seq_ = nullptr;
-  PostgresTarget target_;
-  std::unique_ptr<pqxx::connection> conn_;
-  uint64_t cursor_ = 0;
-  std::string describe_;
 };
 
 // libpqxx sending the postgres backend's own prepared statements on its
@@ -674,7 +655,7 @@ class PostgresRunner : public ChunkRunner {
 // (= checkpoint interval) holding sb_get, or sb_put_undo for the first
 // change of an entry in the interval and sb_put for a later one, then
 // sb_ckpt_put and COMMIT.
-class PostgresBackendStatementsRunner : public ChunkRunner {
+class PostgresBackendStatementsRunner : public LibpqxxLoop {
  public:
   static constexpr int kMaxParallelism = 128;
   static constexpr char kJob[] = "sb-overhead-direct";
@@ -697,14 +678,7 @@ class PostgresBackendStatementsRunner : public ChunkRunner {
   Status Open(const OpSequence& seq, const ServerTarget& target) {
     seq_ = &seq;
     state_ = seq.workload().States().front().name;
-    std::string password;
-    if (!target.password_file.empty()) {
-      SB_ASSIGN_OR_RETURN(password,
-                          ReadPasswordFile("postgres", target.password_file));
-    }
-    SB_ASSIGN_OR_RETURN(
-        std::string conninfo,
-        BuildConninfo(target.uri, password, 2000, 30000, &target_));
+    SB_ASSIGN_OR_RETURN(std::string conninfo, Conninfo(target));
     describe_ =
         "libpqxx, the backend's prepared statements and schema "
         "(sb_get; sb_put_undo/sb_put; sb_ckpt_put + COMMIT per "
@@ -779,31 +753,14 @@ class PostgresBackendStatementsRunner : public ChunkRunner {
     return NowNs() - start;
   }
 
-  std::string Describe() const override { return describe_; }
-
  private:
   static pqxx::binarystring Bin(std::string_view s) {
     return pqxx::binarystring(s.data(), s.size());
   }
-  template <typename F>
-  Status Guard(F&& body) {
-    try {
-      body();
-      return Status::Ok();
-    } catch (...) {
-      return CurrentExceptionToStatus(target_, std::current_exception());
-    }
-  }
-
-  const OpSequence* seq_ = nullptr;
-  PostgresTarget target_;
-  std::unique_ptr<pqxx::connection> conn_;
   std::string state_;
   std::string sync_commit_;
   std::unordered_set<std::string_view> touched_;
   int64_t checkpoint_id_ = 0;
-  uint64_t cursor_ = 0;
-  std::string describe_;
 };
 #endif  // STATEBENCH_WITH_POSTGRES
 
