@@ -481,7 +481,9 @@ TEST(RedisBackendTest, WriteThroughGoesStraightToServerAndIsNotExactlyOnce) {
 // checkpoint's apply.
 TEST(RedisBackendTest, BinaryBytesSurviveBothCommandFormatters) {
   SB_REQUIRE_REDIS(server);
-  const std::string nasty("a\r\n$3\r\n*1\r\n\0z", 15);
+  constexpr char kNasty[] = "a\r\n$3\r\n*1\r\n\0z";
+  const std::string nasty(kNasty, sizeof kNasty - 1);  // with the NUL
+  ASSERT_EQ(nasty.size(), 13u);
   const std::string big(200 << 10, '\n');  // over the 64 KiB formatting limit
   for (std::string mode : {"write-through", "buffered"}) {
     SCOPED_TRACE(mode);
