@@ -7,18 +7,20 @@
 #            build/dev), every statebench process those tests start
 #            included; a sanitizer report fails the test that produced it.
 #            The speed-sensitive tests (ctest label "timing") are left out:
-#            instrumentation, not the code under test, would decide them.
+#            instrumentation, not the code under test, would decide them;
+#            so are the long CLI crash-restore runs (label "optimised").
 #   release  the optimised build (build/release) of what make test needs
 #            optimised (target optimised_checks: the statebench binary, the
-#            benchmark programs, the "timing" tests), and the "timing" tests.
+#            benchmark programs, the "timing" tests), and the tests labelled
+#            "timing" or "optimised".
 #   tsan     the harness's concurrency tests (label "concurrency": subtasks,
 #            barriers, histogram merging) under ThreadSanitizer (build/tsan).
 #
 #   scripts/test.sh [--only STAGE[,STAGE...]] [extra ctest arguments...]
 #
 # make sanitize is `--only asan,tsan`; `--only release` with no label
-# arguments runs the "timing" tests only (add e.g. `-L unit` for more, after
-# building everything with `make build`).
+# arguments runs the "timing" and "optimised" tests only (add e.g.
+# `-L unit` for more, after building everything with `make build`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -64,20 +66,23 @@ stage_start() { echo "== [$1] $2"; t0=$SECONDS; }
 stage_end() { summary+=("$1: $((SECONDS - t0)) s"); }
 
 if want asan; then
-  stage_start asan "every test under ASan+UBSan except the 'timing' ones (build/dev)"
+  stage_start asan "every test under ASan+UBSan except the 'timing' and 'optimised' ones (build/dev)"
   cmake --preset dev >/dev/null
   cmake --build --preset dev -j "$jobs"
-  ctest --preset dev --no-tests=error -j "$jobs" --timeout 900 -LE timing "$@"
+  ctest --preset dev --no-tests=error -j "$jobs" --timeout 900 -LE 'timing|optimised' "$@"
   stage_end asan
 fi
 
 if want release; then
-  stage_start release "optimised build of the binary, the benchmarks and the 'timing' tests, which run (build/release)"
+  stage_start release "optimised build of the binary, the benchmarks and the 'timing' tests; the 'timing' and 'optimised' tests run (build/release)"
   cmake --preset release >/dev/null
   cmake --build --preset release -j "$jobs" --target optimised_checks
   select=("$@")
-  [[ ${#select[@]} -gt 0 ]] || select=(-L timing)
-  ctest --preset release --no-tests=error -j "$jobs" --timeout 600 "${select[@]}"
+  [[ ${#select[@]} -gt 0 ]] || select=(-L 'timing|optimised')
+  # The "optimised" tests mostly wait (checkpoint intervals, kills,
+  # restarts), so twice as many run at once; gate_real_test runs alone
+  # (RUN_SERIAL).
+  ctest --preset release --no-tests=error -j "$((jobs * 2))" --timeout 600 "${select[@]}"
   stage_end release
 fi
 
