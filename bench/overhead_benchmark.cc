@@ -108,8 +108,16 @@ struct Fixture {
   double last_direct_ops_per_s = 0;
 };
 
-Result<Fixture*> GetFixture(const std::string& backend, bool puts) {
+// The fixtures, released by main before exit: destroyed by the exit
+// handlers instead, a rocksdb instance's Close would log through RocksDB's
+// own static objects, already destroyed by then (a crash at exit).
+std::map<std::string, std::unique_ptr<Fixture>>& Fixtures() {
   static std::map<std::string, std::unique_ptr<Fixture>> fixtures;
+  return fixtures;
+}
+
+Result<Fixture*> GetFixture(const std::string& backend, bool puts) {
+  std::map<std::string, std::unique_ptr<Fixture>>& fixtures = Fixtures();
   std::string id = backend + (puts ? "/put" : "/get");
   auto it = fixtures.find(id);
   if (it != fixtures.end()) return it->second.get();
@@ -541,5 +549,6 @@ int main(int argc, char** argv) {
   statebench::RegisterAll();
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
+  statebench::Fixtures().clear();
   return 0;
 }
