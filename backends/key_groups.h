@@ -42,18 +42,6 @@ struct KeyGroupRange {
   std::string ToString() const;  // "[start, end]"
 };
 
-// Java's Arrays.hashCode(byte[]) over the key's bytes as signed chars:
-// h = 31 * h + b from h = 1, i.e. 31^n + sum of b[i] * 31^(n-1-i), mod 2^32.
-// The reference: one byte per step.
-inline int32_t JavaBytesHashCodeScalar(std::string_view key) {
-  uint32_t h = 1;
-  for (char c : key) {
-    h = h * 31u + static_cast<uint32_t>(
-                      static_cast<int32_t>(static_cast<signed char>(c)));
-  }
-  return static_cast<int32_t>(h);
-}
-
 namespace key_groups_internal {
 // 31^(15-j) mod 2^32 as lo + hi * 2^16 with lo and hi signed 16-bit, so that
 // SSE2's pmaddwd (signed 16 x 16 -> 32 bits, pairs summed) multiplies a
@@ -101,8 +89,10 @@ inline uint32_t HashBlock16(const char* s) {
 #endif
 }  // namespace key_groups_internal
 
-// The same value as JavaBytesHashCodeScalar, 16 bytes per step where SSE2
-// exists (every x86-64): this runs on every op, and the byte-serial loop's
+// Java's Arrays.hashCode(byte[]) over the key's bytes as signed chars:
+// h = 31 * h + b from h = 1, i.e. 31^n + sum of b[i] * 31^(n-1-i), mod 2^32.
+// Computed 16 bytes per step where SSE2 exists (every x86-64), the rest
+// byte by byte: this runs on every op, and the byte-serial loop's
 // instructions crowd the CPU's window, so that it overlaps fewer state
 // lookups of consecutive ops (an unordered_map get loop runs at about half
 // speed with the scalar hash in it, at 0.8x with this one).

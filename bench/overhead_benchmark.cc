@@ -14,8 +14,8 @@
 //   Paired/<b>/<op>       both, alternating rounds of ~0.1 s (1 s for the
 //                         servers; robust to a loaded machine); counters
 //                         direct/harness ops/s and their ratio (median over
-//                         rounds), also by CPU time. For redis and postgres
-//                         and rocksdb the direct loop stores the backend's
+//                         rounds), also by CPU time. For rocksdb, redis and
+//                         postgres the direct loop stores the backend's
 //                         key encoding / sends its own commands and
 //                         statements in its layout and transaction sizes
 //                         (statebench's client-side cost);
@@ -103,7 +103,7 @@ WorkloadSpec SequenceSpec(uint64_t keys, bool puts) {
 struct Fixture {
   std::unique_ptr<OpSequence> seq;
   std::unique_ptr<ChunkRunner> direct;
-  std::unique_ptr<ChunkRunner> minimal;  // servers: the minimal direct loop
+  std::unique_ptr<ChunkRunner> minimal;  // direct_minimal's loop, on demand
   std::unique_ptr<HarnessRunner> harness;
   double last_direct_ops_per_s = 0;
 };
@@ -221,8 +221,8 @@ double RoundSeconds(const std::string& backend) {
   return backend == "redis" || backend == "postgres" ? 1.0 : 0.1;
 }
 
-// `minimal`: against the server's minimal direct loop instead of the
-// backend's own commands (PathOptions::direct_minimal).
+// `minimal`: against the minimal direct loop instead of the backend's own
+// key encoding, commands and statements (PathOptions::direct_minimal).
 void BM_Paired(benchmark::State& state, std::string backend, bool puts,
                bool minimal) {
   Result<Fixture*> f = GetFixture(backend, puts);
