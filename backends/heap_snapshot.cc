@@ -235,15 +235,16 @@ Status WriteTable(const HeapStateTable& t, StateKind kind, RegionWriter* w) {
   std::string* out = w->buf();
   switch (kind) {
     case StateKind::kValue:
-      for (const auto& [ek, value] : t.values) {
-        SB_RETURN_IF_ERROR(PutEntryKey(out, ek));
-        PutBytes(out, value);
+      for (const HeapBytesNode& n : t.values) {
+        SB_RETURN_IF_ERROR(PutEntryKey(out, n.key()));
+        PutBytes(out, n.value());
         SB_RETURN_IF_ERROR(w->MaybeFlush());
       }
       break;
     case StateKind::kList:
-      for (const auto& [ek, list] : t.lists) {
-        SB_RETURN_IF_ERROR(PutEntryKey(out, ek));
+      for (const auto& n : t.lists) {
+        const std::vector<std::string>& list = n.value();
+        SB_RETURN_IF_ERROR(PutEntryKey(out, n.key()));
         PutVarint(out, list.size());
         for (const std::string& e : list) {
           PutBytes(out, e);
@@ -252,8 +253,9 @@ Status WriteTable(const HeapStateTable& t, StateKind kind, RegionWriter* w) {
       }
       break;
     case StateKind::kMap:
-      for (const auto& [ek, map] : t.maps) {
-        SB_RETURN_IF_ERROR(PutEntryKey(out, ek));
+      for (const auto& n : t.maps) {
+        const HeapUserMap& map = n.value();
+        SB_RETURN_IF_ERROR(PutEntryKey(out, n.key()));
         PutVarint(out, map.size());
         for (const auto& [uk, value] : map) {
           PutBytes(out, uk);
@@ -533,29 +535,34 @@ bool DecodeEntries(Decoder* d, StateKind kind, uint64_t count,
     std::string_view key, ns;
     if (!d->Bytes(&key) || !d->Bytes(&ns)) return false;
     EncodeEntryKey(key, ns, ek);
+    const size_t hash = HeapKeyHash(*ek);
     if (kind == StateKind::kValue) {
       std::string_view value;
       if (!d->Bytes(&value)) return false;
-      if (!t->values.emplace(*ek, value).second) return false;
+      if (t->values.Find(*ek, hash) != nullptr) return false;
+      t->values.Insert(HeapBytesNode::Make(*ek, value), hash);
       continue;
     }
     uint64_t n;
     if (!d->Varint(&n) || n == 0) return false;
     if (kind == StateKind::kList) {
-      auto [it, inserted] = t->lists.emplace(*ek, std::vector<std::string>());
-      if (!inserted) return false;
+      if (t->lists.Find(*ek, hash) != nullptr) return false;
+      std::vector<std::string>& list =
+          t->lists.Insert(HeapListTable::NodeType::Make(*ek, {}), hash)
+              ->value();
       for (uint64_t j = 0; j < n; ++j) {
         std::string_view e;
         if (!d->Bytes(&e)) return false;
-        it->second.emplace_back(e);
+        list.emplace_back(e);
       }
     } else {
-      auto [it, inserted] = t->maps.emplace(*ek, HeapUserMap());
-      if (!inserted) return false;
+      if (t->maps.Find(*ek, hash) != nullptr) return false;
+      HeapUserMap& map =
+          t->maps.Insert(HeapMapTable::NodeType::Make(*ek, {}), hash)->value();
       for (uint64_t j = 0; j < n; ++j) {
         std::string_view uk, value;
         if (!d->Bytes(&uk) || !d->Bytes(&value)) return false;
-        if (!it->second.emplace(uk, value).second) return false;
+        if (!map.emplace(uk, value).second) return false;
       }
     }
   }
@@ -597,13 +604,13 @@ Status HeapSnapshotReader::ReadKeyGroup(int key_group,
         static_cast<size_t>(std::min<uint64_t>(count, data.size() / 3));
     switch (states_[state].kind) {
       case StateKind::kValue:
-        t.values.reserve(t.values.size() + expected);
+        t.values.Reserve(t.values.size() + expected);
         break;
       case StateKind::kList:
-        t.lists.reserve(t.lists.size() + expected);
+        t.lists.Reserve(t.lists.size() + expected);
         break;
       case StateKind::kMap:
-        t.maps.reserve(t.maps.size() + expected);
+        t.maps.Reserve(t.maps.size() + expected);
         break;
     }
     if (!DecodeEntries(&d, states_[state].kind, count, &t, &ek)) {

@@ -9,19 +9,6 @@ bool HeapPartition::empty() const {
                      [](const HeapStateTable& t) { return t.empty(); });
 }
 
-void EncodeEntryKey(std::string_view key, std::string_view ns,
-                    std::string* out) {
-  out->clear();
-  uint32_t n = static_cast<uint32_t>(key.size());
-  while (n >= 0x80) {
-    out->push_back(static_cast<char>(n | 0x80));
-    n >>= 7;
-  }
-  out->push_back(static_cast<char>(n));
-  out->append(key);
-  out->append(ns);
-}
-
 bool DecodeEntryKey(std::string_view encoded, std::string_view* key,
                     std::string_view* ns) {
   uint32_t n = 0;
@@ -124,8 +111,9 @@ HeapStateTable& HeapState::WriteTable(const StateKey& k) {
   return slot->Get(k.state);
 }
 
-const std::string& HeapState::EntryKey(const StateKey& k) {
+std::string_view HeapState::EntryKey(const StateKey& k, size_t* hash) {
   EncodeEntryKey(k.key, k.ns, &scratch_);
+  *hash = HeapKeyHash(scratch_);
   return scratch_;
 }
 
@@ -134,22 +122,24 @@ Status HeapState::ValueGet(const StateKey& k, std::string* value, bool* found) {
   *found = false;
   const HeapStateTable* t = ReadTable(k);
   if (t == nullptr) return Status::Ok();
-  auto it = t->values.find(std::string_view(EntryKey(k)));
-  if (it == t->values.end()) return Status::Ok();
-  value->assign(it->second);
+  size_t hash;
+  std::string_view ek = EntryKey(k, &hash);
+  const HeapBytesNode* n = t->values.Find(ek, hash);
+  if (n == nullptr) return Status::Ok();
+  value->assign(n->value());
   *found = true;
   return Status::Ok();
 }
 
 Status HeapState::ValuePut(const StateKey& k, std::string_view value) {
   SB_RETURN_IF_ERROR(Check(k, StateKind::kValue));
-  HeapHashMap<std::string>& values = WriteTable(k).values;
-  const std::string& ek = EntryKey(k);
-  auto it = values.find(std::string_view(ek));
-  if (it != values.end()) {
-    it->second.assign(value);
+  HeapValueTable& values = WriteTable(k).values;
+  size_t hash;
+  std::string_view ek = EntryKey(k, &hash);
+  if (HeapBytesNode** slot = values.FindSlot(ek, hash)) {
+    HeapBytesNode::SetValue(slot, value);
   } else {
-    values.emplace(ek, value);
+    values.Insert(HeapBytesNode::Make(ek, value), hash);
   }
   return Status::Ok();
 }
@@ -157,23 +147,25 @@ Status HeapState::ValuePut(const StateKey& k, std::string_view value) {
 Status HeapState::ValueRemove(const StateKey& k) {
   SB_RETURN_IF_ERROR(Check(k, StateKind::kValue));
   const HeapStateTable* t = ReadTable(k);
+  size_t hash;
+  std::string_view ek = EntryKey(k, &hash);
   // Removing what is absent must not clone a shared partition.
-  if (t == nullptr || !t->values.contains(std::string_view(EntryKey(k)))) {
+  if (t == nullptr || t->values.Find(ek, hash) == nullptr) {
     return Status::Ok();
   }
-  HeapHashMap<std::string>& values = WriteTable(k).values;
-  values.erase(values.find(std::string_view(EntryKey(k))));
+  WriteTable(k).values.Erase(ek, hash);
   return Status::Ok();
 }
 
 Status HeapState::ListAppend(const StateKey& k, std::string_view value) {
   SB_RETURN_IF_ERROR(Check(k, StateKind::kList));
-  HeapHashMap<std::vector<std::string>>& lists = WriteTable(k).lists;
-  const std::string& ek = EntryKey(k);
-  auto it = lists.find(std::string_view(ek));
-  if (it == lists.end())
-    it = lists.emplace(ek, std::vector<std::string>()).first;
-  it->second.emplace_back(value);
+  HeapListTable& lists = WriteTable(k).lists;
+  size_t hash;
+  std::string_view ek = EntryKey(k, &hash);
+  auto* n = lists.Find(ek, hash);
+  if (n == nullptr)
+    n = lists.Insert(HeapListTable::NodeType::Make(ek, {}), hash);
+  n->value().emplace_back(value);
   return Status::Ok();
 }
 
@@ -182,30 +174,31 @@ Status HeapState::ListGet(const StateKey& k, std::vector<std::string>* values) {
   values->clear();
   const HeapStateTable* t = ReadTable(k);
   if (t == nullptr) return Status::Ok();
-  auto it = t->lists.find(std::string_view(EntryKey(k)));
-  if (it != t->lists.end()) *values = it->second;
+  size_t hash;
+  std::string_view ek = EntryKey(k, &hash);
+  if (const auto* n = t->lists.Find(ek, hash)) *values = n->value();
   return Status::Ok();
 }
 
 Status HeapState::ListClear(const StateKey& k) {
   SB_RETURN_IF_ERROR(Check(k, StateKind::kList));
   const HeapStateTable* t = ReadTable(k);
-  if (t == nullptr || !t->lists.contains(std::string_view(EntryKey(k)))) {
-    return Status::Ok();
-  }
-  auto& lists = WriteTable(k).lists;
-  lists.erase(lists.find(std::string_view(EntryKey(k))));
+  size_t hash;
+  std::string_view ek = EntryKey(k, &hash);
+  if (t == nullptr || t->lists.Find(ek, hash) == nullptr) return Status::Ok();
+  WriteTable(k).lists.Erase(ek, hash);
   return Status::Ok();
 }
 
 Status HeapState::MapPut(const StateKey& k, std::string_view user_key,
                          std::string_view value) {
   SB_RETURN_IF_ERROR(Check(k, StateKind::kMap));
-  HeapHashMap<HeapUserMap>& maps = WriteTable(k).maps;
-  const std::string& ek = EntryKey(k);
-  auto it = maps.find(std::string_view(ek));
-  if (it == maps.end()) it = maps.emplace(ek, HeapUserMap()).first;
-  HeapUserMap& m = it->second;
+  HeapMapTable& maps = WriteTable(k).maps;
+  size_t hash;
+  std::string_view ek = EntryKey(k, &hash);
+  auto* n = maps.Find(ek, hash);
+  if (n == nullptr) n = maps.Insert(HeapMapTable::NodeType::Make(ek, {}), hash);
+  HeapUserMap& m = n->value();
   auto u = m.find(user_key);
   if (u != m.end()) {
     u->second.assign(value);
@@ -221,10 +214,12 @@ Status HeapState::MapGet(const StateKey& k, std::string_view user_key,
   *found = false;
   const HeapStateTable* t = ReadTable(k);
   if (t == nullptr) return Status::Ok();
-  auto it = t->maps.find(std::string_view(EntryKey(k)));
-  if (it == t->maps.end()) return Status::Ok();
-  auto u = it->second.find(user_key);
-  if (u == it->second.end()) return Status::Ok();
+  size_t hash;
+  std::string_view ek = EntryKey(k, &hash);
+  const auto* n = t->maps.Find(ek, hash);
+  if (n == nullptr) return Status::Ok();
+  auto u = n->value().find(user_key);
+  if (u == n->value().end()) return Status::Ok();
   value->assign(u->second);
   *found = true;
   return Status::Ok();
@@ -234,15 +229,15 @@ Status HeapState::MapRemove(const StateKey& k, std::string_view user_key) {
   SB_RETURN_IF_ERROR(Check(k, StateKind::kMap));
   const HeapStateTable* t = ReadTable(k);
   if (t == nullptr) return Status::Ok();
-  auto it = t->maps.find(std::string_view(EntryKey(k)));
-  if (it == t->maps.end() || !it->second.contains(user_key)) {
-    return Status::Ok();
-  }
-  auto& maps = WriteTable(k).maps;
-  auto wit = maps.find(std::string_view(EntryKey(k)));
-  wit->second.erase(wit->second.find(user_key));
+  size_t hash;
+  std::string_view ek = EntryKey(k, &hash);
+  const auto* n = t->maps.Find(ek, hash);
+  if (n == nullptr || !n->value().contains(user_key)) return Status::Ok();
+  HeapMapTable& maps = WriteTable(k).maps;
+  HeapUserMap& m = maps.Find(ek, hash)->value();
+  m.erase(m.find(user_key));
   // An empty map is no entry, so snapshots and restores never carry one.
-  if (wit->second.empty()) maps.erase(wit);
+  if (m.empty()) maps.Erase(ek, hash);
   return Status::Ok();
 }
 
@@ -253,9 +248,11 @@ Status HeapState::MapScan(
   entries->clear();
   const HeapStateTable* t = ReadTable(k);
   if (t == nullptr) return Status::Ok();
-  auto it = t->maps.find(std::string_view(EntryKey(k)));
-  if (it == t->maps.end()) return Status::Ok();
-  const HeapUserMap& m = it->second;
+  size_t hash;
+  std::string_view ek = EntryKey(k, &hash);
+  const auto* n = t->maps.Find(ek, hash);
+  if (n == nullptr) return Status::Ok();
+  const HeapUserMap& m = n->value();
   for (auto u = m.lower_bound(from); u != m.end(); ++u) {
     if (!to.empty() && std::string_view(u->first) >= to) break;
     if (limit != 0 && entries->size() >= limit) break;

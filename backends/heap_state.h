@@ -7,49 +7,42 @@
 // key group; a later write to a partition that a live capture may still read
 // clones that partition first. Entries are addressed by an encoded
 // (key, namespace) string (EncodeEntryKey) so that lookups reuse one scratch
-// buffer and never allocate.
+// buffer and never allocate; the tables are open-addressing (heap_table.h).
 #ifndef STATEBENCH_BACKENDS_HEAP_STATE_H_
 #define STATEBENCH_BACKENDS_HEAP_STATE_H_
 
 #include <atomic>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <map>
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "backends/heap_table.h"
 #include "backends/key_groups.h"
 #include "backends/state_backend.h"
 #include "backends/status.h"
 
 namespace statebench {
 
-// Transparent hash, so unordered maps keyed by std::string accept
-// std::string_view lookups without building a std::string.
-struct HeapStringHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const {
-    return std::hash<std::string_view>{}(s);
-  }
-};
-
-template <typename V>
-using HeapHashMap =
-    std::unordered_map<std::string, V, HeapStringHash, std::equal_to<>>;
 // std::less on std::string compares with memcmp: bytewise unsigned order,
 // which is what MapScan promises.
 using HeapUserMap = std::map<std::string, std::string, std::less<>>;
 
+using HeapValueTable = HeapIndex<HeapBytesNode>;
+using HeapListTable = HeapIndex<HeapObjectNode<std::vector<std::string>>>;
+using HeapMapTable = HeapIndex<HeapObjectNode<HeapUserMap>>;
+
 // The entries of one state in one key group, keyed by EncodeEntryKey. Only
-// the map of the state's kind is used.
+// the table of the state's kind is used.
 struct HeapStateTable {
-  HeapHashMap<std::string> values;
-  HeapHashMap<std::vector<std::string>> lists;
-  HeapHashMap<HeapUserMap> maps;
+  HeapValueTable values;
+  HeapListTable lists;
+  HeapMapTable maps;
 
   bool empty() const { return values.empty() && lists.empty() && maps.empty(); }
 };
@@ -74,8 +67,23 @@ struct HeapPartition {
 };
 
 // (key, namespace) as one string: varint32(len(key)) key ns. Replaces *out.
-void EncodeEntryKey(std::string_view key, std::string_view ns,
-                    std::string* out);
+// Inline and without push_back: it runs once per op.
+inline void EncodeEntryKey(std::string_view key, std::string_view ns,
+                           std::string* out) {
+  char varint[5];
+  size_t v = 0;
+  uint32_t n = static_cast<uint32_t>(key.size());
+  while (n >= 0x80) {
+    varint[v++] = static_cast<char>(n | 0x80);
+    n >>= 7;
+  }
+  varint[v++] = static_cast<char>(n);
+  out->resize(v + key.size() + ns.size());
+  char* d = out->data();
+  std::memcpy(d, varint, v);
+  if (!key.empty()) std::memcpy(d + v, key.data(), key.size());
+  if (!ns.empty()) std::memcpy(d + v + key.size(), ns.data(), ns.size());
+}
 // Inverse of EncodeEntryKey; false when `encoded` is malformed.
 bool DecodeEntryKey(std::string_view encoded, std::string_view* key,
                     std::string_view* ns);
@@ -170,7 +178,9 @@ class HeapState {
   const HeapStateTable* ReadTable(const StateKey& k) const;
   // The partition for writing, cloned first if a capture may share it.
   HeapStateTable& WriteTable(const StateKey& k);
-  const std::string& EntryKey(const StateKey& k);
+  // k's encoded entry key (in scratch_, valid until the next call) and its
+  // HeapKeyHash.
+  std::string_view EntryKey(const StateKey& k, size_t* hash);
 
   const int max_parallelism_;
   const KeyGroupRange key_groups_;

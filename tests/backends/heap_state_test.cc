@@ -1,8 +1,13 @@
 // HeapState internals the conformance suite cannot see: copy-on-write at
-// key-group granularity, entry-key encoding and op validation.
+// key-group granularity, entry-key encoding, op validation and the
+// open-addressing tables (heap_table.h).
 #include "backends/heap_state.h"
 
 #include <gtest/gtest.h>
+
+#include <map>
+#include <random>
+#include <string>
 
 #include "tests/backends/backend_test_env.h"
 
@@ -20,8 +25,8 @@ std::string ValueIn(const HeapCapture& c, std::string_view key) {
   if (p == nullptr || p->Find(0) == nullptr) return "<none>";
   std::string ek;
   EncodeEntryKey(key, "", &ek);
-  auto it = p->Find(0)->values.find(std::string_view(ek));
-  return it == p->Find(0)->values.end() ? "<none>" : it->second;
+  const HeapBytesNode* n = p->Find(0)->values.Find(ek, HeapKeyHash(ek));
+  return n == nullptr ? "<none>" : std::string(n->value());
 }
 
 TEST(HeapStateTest, CaptureKeepsItsViewWhileLiveStateChanges) {
@@ -109,6 +114,111 @@ TEST(HeapStateTest, OpsValidateStateKindAndKeyGroup) {
             StatusCode::kInvalidArgument);
   EXPECT_EQ(s.RegisterState({"", StateKind::kValue}).status().code(),
             StatusCode::kInvalidArgument);
+}
+
+using Table = HeapIndex<HeapBytesNode>;
+
+// Few distinct hashes force long probe runs that wrap around the slot array,
+// so insertion, lookup and backward-shift deletion meet every case.
+size_t CollidingHash(std::string_view key) { return HeapKeyHash(key) % 7; }
+
+void ExpectTableIs(const Table& t, const std::map<std::string, std::string>& m,
+                   int absent_upto) {
+  ASSERT_EQ(t.size(), m.size());
+  for (const auto& [k, v] : m) {
+    const HeapBytesNode* n = t.Find(k, CollidingHash(k));
+    ASSERT_NE(n, nullptr) << k;
+    EXPECT_EQ(n->value(), v) << k;
+  }
+  for (int i = 0; i < absent_upto; ++i) {
+    std::string k = "k" + std::to_string(i);
+    if (!m.contains(k)) {
+      EXPECT_EQ(t.Find(k, CollidingHash(k)), nullptr) << k;
+    }
+  }
+  std::map<std::string, std::string> seen;
+  for (const HeapBytesNode& n : t) {
+    EXPECT_TRUE(seen.emplace(n.key(), n.value()).second) << n.key();
+  }
+  EXPECT_EQ(seen, m);
+}
+
+TEST(HeapIndexTest, RandomOpsUnderCollidingHashesMatchAMap) {
+  Table t;
+  std::map<std::string, std::string> model;
+  std::mt19937 rng(7);
+  constexpr int kKeys = 300;
+  for (int round = 0; round < 40; ++round) {
+    for (int op = 0; op < 200; ++op) {
+      std::string k = "k" + std::to_string(rng() % kKeys);
+      size_t h = CollidingHash(k);
+      switch (rng() % 3) {
+        case 0:
+        case 1: {  // put; values of varying size grow and shrink nodes
+          std::string v(rng() % 40, static_cast<char>('a' + rng() % 26));
+          if (HeapBytesNode** slot = t.FindSlot(k, h)) {
+            HeapBytesNode::SetValue(slot, v);
+          } else {
+            t.Insert(HeapBytesNode::Make(k, v), h);
+          }
+          model[k] = v;
+          break;
+        }
+        case 2:
+          EXPECT_EQ(t.Erase(k, h), model.erase(k) == 1) << k;
+          break;
+      }
+    }
+    ExpectTableIs(t, model, kKeys);
+  }
+  // Empty it entirely, then use it again.
+  for (int i = 0; i < kKeys; ++i) {
+    std::string k = "k" + std::to_string(i);
+    EXPECT_EQ(t.Erase(k, CollidingHash(k)), model.erase(k) == 1);
+  }
+  ExpectTableIs(t, model, kKeys);
+  t.Insert(HeapBytesNode::Make("k1", "again"), CollidingHash("k1"));
+  model["k1"] = "again";
+  ExpectTableIs(t, model, kKeys);
+}
+
+TEST(HeapIndexTest, CopiesAreDeepAndCompareByContent) {
+  Table a;
+  for (int i = 0; i < 50; ++i) {
+    std::string k = "k" + std::to_string(i);
+    a.Insert(HeapBytesNode::Make(k, std::string(i, 'x')), HeapKeyHash(k));
+  }
+  Table b = a;
+  EXPECT_TRUE(a == b);
+  HeapBytesNode::SetValue(a.FindSlot("k3", HeapKeyHash("k3")), "changed");
+  EXPECT_FALSE(a == b);
+  EXPECT_EQ(b.Find("k3", HeapKeyHash("k3"))->value(), "xxx");
+  EXPECT_TRUE(b.Erase("k4", HeapKeyHash("k4")));
+  EXPECT_NE(a.Find("k4", HeapKeyHash("k4")), nullptr);
+  Table moved = std::move(b);
+  EXPECT_EQ(moved.size(), 49u);
+  Table empty;
+  EXPECT_EQ(empty.Find("k1", HeapKeyHash("k1")), nullptr);
+  EXPECT_FALSE(empty.Erase("k1", HeapKeyHash("k1")));
+  EXPECT_TRUE(empty == Table());
+  EXPECT_TRUE(empty.begin() == empty.end());
+}
+
+TEST(HeapIndexTest, ReserveKeepsEntriesAndObjectNodesHoldTheirObjects) {
+  HeapListTable lists;
+  for (int i = 0; i < 10; ++i) {
+    std::string k = "k" + std::to_string(i);
+    lists.Insert(HeapListTable::NodeType::Make(k, {k, "second"}),
+                 HeapKeyHash(k));
+  }
+  lists.Reserve(10000);
+  ASSERT_EQ(lists.size(), 10u);
+  for (int i = 0; i < 10; ++i) {
+    std::string k = "k" + std::to_string(i);
+    const auto* n = lists.Find(k, HeapKeyHash(k));
+    ASSERT_NE(n, nullptr);
+    EXPECT_EQ(n->value(), (std::vector<std::string>{k, "second"}));
+  }
 }
 
 }  // namespace
