@@ -14,14 +14,17 @@
 //   Paired/<b>/<op>       both, alternating rounds of ~0.1 s (1 s for the
 //                         servers; robust to a loaded machine); counters
 //                         direct/harness ops/s and their ratio (median over
-//                         rounds), also by CPU time. For rocksdb, redis and
-//                         postgres the direct loop stores the backend's
-//                         key encoding / sends its own commands and
-//                         statements in its layout and transaction sizes
-//                         (statebench's client-side cost);
-//   Paired/<b>/<op>/vs_minimal  the same against the minimal loop (plain
-//                         keys; plain SET/GET; a two-column table): the
-//                         design's cost
+//                         rounds), also by CPU time. The direct loop
+//                         holds the backend's layout: memory keeps
+//                         std::unordered_map per key group with (key, ns)
+//                         keys as Flink's heap backend does; rocksdb stores
+//                         the backend's key encoding; redis and postgres
+//                         send its own commands and statements in its
+//                         layout and transaction sizes (statebench's
+//                         client-side cost);
+//   Paired/<b>/<op>/vs_minimal  the same against the minimal loop (one
+//                         plain map; plain keys; plain SET/GET; a
+//                         two-column table): the design's cost
 //   Layers/<b>/<op>/N_x   each layer of the harness path alone: direct,
 //                         + key group, registry backend, + TimedBackend,
 //                         + Subtask loop (memory and rocksdb)
@@ -278,6 +281,9 @@ void BM_Layer(benchmark::State& state, std::string backend, bool puts,
   switch (layer) {
     case Layer::kDirect:
     case Layer::kDirectKeyGroup:
+      // The heap backends' layers start from the minimal loop: a plain map,
+      // then the key group alone.
+      o.direct_minimal = backend == "memory";
       o.direct_key_group = layer == Layer::kDirectKeyGroup;
       r = MakeDirectRunner(*(*f)->seq, o);
       break;
@@ -438,7 +444,7 @@ void RegisterAll() {
           ->Iterations(1)
           ->UseManualTime()
           ->Unit(benchmark::kMillisecond);
-      if (b == "rocksdb" || b == "redis" || b == "postgres") {
+      {
         benchmark::RegisterBenchmark(
             ("Paired/" + suffix + "/vs_minimal").c_str(), BM_Paired, b, puts,
             true)

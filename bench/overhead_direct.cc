@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "backends/file_util.h"
+#include "backends/heap_state.h"
 #include "backends/key_groups.h"
 #include "backends/rocksdb_format.h"
 #include "backends/rocksdb_options.h"
@@ -102,6 +103,81 @@ class MapRunner : public ChunkRunner {
   const OpSequence& seq_;
   const bool key_group_;
   std::unordered_map<std::string, std::string, Hash, std::equal_to<>> map_;
+  uint64_t cursor_ = 0;
+};
+
+// std::unordered_map in the heap backends' layout, as Flink's
+// HeapKeyedStateBackend holds state: one map per key group, each op's key
+// group computed from its key (Flink's KeyGroupRangeAssignment), entries
+// keyed by (key, namespace) in the backend's encoding (EncodeEntryKey).
+// What the memory backend would cost built on the standard library's map
+// with no statebench around it; MapRunner is the minimal loop.
+class HeapLayoutMapRunner : public ChunkRunner {
+ public:
+  explicit HeapLayoutMapRunner(const OpSequence& seq)
+      : seq_(seq), max_parallelism_(DefaultMaxParallelism(1)) {
+    maps_.resize(static_cast<size_t>(max_parallelism_));
+    std::unique_ptr<OpSource> load = seq.workload().LoadPhase(nullptr);
+    Op op;
+    while (load->Next(&op)) {
+      EncodeEntryKey(op.key, "", &scratch_);
+      Map(op.key).insert_or_assign(scratch_, op.value);
+    }
+  }
+
+  Result<uint64_t> RunChunk(uint64_t count) override {
+    const uint64_t begin = cursor_, end = cursor_ + count;
+    cursor_ = end;
+    const uint64_t start = NowNs();
+    if (seq_.puts()) {
+      for (uint64_t i = begin; i < end; ++i) {
+        EncodeEntryKey(seq_.Key(i), "", &scratch_);
+        auto& map = Map(seq_.Key(i));
+        auto it = map.find(std::string_view(scratch_));
+        if (it == map.end()) {
+          map.emplace(scratch_, seq_.Value(i));
+        } else {
+          it->second.assign(seq_.Value(i));
+        }
+      }
+    } else {
+      uint64_t acc = 0;
+      for (uint64_t i = begin; i < end; ++i) {
+        EncodeEntryKey(seq_.Key(i), "", &scratch_);
+        auto& map = Map(seq_.Key(i));
+        auto it = map.find(std::string_view(scratch_));
+        if (it == map.end()) [[unlikely]]
+          return Status::Internal("a preloaded key is missing");
+        acc += static_cast<unsigned char>(it->second.back());
+      }
+      KeepAlive(acc);
+    }
+    return NowNs() - start;
+  }
+
+  std::string Describe() const override {
+    return "AssignToKeyGroup + std::unordered_map per key group, (key, ns) "
+           "keys, ::find (+ assign)";
+  }
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const {
+      return std::hash<std::string_view>{}(s);
+    }
+  };
+  using KeyGroupMap =
+      std::unordered_map<std::string, std::string, Hash, std::equal_to<>>;
+
+  KeyGroupMap& Map(std::string_view key) {
+    return maps_[static_cast<size_t>(AssignToKeyGroup(key, max_parallelism_))];
+  }
+
+  const OpSequence& seq_;
+  const int max_parallelism_;
+  std::vector<KeyGroupMap> maps_;
+  std::string scratch_;
   uint64_t cursor_ = 0;
 };
 
@@ -769,6 +845,10 @@ class PostgresBackendStatementsRunner : public LibpqxxLoop {
 Result<std::unique_ptr<ChunkRunner>> MakeDirectRunner(
     const OpSequence& seq, const PathOptions& options) {
   if (options.backend == "memory" || options.backend == "fs") {
+    if (!options.direct_minimal) {
+      return std::unique_ptr<ChunkRunner>(
+          std::make_unique<HeapLayoutMapRunner>(seq));
+    }
     return std::unique_ptr<ChunkRunner>(
         std::make_unique<MapRunner>(seq, options.direct_key_group));
   }

@@ -92,18 +92,19 @@ struct PathOptions {
   // Harness path only: take ops from the workload's generator (unbounded,
   // never repeating) instead of replaying the captured sequence.
   bool live_stream = false;
-  // Direct path of the heap backends only: also compute each op's key
-  // group.
+  // Minimal direct path of the heap backends only: also compute each op's
+  // key group.
   bool direct_key_group = false;
-  // Direct path of rocksdb and the server backends: the minimal loop
-  // (plain keys; plain SET/GET; a two-column table) instead of the
-  // backend's own key encoding, commands, statements and layout. Prices
-  // the backend's design rather than statebench's client-side code.
+  // The minimal direct loop (one std::unordered_map of plain keys; plain
+  // SET/GET; a two-column table) instead of the backend's own layout, key
+  // encoding, commands and statements. Prices the backend's design rather
+  // than statebench's client-side code.
   bool direct_minimal = false;
 };
 
-// The direct path: std::unordered_map, rocksdb::DB with the rocksdb
-// backend's options, hiredis, libpqxx. Preloads the sequence's load phase.
+// The direct path: std::unordered_map (per key group, as the heap backends
+// hold state), rocksdb::DB with the rocksdb backend's options, hiredis,
+// libpqxx. Preloads the sequence's load phase.
 Result<std::unique_ptr<ChunkRunner>> MakeDirectRunner(
     const OpSequence& seq, const PathOptions& options);
 
