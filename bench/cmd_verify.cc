@@ -47,7 +47,7 @@ Result<std::pair<int, int>> ParseRescale(const std::string& s) {
       "--rescale '" + s + "' is not of the form P:Q with 1 <= P, Q <= 1024");
 }
 
-std::string VerdictLine(const Verdict& v) {
+std::string VerdictLine(const StateVerdict& v) {
   return fmt::format("{} entries checked: lost {}, resurrected {}, wrong {}",
                      v.checked, v.lost, v.resurrected, v.wrong);
 }

@@ -50,13 +50,13 @@ struct DurabilityCycle {
   int64_t restored_id = 0;   // the one the restarted server served; 0: none
   int checkpoints_lost = 0;  // completed checkpoints newer than restored_id
   double restart_ms = 0;
-  Verdict verdict;  // restored state vs the oracle at completed_id
+  StateVerdict verdict;  // restored state vs the oracle at completed_id
 };
 
 struct DurabilityResult {
   DurabilitySetting setting;
   std::vector<DurabilityCycle> cycles;
-  Verdict total;
+  StateVerdict total;
   int checkpoints_lost = 0;
   bool kept_everything() const {
     return checkpoints_lost == 0 && total.exactly_once();

@@ -43,7 +43,7 @@ bool IsMapState(const ReferenceModel& model, uint16_t state) {
 
 class Classifier {
  public:
-  explicit Classifier(Verdict* v) : v_(v) {}
+  explicit Classifier(StateVerdict* v) : v_(v) {}
   void Lost(const ModelAddress& a) { Note(&v_->lost, "lost", a); }
   void Resurrected(const ModelAddress& a) {
     Note(&v_->resurrected, "resurrected", a);
@@ -56,7 +56,7 @@ class Classifier {
       v_->examples.push_back(std::string(kind) + ": " + Describe(a));
     }
   }
-  Verdict* v_;
+  StateVerdict* v_;
 };
 
 }  // namespace
@@ -116,7 +116,7 @@ void ReplayStream(const Workload& workload, uint64_t barrier,
   if (replay(*workload.LoadPhase(nullptr))) replay(*workload.RunPhase(nullptr));
 }
 
-void Verdict::Add(const Verdict& o) {
+void StateVerdict::Add(const StateVerdict& o) {
   checked += o.checked;
   lost += o.lost;
   resurrected += o.resurrected;
@@ -127,10 +127,11 @@ void Verdict::Add(const Verdict& o) {
   if (error.ok()) error = o.error;
 }
 
-Verdict CompareWithModel(const ReferenceModel& model,
-                         const PostBarrierWrites& after, int max_parallelism,
-                         const BackendForKeyGroup& backend_for) {
-  Verdict v;
+StateVerdict CompareWithModel(const ReferenceModel& model,
+                              const PostBarrierWrites& after,
+                              int max_parallelism,
+                              const BackendForKeyGroup& backend_for) {
+  StateVerdict v;
   Classifier classify(&v);
   std::set<ModelAddress> addresses = after.touched;
   for (const auto& [a, value] : model.entries()) addresses.insert(a);

@@ -1,7 +1,7 @@
 // The oracle for crash verification: the same seeded op stream replayed on
 // plain std::maps, and a checker that compares restored backends with it.
 //
-// Verdict classes (DESIGN.md section 8):
+// Verdict classes (DESIGN.md section 8), counted in StateVerdict:
 //   lost         the checkpoint holds an entry the restored state lacks
 //   resurrected  the restored state holds an entry (or value) that was
 //                written only after the checkpoint's barrier
@@ -63,7 +63,7 @@ void ReplayStream(const Workload& workload, uint64_t barrier,
                   uint64_t end_event, ReferenceModel* model,
                   PostBarrierWrites* after);
 
-struct Verdict {
+struct StateVerdict {
   uint64_t checked = 0;
   uint64_t lost = 0;
   uint64_t resurrected = 0;
@@ -73,7 +73,7 @@ struct Verdict {
   bool exactly_once() const {
     return error.ok() && lost == 0 && resurrected == 0 && wrong == 0;
   }
-  void Add(const Verdict& other);
+  void Add(const StateVerdict& other);
 };
 
 // Returns the backend instance owning `key_group`.
@@ -82,9 +82,10 @@ using BackendForKeyGroup = std::function<StateBackend*(int key_group)>;
 // Reads every address the model holds or the stream touched after the
 // barrier from the restored backends and classifies differences. State ids
 // are the registration order of model.states().
-Verdict CompareWithModel(const ReferenceModel& model,
-                         const PostBarrierWrites& after, int max_parallelism,
-                         const BackendForKeyGroup& backend_for);
+StateVerdict CompareWithModel(const ReferenceModel& model,
+                              const PostBarrierWrites& after,
+                              int max_parallelism,
+                              const BackendForKeyGroup& backend_for);
 
 }  // namespace statebench
 

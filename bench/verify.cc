@@ -268,8 +268,8 @@ Status RestoreJob(const RunConfig& run, const BackendRegistry& registry,
   return Status::Ok();
 }
 
-Verdict CheckAgainstOracle(const Workload& workload, uint64_t barrier,
-                           uint64_t end_event, const RestoredJob& job) {
+StateVerdict CheckAgainstOracle(const Workload& workload, uint64_t barrier,
+                                uint64_t end_event, const RestoredJob& job) {
   ReferenceModel model(workload.States());
   PostBarrierWrites after;
   ReplayStream(workload, barrier, end_event, &model, &after);

@@ -45,13 +45,13 @@ struct CycleResult {
   int checkpoints_reported = 0;
   double kill_after_s = 0;
   double restore_ms = 0;
-  Verdict verdict;
+  StateVerdict verdict;
 };
 
 struct VerifyReport {
   std::string backend;
   std::vector<CycleResult> cycles;
-  Verdict total;
+  StateVerdict total;
   // JSON for RunResult::verification and the console.
   nlohmann::json ToJson() const;
 };
@@ -70,7 +70,7 @@ struct RescaleResult {
   double duration_ms = 0;
   std::vector<double> subtask_duration_ms;
   uint64_t bytes_read = 0;
-  Verdict verdict;
+  StateVerdict verdict;
 };
 Result<RescaleResult> RunRescaleVerification(const RunConfig& run, int from,
                                              int to,

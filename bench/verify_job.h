@@ -45,8 +45,8 @@ Status RestoreJob(const RunConfig& run, const BackendRegistry& registry,
 // Replays `workload` up to `barrier` on the reference model and compares
 // the job's state with it (writes in [barrier, end_event) classify
 // differences as resurrected).
-Verdict CheckAgainstOracle(const Workload& workload, uint64_t barrier,
-                           uint64_t end_event, const RestoredJob& job);
+StateVerdict CheckAgainstOracle(const Workload& workload, uint64_t barrier,
+                                uint64_t end_event, const RestoredJob& job);
 
 }  // namespace statebench
 

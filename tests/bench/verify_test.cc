@@ -50,7 +50,7 @@ struct FaultCase {
   Fault fault;
   const char* name;
   // Which counter must be non-zero in every cycle.
-  uint64_t Verdict::*counter;
+  uint64_t StateVerdict::*counter;
 };
 
 class FaultyBackendTest : public ::testing::TestWithParam<FaultCase> {};
@@ -78,12 +78,12 @@ TEST_P(FaultyBackendTest, CheckerCatchesTheFaultInEveryCycle) {
 INSTANTIATE_TEST_SUITE_P(
     Faults, FaultyBackendTest,
     ::testing::Values(
-        FaultCase{Fault::kDropKey, "lost", &Verdict::lost},
-        FaultCase{Fault::kResurrect, "resurrected", &Verdict::resurrected},
-        FaultCase{Fault::kFlipValue, "wrong", &Verdict::wrong},
+        FaultCase{Fault::kDropKey, "lost", &StateVerdict::lost},
+        FaultCase{Fault::kResurrect, "resurrected", &StateVerdict::resurrected},
+        FaultCase{Fault::kFlipValue, "wrong", &StateVerdict::wrong},
         // An older checkpoint holds values later overwritten
         // before the barrier: wrong values.
-        FaultCase{Fault::kOlderCheckpoint, "wrong", &Verdict::wrong}),
+        FaultCase{Fault::kOlderCheckpoint, "wrong", &StateVerdict::wrong}),
     [](const ::testing::TestParamInfo<FaultCase>& info) {
       switch (info.param.fault) {
         case Fault::kDropKey:
