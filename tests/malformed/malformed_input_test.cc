@@ -1,7 +1,7 @@
 // The malformed-input suite: every file-taking input of the CLI (workload
 // files, YCSB property files, traces, profiles, rules, results) and many
 // bad flags, run through the real statebench binary. Each case must exit 2
-// within a second with one message naming the file (and the position where
+// within a second (kBudgetSeconds) with one message naming the file (and the position where
 // the format has one), print no stack trace or exception text, and write
 // nothing: its output path must not exist afterwards and the output
 // directory must stay empty.
@@ -49,6 +49,15 @@ Fixtures* MalformedInputTest::fixtures_ = nullptr;
 
 bool DirectoryEmpty(const std::string& dir) { return fs::is_empty(dir); }
 
+// A case must fail fast: within a second for the optimised binary. Under
+// ASan+UBSan (make test) the binary starts and runs several times slower and
+// shares the machine with the other tests, so it gets three.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr double kBudgetSeconds = 3.0;
+#else
+constexpr double kBudgetSeconds = 1.0;
+#endif
+
 TEST_P(MalformedInputTest, ExitsTwoWithOneMessageAndWritesNothing) {
   ASSERT_NE(fixtures_, nullptr);
   ASSERT_TRUE(fixtures_->ok) << "fixtures failed to build";
@@ -67,7 +76,7 @@ TEST_P(MalformedInputTest, ExitsTwoWithOneMessageAndWritesNothing) {
   EXPECT_FALSE(r.timed_out) << "hung (killed after 10 s)";
   EXPECT_EQ(r.signal, 0) << "killed by signal " << r.signal;
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_LT(r.seconds, 1.0) << "took " << r.seconds << " s";
+  EXPECT_LT(r.seconds, kBudgetSeconds) << "took " << r.seconds << " s";
 
   // One message: the first line says what and where; CLI11 parse errors
   // add one line pointing at --help.
