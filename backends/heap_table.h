@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <memory>
@@ -77,15 +78,26 @@ inline size_t HeapKeyHash(std::string_view key) {
   return Fold(kMix2 ^ n, Fold(a ^ kMix1, b ^ seed));
 }
 
-// The index of a table: slots of (hash, node) with linear probing and
-// backward-shift deletion, at most 3/4 full. Owns its nodes. `Node`
-// provides:
+struct HeapKeyHasher {
+  size_t operator()(std::string_view key) const { return HeapKeyHash(key); }
+};
+
+// The index of a table: 8-byte slots with linear probing and backward-shift
+// deletion, at most 7/8 full. A slot holds the node's address in its low 48
+// bits and the top 16 bits of the key's hash above them, so most probes
+// that do not match never touch a node, and the slot array stays small
+// enough to stay in cache: the array, not the node, was half of a lookup's
+// time with 16-byte slots at 3/4. Owns its nodes. `Node` provides:
 //   std::string_view key() const;
 //   static Node* Clone(const Node&);   // a deep copy
 //   static void Destroy(Node*);
-// Copying an index copies every node (the heap backends' copy-on-write
-// clones a key group's tables).
-template <typename Node>
+// `hash` arguments are Hasher{}(key). Copying an index copies every node
+// (the heap backends' copy-on-write clones a key group's tables).
+//
+// Assumes user-space addresses below 2^48, which Linux gives on x86-64 and
+// AArch64 unless a program asks mmap for higher ones; Insert aborts
+// otherwise rather than corrupt the table.
+template <typename Node, typename Hasher = HeapKeyHasher>
 class HeapIndex {
  public:
   using NodeType = Node;
@@ -110,91 +122,90 @@ class HeapIndex {
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
 
-  // The node with `key` (whose HeapKeyHash is `hash`), or null.
+  // The node with `key`, or null.
   Node* Find(std::string_view key, size_t hash) const {
-    if (size_ == 0) return nullptr;
-    for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
-      const Slot& s = slots_[i];
-      if (s.node == nullptr) return nullptr;
-      if (s.hash == hash && s.node->key() == key) return s.node;
-    }
+    const size_t i = Locate(key, hash);
+    return i == kAbsent ? nullptr : NodeOf(slots_[i]);
   }
 
-  // The slot holding `key`'s node, for replacing the node; null when absent.
-  Node** FindSlot(std::string_view key, size_t hash) {
-    if (size_ == 0) return nullptr;
-    for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
-      Slot& s = slots_[i];
-      if (s.node == nullptr) return nullptr;
-      if (s.hash == hash && s.node->key() == key) return &s.node;
-    }
+  // Calls f(Node*) on `key`'s node; f returns the node that takes its place
+  // (itself when it changed in place). False when `key` is absent.
+  template <typename F>
+  bool Update(std::string_view key, size_t hash, F&& f) {
+    const size_t i = Locate(key, hash);
+    if (i == kAbsent) return false;
+    slots_[i] = Pack(f(NodeOf(slots_[i])), hash);
+    return true;
   }
 
   // Takes ownership of `node`, whose key must be absent; returns it.
   Node* Insert(Node* node, size_t hash) {
-    if ((size_ + 1) * 4 > Capacity() * 3) {
+    if ((size_ + 1) * 8 > Capacity() * 7) {
       Rehash(std::max<size_t>(16, Capacity() * 2));
     }
-    Place(node, hash);
+    Place(Pack(node, hash), hash);
     ++size_;
     return node;
   }
 
   // Unlinks and destroys `key`'s node; false when absent.
   bool Erase(std::string_view key, size_t hash) {
-    if (size_ == 0) return false;
-    size_t i = hash & mask_;
-    for (;; i = (i + 1) & mask_) {
-      if (slots_[i].node == nullptr) return false;
-      if (slots_[i].hash == hash && slots_[i].node->key() == key) break;
-    }
-    Node::Destroy(slots_[i].node);
+    size_t i = Locate(key, hash);
+    if (i == kAbsent) return false;
+    Node::Destroy(NodeOf(slots_[i]));
     --size_;
     // Backward shift: move later entries of the probe run into the hole
     // unless that would put them before their home slot.
     for (size_t j = (i + 1) & mask_;; j = (j + 1) & mask_) {
-      if (slots_[j].node == nullptr) break;
-      const size_t home = slots_[j].hash & mask_;
+      if (slots_[j] == 0) break;
+      const size_t home = Hasher{}(NodeOf(slots_[j])->key()) & mask_;
       const bool stays =
           i <= j ? (i < home && home <= j) : (i < home || home <= j);
       if (stays) continue;
       slots_[i] = slots_[j];
       i = j;
     }
-    slots_[i] = Slot{};
+    slots_[i] = 0;
     return true;
   }
 
   // Room for `n` entries without a rehash.
   void Reserve(size_t n) {
     size_t cap = 16;
-    while (n * 4 > cap * 3) cap *= 2;
+    while (n * 8 > cap * 7) cap *= 2;
     if (cap > Capacity()) Rehash(cap);
   }
 
-  // Same keys (under the same hashes) with equal values.
+  // Same keys with equal values.
   friend bool operator==(const HeapIndex& a, const HeapIndex& b) {
     if (a.size_ != b.size_) return false;
-    for (size_t i = 0; i < a.Capacity(); ++i) {
-      const Slot& s = a.slots_[i];
-      if (s.node == nullptr) continue;
-      const Node* m = b.Find(s.node->key(), s.hash);
-      if (m == nullptr || !(m->value() == s.node->value())) return false;
+    for (const Node& n : a) {
+      const Node* m = b.Find(n.key(), Hasher{}(n.key()));
+      if (m == nullptr || !(m->value() == n.value())) return false;
     }
     return true;
   }
 
  private:
-  struct Slot {
-    size_t hash = 0;
-    Node* node = nullptr;
-  };
+  using Slot = uint64_t;  // 0 = empty
+  static constexpr int kTagShift = 48;
+  static constexpr Slot kAddressMask = (Slot{1} << kTagShift) - 1;
+  static constexpr size_t kAbsent = ~size_t{0};
+
+  static Node* NodeOf(Slot s) {
+    return reinterpret_cast<Node*>(static_cast<uintptr_t>(s & kAddressMask));
+  }
+  static Slot Pack(Node* node, size_t hash) {
+    const auto address = static_cast<Slot>(reinterpret_cast<uintptr_t>(node));
+    if ((address & ~kAddressMask) != 0) std::abort();  // see the class comment
+    return address | (static_cast<Slot>(hash) & ~kAddressMask);
+  }
 
  public:
   // Visits the nodes in slot order (no particular key order).
   class const_iterator {
    public:
-    const Node& operator*() const { return *slot_->node; }
+    const Node& operator*() const { return *NodeOf(*slot_); }
     const_iterator& operator++() {
       ++slot_;
       SkipEmpty();
@@ -208,7 +219,7 @@ class HeapIndex {
       SkipEmpty();
     }
     void SkipEmpty() {
-      while (slot_ != end_ && slot_->node == nullptr) ++slot_;
+      while (slot_ != end_ && *slot_ == 0) ++slot_;
     }
     const Slot* slot_;
     const Slot* end_;
@@ -223,19 +234,30 @@ class HeapIndex {
  private:
   size_t Capacity() const { return slots_ == nullptr ? 0 : mask_ + 1; }
 
-  void Place(Node* node, size_t hash) {
+  // The slot index holding `key`, or kAbsent.
+  size_t Locate(std::string_view key, size_t hash) const {
+    if (size_ == 0) return kAbsent;
+    const Slot tag = static_cast<Slot>(hash) & ~kAddressMask;
+    for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
+      const Slot s = slots_[i];
+      if (s == 0) return kAbsent;
+      if ((s & ~kAddressMask) == tag && NodeOf(s)->key() == key) return i;
+    }
+  }
+
+  void Place(Slot slot, size_t hash) {
     size_t i = hash & mask_;
-    while (slots_[i].node != nullptr) i = (i + 1) & mask_;
-    slots_[i] = Slot{hash, node};
+    while (slots_[i] != 0) i = (i + 1) & mask_;
+    slots_[i] = slot;
   }
 
   void Rehash(size_t capacity) {
     std::unique_ptr<Slot[]> old = std::move(slots_);
     const size_t old_capacity = old == nullptr ? 0 : mask_ + 1;
-    slots_ = std::make_unique<Slot[]>(capacity);
+    slots_ = std::make_unique<Slot[]>(capacity);  // zeroed: all empty
     mask_ = capacity - 1;
     for (size_t i = 0; i < old_capacity; ++i) {
-      if (old[i].node != nullptr) Place(old[i].node, old[i].hash);
+      if (old[i] != 0) Place(old[i], Hasher{}(NodeOf(old[i])->key()));
     }
   }
 
@@ -244,16 +266,17 @@ class HeapIndex {
     slots_ = std::make_unique<Slot[]>(other.Capacity());
     mask_ = other.mask_;
     for (size_t i = 0; i < other.Capacity(); ++i) {
-      const Slot& s = other.slots_[i];
-      if (s.node == nullptr) continue;
-      slots_[i] = Slot{s.hash, Node::Clone(*s.node)};
+      const Slot s = other.slots_[i];
+      if (s == 0) continue;
+      Node* copy = Node::Clone(*NodeOf(s));
+      slots_[i] = Pack(copy, s);  // the same tag
       ++size_;  // counted as copied, so a throwing Clone leaks nothing
     }
   }
 
   void DestroyAll() {
     for (size_t i = 0; i < Capacity(); ++i) {
-      if (slots_[i].node != nullptr) Node::Destroy(slots_[i].node);
+      if (slots_[i] != 0) Node::Destroy(NodeOf(slots_[i]));
     }
     slots_.reset();
     size_ = 0;
@@ -289,18 +312,20 @@ class HeapBytesNode {
   }
   static void Destroy(HeapBytesNode* n) { ::operator delete(n); }
 
-  // Sets *slot's value, replacing the node when the value outgrows it.
-  static void SetValue(HeapBytesNode** slot, std::string_view value) {
-    HeapBytesNode* n = *slot;
+  // Sets n's value; returns n, or the node that replaces it (n destroyed)
+  // when the value outgrows n.
+  [[nodiscard]] static HeapBytesNode* SetValue(HeapBytesNode* n,
+                                               std::string_view value) {
     if (value.size() <= n->value_capacity_) {
       if (!value.empty()) {
         std::memmove(n->Bytes() + n->key_size_, value.data(), value.size());
       }
       n->value_size_ = static_cast<uint32_t>(value.size());
-      return;
+      return n;
     }
-    *slot = Make(n->key(), value);
+    HeapBytesNode* grown = Make(n->key(), value);
     Destroy(n);
+    return grown;
   }
 
  private:

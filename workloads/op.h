@@ -35,7 +35,20 @@ inline constexpr int kOpTypeCount = 10;
 std::string_view OpTypeName(OpType type);
 // The inverse of OpTypeName; InvalidArgument for an unknown name.
 Result<OpType> OpTypeFromName(std::string_view name);
-bool IsWriteOp(OpType type);
+// Inline: the harness asks once per op.
+inline bool IsWriteOp(OpType type) {
+  switch (type) {
+    case OpType::kValuePut:
+    case OpType::kValueRemove:
+    case OpType::kListAppend:
+    case OpType::kListClear:
+    case OpType::kMapPut:
+    case OpType::kMapRemove:
+      return true;
+    default:
+      return false;
+  }
+}
 
 enum class WorkloadStateKind { kValue, kList, kMap };
 

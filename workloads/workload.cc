@@ -44,20 +44,6 @@ Result<OpType> OpTypeFromName(std::string_view name) {
   return Status::InvalidArgument("unknown op type '" + std::string(name) + "'");
 }
 
-bool IsWriteOp(OpType type) {
-  switch (type) {
-    case OpType::kValuePut:
-    case OpType::kValueRemove:
-    case OpType::kListAppend:
-    case OpType::kListClear:
-    case OpType::kMapPut:
-    case OpType::kMapRemove:
-      return true;
-    default:
-      return false;
-  }
-}
-
 namespace {
 
 using Factory = std::unique_ptr<Workload> (*)(const WorkloadSpec&);
