@@ -46,6 +46,26 @@ inline constexpr uint64_t kMix1 = 0xc2b2ae3d27d4eb4full;
 inline constexpr uint64_t kMix2 = 0x165667b19e3779f9ull;
 }  // namespace heap_table_internal
 
+// a == b, without a call to memcmp for keys of 8 to 32 bytes (two to four
+// overlapping 8-byte words each).
+inline bool HeapSameKey(std::string_view a, std::string_view b) {
+  using heap_table_internal::Load64;
+  const size_t n = a.size();
+  if (n != b.size()) return false;
+  const char* p = a.data();
+  const char* q = b.data();
+  if (n >= 8 && n <= 32) {
+    uint64_t diff =
+        (Load64(p) ^ Load64(q)) | (Load64(p + n - 8) ^ Load64(q + n - 8));
+    if (n > 16) {
+      diff |= (Load64(p + 8) ^ Load64(q + 8)) |
+              (Load64(p + n - 16) ^ Load64(q + n - 16));
+    }
+    return diff == 0;
+  }
+  return n == 0 || std::memcmp(p, q, n) == 0;
+}
+
 // The tables' hash of an entry key. Inline and a few dozen instructions for
 // short keys: std::hash's out-of-line byte loop cost as much as the rest of
 // a lookup, and the instructions between two lookups decide how many of
@@ -241,7 +261,9 @@ class HeapIndex {
     for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
       const Slot s = slots_[i];
       if (s == 0) return kAbsent;
-      if ((s & ~kAddressMask) == tag && NodeOf(s)->key() == key) return i;
+      if ((s & ~kAddressMask) == tag && HeapSameKey(NodeOf(s)->key(), key)) {
+        return i;
+      }
     }
   }
 

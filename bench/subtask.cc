@@ -58,17 +58,21 @@ void Subtask::ResetCounters() {
   backend_->ResetStats();
 }
 
-Status Subtask::Apply(const Op& op) {
-  int kg = AssignToKeyGroup(op.key, max_parallelism_);
-  if (!range_.Contains(kg)) {
+Status Subtask::ApplyFailure(const Op& op, int key_group) const {
+  if (!range_.Contains(key_group)) {
     return Status::Internal("subtask " + std::to_string(index_) +
                             " was routed a key of key group " +
-                            std::to_string(kg) + " outside its range " +
+                            std::to_string(key_group) + " outside its range " +
                             range_.ToString());
   }
-  if (op.state >= state_ids_.size()) {
-    return Status::Internal("op refers to undeclared state " +
-                            std::to_string(op.state));
+  return Status::Internal("op refers to undeclared state " +
+                          std::to_string(op.state));
+}
+
+Status Subtask::Apply(const Op& op) {
+  int kg = AssignToKeyGroup(op.key, max_parallelism_);
+  if (!range_.Contains(kg) || op.state >= state_ids_.size()) [[unlikely]] {
+    return ApplyFailure(op, kg);
   }
   StateKey k{state_ids_[op.state], kg, op.key, op.ns};
   bool found = false;

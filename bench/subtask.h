@@ -103,6 +103,9 @@ class Subtask {
  private:
   Status RunLoop(bool checkpoints);
   Status Apply(const Op& op);
+  // Apply's failures, out of line: building their messages inline gave
+  // Apply a large frame that every op paid for.
+  [[gnu::cold]] Status ApplyFailure(const Op& op, int key_group) const;
   Status ServiceControl();
   Status SyncPhase();
   // At the end of the phase: joins a requested barrier and takes this
