@@ -184,6 +184,21 @@ TEST(HeapIndexTest, RandomOpsUnderCollidingHashesMatchAMap) {
   ExpectTableIs(t, model, kKeys);
 }
 
+TEST(HeapIndexTest, SameKeySeesEveryByteAtEveryLength) {
+  for (size_t n = 0; n <= 40; ++n) {
+    std::string a(n, '\0');
+    for (size_t i = 0; i < n; ++i) a[i] = static_cast<char>('a' + i % 26);
+    std::string b = a;
+    EXPECT_TRUE(HeapSameKey(a, b)) << n;
+    for (size_t i = 0; i < n; ++i) {
+      std::string c = a;
+      c[i] = static_cast<char>(c[i] ^ 0x80);
+      EXPECT_FALSE(HeapSameKey(a, c)) << "length " << n << " byte " << i;
+    }
+    EXPECT_FALSE(HeapSameKey(a, a + "x")) << n;
+  }
+}
+
 TEST(HeapIndexTest, CopiesAreDeepAndCompareByContent) {
   using Table = HeapValueTable;  // real hashes: tags differ
   Table a;
