@@ -44,7 +44,17 @@ void KeepAlive(const T& v) {
   asm volatile("" : : "r,m"(v) : "memory");
 }
 
-// std::unordered_map: what the heap backends hold per key group.
+// std::unordered_map<std::string, std::string> that finds by string_view.
+struct TransparentHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const {
+    return std::hash<std::string_view>{}(s);
+  }
+};
+using StringMap = std::unordered_map<std::string, std::string, TransparentHash,
+                                     std::equal_to<>>;
+
+// The minimal loop: one std::unordered_map of plain keys.
 class MapRunner : public ChunkRunner {
  public:
   // `key_group`: also compute each op's key group (Flink's
@@ -93,16 +103,10 @@ class MapRunner : public ChunkRunner {
   }
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const {
-      return std::hash<std::string_view>{}(s);
-    }
-  };
   static constexpr int kGroups = kDefaultLowerBoundMaxParallelism;
   const OpSequence& seq_;
   const bool key_group_;
-  std::unordered_map<std::string, std::string, Hash, std::equal_to<>> map_;
+  StringMap map_;
   uint64_t cursor_ = 0;
 };
 
@@ -161,22 +165,13 @@ class HeapLayoutMapRunner : public ChunkRunner {
   }
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const {
-      return std::hash<std::string_view>{}(s);
-    }
-  };
-  using KeyGroupMap =
-      std::unordered_map<std::string, std::string, Hash, std::equal_to<>>;
-
-  KeyGroupMap& Map(std::string_view key) {
+  StringMap& Map(std::string_view key) {
     return maps_[static_cast<size_t>(AssignToKeyGroup(key, max_parallelism_))];
   }
 
   const OpSequence& seq_;
   const int max_parallelism_;
-  std::vector<KeyGroupMap> maps_;
+  std::vector<StringMap> maps_;
   std::string scratch_;
   uint64_t cursor_ = 0;
 };
