@@ -1,9 +1,9 @@
 // The malformed-input suite: every file-taking input of the CLI (workload
 // files, YCSB property files, traces, profiles, rules, results) and many
 // bad flags, run through the real statebench binary. Each case must exit 2
-// within a second (kBudgetSeconds) with one message naming the file (and the position where
-// the format has one), print no stack trace or exception text, and write
-// nothing: its output path must not exist afterwards and the output
+// within a second (kBudgetSeconds) with one message naming the file (and the
+// position where the format has one), print no stack trace or exception text,
+// and write nothing: its output path must not exist afterwards and the output
 // directory must stay empty.
 //
 // The inputs are generated into a temporary directory when the suite starts
