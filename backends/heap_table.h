@@ -4,10 +4,10 @@
 // A lookup in std::unordered_map<std::string, std::string> touches the
 // bucket array, the node before the bucket's first node, the node, the key's
 // heap buffer and the value's heap buffer: five cache lines scattered over
-// the heap. Here a lookup touches one slot (hash and node pointer, linear
-// probing) and one node that holds the key bytes and, for value state, the
-// value bytes too. The heap backends' ops cost tens of nanoseconds, so these
-// misses are most of what they measure.
+// the heap. Here a lookup touches one slot (node address and hash tag,
+// linear probing) and one node that holds the key bytes and, for value
+// state, the value bytes too. The heap backends' ops cost tens of
+// nanoseconds, so these misses are most of what they measure.
 #ifndef STATEBENCH_BACKENDS_HEAP_TABLE_H_
 #define STATEBENCH_BACKENDS_HEAP_TABLE_H_
 
