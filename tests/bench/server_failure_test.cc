@@ -20,7 +20,6 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 #include <thread>
 
@@ -329,6 +328,22 @@ TEST(ServerDurabilityTest, RefusesAServerItDidNotStartAndUnknownSettings) {
 
 // ---- canary scan -----------------------------------------------------------
 
+// A process's argv as /proc shows it; "" when the process is gone. Other
+// tests start and end processes all the time, and reading the cmdline of
+// one that exits meanwhile fails (ESRCH), which std::ifstream turns into an
+// exception.
+std::string ReadCmdline(const std::filesystem::path& proc_dir) {
+  const int fd = ::open((proc_dir / "cmdline").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return "";
+  std::string cmdline;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) {
+    cmdline.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return cmdline;
+}
+
 // Runs the real binary with stdout and stderr to files; while it runs,
 // every process's argv is checked for each of `secrets`.
 int RunBinary(const std::vector<std::string>& args, const std::string& out,
@@ -352,11 +367,11 @@ int RunBinary(const std::vector<std::string>& args, const std::string& out,
   if (rc != 0) return -1;
   int status = 0;
   while (::waitpid(pid, &status, WNOHANG) == 0) {
-    for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
       const std::string name = e.path().filename();
       if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-      std::ifstream in(e.path() / "cmdline");
-      std::string cmdline((std::istreambuf_iterator<char>(in)), {});
+      const std::string cmdline = ReadCmdline(e.path());
       for (const std::string& secret : secrets) {
         if (cmdline.find(secret) != std::string::npos) *secret_in_argv = true;
       }
