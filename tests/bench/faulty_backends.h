@@ -28,6 +28,10 @@ struct FaultJournal {
   };
   std::mutex mu;
   std::vector<Write> writes;
+  // Restores whose state the fault changed. A fault needs material: a
+  // resurrection needs a write after the barrier, which a subtask that got
+  // no CPU between the barrier and the kill does not make.
+  int injected = 0;
   std::map<std::pair<int64_t, int>, CheckpointHandle>
       handles;  // (id, kg start)
 };
@@ -124,6 +128,7 @@ class FaultyBackend : public StateBackend {
         auto it = journal_->handles.find({id - 1, h.key_groups.start});
         older.push_back(it != journal_->handles.end() ? it->second : h);
       }
+      ++journal_->injected;
       return inner_->Restore(older, range);
     }
     SB_RETURN_IF_ERROR(inner_->Restore(handles, range));
@@ -139,12 +144,15 @@ class FaultyBackend : public StateBackend {
       bool found = false;
       SB_RETURN_IF_ERROR(inner_->ValueGet(k, &current, &found));
       if (fault_ == Fault::kResurrect && after && current != w.value) {
+        ++journal_->injected;
         return inner_->ValuePut(k, w.value);
       }
       if (fault_ == Fault::kDropKey && !after && found) {
+        ++journal_->injected;
         return inner_->ValueRemove(k);
       }
       if (fault_ == Fault::kFlipValue && !after && found && !current.empty()) {
+        ++journal_->injected;
         current[0] = static_cast<char>(current[0] ^ 0x01);
         return inner_->ValuePut(k, current);
       }
