@@ -5,8 +5,13 @@
 //
 // "<name>/all" is the whole op stream: real_time is wall time per op
 // (1e9 / ops per second). "<name>/<op kind>" is one op kind: real_time is
-// its mean service time. We do not measure CPU time per op, so cpu_time
-// repeats real_time (compare.py needs the field).
+// the mean of its sampled service times. CPU time per op is not measured,
+// so cpu_time repeats real_time (compare.py needs the field); the docs say
+// so beside the export.
+//
+// The aggregates-only form (Google Benchmark's
+// --benchmark_report_aggregates_only) leaves out the per-repetition
+// entries, for tools that read every entry as a row of its own.
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -123,10 +128,13 @@ json Entry(const std::string& run_name, size_t family_index, size_t repetitions,
   return e;
 }
 
-void EmitFamily(const Family& f, size_t family_index, json* benchmarks) {
+void EmitFamily(const Family& f, size_t family_index, bool aggregates_only,
+                json* benchmarks) {
   const size_t n = f.real_time_ns.size();
   if (n == 0) return;
-  for (size_t i = 0; i < n; ++i) {
+  // Google Benchmark writes a single run as an iteration entry even when
+  // only aggregates are asked for: there is nothing to aggregate.
+  for (size_t i = 0; i < n && (!aggregates_only || n < 2); ++i) {
     json e = Entry(f.run_name, family_index, n, i, nullptr);
     e["iterations"] = f.iterations[i];
     e["real_time"] = Finite(f.real_time_ns[i]);
@@ -165,9 +173,7 @@ std::string LowerBuildType(const std::string& build_type) {
   return build_type == "Debug" || build_type == "debug" ? "debug" : "release";
 }
 
-}  // namespace
-
-std::string RenderGoogleBenchmarkJson(const ResultsFile& results) {
+std::string RenderGbench(const ResultsFile& results, bool aggregates_only) {
   const Context& c = results.context;
   json context = {
       {"date", c.started_at},
@@ -192,7 +198,8 @@ std::string RenderGoogleBenchmarkJson(const ResultsFile& results) {
     // A failed run is left out rather than written as an error entry:
     // googlecpp would record its zero time as a huge improvement.
     if (run.status != "ok") continue;
-    EmitFamily(WholeStream(run, names[i]), family_index++, &benchmarks);
+    EmitFamily(WholeStream(run, names[i]), family_index++, aggregates_only,
+               &benchmarks);
     std::vector<std::string> ops;
     for (const Repetition& rep : run.repetitions) {
       for (const OpKindResult& k : rep.ops) {
@@ -202,11 +209,22 @@ std::string RenderGoogleBenchmarkJson(const ResultsFile& results) {
       }
     }
     for (const std::string& op : ops) {
-      EmitFamily(OneOpKind(run, names[i], op), family_index++, &benchmarks);
+      EmitFamily(OneOpKind(run, names[i], op), family_index++, aggregates_only,
+                 &benchmarks);
     }
   }
   json out = {{"context", context}, {"benchmarks", benchmarks}};
   return report::DumpJson(out, 2) + "\n";
+}
+
+}  // namespace
+
+std::string RenderGoogleBenchmarkJson(const ResultsFile& results) {
+  return RenderGbench(results, /*aggregates_only=*/false);
+}
+
+std::string RenderGoogleBenchmarkAggregatesJson(const ResultsFile& results) {
+  return RenderGbench(results, /*aggregates_only=*/true);
 }
 
 }  // namespace statebench

@@ -195,9 +195,9 @@ void CompareRun(const std::string& label, const RunResult& base,
     if (!threshold) continue;
     auto it = cur_samples.find(metric);
     if (it == cur_samples.end() || it->second.empty()) {
-      report->warnings.push_back(
+      report->missing.push_back(
           label + ": " + metric +
-          " is in the baseline but missing from the current run");
+          " is gated and in the baseline but missing from the current run");
       continue;
     }
     MetricComparison c;
@@ -356,8 +356,13 @@ size_t GateReport::Count(Verdict v) const {
                     [v](const MetricComparison& c) { return c.verdict == v; }));
 }
 
+bool GateReport::Incomplete() const {
+  return !missing.empty() || comparisons.empty();
+}
+
 int GateReport::ExitCode(bool warn_only) const {
   if (!failures.empty()) return 3;
+  if (Incomplete()) return 2;
   if (Count(Verdict::kRegression) > 0 && !warn_only) return 1;
   return 0;
 }

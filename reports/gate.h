@@ -110,6 +110,9 @@ struct GateReport {
   std::vector<std::string> warnings;
   // Measurement failures: a run failed in current but not in the baseline.
   std::vector<std::string> failures;
+  // Gated metrics of the baseline that the current results lack: the
+  // comparison is incomplete, so the gate cannot pass.
+  std::vector<std::string> missing;
   // Context differences that were allowed (--allow-context-mismatch).
   std::vector<std::string> context_mismatches;
   // Where the two sides come from (version, git sha, build, host, time).
@@ -117,8 +120,12 @@ struct GateReport {
   Context current_context;
 
   size_t Count(Verdict v) const;
-  // 3 when a measurement failed, else 1 on a regression (0 with warn_only),
-  // else 0.
+  // True when the gate judged nothing, or a gated metric is missing: a
+  // pass would then say nothing about the change.
+  bool Incomplete() const;
+  // 3 when a measurement failed, else 2 when the comparison is incomplete
+  // (an input problem, not a verdict), else 1 on a regression (0 with
+  // warn_only), else 0.
   int ExitCode(bool warn_only) const;
 };
 

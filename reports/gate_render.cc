@@ -7,6 +7,7 @@
 
 #include "reports/gate.h"
 #include "reports/junit.h"
+#include "reports/report_util.h"
 
 namespace statebench {
 namespace {
@@ -110,7 +111,17 @@ std::string Headline(const GateReport& r, const GateRenderOptions& o) {
     what.push_back(Plural(r.failures.size(), "measurement failure"));
   }
   if (regressions > 0) what.push_back(Plural(regressions, "regression"));
+  if (!r.missing.empty()) {
+    what.push_back(Plural(r.missing.size(), "gated metric") +
+                   " missing from the current results");
+  }
+  if (r.comparisons.empty() && r.failures.empty()) {
+    what.push_back("nothing was compared");
+  }
   if (what.empty()) return "PASSED";
+  if (r.failures.empty() && r.Incomplete()) {
+    return fmt::format("FAILED: {}", fmt::join(what, ", "));
+  }
   const bool passed = r.failures.empty() && o.warn_only;
   return fmt::format("{}: {}", passed ? "PASSED (warn-only)" : "FAILED",
                      fmt::join(what, ", "));
@@ -119,6 +130,7 @@ std::string Headline(const GateReport& r, const GateRenderOptions& o) {
 // Machine-readable outcome for the JSON report.
 std::string Outcome(const GateReport& r, const GateRenderOptions& o) {
   if (!r.failures.empty()) return "measurement_failure";
+  if (r.Incomplete()) return "incomplete";
   if (r.Count(Verdict::kRegression) > 0) {
     return o.warn_only ? "regression_warn_only" : "regression";
   }
@@ -244,8 +256,8 @@ std::string MdRow(const MetricComparison& c) {
                      : c.verdict == Verdict::kInconclusive ? "\u26A0\uFE0F "
                      : c.verdict == Verdict::kImprovement  ? "\U0001F680 "
                                                            : "";
-  return fmt::format("| {} | `{}` | {} | {} | {} | {} | {} | {}{} |\n",
-                     MdCell(c.run), MdCell(c.metric),
+  return fmt::format("| {} | {} | {} | {} | {} | {} | {} | {}{} |\n",
+                     MdCell(c.run), report::MarkdownCode(c.metric),
                      FormatValue(c.baseline_median, c.unit),
                      FormatValue(c.current_median, c.unit), FormatChange(c),
                      FormatLimit(c.threshold), FormatP(c.p_value), icon,
@@ -256,9 +268,7 @@ std::string MdRow(const MetricComparison& c) {
 // (only cut hard if they alone exceed the limit).
 std::string MarkdownHead(const GateReport& report,
                          const GateRenderOptions& options) {
-  const bool ok =
-      report.failures.empty() &&
-      (report.Count(Verdict::kRegression) == 0 || options.warn_only);
+  const bool ok = report.ExitCode(options.warn_only) == 0;
   std::string head =
       fmt::format("## statebench gate: {} {}\n\n", ok ? "\u2705" : "\u274C",
                   Headline(report, options));
@@ -270,6 +280,11 @@ std::string MarkdownHead(const GateReport& report,
     head += "**Measurement failures**\n\n";
     for (const std::string& f : report.failures)
       head += "- " + MdCell(f) + "\n";
+    head += "\n";
+  }
+  if (!report.missing.empty()) {
+    head += "**Gated metrics missing from the current results**\n\n";
+    for (const std::string& m : report.missing) head += "- " + MdCell(m) + "\n";
     head += "\n";
   }
   head +=
@@ -333,6 +348,10 @@ std::string RenderGateConsole(const GateReport& report,
     out += "\nwarnings:\n";
     for (const std::string& w : report.warnings) out += "  " + w + "\n";
   }
+  if (!report.missing.empty()) {
+    out += "\ngated metrics missing from the current results:\n";
+    for (const std::string& m : report.missing) out += "  " + m + "\n";
+  }
   if (!report.failures.empty()) {
     out += "\nmeasurement failures:\n";
     for (const std::string& f : report.failures) out += "  " + f + "\n";
@@ -364,8 +383,9 @@ std::string RenderGateMarkdown(const GateReport& report,
   std::string notes;
   for (const MetricComparison* c : sorted) {
     if (c->verdict != Verdict::kUnchanged && !c->note.empty()) {
-      std::string n = "- " + MdCell(c->run) + " `" + MdCell(c->metric) +
-                      "`: " + MdCell(c->note) + "\n";
+      std::string n = "- " + MdCell(c->run) + " " +
+                      report::MarkdownCode(c->metric) + ": " + MdCell(c->note) +
+                      "\n";
       if (out.size() + notes.size() + n.size() + kOmissionReserve <= budget) {
         notes += n;
       }
@@ -410,6 +430,9 @@ std::string RenderGateAnnotations(const GateReport& report,
                      Describe(c));
     }
   }
+  for (const std::string& m : report.missing) {
+    out += Command("error", "statebench gate: missing metric", m);
+  }
   for (const std::string& w : report.warnings) {
     out += Command("warning", "statebench gate", w);
   }
@@ -439,6 +462,19 @@ std::string RenderGateJUnit(const GateReport& report,
     }
     suites.push_back(std::move(s));
   }
+  if (!report.missing.empty()) {
+    JUnitSuite s{"missing", properties, {}};
+    for (const std::string& m : report.missing) {
+      JUnitCase t;
+      t.name = m.substr(0, m.find(' '));
+      t.classname = "statebench.gate.missing";
+      t.outcome = JUnitCase::Outcome::kError;
+      t.message = m;
+      t.type = "missing_metric";
+      s.cases.push_back(std::move(t));
+    }
+    suites.push_back(std::move(s));
+  }
   for (const MetricComparison& c : report.comparisons) {
     auto [it, added] = by_run.emplace(c.run, suites.size());
     if (added) suites.push_back({c.run, properties, {}});
@@ -449,12 +485,10 @@ std::string RenderGateJUnit(const GateReport& report,
     if (c.verdict == Verdict::kRegression) {
       t.outcome = options.warn_only ? JUnitCase::Outcome::kPassed
                                     : JUnitCase::Outcome::kFailure;
-      t.message =
-          fmt::format("{} beyond threshold {} (p = {})", FormatChange(c),
-                      FormatLimit(c.threshold), FormatP(c.p_value));
+      t.message = Describe(c);
       t.type = "regression";
-      t.detail = fmt::format("baseline samples: {}\ncurrent samples: {}",
-                             fmt::join(c.baseline_samples, ", "),
+      t.detail = fmt::format("{}\nbaseline samples: {}\ncurrent samples: {}",
+                             Describe(c), fmt::join(c.baseline_samples, ", "),
                              fmt::join(c.current_samples, ", "));
     } else if (c.verdict == Verdict::kInconclusive) {
       t.outcome = JUnitCase::Outcome::kSkipped;
@@ -501,6 +535,7 @@ json GateReportToJson(const GateReport& report,
             {"unchanged", report.Count(Verdict::kUnchanged)},
             {"inconclusive", report.Count(Verdict::kInconclusive)}}},
           {"failures", report.failures},
+          {"missing", report.missing},
           {"warnings", report.warnings},
           {"context_mismatches", report.context_mismatches},
           {"baseline", ContextToJson(report.baseline_context)},

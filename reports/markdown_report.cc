@@ -205,14 +205,14 @@ Block Latency(const ResultsFile& results,
       const RunResult& run = results.runs[i];
       std::string p = prefix + op + ".";
       if (FindMetric(run, p + "p50_ns") == nullptr) continue;
-      block.rows.push_back(Row({fmt::format("`{}`", MarkdownEscape(op)),
-                                MarkdownEscape(labels[i]),
-                                Median(run, p + "p50_ns", FormatDurationNs),
-                                Median(run, p + "p90_ns", FormatDurationNs),
-                                Median(run, p + "p99_ns", FormatDurationNs),
-                                Median(run, p + "p999_ns", FormatDurationNs),
-                                Median(run, p + "p9999_ns", FormatDurationNs),
-                                Median(run, p + "max_ns", FormatDurationNs)}));
+      block.rows.push_back(
+          Row({report::MarkdownCode(op), MarkdownEscape(labels[i]),
+               Median(run, p + "p50_ns", FormatDurationNs),
+               Median(run, p + "p90_ns", FormatDurationNs),
+               Median(run, p + "p99_ns", FormatDurationNs),
+               Median(run, p + "p999_ns", FormatDurationNs),
+               Median(run, p + "p9999_ns", FormatDurationNs),
+               Median(run, p + "max_ns", FormatDurationNs)}));
     }
   }
   if (block.rows.empty()) return block;
@@ -269,6 +269,38 @@ std::string Details(
   return out + "\n</details>\n\n";
 }
 
+// What changed between merged results files, per configuration both hold.
+Block Changes(const ResultsFile& results) {
+  Block block{"change rows", "", {}, "", 0};
+  const std::vector<report::RunChange> changes =
+      report::ChangesBetweenSources(results);
+  if (changes.empty()) return block;
+  block.head =
+      "### Change between the files\n\nMedians over repetitions; a change "
+      "here is not a significance test (use `statebench gate` for that).\n\n" +
+      Header({"Run", "Metric", "From", "To", "Change"}, "llrrr");
+  for (const report::RunChange& c : changes) {
+    std::string change = "-";
+    if (c.from != 0) {
+      const double pct = (c.to - c.from) / std::fabs(c.from) * 100;
+      const bool better = c.higher_is_better ? pct > 0 : pct < 0;
+      change = fmt::format("{:+.1f}%{}", pct,
+                           std::fabs(pct) < 0.05 ? ""
+                           : better              ? " (better)"
+                                                 : " (worse)");
+    }
+    block.rows.push_back(
+        Row({MarkdownEscape(c.run), report::MarkdownCode(c.metric),
+             MarkdownEscape(report::FormatMetricValue(c.from, c.unit) + " [" +
+                            c.from_source + "]"),
+             MarkdownEscape(report::FormatMetricValue(c.to, c.unit) + " [" +
+                            c.to_source + "]"),
+             change}));
+  }
+  block.tail = "\n";
+  return block;
+}
+
 }  // namespace
 
 std::string RenderMarkdown(const ResultsFile& results) {
@@ -283,8 +315,9 @@ std::string RenderMarkdown(const ResultsFile& results) {
   Block comparison = Comparison(results, labels);
   Block codecs = SnapshotCodecTable(results, labels);
   Block latency = Latency(results, labels, false);
-  const std::vector<const Block*> core = {&recommendation, &verification,
-                                          &comparison, &codecs, &latency};
+  Block changes = Changes(results);
+  const std::vector<const Block*> core = {
+      &recommendation, &verification, &comparison, &changes, &codecs, &latency};
   // Optional sections, in the order they are given up when too long.
   std::vector<std::pair<std::string, std::string>> optional = {
       {"configuration", Details("Effective configuration",
@@ -308,8 +341,8 @@ std::string RenderMarkdown(const ResultsFile& results) {
     dropped.push_back(name);
   }
   // Then the core tables give up rows, least essential table first.
-  for (Block* b :
-       {&latency, &codecs, &verification, &comparison, &recommendation}) {
+  for (Block* b : {&latency, &codecs, &changes, &verification, &comparison,
+                   &recommendation}) {
     const size_t n = size();
     if (n <= budget) break;
     b->Trim(n - budget);

@@ -34,7 +34,7 @@ struct ReportFormatInfo {
 };
 
 // Every format, in a stable order: console md html json csv gbench
-// gab-smaller gab-bigger bmf hgrm.
+// gbench-aggregates gab-smaller gab-bigger bmf hgrm.
 const std::vector<ReportFormatInfo>& ReportFormats();
 std::vector<std::string> ReportFormatNames();
 
@@ -81,6 +81,9 @@ std::string RenderCsv(const ResultsFile& results);
 // (real_time = ns per op; throughput and percentiles as counters). Read by
 // compare.py and github-action-benchmark's "googlecpp".
 std::string RenderGoogleBenchmarkJson(const ResultsFile& results);
+// The same without per-repetition entries (mean, median, stddev only), as
+// Google Benchmark's --benchmark_report_aggregates_only writes it.
+std::string RenderGoogleBenchmarkAggregatesJson(const ResultsFile& results);
 // github-action-benchmark "customSmallerIsBetter": latencies, checkpoint and
 // restore durations, write amplification.
 std::string RenderGabSmaller(const ResultsFile& results);

@@ -103,6 +103,34 @@ std::string MarkdownEscape(std::string_view s) {
   return out;
 }
 
+std::string MarkdownCode(std::string_view s) {
+  std::string body;
+  body.reserve(s.size());
+  size_t longest = 0, run = 0;
+  for (char c : s) {
+    run = c == '`' ? run + 1 : 0;
+    longest = std::max(longest, run);
+    if (c == '\n' || c == '\r') {
+      body += ' ';
+    } else if (IsControl(c)) {
+      body += "\xEF\xBF\xBD";
+    } else if (c == '|') {
+      body += "\\|";
+    } else if (c == '<') {
+      body += "&lt;";
+    } else if (c == '>') {
+      body += "&gt;";
+    } else if (c == '&') {
+      body += "&amp;";
+    } else {
+      body += c;
+    }
+  }
+  const std::string fence(longest + 1, '`');
+  const bool pad = !body.empty() && (body.front() == '`' || body.back() == '`');
+  return fence + (pad ? " " : "") + body + (pad ? " " : "") + fence;
+}
+
 std::string ConsoleSafe(std::string_view s) {
   std::string out;
   out.reserve(s.size());
@@ -223,6 +251,14 @@ std::string FormatCount(double v) {
     out += digits[i];
   }
   return (v < 0 && digits != "0" ? "-" : "") + out;
+}
+
+std::string FormatMetricValue(double v, const std::string& unit) {
+  if (unit == "ns") return FormatDurationNs(v);
+  if (unit == "ms") return FormatDurationMs(v);
+  if (unit == "bytes") return FormatBytes(v);
+  if (unit == "ops/s") return FormatSi(v) + " ops/s";
+  return Sig3(v);
 }
 
 std::string FormatSpread(const MetricSummary& s) {

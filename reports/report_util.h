@@ -24,6 +24,13 @@ std::string HtmlEscape(std::string_view s);
 // For a GFM table cell: HTML-escaped, Markdown punctuation and '|'
 // backslash-escaped, '@' neutralized (no mentions), newlines as spaces.
 std::string MarkdownEscape(std::string_view s);
+// A GFM inline code span holding `s`: backslash escapes do not work inside
+// code spans, so Markdown punctuation stays as it is; '|' becomes "\|"
+// (GFM tables need it even there) and & < > character references (shown
+// literally by a renderer, but never raw HTML in the file); the fence is
+// longer than any run of backticks in `s`; newlines become spaces and other
+// controls U+FFFD.
+std::string MarkdownCode(std::string_view s);
 // For a terminal: C0/C1 controls, DEL and bidirectional overrides become
 // '?', so a name cannot move the cursor or reorder the line.
 std::string ConsoleSafe(std::string_view s);
@@ -50,6 +57,9 @@ std::string FormatBytes(double bytes);
 std::string FormatSi(double v);
 // 1,234,567 (rounded to an integer).
 std::string FormatCount(double v);
+// A value in a metric's unit (DescribeMetric): durations and bytes as above,
+// ops/s with an SI prefix, anything else with three significant digits.
+std::string FormatMetricValue(double v, const std::string& unit);
 // A relative spread (fraction) as "±1.2%"; "" when there is one sample.
 std::string FormatSpread(const MetricSummary& s);
 
@@ -69,6 +79,23 @@ std::vector<std::string> RunLabels(const ResultsFile& results);
 // "[source]" or "#n" when merged files collide. Never depends on the other
 // runs' names except to break exact collisions.
 std::vector<std::string> StableRunNames(const ResultsFile& results);
+
+// A metric of one configuration measured in two merged results files: its
+// median in the first file that has the configuration and in a later one.
+struct RunChange {
+  std::string run;     // backend/workload[/checkpoint type]
+  std::string metric;  // "throughput.ops_per_s", "latency.<op>.p99_ns", ...
+  std::string from_source, to_source;
+  double from = 0, to = 0;
+  std::string unit;
+  bool higher_is_better = false;
+};
+// For runs that several merged files hold (run.extra["source"], set by
+// MergeResultsForReport), the change of throughput, each op kind's p99,
+// checkpoint end-to-end, restore and write amplification from the first
+// file to each later one. Failed runs and metrics one side lacks are left
+// out.
+std::vector<RunChange> ChangesBetweenSources(const ResultsFile& results);
 // Op kinds over all runs, in first-seen order.
 std::vector<std::string> OpKinds(const ResultsFile& results);
 bool RunHasOp(const RunResult& run, std::string_view op);

@@ -87,6 +87,42 @@ std::vector<std::string> StableRunNames(const ResultsFile& results) {
   return names;
 }
 
+std::vector<RunChange> ChangesBetweenSources(const ResultsFile& results) {
+  std::vector<RunChange> changes;
+  std::map<std::string, const RunResult*> first;  // by configuration
+  for (const RunResult& run : results.runs) {
+    const std::string source = Source(run);
+    if (source.empty() || run.status != "ok") continue;
+    const std::string config =
+        run.backend + "/" + run.workload +
+        (run.checkpoint_type.empty() || run.checkpoint_type == "full"
+             ? ""
+             : "/" + run.checkpoint_type);
+    auto [it, added] = first.emplace(config, &run);
+    if (added) continue;
+    const RunResult& base = *it->second;
+    std::vector<std::string> metrics = {"throughput.ops_per_s"};
+    for (const auto& [name, s] : run.summary) {
+      if (name.starts_with("latency.") && name.ends_with(".p99_ns")) {
+        metrics.push_back(name);
+      }
+    }
+    for (const char* m : {"checkpoint.median_end_to_end_ms",
+                          "restore.duration_ms", "write_amplification"}) {
+      metrics.push_back(m);
+    }
+    for (const std::string& m : metrics) {
+      std::optional<double> from = MetricMedian(base, m);
+      std::optional<double> to = MetricMedian(run, m);
+      if (!from || !to) continue;
+      const MetricInfo info = DescribeMetric(m);
+      changes.push_back({config, m, Source(base), Source(run), *from, *to,
+                         info.unit, info.higher_is_better});
+    }
+  }
+  return changes;
+}
+
 std::vector<std::string> OpKinds(const ResultsFile& results) {
   std::vector<std::string> out;
   for (const RunResult& run : results.runs) {

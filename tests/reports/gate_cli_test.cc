@@ -23,6 +23,7 @@ using testing::MakeFile;
 using testing::MakeRun;
 
 constexpr char kTput[] = "throughput.ops_per_s";
+constexpr char kP99[] = "latency.value_get.p99_ns";
 
 std::vector<double> Around(double center) {
   return {center * 1.000, center * 1.006, center * 0.994,
@@ -134,7 +135,16 @@ TEST_F(GateCliTest, ExitCodesForPassRegressionAndWarnOnly) {
                   "throughput=-20%"})
                 .code,
             0);
-  EXPECT_EQ(Gate({"--baseline", base, "--current", slow, "--threshold",
+  // Switched off, throughput leaves the unchanged p99 to judge: a pass.
+  const std::string base2 =
+      Save("base2.json",
+           MakeFile({MakeRun("memory", "value-rw",
+                             {{kTput, Around(1000)}, {kP99, Around(5000)}})}));
+  const std::string slow2 =
+      Save("slow2.json",
+           MakeFile({MakeRun("memory", "value-rw",
+                             {{kTput, Around(850)}, {kP99, Around(5001)}})}));
+  EXPECT_EQ(Gate({"--baseline", base2, "--current", slow2, "--threshold",
                   "throughput=off"})
                 .code,
             0);
@@ -142,6 +152,35 @@ TEST_F(GateCliTest, ExitCodesForPassRegressionAndWarnOnly) {
   EXPECT_EQ(
       Gate({"--baseline", base, "--current", slow, "--alpha", "0.0001"}).code,
       0);
+}
+
+// A gate that judged nothing must not pass: a green build would then say
+// nothing about the change.
+TEST_F(GateCliTest, NothingComparedOrAMissingGatedMetricExitsTwo) {
+  const std::string base =
+      Save("base.json",
+           MakeFile({MakeRun("memory", "value-rw",
+                             {{kTput, Around(1000)}, {kP99, Around(5000)}})}));
+  const std::string no_p99 =
+      Save("no-p99.json",
+           MakeFile({MakeRun("memory", "value-rw", {{kTput, Around(1000)}})}));
+  CliResult missing = Gate({"--baseline", base, "--current", no_p99});
+  EXPECT_EQ(missing.code, 2) << missing.out << missing.err;
+  EXPECT_NE(missing.out.find("FAILED"), std::string::npos) << missing.out;
+  EXPECT_NE(missing.out.find(kP99), std::string::npos) << missing.out;
+  EXPECT_EQ(missing.out.find("gate PASSED"), std::string::npos) << missing.out;
+
+  // Every gated metric switched off: nothing compared.
+  CliResult none = Gate({"--baseline", base, "--current", base, "--threshold",
+                         "throughput=off", "--threshold", "p99=off"});
+  EXPECT_EQ(none.code, 2) << none.out << none.err;
+  EXPECT_NE(none.out.find("nothing was compared"), std::string::npos)
+      << none.out;
+  EXPECT_EQ(none.out.find("gate PASSED"), std::string::npos) << none.out;
+
+  // --warn-only does not turn an incomplete comparison into a pass.
+  EXPECT_EQ(Gate({"--baseline", base, "--current", no_p99, "--warn-only"}).code,
+            2);
 }
 
 TEST_F(GateCliTest, UsageAndInputErrorsExitTwoWithOneClearMessage) {
@@ -249,8 +288,13 @@ TEST_F(GateCliTest, WritesJUnitJsonMarkdownAndGithubIntegration) {
   ASSERT_TRUE(xml.ok());
   EXPECT_NE(xml->find("<testcase name=\"throughput.ops_per_s\""),
             std::string::npos);
-  EXPECT_NE(xml->find("<failure message=\"-15.0% beyond threshold -5.0%"),
-            std::string::npos);
+  // The failure message is the one line a person needs: metric, change,
+  // threshold and p; the samples stay in the body.
+  EXPECT_NE(xml->find("<failure message=\"throughput.ops_per_s of "
+                      "memory/value-rw: 1.00k ops/s -&gt; 850 ops/s (-15.0%, "
+                      "threshold -5.0%, p = "),
+            std::string::npos)
+      << *xml;
   Result<std::string> json = ReadFileToString(Path("gate.json"));
   ASSERT_TRUE(json.ok());
   EXPECT_EQ(nlohmann::json::parse(*json)["exit_code"], 1);

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <regex>
+#include <set>
+
 namespace statebench {
 namespace {
 
@@ -46,7 +50,7 @@ TEST(RenderJUnit, Golden) {
 
   const std::string expected =
       R"(<?xml version="1.0" encoding="UTF-8"?>
-<testsuites name="gate &lt;x&gt;" tests="4" failures="1" errors="1" skipped="1" time="0.000">
+<testsuites name="gate &lt;x&gt;" tests="4" failures="1" errors="1" time="0.000">
   <testsuite name="rocksdb/value-rw" tests="3" failures="1" errors="0" skipped="1" time="0.000">
     <properties>
       <property name="alpha" value="0.05"/>
@@ -74,7 +78,65 @@ TEST(RenderJUnit, EmptyDocumentIsWellFormed) {
   EXPECT_EQ(RenderJUnit("none", {}),
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
             "<testsuites name=\"none\" tests=\"0\" failures=\"0\" "
-            "errors=\"0\" skipped=\"0\" time=\"0.000\">\n</testsuites>\n");
+            "errors=\"0\" time=\"0.000\">\n</testsuites>\n");
+}
+
+// The attributes Jenkins' xUnit schema (junit-10.xsd) allows per element;
+// an attribute outside these fails its validation. Checked on a document
+// with every outcome, properties and output.
+TEST(RenderJUnit, ElementsCarryOnlyTheAttributesJenkinsSchemaAllows) {
+  const std::map<std::string, std::set<std::string>> allowed = {
+      {"testsuites", {"name", "time", "tests", "failures", "errors"}},
+      {"testsuite",
+       {"name", "tests", "failures", "errors", "group", "time", "skipped",
+        "timestamp", "hostname", "id", "package", "file", "log", "url"}},
+      {"testcase", {"name", "time", "classname", "group"}},
+      {"failure", {"type", "message"}},
+      {"error", {"type", "message"}},
+      {"skipped", {"type", "message"}},
+      {"properties", {}},
+      {"property", {"name", "value"}},
+      {"system-out", {}},
+      {"system-err", {}},
+  };
+  JUnitSuite suite{"s", {{"alpha", "0.05"}}, {}};
+  for (auto outcome :
+       {JUnitCase::Outcome::kPassed, JUnitCase::Outcome::kFailure,
+        JUnitCase::Outcome::kError, JUnitCase::Outcome::kSkipped}) {
+    JUnitCase c;
+    c.name = "case";
+    c.classname = "k";
+    c.outcome = outcome;
+    c.message = "m";
+    c.type = "t";
+    c.detail = "d";
+    c.system_out = "o";
+    suite.cases.push_back(c);
+  }
+  const std::string xml = RenderJUnit("all", {suite});
+  const std::regex tag(R"(<([a-z-]+)((\s+[a-z_-]+="[^"]*")*)\s*/?>)");
+  const std::regex attribute(R"re(([a-z_-]+)="([^"]*)")re");
+  const std::regex surefire_time(
+      R"((([0-9]{0,3},)*[0-9]{3}|[0-9]{0,3})*(\.[0-9]*)?)");
+  size_t elements = 0;
+  for (auto it = std::sregex_iterator(xml.begin(), xml.end(), tag);
+       it != std::sregex_iterator(); ++it) {
+    const std::string element = (*it)[1];
+    ASSERT_TRUE(allowed.contains(element)) << element;
+    ++elements;
+    const std::string attrs = (*it)[2];
+    for (auto a = std::sregex_iterator(attrs.begin(), attrs.end(), attribute);
+         a != std::sregex_iterator(); ++a) {
+      EXPECT_TRUE(allowed.at(element).contains((*a)[1]))
+          << "<" << element << "> may not carry " << (*a)[1];
+      if ((*a)[1] == "time" &&
+          (element == "testsuites" || element == "testsuite")) {
+        EXPECT_TRUE(std::regex_match(std::string((*a)[2]), surefire_time))
+            << (*a)[2];
+      }
+    }
+  }
+  EXPECT_GE(elements, 12u);
 }
 
 }  // namespace

@@ -81,6 +81,26 @@ TEST_F(ReportCliTest, MergesSeveralFilesIntoOneComparison) {
             std::string::npos);
 }
 
+TEST_F(ReportCliTest, MergedReportShowsTheChangeBetweenFiles) {
+  std::string slower = dir_ + "/slower.json";
+  ResultsFile other = testing::SampleResults();
+  other.runs.resize(1);
+  for (Repetition& rep : other.runs[0].repetitions) {
+    rep.metrics["throughput.ops_per_s"] *= 0.8;
+  }
+  SummarizeRepetitions(&other.runs[0]);
+  ASSERT_TRUE(SaveResultsFile(other, slower).ok());
+  CliRun r = Cli({"report", sample_, slower, "--format", "md"});
+  EXPECT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_NE(r.out.find("### Change between the files"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("`throughput.ops_per_s` |"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("-20.0% (worse)"), std::string::npos) << r.out;
+  // One file: nothing to compare, no section.
+  CliRun one = Cli({"report", sample_, "--format", "md"});
+  EXPECT_EQ(one.out.find("Change between"), std::string::npos);
+}
+
 TEST_F(ReportCliTest, HgrmNeedsADirectory) {
   CliRun r = Cli({"report", sample_, "--format", "hgrm"});
   EXPECT_EQ(r.code, kExitUsage);

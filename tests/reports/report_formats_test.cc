@@ -436,7 +436,8 @@ TEST_P(JsonExportTest, NeverWritesNaNOrInfinity) {
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryJsonFormat, JsonExportTest,
-                         ::testing::Values("json", "gbench", "gab-smaller",
+                         ::testing::Values("json", "gbench",
+                                           "gbench-aggregates", "gab-smaller",
                                            "gab-bigger", "bmf", "html"),
                          [](const auto& info) {
                            std::string n = info.param;
@@ -561,6 +562,24 @@ TEST(GbenchExportTest, HasGoogleBenchmarkLayout) {
   EXPECT_DOUBLE_EQ(b[4]["real_time"].get<double>(), 1e9 / 1215000);
   EXPECT_EQ(b[6]["name"], "memory/value-rw/value_get");
   EXPECT_TRUE(b[6].contains("p99_ns"));
+}
+
+// The aggregates-only form has one entry per (name, aggregate): a reader
+// that takes each entry as a row (github-action-benchmark's googlecpp)
+// sees no repetition twice under one name.
+TEST(GbenchExportTest, AggregatesOnlyHasNoIterationEntries) {
+  json j = json::parse(RenderGoogleBenchmarkAggregatesJson(SampleResults()));
+  const json& b = j["benchmarks"];
+  // 2 ok runs x 3 families x 3 aggregates.
+  ASSERT_EQ(b.size(), 2u * 3 * 3);
+  std::set<std::string> names;
+  for (const json& e : b) {
+    EXPECT_EQ(e["run_type"], "aggregate") << e.dump();
+    EXPECT_TRUE(names.insert(e["name"].get<std::string>()).second) << e["name"];
+  }
+  EXPECT_EQ(b[1]["name"], "memory/value-rw/all_median");
+  EXPECT_DOUBLE_EQ(b[1]["real_time"].get<double>(), 1e9 / 1215000);
+  EXPECT_TRUE(RenderReport("gbench-aggregates", SampleResults()).ok());
 }
 
 TEST(GabExportTest, EntriesAreUniqueAndNumeric) {

@@ -46,6 +46,12 @@ TEST(ReportEscapeTest, HtmlMarkdownConsoleCsvAndFileNames) {
             "&lt;a href=&#39;x&#39;&gt;&amp;&quot;&lt;/a&gt;");
   EXPECT_EQ(MarkdownEscape("a|b*c_[d]@e\nf<g>"),
             "a\\|b\\*c\\_\\[d\\]&#64;e f&lt;g&gt;");
+  // Inside a code span a backslash shows as itself: nothing but '|' is
+  // escaped, and the fence outgrows the backticks inside.
+  EXPECT_EQ(MarkdownCode("value_get"), "`value_get`");
+  EXPECT_EQ(MarkdownCode("a|b<c>*"), "`a\\|b&lt;c&gt;*`");
+  EXPECT_EQ(MarkdownCode("x`y"), "``x`y``");
+  EXPECT_EQ(MarkdownCode("`x"), "`` `x ``");
   EXPECT_EQ(ConsoleSafe("a\x1b[2Jb\x07\x7f"), "a?[2Jb??");
   EXPECT_EQ(ConsoleSafe("x\u202Ey"), "x?y");  // right-to-left override
   EXPECT_EQ(ConsoleSafe("caf\u00e9 µs"), "caf\u00e9 µs");
