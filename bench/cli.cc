@@ -3,11 +3,161 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
 #include <iostream>
+#include <string_view>
+#include <vector>
 
 #include "bench/commands.h"
 
 namespace statebench {
+namespace {
+
+size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1,
+                         diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// The known name closest to `word`, when it is close enough to be a typo.
+std::string Closest(std::string_view word,
+                    const std::vector<std::string>& known) {
+  std::string best;
+  size_t best_distance = std::max<size_t>(2, word.size() / 3) + 1;
+  for (const std::string& k : known) {
+    const size_t d = EditDistance(word, k);
+    if (d < best_distance) {
+      best_distance = d;
+      best = k;
+    }
+  }
+  return best;
+}
+
+// CLI11 reads whole numbers with strtoull/strtoll in base 0 and floats with
+// strtold: "-1" wraps to 2^64-1 in an unsigned flag, an overflow saturates,
+// "010" is octal, and "nan" or "inf" pass every range check. These checks
+// run before conversion on every numeric flag of every command.
+std::string CheckWholeNumber(std::string& s, bool allow_sign) {
+  std::string digits = s;
+  if (allow_sign && !digits.empty() && (digits[0] == '-' || digits[0] == '+')) {
+    digits.erase(0, 1);
+  }
+  if (digits.empty() ||
+      digits.find_first_not_of("0123456789") != std::string::npos) {
+    return "'" + s + "' is not a whole number" +
+           (allow_sign ? std::string() : std::string(" >= 0"));
+  }
+  errno = 0;
+  if (allow_sign) {
+    (void)std::strtoll(s.c_str(), nullptr, 10);
+  } else {
+    (void)std::strtoull(s.c_str(), nullptr, 10);
+  }
+  if (errno == ERANGE) return "'" + s + "' is too large";
+  // Decimal, whatever leading zeros it has.
+  const size_t sign = s.size() - digits.size();
+  const size_t first = digits.find_first_not_of('0');
+  s = s.substr(0, sign) +
+      (first == std::string::npos ? "0" : digits.substr(first));
+  return "";
+}
+
+std::string CheckFinite(std::string& s) {
+  char* end = nullptr;
+  errno = 0;
+  const double v = std::strtod(s.c_str(), &end);
+  if (s.empty() || end != s.c_str() + s.size()) {
+    return "'" + s + "' is not a number";
+  }
+  if (!std::isfinite(v) || errno == ERANGE) {
+    return "'" + s + "' is not a finite number";
+  }
+  return "";
+}
+
+void GuardNumericOptions(CLI::App* app) {
+  static const CLI::Validator kUnsigned(
+      [](std::string& s) { return CheckWholeNumber(s, false); }, "");
+  static const CLI::Validator kSigned(
+      [](std::string& s) { return CheckWholeNumber(s, true); }, "");
+  static const CLI::Validator kFinite(CheckFinite, "");
+  for (CLI::Option* opt : app->get_options()) {
+    // The type name carries the descriptions of earlier checks after a
+    // colon ("FLOAT:[0.1 - 86400]").
+    const std::string type = opt->get_type_name();
+    const std::string base = type.substr(0, type.find(':'));
+    if (base == "UINT") {
+      opt->check(kUnsigned);
+    } else if (base == "INT") {
+      opt->check(kSigned);
+    } else if (base == "FLOAT") {
+      opt->check(kFinite);
+    }
+  }
+  for (CLI::App* sub : app->get_subcommands({})) GuardNumericOptions(sub);
+}
+
+// "did you mean ..." lines for a mistyped subcommand or long flag.
+std::string Suggestions(CLI::App& app, int argc, const char* const* argv) {
+  std::vector<std::string> commands;
+  CLI::App* command = nullptr;
+  for (CLI::App* sub : app.get_subcommands({})) {
+    commands.push_back(sub->get_name());
+  }
+  std::string out;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--") break;
+    if (command == nullptr && !arg.starts_with("-")) {
+      for (CLI::App* sub : app.get_subcommands({})) {
+        if (sub->get_name() == arg) command = sub;
+      }
+      if (command == nullptr) {
+        const std::string guess = Closest(arg, commands);
+        if (!guess.empty()) {
+          out += "statebench: unknown command '" + std::string(arg) +
+                 "'; did you mean '" + guess + "'?\n";
+        }
+        break;
+      }
+      continue;
+    }
+    if (!arg.starts_with("--") || arg.size() < 3) continue;
+    const std::string name(arg.substr(2, arg.find('=') == std::string::npos
+                                             ? std::string::npos
+                                             : arg.find('=') - 2));
+    std::vector<std::string> flags;
+    for (const CLI::App* scope : {&app, command}) {
+      if (scope == nullptr) continue;
+      for (const CLI::Option* opt : scope->get_options()) {
+        for (const std::string& l : opt->get_lnames()) flags.push_back(l);
+      }
+    }
+    if (std::find(flags.begin(), flags.end(), name) != flags.end()) continue;
+    const std::string guess = Closest(name, flags);
+    if (!guess.empty()) {
+      out += "statebench: unknown flag '--" + name + "'; did you mean '--" +
+             guess + "'?\n";
+    }
+  }
+  return out;
+}
+
+}  // namespace
 
 int RunCli(int argc, const char* const* argv, std::ostream& out,
            std::ostream& err) {
@@ -35,6 +185,7 @@ int RunCli(int argc, const char* const* argv, std::ostream& out,
   SetupAdviseCommand(app, &ctx);
   SetupGateCommand(app, &ctx);
   SetupVerifyCommand(app, &ctx);
+  GuardNumericOptions(&app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
@@ -49,6 +200,7 @@ int RunCli(int argc, const char* const* argv, std::ostream& out,
   } catch (const CLI::ParseError& e) {
     // One clear line: what is wrong, and where to look.
     err << "statebench: " << e.what() << "\n";
+    err << Suggestions(app, argc, argv);
     err << "Run 'statebench --help' (or 'statebench <command> --help') for "
            "usage.\n";
     return kExitUsage;

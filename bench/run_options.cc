@@ -179,8 +179,9 @@ void AddRunOptions(CLI::App* sub, RunOptions* o) {
   sub->add_flag("!--no-restore", o->config.measure_restore,
                 "Skip the restore measurement");
   sub->add_option("-o,--output", o->output, "Write the results file here");
-  for (const char* fmt : {"md", "html", "json", "csv", "gbench", "bmf",
-                          "gab-smaller", "gab-bigger", "hgrm"}) {
+  for (const char* fmt :
+       {"md", "html", "json", "csv", "gbench", "gbench-aggregates", "bmf",
+        "gab-smaller", "gab-bigger", "hgrm"}) {
     sub->add_option_function<std::string>(
         std::string("--export-") + fmt,
         [o, f = std::string(fmt)](const std::string& path) {

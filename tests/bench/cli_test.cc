@@ -48,6 +48,41 @@ TEST(CliTest, UnknownFlagIsExitCodeTwoWithOneClearLine) {
   EXPECT_TRUE(r.out.empty());
 }
 
+TEST(CliTest, MistypedCommandOrFlagGetsDidYouMean) {
+  CliRun r = Cli({"comapre", "--backends", "memory"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("did you mean 'compare'?"), std::string::npos) << r.err;
+  r = Cli({"run", "--backend", "memory", "--duraton", "1"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("did you mean '--duration'?"), std::string::npos)
+      << r.err;
+  r = Cli({"run", "--backend", "memory", "--parallelsim=2"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("did you mean '--parallelism'?"), std::string::npos)
+      << r.err;
+}
+
+// Numbers are read as numbers: no NaN or infinity, no negative value in an
+// unsigned flag, no silent overflow, no octal.
+TEST(CliTest, NumericFlagsRefuseNonFiniteNegativeAndOverflowingValues) {
+  const std::vector<std::vector<std::string>> bad = {
+      {"run", "--backend", "memory", "--duration", "nan"},
+      {"run", "--backend", "memory", "--duration", "inf"},
+      {"run", "--backend", "memory", "--rate", "nan"},
+      {"run", "--backend", "memory", "--warmup", "-inf"},
+      {"run", "--backend", "memory", "--seed", "-1"},
+      {"run", "--backend", "memory", "--events", "-1"},
+      {"run", "--backend", "memory", "--keys", "99999999999999999999999"},
+      {"run", "--backend", "memory", "--seed", "0x10"},
+      {"verify", "--backend", "memory", "--kill-min", "nan"},
+  };
+  for (const auto& args : bad) {
+    CliRun r = Cli(args);
+    EXPECT_EQ(r.code, 2) << args[3] << " " << args[4] << ": " << r.err;
+    EXPECT_NE(r.err.find(args[3]), std::string::npos) << r.err;
+  }
+}
+
 TEST(CliTest, BadValueIsExitCodeTwo) {
   CliRun r = Cli({"run", "--backend", "memory", "--keys", "many"});
   EXPECT_EQ(r.code, 2);
