@@ -156,6 +156,26 @@ int RunVerify(VerifyOptions& o, CliContext& ctx) {
         break;
       }
       settings_json.push_back(d->ToJson());
+      if (d->failed()) {
+        // Not a verdict: the cycle could not tell what the server kept.
+        const std::string reason =
+            fmt::format("{} cycle {} failed: {}", setting.name,
+                        d->cycles.size() - 1, d->failure());
+        err << "statebench: verify " << rc.backend
+            << " server crash: " << reason << "\n";
+        out << fmt::format(
+            "{} {}: FAILED after {} of {} server crashes, "
+            "no verdict: {}\n",
+            rc.backend, setting.name, d->cycles.size() - 1, cycles,
+            d->failure());
+        if (run.status != "failed") {
+          run.status = "failed";
+          run.failure_phase = "verify";
+          run.failure_reason = reason;
+        }
+        code = kExitFailure;
+        continue;
+      }
       const bool broken = setting.promises_durability && !d->kept_everything();
       found_problem |= broken;
       out << fmt::format(
@@ -168,6 +188,11 @@ int RunVerify(VerifyOptions& o, CliContext& ctx) {
           broken ? " (this setting promises durability)" : "");
     }
     verification["server_durability"] = settings_json;
+    // A setting that could not be judged leaves the run unverified, unless
+    // another one already found a problem.
+    if (code != kExitOk && !found_problem) {
+      verification["verdict"] = "not_verified";
+    }
   }
   if (o.cycles > 0 && !o.server_crash) {
     Result<VerifyReport> report = RunCrashVerification(vc, registry, progress);

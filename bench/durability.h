@@ -11,6 +11,11 @@
 // last completed checkpoint: completed checkpoints lost, entries lost,
 // resurrected and wrong.
 //
+// A loss is only reported when the server answered and no longer held the
+// checkpoint. When the killed server does not come back (with its data
+// loaded) or a restore gets no answer, the cycle fails with that reason and
+// the setting's verdict is "failed", never "lost".
+//
 // A SIGKILL of the server is a process crash, not a machine crash: data the
 // server handed to the kernel survives in the page cache. What it tests is
 // what the server had written (or only buffered in its own memory) when it
@@ -46,6 +51,9 @@ Result<std::vector<DurabilitySetting>> DurabilitySettings(
     const std::string& backend, const std::vector<std::string>& names);
 
 struct DurabilityCycle {
+  // Why the cycle could not be judged; "" when it was. A failed cycle
+  // carries no verdict and ends its setting.
+  std::string failure;
   int64_t completed_id = 0;  // last checkpoint completed before the kill
   int64_t restored_id = 0;   // the one the restarted server served; 0: none
   int checkpoints_lost = 0;  // completed checkpoints newer than restored_id
@@ -58,15 +66,20 @@ struct DurabilityResult {
   std::vector<DurabilityCycle> cycles;
   StateVerdict total;
   int checkpoints_lost = 0;
+  // The reason of the failed cycle, "" when every cycle was judged.
+  const std::string& failure() const;
+  bool failed() const { return !failure().empty(); }
   bool kept_everything() const {
-    return checkpoints_lost == 0 && total.exactly_once();
+    return !failed() && checkpoints_lost == 0 && total.exactly_once();
   }
   nlohmann::json ToJson() const;
 };
 
 // Runs `cycles` crash cycles under `setting` on a server it starts and
-// stops. `base` gives the workload, parallelism and cadence; its backend
-// options must not name a server (uri).
+// stops; a cycle that cannot be judged ends the setting as failed (in the
+// result). `base` gives the workload, parallelism and cadence; its backend
+// options must not name a server (uri). An error only when the setting
+// cannot start (bad options, no server binary, the server not starting).
 Result<DurabilityResult> RunServerDurability(const RunConfig& base,
                                              const DurabilitySetting& setting,
                                              int cycles,

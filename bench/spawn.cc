@@ -89,6 +89,105 @@ std::string Probe(int port, std::string_view request, int timeout_ms) {
   return reply;
 }
 
+// Parses the RESP reply that starts at `*pos` in `buf` (a simple string,
+// an error, an integer or a bulk string) into `reply` and moves `*pos`
+// past it; false while the reply is incomplete or of another kind.
+bool ParseRespReply(const std::string& buf, size_t* pos, std::string* reply) {
+  const size_t eol = buf.find("\r\n", *pos);
+  if (eol == std::string::npos) return false;
+  const char kind = buf[*pos];
+  if (kind == '+' || kind == '-' || kind == ':') {
+    *reply = buf.substr(*pos, eol - *pos);
+    *pos = eol + 2;
+    return true;
+  }
+  if (kind != '$') return false;
+  const long len = std::atol(buf.c_str() + *pos + 1);
+  if (len < 0) {
+    reply->clear();
+    *pos = eol + 2;
+    return true;
+  }
+  const size_t end = eol + 2 + static_cast<size_t>(len);
+  if (buf.size() < end + 2) return false;
+  *reply = buf.substr(eol + 2, static_cast<size_t>(len));
+  *pos = end + 2;
+  return true;
+}
+
+// Sends `commands` (RESP arrays) to 127.0.0.1:port and returns one reply
+// per command, or fewer when the server does not answer them all within
+// `timeout_ms`.
+std::vector<std::string> RedisRoundTrip(
+    int port, const std::vector<std::vector<std::string>>& commands,
+    int timeout_ms) {
+  std::string request;
+  for (const auto& argv : commands) {
+    request.append(1, '*').append(std::to_string(argv.size())).append("\r\n");
+    for (const std::string& a : argv) {
+      request.append(1, '$').append(std::to_string(a.size())).append("\r\n");
+      request.append(a).append("\r\n");
+    }
+  }
+  std::vector<std::string> replies;
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return replies;
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0 ||
+      ::send(fd, request.data(), request.size(), MSG_NOSIGNAL) !=
+          static_cast<ssize_t>(request.size())) {
+    ::close(fd);
+    return replies;
+  }
+  const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+  std::string buf;
+  size_t pos = 0;
+  while (replies.size() < commands.size()) {
+    std::string reply;
+    if (ParseRespReply(buf, &pos, &reply)) {
+      replies.push_back(std::move(reply));
+      continue;
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          deadline - Clock::now())
+                          .count();
+    pollfd p{fd, POLLIN, 0};
+    if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) != 1) break;
+    char chunk[4096];
+    const ssize_t n = ::recv(fd, chunk, sizeof(chunk), 0);
+    if (n <= 0) break;
+    buf.append(chunk, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return replies;
+}
+
+// The value of `field` in an INFO reply ("" when absent).
+std::string InfoField(const std::string& info, const std::string& field) {
+  const std::string key = field + ":";
+  for (size_t at = 0; at < info.size();) {
+    size_t eol = info.find("\r\n", at);
+    if (eol == std::string::npos) eol = info.size();
+    if (info.compare(at, key.size(), key) == 0) {
+      return info.substr(at + key.size(), eol - at - key.size());
+    }
+    at = eol + 2;
+  }
+  return "";
+}
+
+// Lines of PostgreSQL's postmaster.pid: the postmaster's pid first, its
+// status ("starting", "ready", ...) eighth.
+std::vector<std::string> PostmasterPidLines(const std::string& data_dir) {
+  std::ifstream in(data_dir + "/postmaster.pid");
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
 bool IsExecutable(const std::string& path) {
   return ::access(path.c_str(), X_OK) == 0;
 }
@@ -360,9 +459,55 @@ Status ServerProcess::Launch() {
   return Status::Ok();
 }
 
+// Redis accepts connections while it loads its AOF or RDB file, and it
+// checks the password before it checks loading: a client without the
+// password gets NOAUTH from a server that answers every real command with
+// LOADING. So readiness is asked with the password, and means loading:0
+// (async_loading:0 on Redis 7) from the process this object started.
+std::string ServerProcess::RedisNotReadyReason() const {
+  Result<std::string> password = ReadFileToString(password_file_);
+  if (!password.ok()) return password.status().message();
+  const std::vector<std::string> replies = RedisRoundTrip(
+      port_, {{"AUTH", *password}, {"INFO", "server"}, {"INFO", "persistence"}},
+      500);
+  if (replies.size() < 3) return "no complete answer on its port";
+  if (!replies[0].starts_with("+OK")) {
+    return "the server on its port refused the password (" +
+           replies[0].substr(0, replies[0].find(' ')) + ")";
+  }
+  const std::string process_id = InfoField(replies[1], "process_id");
+  if (process_id != std::to_string(pid_)) {
+    return "the server on its port is pid " + process_id + ", not " +
+           std::to_string(pid_);
+  }
+  if (InfoField(replies[2], "loading") != "0" ||
+      InfoField(replies[2], "async_loading") == "1") {
+    return "still loading its data";
+  }
+  return "";
+}
+
+// PostgreSQL marks its postmaster.pid "ready" once it accepts connections,
+// which after a crash is when recovery has finished. A killed server leaves
+// its file behind, still saying "ready": the pid in it must be the one
+// this object started.
+std::string ServerProcess::PostgresNotReadyReason() const {
+  const std::vector<std::string> lines = PostmasterPidLines(data_dir_);
+  if (lines.empty() || lines[0] != std::to_string(pid_)) {
+    return "postmaster.pid is not yet this process's";
+  }
+  if (lines.size() < 8 || !lines[7].starts_with("ready")) {
+    return "not ready (status '" + (lines.size() < 8 ? "" : lines[7]) +
+           "', e.g. in crash recovery)";
+  }
+  if (Probe(port_, "", 500).empty()) return "its port does not connect";
+  return "";
+}
+
 Status ServerProcess::WaitReady() {
   auto deadline =
       Clock::now() + std::chrono::milliseconds(options_.start_timeout_ms);
+  std::string why = "not started";
   while (Clock::now() < deadline) {
     int status = 0;
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {
@@ -371,27 +516,15 @@ Status ServerProcess::WaitReady() {
       return Status::Unavailable("spawn: " + options_.backend +
                                  " exited while starting; log: " + LogTail());
     }
-    if (options_.backend == "redis") {
-      // Answers PONG, or NOAUTH once it serves clients; LOADING before.
-      std::string reply = Probe(port_, "PING\r\n", 500);
-      if (reply.starts_with("+PONG") || reply.starts_with("-NOAUTH")) {
-        return Status::Ok();
-      }
-    } else {
-      // postmaster.pid's last line says "ready" once connections are
-      // accepted (PostgreSQL 10+).
-      std::ifstream in(data_dir_ + "/postmaster.pid");
-      std::string line, last;
-      while (std::getline(in, line)) last = line;
-      if (last.starts_with("ready") && !Probe(port_, "", 500).empty()) {
-        return Status::Ok();
-      }
-    }
+    why = options_.backend == "redis" ? RedisNotReadyReason()
+                                      : PostgresNotReadyReason();
+    if (why.empty()) return Status::Ok();
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return Status::Unavailable(
-      "spawn: " + options_.backend + " did not answer within " +
-      std::to_string(options_.start_timeout_ms) + " ms; log: " + LogTail());
+      "spawn: " + options_.backend + " on 127.0.0.1:" + std::to_string(port_) +
+      " was not ready within " + std::to_string(options_.start_timeout_ms) +
+      " ms (" + why + "); log: " + LogTail());
 }
 
 std::string ServerProcess::LogTail() const {

@@ -3,8 +3,9 @@
 // ServerProcess starts redis-server or PostgreSQL on 127.0.0.1 on a free
 // port, with its data in a fresh mkdtemp directory (mode 0700), a generated
 // password in a 0600 file (never on a command line), and the persistence
-// settings the run asks for. It waits until the server answers, exposes what
-// a backend needs to connect (Connection()), and stops the server and
+// settings the run asks for. It waits until the server serves clients (its
+// data loaded, crash recovery done), exposes what a backend needs to
+// connect (Connection()), and stops the server and
 // removes the directory when stopped or destroyed. It only ever signals
 // processes it forked itself (each server runs in its own process group).
 //
@@ -71,9 +72,10 @@ struct SpawnedServerConnection {
 
 class ServerProcess {
  public:
-  // Starts a server and waits until it answers. Errors: InvalidArgument for
-  // bad options, NotFound for a missing binary, Unavailable when the server
-  // did not come up in time (with the tail of its log).
+  // Starts a server and waits until it serves clients. Errors:
+  // InvalidArgument for bad options, NotFound for a missing binary,
+  // Unavailable when the server did not come up in time (with what it was
+  // still doing and the tail of its log).
   static Result<std::unique_ptr<ServerProcess>> Start(
       const SpawnOptions& options);
 
@@ -89,8 +91,11 @@ class ServerProcess {
   // SIGKILL to the whole process group (a crash); the directory and port
   // are kept for Restart().
   Status Kill();
-  // Starts the server again on the same directory and port (after Kill()
-  // or, if running, after a graceful stop that keeps the directory).
+  // Starts the server again with the same directory, configuration and
+  // port (after Kill() or, if running, after a graceful stop that keeps the
+  // directory) and waits until it serves its data again: redis has loaded
+  // its AOF or RDB file, PostgreSQL has finished crash recovery. Unavailable
+  // with the reason when it does not (e.g. another process took the port).
   Status Restart();
 
   bool running() const { return pid_ > 0; }
@@ -110,7 +115,12 @@ class ServerProcess {
   Status PrepareRedis();
   Status PreparePostgres();
   Status Launch();
+  // Waits until the server serves clients: started, answering, its data
+  // loaded (or recovered) and the process on the port the one started.
   Status WaitReady();
+  // Why the server does not serve clients yet; "" once it does.
+  std::string RedisNotReadyReason() const;
+  std::string PostgresNotReadyReason() const;
   // Signals the group, waits up to `timeout_ms`, then SIGKILLs it.
   Status Terminate(int signal, int timeout_ms);
   std::string LogTail() const;

@@ -1,13 +1,14 @@
 // Runs the statebench binary as a child process for CLI-level tests: no
 // shell, stdin from /dev/null, stdout and stderr captured to files, wall
-// time measured, and a hard timeout so that a hanging case fails instead of
-// stalling ctest.
+// and CPU time measured, and a hard timeout so that a hanging case fails
+// instead of stalling ctest.
 #ifndef STATEBENCH_TESTS_TEST_PROCESS_H_
 #define STATEBENCH_TESTS_TEST_PROCESS_H_
 
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,6 +28,9 @@ struct ProcessResult {
   int signal = 0;      // the terminating signal, if any
   bool timed_out = false;
   double seconds = 0;  // wall time from spawn to exit
+  // CPU time (user + system) the child used: what it cost, whatever else
+  // the machine was running meanwhile.
+  double cpu_seconds = 0;
   std::string out;
   std::string err;
 };
@@ -71,13 +75,14 @@ class ChildProcess {
   ProcessResult Wait(double timeout_s) {
     ProcessResult r;
     int status = 0;
+    rusage usage{};
     const auto deadline = start_ + std::chrono::duration<double>(timeout_s);
     for (;;) {
-      pid_t done = waitpid(pid_, &status, WNOHANG);
+      pid_t done = wait4(pid_, &status, WNOHANG, &usage);
       if (done == pid_) break;
       if (std::chrono::steady_clock::now() > deadline) {
         kill(pid_, SIGKILL);
-        waitpid(pid_, &status, 0);
+        wait4(pid_, &status, 0, &usage);
         r.timed_out = true;
         break;
       }
@@ -86,6 +91,9 @@ class ChildProcess {
     r.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start_)
             .count();
+    r.cpu_seconds = static_cast<double>(usage.ru_utime.tv_sec) +
+                    static_cast<double>(usage.ru_stime.tv_sec) +
+                    (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
     if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
     if (WIFSIGNALED(status)) r.signal = WTERMSIG(status);
     r.out = ReadWholeFile(out_path_);

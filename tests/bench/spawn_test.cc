@@ -2,15 +2,21 @@
 #include "bench/spawn.h"
 
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "backends/file_util.h"
 #include "backends/registry.h"
@@ -191,6 +197,120 @@ TEST(SpawnTest, PostgresKilledIsDetectedAndRestartRestoresTheCheckpoint) {
   // directory, which takes seconds on a busy disk.
   o.postgres.fsync = false;
   KillDetectRestartRestore(o);
+}
+
+// Redis accepts connections while it loads its AOF, and a client without
+// the password gets NOAUTH there before it could get LOADING: a restart
+// that took that for "ready" handed the restore a server that answered
+// every command with LOADING. Restart() returns once the data is loaded, so
+// the restore right after it finds the checkpoint. key-load-delay (a Redis
+// setting for its own tests: microseconds per command loaded) makes 4,000
+// commands load as slowly as a large AOF.
+TEST(SpawnTest, RedisRestartReturnsOnceTheAofIsLoaded) {
+  SB_REQUIRE_BINARY("redis");
+  SpawnOptions o;
+  o.backend = "redis";
+  o.redis.appendonly = true;
+  o.redis.appendfsync = "always";
+  Result<std::unique_ptr<ServerProcess>> started = ServerProcess::Start(o);
+  ASSERT_TRUE(started.ok()) << started.status().ToString();
+  std::unique_ptr<ServerProcess> server = std::move(started).value();
+  constexpr int kKeys = 4000;
+  auto b = MustCreate(*server, "loading");
+  ASSERT_NE(b, nullptr);
+  for (int i = 0; i < kKeys; ++i) {
+    ASSERT_TRUE(b->ValuePut(Key("k" + std::to_string(i)), "v").ok());
+  }
+  CheckpointHandle h = Checkpoint(b.get(), 1);
+  ASSERT_TRUE(b->NotifyCheckpointComplete(1).ok());
+  ASSERT_TRUE(b->Close().ok()) << "the checkpoint is applied";
+  ASSERT_TRUE(server->Kill().ok());
+  {
+    std::ofstream conf(server->dir() + "/redis.conf", std::ios::app);
+    conf << "key-load-delay 500\n";
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  Status restarted = server->Restart();
+  const double restart_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+          .count();
+  ASSERT_TRUE(restarted.ok()) << restarted.ToString();
+  // At least one command a key at 0.5 ms each: loading takes 2 s.
+  EXPECT_GT(restart_s, 1.5) << "returned before the AOF was loaded";
+  auto r = MustCreate(*server, "loading");
+  ASSERT_NE(r, nullptr) << "the restarted server refused a client";
+  Status restored = r->Restore({h}, {0, kMaxParallelism - 1});
+  ASSERT_TRUE(restored.ok()) << restored.ToString();
+  for (int i : {0, kKeys / 2, kKeys - 1}) {
+    std::string v;
+    bool found = false;
+    ASSERT_TRUE(r->ValueGet(Key("k" + std::to_string(i)), &v, &found).ok());
+    EXPECT_TRUE(found) << "k" << i;
+  }
+  ASSERT_TRUE(r->Close().ok());
+  ASSERT_TRUE(server->Stop().ok());
+}
+
+// Between a crash and the restart another process may take the server's
+// port. Whatever answers there is not the restarted server: Restart() fails
+// with the server's own reason (its log), and no restore talks to the
+// stranger. The stranger answers like a redis that wants a password
+// (`greeting`), or just accepts connections, as a postmaster does.
+void RestartFindsThePortTaken(const SpawnOptions& options,
+                              const std::string& greeting) {
+  Result<std::unique_ptr<ServerProcess>> started =
+      ServerProcess::Start(options);
+  ASSERT_TRUE(started.ok()) << started.status().ToString();
+  std::unique_ptr<ServerProcess> server = std::move(started).value();
+  ASSERT_TRUE(server->Kill().ok());
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(server->port()));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0)
+      << std::strerror(errno);
+  ASSERT_EQ(::listen(fd, 16), 0);
+  std::atomic<bool> stop{false};
+  std::thread stranger([&] {
+    while (!stop.load()) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 50) != 1) continue;
+      const int c = ::accept(fd, nullptr, nullptr);
+      if (c < 0) continue;
+      if (!greeting.empty()) {
+        (void)!::send(c, greeting.data(), greeting.size(), MSG_NOSIGNAL);
+      }
+      ::close(c);
+    }
+  });
+  Status s = server->Restart();
+  stop.store(true);
+  stranger.join();
+  ::close(fd);
+  EXPECT_EQ(s.code(), StatusCode::kUnavailable) << s.ToString();
+  EXPECT_NE(s.message().find("in use"), std::string::npos) << s.message();
+  EXPECT_FALSE(server->running());
+  EXPECT_TRUE(server->Stop().ok());
+}
+
+TEST(SpawnTest, RedisRestartOntoATakenPortFails) {
+  SB_REQUIRE_BINARY("redis");
+  SpawnOptions o;
+  o.backend = "redis";
+  o.redis.appendonly = true;
+  RestartFindsThePortTaken(o, "-NOAUTH Authentication required.\r\n");
+}
+
+TEST(SpawnTest, PostgresRestartOntoATakenPortFails) {
+  SB_REQUIRE_BINARY("postgres");
+  SpawnOptions o;
+  o.backend = "postgres";
+  o.postgres.fsync = false;
+  RestartFindsThePortTaken(o, "");
 }
 
 TEST(SpawnTest, StopAllSpawnedServersKillsAndRemovesEverything) {

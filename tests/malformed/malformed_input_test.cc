@@ -1,10 +1,10 @@
 // The malformed-input suite: every file-taking input of the CLI (workload
 // files, YCSB property files, traces, profiles, rules, results) and many
 // bad flags, run through the real statebench binary. Each case must exit 2
-// within a second (kBudgetSeconds) with one message naming the file (and the
-// position where the format has one), print no stack trace or exception text,
-// and write nothing: its output path must not exist afterwards and the output
-// directory must stay empty.
+// within a second of CPU time (kBudgetSeconds) with one message naming the file
+// (and the position where the format has one), print no stack trace or
+// exception text, and write nothing: its output path must not exist afterwards
+// and the output directory must stay empty.
 //
 // The inputs are generated into a temporary directory when the suite starts
 // (malformed_cases.cc); a valid results file and trace come from a short
@@ -49,9 +49,13 @@ Fixtures* MalformedInputTest::fixtures_ = nullptr;
 
 bool DirectoryEmpty(const std::string& dir) { return fs::is_empty(dir); }
 
-// A case must fail fast: within a second for the optimised binary. Under
-// ASan+UBSan (make test) the binary starts and runs several times slower and
-// shares the machine with the other tests, so it gets three.
+// A case must fail fast: within a second of CPU time for the optimised
+// binary. Under ASan+UBSan (make test) the binary starts and runs several
+// times slower, so it gets three. The budget is CPU time (user + system):
+// beside the other tests on a busy machine the wall time measures the
+// neighbours (in the optimised build, cases of about 40 ms of CPU time took
+// up to 1.6 s at a load of 20 on 2 cores). A case that blocks rather than
+// works still fails: it must exit within 10 s of wall time.
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 constexpr double kBudgetSeconds = 3.0;
 #else
@@ -76,7 +80,9 @@ TEST_P(MalformedInputTest, ExitsTwoWithOneMessageAndWritesNothing) {
   EXPECT_FALSE(r.timed_out) << "hung (killed after 10 s)";
   EXPECT_EQ(r.signal, 0) << "killed by signal " << r.signal;
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_LT(r.seconds, kBudgetSeconds) << "took " << r.seconds << " s";
+  EXPECT_LT(r.cpu_seconds, kBudgetSeconds)
+      << "took " << r.cpu_seconds << " s of CPU time (" << r.seconds
+      << " s of wall time)";
 
   // One message: the first line says what and where; CLI11 parse errors
   // add one line pointing at --help.
