@@ -382,6 +382,14 @@ TEST_F(AdviseCliTest, RelativeCostComparesOnlyWithBackendsInTheRunning) {
     EXPECT_TRUE(FiredReason(j, rocks, "more-subtasks").empty()) << rocks;
     EXPECT_TRUE(FiredReason(j, rocks, "many-more-subtasks").empty()) << rocks;
   }
+  // 191 postgres subtasks at 15k events/s: more connections than
+  // PostgreSQL's default max_connections, and no storage limit given.
+  EXPECT_EQ(FiredReason(j, "postgres", "postgres-connections-over-default"),
+            "191 subtask(s) hold 191 connections, over PostgreSQL's default "
+            "max_connections of 100: raise it (each connection is a server "
+            "process) or put a pooler in front");
+  EXPECT_TRUE(Has(FiredReason(j, "postgres", "postgres-server-storage-unknown"),
+                  "postgres_server_storage is not given"));
   // Redis is compared with RocksDB: 48 subtasks vs 8 = 6x.
   EXPECT_TRUE(Has(FiredReason(j, "redis[mode=buffered]", "many-more-subtasks"),
                   "6x as many as the cheapest backend still in the running"));
