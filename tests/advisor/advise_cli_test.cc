@@ -390,6 +390,9 @@ TEST_F(AdviseCliTest, RelativeCostComparesOnlyWithBackendsInTheRunning) {
             "process) or put a pooler in front");
   EXPECT_TRUE(Has(FiredReason(j, "postgres", "postgres-server-storage-unknown"),
                   "postgres_server_storage is not given"));
+  // One server for all of them: the advisor says what it must sustain.
+  EXPECT_TRUE(Has(FiredReason(j, "postgres", "server-shared-by-subtasks"),
+                  "191 subtasks share one postgres server"));
   // Redis is compared with RocksDB: 48 subtasks vs 8 = 6x.
   EXPECT_TRUE(Has(FiredReason(j, "redis[mode=buffered]", "many-more-subtasks"),
                   "6x as many as the cheapest backend still in the running"));
