@@ -393,6 +393,10 @@ TEST_F(AdviseCliTest, RelativeCostComparesOnlyWithBackendsInTheRunning) {
   // One server for all of them: the advisor says what it must sustain.
   EXPECT_TRUE(Has(FiredReason(j, "postgres", "server-shared-by-subtasks"),
                   "191 subtasks share one postgres server"));
+  // 2M/s x 50% writes x 100 B x the measured 3x amplification.
+  EXPECT_EQ(FiredReason(j, "postgres", "server-disk-writes"),
+            "one postgres server must write about 286 MiB/s to disk: "
+            "95.4 MiB/s of state writes x the measured amplification 3x");
   // Redis is compared with RocksDB: 48 subtasks vs 8 = 6x.
   EXPECT_TRUE(Has(FiredReason(j, "redis[mode=buffered]", "many-more-subtasks"),
                   "6x as many as the cheapest backend still in the running"));
