@@ -100,11 +100,19 @@ std::string SummaryLine(const Recommendation& r) {
         r.profile.name, tail);
   }
   const BackendAdvice& top = r.ranking.front();
-  std::string figures =
-      fmt::format("{} subtask(s) at the measured {} per subtask, p99 {}",
-                  FactOrMissing(top.facts, "derived.subtasks_needed").Format(),
-                  FactOrMissing(top.facts, "derived.per_subtask_rate").Format(),
-                  FactOrMissing(top.facts, "derived.p99_latency").Format());
+  // The plan's parallelism, which the checkpoint and restore figures use;
+  // it exceeds what the rate needs when the job runs a subtask per node.
+  const Value& parallelism = FactOrMissing(top.facts, "derived.parallelism");
+  const Value& needed = FactOrMissing(top.facts, "derived.subtasks_needed");
+  bool per_node = parallelism.present() && needed.present() &&
+                  parallelism.number > needed.number;
+  std::string figures = fmt::format(
+      "parallelism {} ({} subtask(s) for the rate at the measured {} per "
+      "subtask{}), p99 {}",
+      parallelism.Format(), needed.Format(),
+      FactOrMissing(top.facts, "derived.per_subtask_rate").Format(),
+      per_node ? "; at least one per node" : "",
+      FactOrMissing(top.facts, "derived.p99_latency").Format());
   std::string runner_up;
   for (size_t i = 1; i < r.ranking.size(); ++i) {
     if (!r.ranking[i].vetoed) {

@@ -150,37 +150,116 @@ void AddCheckpointFacts(const Profile& p, const BackendMeasurement& m,
   }
 }
 
-void AddRestoreFacts(const BackendMeasurement& m, double parallelism,
-                     Facts* f) {
+// Restoring an embedded backend reads its whole checkpoint, in parallel
+// over the subtasks.
+void AddEmbeddedRestoreFacts(const BackendMeasurement& m, double parallelism,
+                             std::optional<double> rate, Facts* f) {
+  if (!rate || *rate <= 0) {
+    (*f)["derived.restore_rate"] = Value::Missing("no restore was measured");
+    (*f)["derived.restore_time"] = (*f)["derived.restore_rate"];
+    (*f)["derived.restore_basis"] = (*f)["derived.restore_rate"];
+    return;
+  }
+  double per_subtask = *rate / m.parallelism;
+  const Value& full = FactOrMissing(*f, "derived.checkpoint_full_size");
+  (*f)["derived.restore_rate"] = Num(per_subtask, Unit::kBytesPerSecond);
+  (*f)["derived.restore_time"] =
+      Num(full.number / (per_subtask * parallelism), Unit::kSeconds);
+  (*f)["derived.restore_basis"] = Value::Text(fmt::format(
+      "restoring {} at the measured {} per subtask over {} subtask(s)",
+      full.Format(), FormatQuantity(per_subtask, Unit::kBytesPerSecond),
+      FormatQuantity(parallelism, Unit::kCount)));
+}
+
+// How long a state server takes to come back after it crashes, and why.
+// Redis reloads its whole data set (RDB, or an AOF with its RDB preamble);
+// PostgreSQL's heap is on disk and it replays the WAL written since its
+// last checkpoint, which max_wal_size and checkpoint_timeout bound.
+void AddServerRestartFacts(const Profile& p, const BackendMeasurement& m,
+                           Facts* f) {
+  if (m.name == "redis") {
+    double seconds = p.state_size_bytes / kRedisReloadBytesPerSecond;
+    (*f)["derived.server_restart_time"] = Num(seconds, Unit::kSeconds);
+    (*f)["derived.server_restart_basis"] = Value::Text(fmt::format(
+        "a Redis server crash: it reloads {} from its RDB/AOF at about {}",
+        FormatQuantity(p.state_size_bytes, Unit::kBytes),
+        FormatQuantity(kRedisReloadBytesPerSecond, Unit::kBytesPerSecond)));
+  } else if (m.name == "postgres") {
+    double wal =
+        std::min(kPostgresMaxWalBytes,
+                 FactOrMissing(*f, "derived.write_rate").number *
+                     kPostgresWalPerLogicalByte * kPostgresCheckpointTimeoutS);
+    double seconds = wal / kPostgresReplayBytesPerSecond;
+    (*f)["derived.server_restart_time"] = Num(seconds, Unit::kSeconds);
+    (*f)["derived.server_restart_basis"] = Value::Text(fmt::format(
+        "a PostgreSQL server crash: it replays {} of WAL written since its "
+        "last checkpoint at about {}",
+        FormatQuantity(wal, Unit::kBytes),
+        FormatQuantity(kPostgresReplayBytesPerSecond, Unit::kBytesPerSecond)));
+  }
+}
+
+void AddRestoreFacts(const Profile& p, const BackendMeasurement& m,
+                     double parallelism, Facts* f) {
   std::optional<double> duration = m.Median("restore.duration_ms");
   std::optional<double> rate = m.Median("restore.bytes_per_s");
   std::optional<double> bytes = m.Median("restore.bytes_read_bytes");
   if (!rate && bytes && duration && *duration > 0) {
     rate = *bytes / (*duration / 1e3);
   }
-  if (m.capabilities.remote || m.capabilities.rescale_mode == "shared-store") {
-    // The state is already in the server: a restore reads a checkpoint id,
-    // not the state, so it does not grow with the state size.
-    (*f)["derived.restore_time"] =
-        duration ? Num(*duration / 1e3, Unit::kSeconds)
-                 : Value::Missing("no restore was measured");
-    if (rate) {
-      (*f)["derived.restore_rate"] =
-          Num(*rate / m.parallelism, Unit::kBytesPerSecond);
-    }
+  if (!m.capabilities.remote && m.capabilities.rescale_mode != "shared-store") {
+    AddEmbeddedRestoreFacts(m, parallelism, rate, f);
     return;
   }
-  if (!rate || *rate <= 0) {
-    (*f)["derived.restore_rate"] = Value::Missing("no restore was measured");
-    (*f)["derived.restore_time"] = (*f)["derived.restore_rate"];
-    return;
+  // The state is already on the server: a job restore reads the committed
+  // checkpoint id, not the state, so its measured time does not grow with
+  // the state size. A crash of the server itself does.
+  if (rate) {
+    (*f)["derived.restore_rate"] =
+        Num(*rate / m.parallelism, Unit::kBytesPerSecond);
   }
-  double per_subtask = *rate / m.parallelism;
-  (*f)["derived.restore_rate"] = Num(per_subtask, Unit::kBytesPerSecond);
-  (*f)["derived.restore_time"] =
-      Num(FactOrMissing(*f, "derived.checkpoint_full_size").number /
-              (per_subtask * parallelism),
-          Unit::kSeconds);
+  AddServerRestartFacts(p, m, f);
+  (*f)["derived.job_restore_time"] =
+      duration ? Num(*duration / 1e3, Unit::kSeconds)
+               : Value::Missing("no restore was measured");
+  const Value& job = (*f)["derived.job_restore_time"];
+  const Value& server = FactOrMissing(*f, "derived.server_restart_time");
+  if (server.present() && (!job.present() || server.number >= job.number)) {
+    (*f)["derived.restore_time"] = server;
+    (*f)["derived.restore_basis"] = (*f)["derived.server_restart_basis"];
+  } else {
+    (*f)["derived.restore_time"] = job;
+    (*f)["derived.restore_basis"] =
+        job.present() ? Value::Text(
+                            "a job restore: the state is already on the "
+                            "server and the measured restore reads the "
+                            "committed checkpoint id")
+                      : job;
+  }
+}
+
+// What the state server must hold and serve: memory (Redis keeps every
+// entry in RAM) or storage (PostgreSQL), and the connections of all
+// subtasks.
+void AddServerFacts(const Profile& p, const BackendMeasurement& m,
+                    double parallelism, Facts* f) {
+  if (m.name == "redis") {
+    (*f)["derived.server_entry_overhead"] =
+        Num(kRedisEntryOverheadBytes, Unit::kBytes);
+    (*f)["derived.server_memory_required"] =
+        Num(p.state_size_bytes + p.key_count * kRedisEntryOverheadBytes,
+            Unit::kBytes);
+    (*f)["derived.server_connections"] =
+        Num(parallelism * kRedisConnectionsPerSubtask, Unit::kCount);
+  } else if (m.name == "postgres") {
+    (*f)["derived.server_entry_overhead"] =
+        Num(kPostgresRowOverheadBytes, Unit::kBytes);
+    (*f)["derived.server_storage_required"] =
+        Num(p.state_size_bytes + p.key_count * kPostgresRowOverheadBytes,
+            Unit::kBytes);
+    (*f)["derived.server_connections"] =
+        Num(parallelism * kPostgresConnectionsPerSubtask, Unit::kCount);
+  }
 }
 
 void AddResourceFacts(const BackendMeasurement& m, double parallelism,
@@ -237,6 +316,14 @@ Facts ProfileFacts(const Profile& p) {
       Num(p.checkpoint_interval_s, Unit::kSeconds);
   f["profile.managed_redis"] = Value::Bool(p.managed_redis);
   f["profile.managed_postgres"] = Value::Bool(p.managed_postgres);
+  f["profile.redis_server_memory"] =
+      OptNum(p.redis_server_memory_bytes, Unit::kBytes);
+  f["profile.redis_max_connections"] =
+      OptNum(p.redis_max_connections, Unit::kCount);
+  f["profile.postgres_server_storage"] =
+      OptNum(p.postgres_server_storage_bytes, Unit::kBytes);
+  f["profile.postgres_max_connections"] =
+      OptNum(p.postgres_max_connections, Unit::kCount);
   f["profile.disk_write_budget"] =
       OptNum(p.disk_write_budget_bytes_per_s, Unit::kBytesPerSecond);
   f["profile.skills.sql"] = Num(p.skills.sql, Unit::kLevel);
@@ -289,18 +376,21 @@ Facts BackendFacts(const Profile& p, const Facts& profile_facts,
   double parallelism = std::max<double>(subtasks, p.nodes);
   f["derived.parallelism"] = Num(parallelism, Unit::kCount);
   AddCheckpointFacts(p, m, parallelism, &f);
-  AddRestoreFacts(m, parallelism, &f);
+  AddRestoreFacts(p, m, parallelism, &f);
+  AddServerFacts(p, m, parallelism, &f);
   AddResourceFacts(m, parallelism, &f);
   return f;
 }
 
-void AddRelativeFacts(std::vector<Facts>* per_backend) {
+void AddRelativeFacts(std::vector<Facts>* per_backend,
+                      const std::vector<bool>& in_running) {
   for (const auto& [name, relative] :
        {std::pair{"derived.subtasks_needed", "derived.subtasks_vs_best"},
         std::pair{"derived.p99_latency", "derived.p99_vs_best"}}) {
     double best = std::numeric_limits<double>::infinity();
-    for (const Facts& f : *per_backend) {
-      const Value& v = FactOrMissing(f, name);
+    for (size_t i = 0; i < per_backend->size(); ++i) {
+      if (i < in_running.size() && !in_running[i]) continue;
+      const Value& v = FactOrMissing((*per_backend)[i], name);
       if (v.present() && v.number > 0) best = std::min(best, v.number);
     }
     for (Facts& f : *per_backend) {

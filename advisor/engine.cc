@@ -81,6 +81,39 @@ void ScoreBackend(const RuleSet& rules, BackendAdvice* a,
   }
 }
 
+bool ReadsRelativeFacts(const Rule& rule) {
+  return std::any_of(
+      rule.variables.begin(), rule.variables.end(), [](const std::string& v) {
+        return v.size() > 8 && v.compare(v.size() - 8, 8, "_vs_best") == 0;
+      });
+}
+
+// Which backends are still in the running before the relative facts exist:
+// measured, and vetoed by no rule that does not itself compare backends.
+std::vector<bool> InRunning(const RuleSet& rules,
+                            const std::vector<BackendMeasurement>& ms,
+                            const std::vector<Facts>& facts) {
+  std::vector<bool> running(ms.size(), false);
+  bool any = false;
+  for (size_t i = 0; i < ms.size(); ++i) {
+    if (!ms[i].ok) continue;
+    running[i] = std::none_of(
+        rules.rules.begin(), rules.rules.end(), [&](const Rule& rule) {
+          return rule.per_backend && rule.effect == EffectKind::kVeto &&
+                 Applies(rule, ms[i].name) && !ReadsRelativeFacts(rule) &&
+                 (!rule.when ||
+                  Evaluate(*rule.when, facts[i], nullptr) == Tri::kTrue);
+        });
+    any = any || running[i];
+  }
+  // Every backend vetoed: compare among all measured ones, so the relative
+  // figures still say something.
+  if (!any) {
+    for (size_t i = 0; i < ms.size(); ++i) running[i] = ms[i].ok;
+  }
+  return running;
+}
+
 double NumberOr(const Facts& f, std::string_view name, double fallback) {
   const Value& v = FactOrMissing(f, name);
   return v.present() ? v.number : fallback;
@@ -123,7 +156,7 @@ Recommendation Rank(const Profile& profile,
   for (const BackendMeasurement& m : measurements) {
     facts.push_back(BackendFacts(profile, profile_facts, m));
   }
-  AddRelativeFacts(&facts);
+  AddRelativeFacts(&facts, InRunning(rules, measurements, facts));
   for (size_t i = 0; i < measurements.size(); ++i) {
     const BackendMeasurement& m = measurements[i];
     BackendAdvice a;

@@ -9,9 +9,22 @@
 namespace statebench::advisor {
 namespace {
 
+// Options that say where a server is or how to reach it, not how the
+// backend is configured: runs differing only in them measured the same
+// configuration (two results files from two spawned servers), and a label
+// naming them would describe the machine rather than the choice.
+bool IsDeploymentOption(const std::string& k) {
+  static const std::set<std::string> kDeployment = {
+      "uri", "server_pid",         "password_file",     "password_env",
+      "job", "connect_timeout_ms", "command_timeout_ms"};
+  return kDeployment.count(k) > 0;
+}
+
 std::string GroupKey(const RunResult& r) {
   std::string key = r.backend + "|" + r.checkpoint_type;
-  for (const auto& [k, v] : r.backend_options) key += "|" + k + "=" + v;
+  for (const auto& [k, v] : r.backend_options) {
+    if (!IsDeploymentOption(k)) key += "|" + k + "=" + v;
+  }
   return key;
 }
 
@@ -95,7 +108,9 @@ std::vector<std::string> DistinguishingOptions(
     for (const BackendMeasurement& b : ms) {
       if (a.name != name || b.name != name) continue;
       for (const auto& [k, v] : a.options) {
-        if (OptionOrAbsent(b, k) != v) differing.insert(k);
+        if (!IsDeploymentOption(k) && OptionOrAbsent(b, k) != v) {
+          differing.insert(k);
+        }
       }
     }
   }
@@ -132,8 +147,12 @@ void AssignLabels(std::vector<BackendMeasurement>* ms) {
     if (m.checkpoint_type == "incremental") {
       parts.push_back("checkpoint=incremental");
     }
+    // Only options the configuration really has: a run that did not
+    // record an option shows none rather than a placeholder value.
     for (const std::string& k : keys[m.name]) {
-      parts.push_back(k + "=" + OptionOrAbsent(m, k));
+      if (auto it = m.options.find(k); it != m.options.end()) {
+        parts.push_back(k + "=" + it->second);
+      }
     }
     m.label = parts.empty()
                   ? m.name

@@ -175,6 +175,17 @@ const std::map<std::string, FieldParser>& FieldParsers() {
        QuantityField(&Profile::checkpoint_interval_s, Unit::kSeconds, "60s")},
       {"managed_redis", BoolField(&Profile::managed_redis)},
       {"managed_postgres", BoolField(&Profile::managed_postgres)},
+      {"redis_server_memory",
+       OptQuantityField(&Profile::redis_server_memory_bytes, Unit::kBytes,
+                        "64GiB")},
+      {"redis_max_connections",
+       OptQuantityField(&Profile::redis_max_connections, Unit::kNone, "10000")},
+      {"postgres_server_storage",
+       OptQuantityField(&Profile::postgres_server_storage_bytes, Unit::kBytes,
+                        "2TiB")},
+      {"postgres_max_connections",
+       OptQuantityField(&Profile::postgres_max_connections, Unit::kNone,
+                        "100")},
       {"disk_write_budget",
        OptQuantityField(&Profile::disk_write_budget_bytes_per_s,
                         Unit::kBytesPerSecond, "200MiB/s")},
@@ -205,6 +216,17 @@ Status Finish(const YAML::Node& root, const std::string& origin,
   if (p->checkpoint_interval_s <= 0) {
     return ErrorAt(origin, given.at("checkpoint_interval"),
                    "checkpoint_interval: must be positive");
+  }
+  for (const char* key :
+       {"redis_max_connections", "postgres_max_connections"}) {
+    auto it = given.find(key);
+    if (it == given.end()) continue;
+    double v = key[0] == 'r' ? *p->redis_max_connections
+                             : *p->postgres_max_connections;
+    if (v < 1 || v != std::floor(v)) {
+      return ErrorAt(origin, it->second,
+                     fmt::format("{}: must be a whole number >= 1", key));
+    }
   }
   bool keys = given.count("key_count") && p->key_count > 0;
   bool values = given.count("value_size") && p->value_size_bytes > 0;

@@ -53,6 +53,13 @@ struct Profile {
 
   bool managed_redis = false;
   bool managed_postgres = false;
+  // What the state servers offer (self-run or a managed instance's
+  // limits): Redis keeps every entry in RAM, PostgreSQL on its storage, and
+  // each subtask holds its own connections. Absent: not checked.
+  std::optional<double> redis_server_memory_bytes;
+  std::optional<double> redis_max_connections;
+  std::optional<double> postgres_server_storage_bytes;
+  std::optional<double> postgres_max_connections;
   std::optional<double> disk_write_budget_bytes_per_s;
 
   TeamSkills skills;

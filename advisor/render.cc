@@ -26,6 +26,9 @@ constexpr CapacityFigure kCapacity[] = {
     {"checkpoint_full_size_bytes", "derived.checkpoint_full_size"},
     {"checkpoint_duration_s", "derived.checkpoint_duration"},
     {"restore_time_s", "derived.restore_time"},
+    {"server_memory_required_bytes", "derived.server_memory_required"},
+    {"server_storage_required_bytes", "derived.server_storage_required"},
+    {"server_connections", "derived.server_connections"},
     {"disk_write_bytes_per_s", "derived.disk_write_rate"},
     {"extrapolation", "derived.extrapolation"},
 };
@@ -43,6 +46,9 @@ json CapacityJson(const BackendAdvice& a) {
     c[f.key] = Number(v);
     display[f.key] = v.Format();
   }
+  // Which recovery restore_time_s models, in words.
+  const Value& basis = FactOrMissing(a.facts, "derived.restore_basis");
+  c["restore_basis"] = basis.present() ? json(basis.text) : json(nullptr);
   c["display"] = display;
   return c;
 }
@@ -73,6 +79,10 @@ json ProfileJson(const Profile& p) {
   opt("recovery_time_objective_s", p.recovery_time_objective_s);
   opt("memory_per_node_bytes", p.memory_per_node_bytes);
   opt("disk_write_budget_bytes_per_s", p.disk_write_budget_bytes_per_s);
+  opt("redis_server_memory_bytes", p.redis_server_memory_bytes);
+  opt("redis_max_connections", p.redis_max_connections);
+  opt("postgres_server_storage_bytes", p.postgres_server_storage_bytes);
+  opt("postgres_max_connections", p.postgres_max_connections);
   return j;
 }
 

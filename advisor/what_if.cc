@@ -47,6 +47,10 @@ std::vector<NumericField> NumericFields() {
       {"memory_per_node", Unit::kBytes, opt(&Profile::memory_per_node_bytes)},
       {"disk_write_budget", Unit::kBytesPerSecond,
        opt(&Profile::disk_write_budget_bytes_per_s)},
+      {"redis_server_memory", Unit::kBytes,
+       opt(&Profile::redis_server_memory_bytes)},
+      {"postgres_server_storage", Unit::kBytes,
+       opt(&Profile::postgres_server_storage_bytes)},
   };
 }
 

@@ -213,5 +213,228 @@ TEST_F(AdviseCliTest, RulesReplaceOrExtendTheDefaults) {
   EXPECT_TRUE(default_fired);
 }
 
+// The JSON recommendation of `profile` against `results`.
+nlohmann::json AdviseJson(const std::string& profile,
+                          const std::string& results) {
+  CliRun r = Cli({"advise", "--profile", profile, "--results", results,
+                  "--format", "json", "--no-what-if"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  return r.code == 0 ? nlohmann::json::parse(r.out) : nlohmann::json();
+}
+
+const nlohmann::json& Entry(const nlohmann::json& j, const std::string& label) {
+  for (const nlohmann::json& e : j["ranking"]) {
+    if (e["backend"] == label) return e;
+  }
+  ADD_FAILURE() << "no backend " << label;
+  static const nlohmann::json kNone = nlohmann::json::object();
+  return kNone;
+}
+
+// The reason of `rule` for `label`, or "" when it did not fire.
+std::string FiredReason(const nlohmann::json& j, const std::string& label,
+                        const std::string& rule) {
+  for (const nlohmann::json& f : j["fired_rules"]) {
+    if (f["backend"] == label && f["rule"] == rule) {
+      return f["reason"].get<std::string>();
+    }
+  }
+  return "";
+}
+
+// Redis keeps every entry in RAM with a measured per-entry overhead: a
+// state that does not fit the server memory the profile declares is
+// vetoed, with the numbers.
+TEST_F(AdviseCliTest, RedisStateBeyondServerMemoryIsVetoed) {
+  std::string profile = Write("big-redis.yaml",
+                              "state_size: 300GiB\nkey_count: 500M\n"
+                              "event_rate: 20k/s\nmemory_per_node: 32GiB\n"
+                              "nodes: 8\nmanaged_redis: true\n"
+                              "redis_server_memory: 256GiB\n"
+                              "skills: {redis: 3}\n");
+  nlohmann::json j = AdviseJson(profile, results_);
+  for (const char* redis :
+       {"redis[mode=buffered]", "redis[mode=write-through]"}) {
+    EXPECT_TRUE(Entry(j, redis)["vetoed"].get<bool>()) << redis;
+    // 300 GiB + 500M x 80 B = 337 GiB.
+    EXPECT_EQ(
+        FiredReason(j, redis, "redis-state-exceeds-server-memory"),
+        "500000000 entries (300 GiB of state) need about 337 GiB of Redis "
+        "memory at the measured 80 B overhead per entry, over the "
+        "256 GiB the server has")
+        << redis;
+    EXPECT_DOUBLE_EQ(
+        Entry(j, redis)["capacity"]["server_memory_required_bytes"],
+        300 * advisor::testing::kGiB + 500e6 * 80);
+  }
+  EXPECT_EQ(j["top"].get<std::string>().rfind("redis", 0), std::string::npos)
+      << j["top"];
+  // With room to spare the veto goes, and a fork's copy-on-write headroom
+  // is what the score then weighs.
+  std::string roomy = Write("roomy-redis.yaml",
+                            "state_size: 300GiB\nkey_count: 500M\n"
+                            "event_rate: 20k/s\nmemory_per_node: 32GiB\n"
+                            "nodes: 8\nredis_server_memory: 512GiB\n");
+  nlohmann::json k = AdviseJson(roomy, results_);
+  EXPECT_TRUE(FiredReason(k, "redis[mode=buffered]",
+                          "redis-state-exceeds-server-memory")
+                  .empty());
+  EXPECT_TRUE(
+      Has(FiredReason(k, "redis[mode=buffered]", "redis-server-memory-tight"),
+          "about 337 GiB of Redis memory out of 512 GiB"));
+  // Not declared: said, not silently passed.
+  nlohmann::json u = AdviseJson(Write("unknown.yaml",
+                                      "state_size: 300GiB\nkey_count: 500M\n"
+                                      "event_rate: 20k/s\n"),
+                                results_);
+  EXPECT_EQ(
+      FiredReason(u, "redis[mode=buffered]", "redis-server-memory-unknown"),
+      "Redis would need about 337 GiB of server memory; "
+      "redis_server_memory is not given, so whether it fits was not "
+      "checked");
+}
+
+// PostgreSQL stores each row with headers, digests and an index entry; the
+// managed instance's storage and connection limits are checked too.
+TEST_F(AdviseCliTest, ServerStorageAndConnectionLimitsAreChecked) {
+  std::string profile = Write("pg.yaml",
+                              "state_size: 100GiB\nkey_count: 1G\n"
+                              "event_rate: 5000\nnodes: 4\n"
+                              "managed_postgres: true\n"
+                              "postgres_server_storage: 250GiB\n"
+                              "postgres_max_connections: 3\n"
+                              "redis_max_connections: 7\n"
+                              "skills: {sql: 3}\n");
+  nlohmann::json j = AdviseJson(profile, results_);
+  EXPECT_TRUE(Entry(j, "postgres")["vetoed"].get<bool>());
+  // 100 GiB + 1G rows x 285 B = 365 GiB.
+  EXPECT_EQ(
+      FiredReason(j, "postgres", "postgres-state-exceeds-server-storage"),
+      "1000000000 rows (100 GiB of state) need about 365 GiB in PostgreSQL at "
+      "the measured 285 B per row (headers, digests, primary-key "
+      "index), over the 250 GiB the server has");
+  EXPECT_EQ(FiredReason(j, "postgres", "postgres-connections-exceeded"),
+            "4 subtask(s) hold 4 connections to PostgreSQL, over the 3 the "
+            "server accepts");
+  EXPECT_EQ(
+      FiredReason(j, "redis[mode=buffered]", "redis-connections-exceeded"),
+      "4 subtask(s) hold 8 connections to Redis (2 each: state and "
+      "commits), over the 7 the server accepts");
+  EXPECT_NE(j["top"], "postgres");
+
+  std::string bad = Write("bad.yaml",
+                          "state_size: 1GiB\nevent_rate: 5\n"
+                          "postgres_max_connections: 0\n");
+  CliRun b = Cli({"advise", "--profile", bad, "--results", results_});
+  EXPECT_EQ(b.code, 2);
+  EXPECT_TRUE(Has(b.err, bad + ":3:27: postgres_max_connections: must be a "
+                               "whole number >= 1"))
+      << b.err;
+}
+
+// A server backend's restore: a job failure only reads the committed
+// checkpoint id, but a server crash reloads (Redis) or replays (PostgreSQL)
+// and the recovery-time objective must hold for it; the advisor says
+// which figure it used.
+TEST_F(AdviseCliTest, ServerRestoreIsModelledFromTheStateSize) {
+  std::string profile = Write("rto.yaml",
+                              "state_size: 300GiB\nkey_count: 500M\n"
+                              "event_rate: 20k/s\n"
+                              "recovery_time_objective: 10min\n"
+                              "memory_per_node: 32GiB\nnodes: 8\n");
+  nlohmann::json j = AdviseJson(profile, results_);
+  const nlohmann::json& redis = Entry(j, "redis[mode=buffered]");
+  EXPECT_TRUE(redis["vetoed"].get<bool>());
+  // 300 GiB at 200 MB/s: 1611 s.
+  EXPECT_NEAR(redis["capacity"]["restore_time_s"].get<double>(), 1610.6, 0.5);
+  EXPECT_EQ(FiredReason(j, "redis[mode=buffered]", "restore-exceeds-rto"),
+            "a Redis server crash: it reloads 300 GiB from its RDB/AOF at "
+            "about 191 MiB/s takes about 26.8 min, over the 10 min "
+            "recovery-time objective");
+  EXPECT_TRUE(
+      Has(FiredReason(j, "redis[mode=buffered]", "server-restore-paths"),
+          "a job failure restores in 20 ms"));
+  // PostgreSQL replays at most max_wal_size of WAL, whatever the state.
+  const nlohmann::json& pg = Entry(j, "postgres");
+  EXPECT_TRUE(Has(pg["capacity"]["restore_basis"], "replays"));
+  EXPECT_LT(pg["capacity"]["restore_time_s"].get<double>(), 60);
+  EXPECT_TRUE(FiredReason(j, "postgres", "restore-exceeds-rto").empty());
+
+  // Small state: the measured job restore is the longer path.
+  nlohmann::json small = AdviseJson(
+      Write("small.yaml", "state_size: 1MiB\nevent_rate: 1000\n"), results_);
+  const nlohmann::json& r = Entry(small, "redis[mode=buffered]");
+  EXPECT_NEAR(r["capacity"]["restore_time_s"].get<double>(), 0.02, 1e-9);
+  EXPECT_TRUE(Has(r["capacity"]["restore_basis"], "a job restore"));
+}
+
+// "More subtasks than the cheapest" compares with backends still in the
+// running: a vetoed heap backend's throughput is no alternative.
+TEST_F(AdviseCliTest, RelativeCostComparesOnlyWithBackendsInTheRunning) {
+  // Heap backends vetoed (200 GiB of heap, 64 GiB there); at 2M events/s
+  // they would need 2 subtasks, RocksDB 8.
+  std::string profile = Write("fast.yaml",
+                              "state_size: 100GiB\nevent_rate: 2M/s\n"
+                              "memory_per_node: 16GiB\nnodes: 4\n");
+  nlohmann::json j = AdviseJson(profile, results_);
+  ASSERT_TRUE(Entry(j, "fs")["vetoed"].get<bool>());
+  for (const char* rocks : {"rocksdb", "rocksdb[checkpoint=incremental]"}) {
+    EXPECT_TRUE(FiredReason(j, rocks, "more-subtasks").empty()) << rocks;
+    EXPECT_TRUE(FiredReason(j, rocks, "many-more-subtasks").empty()) << rocks;
+  }
+  // 191 postgres subtasks at 15k events/s: more connections than
+  // PostgreSQL's default max_connections, and no storage limit given.
+  EXPECT_EQ(FiredReason(j, "postgres", "postgres-connections-over-default"),
+            "191 subtask(s) hold 191 connections, over PostgreSQL's default "
+            "max_connections of 100: raise it (each connection is a server "
+            "process) or put a pooler in front");
+  EXPECT_TRUE(Has(FiredReason(j, "postgres", "postgres-server-storage-unknown"),
+                  "postgres_server_storage is not given"));
+  // One server for all of them: the advisor says what it must sustain.
+  EXPECT_TRUE(Has(FiredReason(j, "postgres", "server-shared-by-subtasks"),
+                  "191 subtasks share one postgres server"));
+  // 2M/s x 50% writes x 100 B x the measured 3x amplification.
+  EXPECT_EQ(FiredReason(j, "postgres", "server-disk-writes"),
+            "one postgres server must write about 286 MiB/s to disk: "
+            "95.4 MiB/s of state writes x the measured amplification 3x");
+  // Redis is compared with RocksDB: 48 subtasks vs 8 = 6x.
+  EXPECT_TRUE(Has(FiredReason(j, "redis[mode=buffered]", "many-more-subtasks"),
+                  "6x as many as the cheapest backend still in the running"));
+}
+
+// A label shows the configuration's real option values: a run without a
+// recorded option gets none, never a placeholder.
+TEST_F(AdviseCliTest, LabelsShowOnlyRealOptionValues) {
+  ResultsFile f = advisor::testing::StandardResults();
+  advisor::testing::FindRun(&f, "redis", "buffered")->backend_options.clear();
+  std::string path = dir_ + "/no-mode.json";
+  ASSERT_TRUE(SaveResultsFile(f, path).ok());
+  nlohmann::json j = AdviseJson(sql_profile_, path);
+  std::vector<std::string> labels;
+  for (const nlohmann::json& e : j["ranking"]) {
+    std::string label = e["backend"];
+    EXPECT_FALSE(Has(label, "=-")) << label;
+    labels.push_back(label);
+  }
+  for (const char* want : {"redis", "redis[mode=write-through]"}) {
+    EXPECT_NE(std::find(labels.begin(), labels.end(), want), labels.end())
+        << want;
+  }
+}
+
+// The summary quotes the parallelism the plan (and its checkpoint and
+// restore figures) uses, not only what the rate needs.
+TEST_F(AdviseCliTest, SummaryQuotesThePlannedParallelism) {
+  std::string profile = std::string(STATEBENCH_SOURCE_DIR) +
+                        "/advisor/examples/large-state-aggregation.yaml";
+  nlohmann::json j = AdviseJson(profile, results_);
+  std::string summary = j["summary"];
+  EXPECT_TRUE(Has(summary,
+                  ": parallelism 8 (1 subtask(s) for the rate at "
+                  "the measured"))
+      << summary;
+  EXPECT_TRUE(Has(summary, "; at least one per node)")) << summary;
+}
+
 }  // namespace
 }  // namespace statebench

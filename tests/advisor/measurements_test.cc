@@ -27,6 +27,26 @@ TEST(MeasurementsTest, LabelsTellConfigurationsApartWithFewestOptions) {
           "redis[mode=buffered]", "redis[mode=write-through]", "postgres"}));
 }
 
+// Two compare runs against two spawned servers: the same configuration,
+// different addresses. One group, labelled by configuration only; a run
+// that recorded no mode shows none (never "mode=-").
+TEST(MeasurementsTest, ServerAddressesAreNotConfiguration) {
+  ResultsFile a = StandardResults(), b = StandardResults();
+  RunResult* ra = testing::FindRun(&a, "redis", "buffered");
+  RunResult* rb = testing::FindRun(&b, "redis", "buffered");
+  ra->backend_options = {{"uri", "redis://127.0.0.1:34219/0"},
+                         {"server_pid", "1471"}};
+  rb->backend_options = {{"uri", "redis://127.0.0.1:41000/0"},
+                         {"server_pid", "2290"}};
+  Result<std::vector<BackendMeasurement>> ms = CollectMeasurements({a, b});
+  ASSERT_TRUE(ms.ok());
+  EXPECT_EQ(Labels(*ms),
+            (std::vector<std::string>{
+                "memory", "fs", "rocksdb", "rocksdb[checkpoint=incremental]",
+                "redis", "redis[mode=write-through]", "postgres"}));
+  EXPECT_EQ((*ms)[4].runs_merged, 2);
+}
+
 TEST(MeasurementsTest, SameConfigurationInTwoFilesIsMerged) {
   ResultsFile a = StandardResults(), b = StandardResults();
   testing::SetMetric(testing::FindRun(&b, "fs"), "throughput.events_per_s",
