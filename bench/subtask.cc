@@ -34,8 +34,8 @@ constexpr uint64_t kScanBudget = 4096;
 // subtask before it sleeps.
 constexpr uint64_t kMaxLeadEvents = 1 << 16;
 
-// The first sleep of a subtask that waits for the others; it doubles up to
-// 10 ms while it keeps waiting.
+// The first sleep of a subtask that waits for the others; it doubles while
+// it keeps waiting.
 constexpr long kFirstNapNs = 100'000;
 
 void Nap(long ns) {
@@ -271,10 +271,13 @@ Status Subtask::ServiceControl() {
     last_request_ = req;
     uint64_t t0 = NowNs();
     // The vote is past every event this subtask has applied ops of, so
-    // that the checkpoint holds whole events only; a subtask without an op
-    // at hand votes where its stream is known to resume.
+    // that the checkpoint holds whole events only. A subtask without an op
+    // at hand votes no further: its scan may be far ahead of the others
+    // (up to kMaxLeadEvents), and voting that would hold them to it.
     PollResult fetched = FetchPending();
-    uint64_t position = StreamOver(fetched) ? 0 : NextBound();
+    uint64_t position = fetched == PollResult::kOp && !StreamOver(fetched)
+                            ? pending_.event_index
+                            : 0;
     AtomicMax(c.barrier_max, std::max(position, applied_end()));
     c.aligned.fetch_add(1, std::memory_order_acq_rel);
     // Spin briefly, then sleep: with more subtasks than cores a spinning
@@ -364,7 +367,11 @@ Status Subtask::RunLoop(bool checkpoints) {
     // other subtask: wait, longer each time, rather than scan on.
     if (pending_streak_ && FarAhead(NextBound())) {
       Nap(nap_ns_);
-      nap_ns_ = std::min<long>(2 * nap_ns_, 10'000'000);
+      // Capped by the number of subtasks: a few can afford to look often,
+      // hundreds waking every 100 us would keep the CPUs busy with that.
+      nap_ns_ = std::min<long>(
+          2 * nap_ns_,
+          std::clamp<long>(50'000L * c.parallelism, 200'000, 10'000'000));
       continue;
     }
     const PollResult fetched = FetchPending();
