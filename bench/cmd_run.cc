@@ -12,9 +12,11 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <sstream>
 
 #include "backends/file_util.h"
+#include "backends/key_groups.h"
 #include "backends/registry.h"
 #include "bench/commands.h"
 #include "bench/context.h"
@@ -114,12 +116,64 @@ Result<nlohmann::json> VerifyBackend(const RunConfig& rc, int cycles) {
   return verdict;
 }
 
+// Writes the op stream a run executed to `path`: the whole load phase,
+// then the run-phase ops in stream order, subtask by subtask cut where it
+// stopped. Replaying it gives every subtask (at the same parallelism)
+// exactly the ops it applied.
+Result<TraceSummary> RecordExecutedTrace(const Workload& workload,
+                                         const std::string& path,
+                                         const ExecutedStream& executed) {
+  SB_ASSIGN_OR_RETURN(std::unique_ptr<TraceWriter> writer,
+                      TraceWriter::Create(path, TraceHeaderFor(workload),
+                                          TraceFormat::kBinary));
+  Op op;
+  std::unique_ptr<OpSource> load = workload.LoadPhase(nullptr);
+  while (load->Next(&op)) {
+    SB_RETURN_IF_ERROR(writer->Append(TracePhase::kLoad, op));
+  }
+  const int parallelism = static_cast<int>(executed.run_ops.size());
+  std::vector<uint64_t> left = executed.run_ops;
+  uint64_t total_left = 0;
+  for (uint64_t n : left) total_left += n;
+  std::unique_ptr<OpSource> run = workload.RunPhase(nullptr);
+  while (total_left > 0 && run->Next(&op) &&
+         op.event_index < executed.end_event) {
+    const int subtask = OperatorIndexForKeyGroup(
+        executed.max_parallelism, parallelism,
+        AssignToKeyGroup(op.key, executed.max_parallelism));
+    if (left[subtask] == 0) continue;
+    --left[subtask];
+    --total_left;
+    SB_RETURN_IF_ERROR(writer->Append(TracePhase::kRun, op));
+  }
+  SB_RETURN_IF_ERROR(run->status());
+  return writer->Finish();
+}
+
+void PrintIdleSubtasks(const RunResult& run, std::ostream& err) {
+  auto it = run.extra.find("idle_subtasks");
+  if (it == run.extra.end() || !it->is_array()) return;
+  std::string list;
+  for (const auto& i : *it) {
+    list += (list.empty() ? "" : ", ") + std::to_string(i.get<int>());
+  }
+  err << "statebench: note: " << run.backend << ": " << it->size() << " of "
+      << run.parallelism
+      << " subtasks applied no op while measuring (none of their keys came "
+         "up): "
+      << list << "\n";
+}
+
 int RunBenchmarks(RunOptions& o, CliContext& ctx, const std::string& command) {
   std::ostream& err = *ctx.err;
   const BackendRegistry& registry = BackendRegistry::Default();
   if (Status s = FinalizeRunOptions(&o); !s.ok()) {
     err << "statebench: " << s.message() << "\n";
     return kExitUsage;
+  }
+  MeasureBoundedRunByEvents(&o);
+  for (const std::string& note : o.notes) {
+    err << "statebench: note: " << note << "\n";
   }
   std::vector<std::string> names =
       command == "run" ? std::vector<std::string>{o.backend} : o.backends;
@@ -151,18 +205,11 @@ int RunBenchmarks(RunOptions& o, CliContext& ctx, const std::string& command) {
     err << "statebench: workload: " << workload.status().message() << "\n";
     return kExitUsage;
   }
+  std::optional<ExecutedStream> executed;
   if (!o.record_trace.empty()) {
-    uint64_t events =
-        o.config.measure_events ? o.config.measure_events : 1000000;
-    Result<TraceSummary> t = RecordTrace(**workload, o.record_trace, events);
-    if (!t.ok()) {
-      err << "statebench: --record-trace: " << t.status().message() << "\n";
-      return kExitFailure;
-    }
-    if (!o.quiet) {
-      err << "statebench: recorded " << t->load_ops << " load ops and "
-          << t->run_ops << " run ops to " << o.record_trace << "\n";
-    }
+    o.config.on_stream_executed = [&executed](const ExecutedStream& e) {
+      if (!executed) executed = e;
+    };
   }
 
   ResultsFile results;
@@ -175,6 +222,7 @@ int RunBenchmarks(RunOptions& o, CliContext& ctx, const std::string& command) {
   config.erase("backend");
   config.erase("backend_options");
   config["backend_options"] = per_backend;
+  if (!o.notes.empty()) config["notes"] = o.notes;
   results.config = config;
 
   ProgressFn progress = [&](const std::string& msg) {
@@ -224,6 +272,21 @@ int RunBenchmarks(RunOptions& o, CliContext& ctx, const std::string& command) {
     // The server's address and pid are facts of this run, not options the
     // user chose; the password file path is kept out of the results.
     run.backend_options.erase("password_file");
+    PrintIdleSubtasks(run, err);
+    if (executed && !o.record_trace.empty()) {
+      Result<TraceSummary> t =
+          RecordExecutedTrace(**workload, o.record_trace, *executed);
+      if (!t.ok()) {
+        err << "statebench: --record-trace: " << t.status().message() << "\n";
+        return kExitFailure;
+      }
+      if (!o.quiet) {
+        err << "statebench: recorded the " << t->load_ops << " load ops and "
+            << t->run_ops << " run ops " << name << " executed to "
+            << o.record_trace << "\n";
+      }
+      o.record_trace.clear();
+    }
     if (run.status != "ok") {
       any_failed = true;
       if (run.failure_phase == "open" &&
@@ -269,6 +332,11 @@ int RunBenchmarks(RunOptions& o, CliContext& ctx, const std::string& command) {
         return kExitFailure;
       }
     }
+  }
+  if (!o.record_trace.empty()) {
+    err << "statebench: --record-trace: no run completed its measured phase; "
+           "no trace written\n";
+    any_failed = true;
   }
   PrintRunTable(results, *ctx.out);
   if (Status s = WriteExports(results, o.exports); !s.ok()) {

@@ -59,6 +59,11 @@ int RunVerify(VerifyOptions& o, CliContext& ctx) {
     err << "statebench: " << s.message() << "\n";
     return kExitUsage;
   }
+  if (o.child_dir.empty()) {
+    for (const std::string& note : o.run.notes) {
+      err << "statebench: note: " << note << "\n";
+    }
+  }
   RunConfig& rc = o.run.config;
   rc.backend = o.run.backend;
   const BackendRegistry& registry = BackendRegistry::Default();
@@ -130,6 +135,7 @@ int RunVerify(VerifyOptions& o, CliContext& ctx) {
   results.context = CollectContext("verify", ctx.argc, ctx.argv);
   results.config = RunConfigToJson(rc);
   results.config["cycles"] = o.cycles;
+  if (!o.run.notes.empty()) results.config["notes"] = o.run.notes;
   RunResult run;
   run.backend = rc.backend;
   run.workload = rc.workload.name;

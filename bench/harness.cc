@@ -119,6 +119,8 @@ class Repeater {
   void FinishCheckpoint(const InFlight& cp, bool timed_out,
                         std::vector<CheckpointRecord>* records);
   Status MeasureRestore(Repetition* rep);
+  Status AlignEventCount();
+  void ReportExecuted();
   BackendConfig ConfigFor(int index, const std::string& work_dir) const;
 
   const RunConfig& config_;
@@ -167,7 +169,7 @@ Status Repeater::Open() {
   SB_RETURN_IF_ERROR(EnsureDirectory(config_.checkpoint_dir.empty()
                                          ? run_dir_ + "/checkpoints"
                                          : config_.checkpoint_dir));
-  control_.parallelism = config_.parallelism;
+  control_.SetParallelism(config_.parallelism);
   for (int i = 0; i < config_.parallelism; ++i) {
     std::string work = run_dir_ + "/subtask-" + std::to_string(i);
     SB_RETURN_IF_ERROR(EnsureDirectory(work));
@@ -310,19 +312,24 @@ Status Repeater::Measure(Repetition* rep) {
   uint64_t warmup_start = NowNs();
   control_.origin_ns = warmup_start;
   control_.stop.store(false);
-  std::thread warm([&] {
-    while (!control_.stop.load() &&
-           NowNs() - warmup_start < config_.warmup_s * kNsPerS) {
-      SleepMs(2);
-    }
-    control_.stop.store(true);
-  });
-  Status warm_status = ForEachSubtask(subtasks_, control_, [](Subtask& st) {
-    st.backend().set_recording(false);
-    return st.RunUntilStopped(false);
-  });
-  warm.join();
-  SB_RETURN_IF_ERROR(warm_status);
+  // --warmup 0 runs no op before the measured phase (a replay then
+  // measures exactly what a recording executed).
+  if (config_.warmup_s > 0) {
+    std::thread warm([&] {
+      while (!control_.stop.load() &&
+             NowNs() - warmup_start < config_.warmup_s * kNsPerS) {
+        SleepMs(2);
+      }
+      control_.stop.store(true);
+    });
+    Status warm_status = ForEachSubtask(subtasks_, control_, [](Subtask& st) {
+      st.backend().set_recording(false);
+      return st.RunUntilStopped(false);
+    });
+    warm.join();
+    SB_RETURN_IF_ERROR(warm_status);
+  }
+  if (config_.measure_events > 0) SB_RETURN_IF_ERROR(AlignEventCount());
   rep->warmup_duration_s =
       static_cast<double>(NowNs() - warmup_start) / kNsPerS;
   for (auto& st : subtasks_) rep->warmup_ops += st->ops();
@@ -349,7 +356,6 @@ Status Repeater::Measure(Repetition* rep) {
   uint64_t next_second = start + kNsPerS;
   uint64_t last_ops = 0;
   uint64_t next_position = start;
-  uint64_t measured_events_target = config_.measure_events;
   for (;;) {
     uint64_t now = NowNs();
     if (now >= next_second) {
@@ -367,15 +373,13 @@ Status Repeater::Measure(Repetition* rep) {
     }
     if (control_.failed.load()) break;
     if (config_.should_stop && config_.should_stop()) break;
-    if (measured_events_target == 0 &&
+    if (config_.measure_events == 0 &&
         now - start >= static_cast<uint64_t>(config_.measure_s * kNsPerS)) {
       break;
     }
-    if (measured_events_target > 0) {
-      uint64_t events = 0;
-      for (auto& st : subtasks_) events += st->events();
-      if (events >= measured_events_target) break;
-    }
+    // Every subtask's stream is over: a bounded stream or trace ended, or
+    // the --events count was reached.
+    if (control_.finished.load() == config_.parallelism) break;
     if (cp.active) {
       if (PollCheckpoint(&cp, &records)) {
         next_trigger = std::max(
@@ -416,7 +420,41 @@ Status Repeater::Measure(Repetition* rep) {
   rep->timeline_ops_per_s = std::move(timeline);
   CollectMeasurements(subtasks_, io_start_, io_after, rep);
   SB_RETURN_IF_ERROR(sub_status);
+  ReportExecuted();
   return Status::Ok();
+}
+
+Status Repeater::AlignEventCount() {
+  // The measured phase is exactly the events [start, start + N): first every
+  // subtask processes, unmeasured, its ops of the events before the point
+  // the furthest one reached.
+  uint64_t start = workload_.LoadEventCount();
+  for (auto& st : subtasks_) start = std::max(start, st->applied_end());
+  SB_RETURN_IF_ERROR(ForEachSubtask(subtasks_, control_, [start](Subtask& st) {
+    return st.CatchUpTo(start);
+  }));
+  control_.end_event = start + config_.measure_events;
+  return Status::Ok();
+}
+
+void Repeater::ReportExecuted() {
+  // Subtasks that applied no op while others did (no key of theirs came
+  // up): few keys over many subtasks.
+  nlohmann::json idle = nlohmann::json::array();
+  uint64_t ops = 0;
+  for (auto& st : subtasks_) {
+    ops += st->ops();
+    if (st->ops() == 0) idle.push_back(st->index());
+  }
+  if (ops > 0 && !idle.empty()) run_->extra["idle_subtasks"] = idle;
+  if (rep_ != 0 || !config_.on_stream_executed) return;
+  ExecutedStream executed;
+  executed.max_parallelism = max_parallelism_;
+  for (auto& st : subtasks_) {
+    executed.run_ops.push_back(st->run_ops_applied());
+    executed.end_event = std::max(executed.end_event, st->applied_end());
+  }
+  config_.on_stream_executed(executed);
 }
 
 Status Repeater::MeasureRestore(Repetition* rep) {

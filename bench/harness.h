@@ -44,6 +44,16 @@ struct CompletedCheckpoint {
   std::vector<CheckpointHandle> handles;
 };
 
+// What the run phase of one repetition executed: subtask i applied the
+// first run_ops[i] ops of its share of the workload's run-phase stream
+// (keys of its key groups, max_parallelism key groups over run_ops.size()
+// subtasks), none of an event at or past end_event.
+struct ExecutedStream {
+  int max_parallelism = 0;
+  std::vector<uint64_t> run_ops;
+  uint64_t end_event = 0;
+};
+
 struct RunConfig {
   std::string backend;
   std::map<std::string, std::string> backend_options;
@@ -75,6 +85,9 @@ struct RunConfig {
   std::function<bool()> should_stop;
   // Checkpoint directory to use and keep ("" = a temporary one, removed).
   std::string checkpoint_dir;
+  // Called after the measured phase of the first repetition (trace
+  // recording of what the run executed).
+  std::function<void(const ExecutedStream&)> on_stream_executed;
 };
 
 // The effective configuration as JSON (for the results' "config").

@@ -1,6 +1,8 @@
 #include "bench/run_options.h"
 
 #include <CLI/CLI.hpp>
+#include <optional>
+#include <utility>
 
 #include "backends/registry.h"
 #include "workloads/spec_fields.h"
@@ -52,8 +54,9 @@ namespace {
 
 void AddWorkloadOptions(CLI::App* sub, RunOptions* o) {
   WorkloadSpec& w = o->config.workload;
-  sub->add_option("--workload-file", o->workload_file,
-                  "Workload file (YAML; see README); flags override it")
+  sub->add_option("--workload-file,-P", o->workload_file,
+                  "Workload file: YAML (see README) or a YCSB property file "
+                  "(workloada ...); flags override it")
       ->check(CLI::ExistingFile);
   sub->add_option(
       "--set", o->set_fields,
@@ -63,11 +66,13 @@ void AddWorkloadOptions(CLI::App* sub, RunOptions* o) {
                   "Replay the op stream in this trace file")
       ->check(CLI::ExistingFile);
   sub->add_option("--record-trace", o->record_trace,
-                  "Record the op stream (load phase and the first --events run "
-                  "events, default 1000000) to this file before running");
-  SB_TRACK(sub->add_option("--workload", w.name, "Workload or preset name")
-               ->capture_default_str(),
-           config.workload.name);
+                  "Record the op stream the run executes (load, warmup and "
+                  "measured events of the first backend's first repetition) "
+                  "to this file");
+  o->workload_option =
+      sub->add_option("--workload", w.name, "Workload or preset name")
+          ->capture_default_str();
+  SB_TRACK(o->workload_option, config.workload.name);
   SB_TRACK(
       sub->add_option("--keys", w.key_count, "Distinct keys loaded into state")
           ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40))
@@ -194,56 +199,116 @@ void AddRunOptions(CLI::App* sub, RunOptions* o) {
   }
 }
 
-Status FinalizeRunOptions(RunOptions* o) {
-  if (!o->workload_file.empty()) {
-    Result<WorkloadFile> file = LoadWorkloadFile(o->workload_file);
-    if (!file.ok()) {
-      return Status::InvalidArgument(file.status().message());
-    }
-    const RunOptions flags = *o;
-    RunConfig& c = o->config;
-    c.workload = file->spec;
-    const WorkloadFileRun& run = file->run;
-    if (run.parallelism) c.parallelism = *run.parallelism;
-    if (run.max_parallelism) c.max_parallelism = *run.max_parallelism;
-    if (run.warmup_s) c.warmup_s = *run.warmup_s;
-    if (run.measure_s) c.measure_s = *run.measure_s;
-    if (run.measure_events) c.measure_events = *run.measure_events;
-    if (run.rate) c.rate = *run.rate;
-    if (run.repetitions) c.repetitions = *run.repetitions;
-    if (run.latency_sample_every)
-      c.latency_sample_every = *run.latency_sample_every;
-    if (run.checkpoint_interval_ms)
-      c.checkpoint.interval_ms = *run.checkpoint_interval_ms;
-    if (run.checkpoint_min_pause_ms) {
-      c.checkpoint.min_pause_ms = *run.checkpoint_min_pause_ms;
-    }
-    if (run.checkpoint_timeout_ms)
-      c.checkpoint.timeout_ms = *run.checkpoint_timeout_ms;
-    if (run.checkpoint_type) o->checkpoint_type = *run.checkpoint_type;
-    if (run.backends) o->file_backends = *run.backends;
-    // File backend options first; --backend-opt flags are applied later
-    // and win.
-    std::vector<std::string> opts;
-    for (const auto& [backend, kv] : run.backend_options) {
-      for (const auto& [k, v] : kv) opts.push_back(backend + "." + k + "=" + v);
-    }
-    opts.insert(opts.end(), flags.backend_opts.begin(),
-                flags.backend_opts.end());
-    o->backend_opts = opts;
-    for (const RunOptions::Override& ov : flags.overrides) {
-      if (ov.option->count() > 0) ov.apply(flags, o);
-    }
+namespace {
+
+Status SetField(WorkloadSpec* spec, const SpecField& field,
+                const WorkloadSpec& from) {
+  return SetWorkloadSpecField(spec, field.name,
+                              GetWorkloadSpecField(from, field));
+}
+
+void ApplyFileRun(const WorkloadFile& file, const RunOptions& flags,
+                  RunOptions* o) {
+  RunConfig& c = o->config;
+  const WorkloadFileRun& run = file.run;
+  if (run.parallelism) c.parallelism = *run.parallelism;
+  if (run.max_parallelism) c.max_parallelism = *run.max_parallelism;
+  if (run.warmup_s) c.warmup_s = *run.warmup_s;
+  if (run.measure_s) c.measure_s = *run.measure_s;
+  if (run.measure_events) c.measure_events = *run.measure_events;
+  if (run.rate) c.rate = *run.rate;
+  if (run.repetitions) c.repetitions = *run.repetitions;
+  if (run.latency_sample_every)
+    c.latency_sample_every = *run.latency_sample_every;
+  if (run.checkpoint_interval_ms)
+    c.checkpoint.interval_ms = *run.checkpoint_interval_ms;
+  if (run.checkpoint_min_pause_ms) {
+    c.checkpoint.min_pause_ms = *run.checkpoint_min_pause_ms;
   }
+  if (run.checkpoint_timeout_ms)
+    c.checkpoint.timeout_ms = *run.checkpoint_timeout_ms;
+  if (run.checkpoint_type) o->checkpoint_type = *run.checkpoint_type;
+  if (run.backends) o->file_backends = *run.backends;
+  // File backend options first; --backend-opt flags are applied later
+  // and win.
+  std::vector<std::string> opts;
+  for (const auto& [backend, kv] : run.backend_options) {
+    for (const auto& [k, v] : kv) opts.push_back(backend + "." + k + "=" + v);
+  }
+  opts.insert(opts.end(), flags.backend_opts.begin(), flags.backend_opts.end());
+  o->backend_opts = opts;
+}
+
+}  // namespace
+
+Status FinalizeRunOptions(RunOptions* o) {
+  std::optional<WorkloadFile> file;
+  if (!o->workload_file.empty()) {
+    Result<WorkloadFile> loaded = LoadWorkloadFile(o->workload_file);
+    if (!loaded.ok()) {
+      return Status::InvalidArgument(loaded.status().message());
+    }
+    file = std::move(loaded).value();
+  }
+  std::vector<std::pair<std::string, std::string>> sets;
   for (const std::string& item : o->set_fields) {
     auto eq = item.find('=');
     if (eq == std::string::npos) {
       return Status::InvalidArgument("--set '" + item +
                                      "' is not of the form name=value");
     }
-    SB_RETURN_IF_ERROR(SetWorkloadSpecField(&o->config.workload,
-                                            item.substr(0, eq),
-                                            item.substr(eq + 1))
+    sets.emplace_back(item.substr(0, eq), item.substr(eq + 1));
+  }
+  const RunOptions flags = *o;
+  // The workload named, and where.
+  std::string name = flags.config.workload.name;
+  std::string named_by = "--workload";
+  if (file && file->spec_fields_set.count("name")) {
+    name = file->spec.name;
+    named_by = file->path;
+  }
+  if (o->workload_option != nullptr && o->workload_option->count() > 0) {
+    name = flags.config.workload.name;
+    named_by = "--workload";
+  }
+  for (const auto& [field, value] : sets) {
+    if (field == "name") {
+      name = value;
+      named_by = "--set";
+    }
+  }
+  Result<WorkloadSpec> preset = DefaultWorkloadSpec(name);
+  if (!preset.ok()) {
+    return Status::InvalidArgument(named_by + ": " + preset.status().message());
+  }
+  WorkloadSpec spec = *preset;
+  // Fields the command's setup changed from the generic defaults (verify's
+  // smaller state) are the command's own defaults; flags given override
+  // them below.
+  const WorkloadSpec generic;
+  for (const SpecField& f : WorkloadSpecFields()) {
+    if (f.name == "name") continue;
+    if (GetWorkloadSpecField(flags.config.workload, f) !=
+        GetWorkloadSpecField(generic, f)) {
+      SB_RETURN_IF_ERROR(SetField(&spec, f, flags.config.workload));
+    }
+  }
+  if (file) {
+    for (const std::string& field : file->spec_fields_set) {
+      const SpecField* f = FindSpecField(field);
+      if (f == nullptr || f->name == "name") continue;
+      SB_RETURN_IF_ERROR(SetField(&spec, *f, file->spec));
+    }
+    ApplyFileRun(*file, flags, o);
+    o->notes.insert(o->notes.end(), file->notes.begin(), file->notes.end());
+  }
+  o->config.workload = spec;
+  for (const RunOptions::Override& ov : flags.overrides) {
+    if (ov.option->count() > 0) ov.apply(flags, o);
+  }
+  o->config.workload.name = name;
+  for (const auto& [field, value] : sets) {
+    SB_RETURN_IF_ERROR(SetWorkloadSpecField(&o->config.workload, field, value)
                            .WithContext("--set"));
   }
   if (!o->trace.empty()) {
@@ -251,6 +316,19 @@ Status FinalizeRunOptions(RunOptions* o) {
     o->config.workload.trace_path = o->trace;
   }
   return Status::Ok();
+}
+
+void MeasureBoundedRunByEvents(RunOptions* o) {
+  WorkloadSpec& w = o->config.workload;
+  if (w.name == "trace" || w.run_events == 0) return;
+  if (o->config.measure_events == 0) {
+    o->config.measure_events = w.run_events;
+    o->notes.push_back("run_events " + std::to_string(w.run_events) +
+                       " (YCSB operationcount): measuring " +
+                       std::to_string(w.run_events) +
+                       " events, the warmup comes on top");
+  }
+  w.run_events = 0;
 }
 
 }  // namespace statebench

@@ -46,11 +46,26 @@ struct RunOptions {
     std::function<void(const RunOptions& flags, RunOptions* target)> apply;
   };
   std::vector<Override> overrides;
+  const CLI::Option* workload_option = nullptr;  // --workload
+  // What the inputs asked for that the run does not do (ignored YCSB
+  // properties, ...): printed and kept in the results.
+  std::vector<std::string> notes;
 };
 
-// Applies --workload-file (then the flags given, which override it), --set
-// and --trace to o->config. InvalidArgument naming the file:line or flag.
+// Builds o->config.workload from, in this order: the defaults of the
+// workload named (by --set name=, else --workload, else the file's name:,
+// else the command's default), the command's own defaults (verify's smaller
+// state), the workload file, the flags given, --set, --trace. A preset's
+// defaults apply however it is named; only what the user gave overrides
+// them. Also applies the file's run settings (flags win). InvalidArgument
+// naming the file:line or flag.
 Status FinalizeRunOptions(RunOptions* o);
+
+// A bounded workload (run_events N, e.g. YCSB's operationcount) measures N
+// events with the warmup on top: the stream is left unbounded and the
+// measured phase counts N events (unless --events was given). For run and
+// compare; verify keeps the stream as it is.
+void MeasureBoundedRunByEvents(RunOptions* o);
 
 // Splits "--backend-opt" values into per-backend option maps. An option
 // without a "backend." prefix applies to every backend of the run (and

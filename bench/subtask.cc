@@ -2,6 +2,7 @@
 
 #include <time.h>
 
+#include <algorithm>
 #include <string>
 
 namespace statebench {
@@ -26,7 +27,28 @@ StateKind ToBackendKind(WorkloadStateKind kind) {
   return StateKind::kValue;
 }
 
+// Input events a subtask examines per poll of its stream: small enough that
+// it comes back to barriers and the stop flag within tens of microseconds.
+constexpr uint64_t kScanBudget = 4096;
+// How far a subtask that finds no op may scan past the slowest other
+// subtask before it sleeps.
+constexpr uint64_t kMaxLeadEvents = 1 << 16;
+
+// The first sleep of a subtask that waits for the others; it doubles while
+// it keeps waiting.
+constexpr long kFirstNapNs = 100'000;
+
+void Nap(long ns) {
+  struct timespec ts = {0, ns};
+  nanosleep(&ts, nullptr);
+}
+
 }  // namespace
+
+void RunControl::SetParallelism(int p) {
+  parallelism = p;
+  next_event = std::make_unique<NextEvent[]>(static_cast<size_t>(p));
+}
 
 Subtask::Subtask(int index, KeyGroupRange range, int max_parallelism,
                  std::unique_ptr<TimedBackend> backend, RunControl* control)
@@ -116,6 +138,7 @@ Status Subtask::RunLoad(const Workload& workload) {
     ++load_ops_;
     if (control_->failed.load(std::memory_order_relaxed)) break;
   }
+  SB_RETURN_IF_ERROR(load->status());
   load_logical_bytes_ += logical_bytes_written_ - before;
   return Status::Ok();
 }
@@ -127,17 +150,80 @@ uint64_t Subtask::StartRunPhase(const Workload& workload) {
   source_ = workload.RunPhase(filter);
   has_pending_ = false;
   exhausted_ = false;
-  return FetchPending() ? pending_.event_index : UINT64_MAX;
+  run_ops_applied_ = 0;
+  last_event_ = UINT64_MAX;
+  slowest_other_ = 0;
+  pending_streak_ = false;
+  nap_ns_ = kFirstNapNs;
+  PollResult first = FetchPending();
+  PublishNextEvent(NextBound());
+  return first == PollResult::kEnd ? UINT64_MAX : NextBound();
 }
 
-bool Subtask::FetchPending() {
-  if (has_pending_) return true;
-  if (exhausted_ || !source_->Next(&pending_)) {
-    exhausted_ = true;
-    return false;
+PollResult Subtask::FetchPending() {
+  if (has_pending_) return PollResult::kOp;
+  if (exhausted_) return PollResult::kEnd;
+  PollResult r = source_->Poll(&pending_, kScanBudget);
+  if (r == PollResult::kOp) has_pending_ = true;
+  if (r == PollResult::kEnd) exhausted_ = true;
+  return r;
+}
+
+uint64_t Subtask::NextBound() const {
+  if (has_pending_) return pending_.event_index;
+  if (exhausted_) return UINT64_MAX;
+  return source_->Horizon();
+}
+
+bool Subtask::StreamOver(PollResult fetched) const {
+  return fetched == PollResult::kEnd || NextBound() >= control_->end_event;
+}
+
+void Subtask::PublishNextEvent(uint64_t event) {
+  if (control_->next_event) {
+    control_->next_event[index_].value.store(event, std::memory_order_relaxed);
   }
-  has_pending_ = true;
-  return true;
+}
+
+bool Subtask::FarAhead(uint64_t event) {
+  const RunControl& c = *control_;
+  if (!c.next_event || event < kMaxLeadEvents) return false;
+  // The others' positions only grow: a minimum seen stays a lower bound,
+  // and only a subtask that seems far ahead looks again.
+  if (event - kMaxLeadEvents <= slowest_other_) return false;
+  uint64_t slowest = UINT64_MAX;
+  for (int i = 0; i < c.parallelism; ++i) {
+    if (i == index_) continue;
+    slowest = std::min(slowest,
+                       c.next_event[i].value.load(std::memory_order_relaxed));
+  }
+  slowest_other_ = slowest;
+  return event - kMaxLeadEvents > slowest;
+}
+
+Status Subtask::ApplyPending() {
+  SB_RETURN_IF_ERROR(Apply(pending_));
+  has_pending_ = false;
+  ++run_ops_applied_;
+  if (pending_.event_index != last_event_) {
+    last_event_ = pending_.event_index;
+    ++events_;
+  }
+  ops_.store(ops_.load(std::memory_order_relaxed) + 1,
+             std::memory_order_relaxed);
+  position_.store(last_event_, std::memory_order_relaxed);
+  return Status::Ok();
+}
+
+Status Subtask::CatchUpTo(uint64_t event) {
+  for (;;) {
+    if (control_->failed.load(std::memory_order_relaxed)) return Status::Ok();
+    PollResult r = FetchPending();
+    if (StreamOver(r) || NextBound() >= event) break;
+    if (r == PollResult::kOp) SB_RETURN_IF_ERROR(ApplyPending());
+  }
+  PublishNextEvent(NextBound());
+  return Status::Ok();
 }
 
 Status Subtask::SyncPhase() {
@@ -184,23 +270,30 @@ Status Subtask::ServiceControl() {
   if (req > last_request_) {
     last_request_ = req;
     uint64_t t0 = NowNs();
-    uint64_t position =
-        FetchPending() ? pending_.event_index : 0;  // exhausted: no vote
-    AtomicMax(c.barrier_max, position);
+    // The vote is past every event this subtask has applied ops of, so
+    // that the checkpoint holds whole events only. A subtask without an op
+    // at hand votes no further: its scan may be far ahead of the others
+    // (up to kMaxLeadEvents), and voting that would hold them to it.
+    PollResult fetched = FetchPending();
+    uint64_t position = fetched == PollResult::kOp && !StreamOver(fetched)
+                            ? pending_.event_index
+                            : 0;
+    AtomicMax(c.barrier_max, std::max(position, applied_end()));
     c.aligned.fetch_add(1, std::memory_order_acq_rel);
     // Spin briefly, then sleep: with more subtasks than cores a spinning
     // waiter would steal the CPU from the subtask it waits for.
     // Not abandoned on stop: every subtask aligns on a requested barrier
     // before it ends the phase, so that a checkpoint is taken by all
     // subtasks or by none (a shared store cannot roll back half of one).
+    // With hundreds of subtasks, short sleeps of all the aligned ones would
+    // keep the scheduler from the few still on their way: back off.
     for (int spins = 0;
          c.aligned.load(std::memory_order_acquire) < c.parallelism; ++spins) {
       if (c.failed.load(std::memory_order_relaxed)) return Status::Ok();
       if (spins < 64) {
         std::this_thread::yield();
       } else {
-        struct timespec ts = {0, 20'000};
-        nanosleep(&ts, nullptr);
+        Nap(spins < 1064 ? 20'000 : 500'000);
       }
     }
     barrier_event_ = c.barrier_max.load(std::memory_order_acquire);
@@ -220,9 +313,11 @@ Status Subtask::ServiceControl() {
     JoinAsync();
     SB_RETURN_IF_ERROR(backend_->NotifyCheckpointAborted(aborted));
   }
-  if (barrier_active_ &&
-      (!FetchPending() || pending_.event_index >= barrier_event_)) {
-    return SyncPhase();
+  if (barrier_active_) {
+    PollResult fetched = FetchPending();
+    if (StreamOver(fetched) || NextBound() >= barrier_event_) {
+      return SyncPhase();
+    }
   }
   return Status::Ok();
 }
@@ -250,8 +345,11 @@ void Subtask::WaitForIntendedStart(uint64_t event) {
 
 Status Subtask::RunUntilStopped(bool checkpoints) {
   loop_start_ns_ = NowNs();
+  stream_over_ns_ = 0;
   Status s = RunLoop(checkpoints);
-  loop_end_ns_ = NowNs();
+  // A subtask whose stream ended stopped processing then, not when the
+  // coordinator noticed.
+  loop_end_ns_ = stream_over_ns_ != 0 ? stream_over_ns_ : NowNs();
   return s;
 }
 
@@ -265,30 +363,46 @@ Status Subtask::RunLoop(bool checkpoints) {
       break;
     }
     if (checkpoints) SB_RETURN_IF_ERROR(ServiceControl());
-    if (!FetchPending() || pending_.event_index >= c.end_event) {
+    // None of our keys came up lately and we are far ahead of the slowest
+    // other subtask: wait, longer each time, rather than scan on.
+    if (pending_streak_ && FarAhead(NextBound())) {
+      Nap(nap_ns_);
+      // Capped by the number of subtasks: a few can afford to look often,
+      // hundreds waking every 100 us would keep the CPUs busy with that.
+      nap_ns_ = std::min<long>(
+          2 * nap_ns_,
+          std::clamp<long>(50'000L * c.parallelism, 200'000, 10'000'000));
+      continue;
+    }
+    const PollResult fetched = FetchPending();
+    if (StreamOver(fetched)) {
+      // A replayed trace that turned out damaged fails the run.
+      if (exhausted_) SB_RETURN_IF_ERROR(source_->status());
       // Our stream is over; keep answering barriers until the phase ends.
       if (!counted_finished) {
         counted_finished = true;
+        stream_over_ns_ = NowNs();
+        PublishNextEvent(UINT64_MAX);
         c.finished.fetch_add(1, std::memory_order_acq_rel);
       }
-      struct timespec ts = {0, 200'000};
-      nanosleep(&ts, nullptr);
+      Nap(1'000'000);
       continue;
     }
+    if (fetched == PollResult::kPending) {
+      pending_streak_ = true;
+      PublishNextEvent(NextBound());
+      continue;
+    }
+    if (pending_streak_) {
+      pending_streak_ = false;
+      nap_ns_ = kFirstNapNs;
+    }
+    PublishNextEvent(pending_.event_index);
     if (open_loop) {
       WaitForIntendedStart(pending_.event_index);
       if (c.stop.load(std::memory_order_relaxed)) break;
     }
-    Status s = Apply(pending_);
-    if (!s.ok()) return s;
-    if (pending_.event_index != last_event_) {
-      last_event_ = pending_.event_index;
-      ++events_;
-    }
-    has_pending_ = false;
-    ops_.store(ops_.load(std::memory_order_relaxed) + 1,
-               std::memory_order_relaxed);
-    position_.store(last_event_, std::memory_order_relaxed);
+    SB_RETURN_IF_ERROR(ApplyPending());
   }
   return Status::Ok();
 }
@@ -296,11 +410,11 @@ Status Subtask::RunLoop(bool checkpoints) {
 Status Subtask::FinishPendingCheckpoint() {
   SB_RETURN_IF_ERROR(ServiceControl());  // aligns on a pending request
   while (barrier_active_ && !control_->failed.load(std::memory_order_relaxed)) {
-    if (!FetchPending() || pending_.event_index >= barrier_event_) {
+    PollResult fetched = FetchPending();
+    if (StreamOver(fetched) || NextBound() >= barrier_event_) {
       return SyncPhase();
     }
-    SB_RETURN_IF_ERROR(Apply(pending_));
-    has_pending_ = false;
+    if (fetched == PollResult::kOp) SB_RETURN_IF_ERROR(ApplyPending());
   }
   return Status::Ok();
 }

@@ -22,6 +22,9 @@ namespace statebench {
 
 // State shared by the coordinator and all subtasks of one repetition.
 struct RunControl {
+  // Sets parallelism and sizes `next_event`.
+  void SetParallelism(int p);
+
   int parallelism = 1;
   std::atomic<bool> stop{false};
   std::atomic<bool> failed{false};
@@ -40,7 +43,16 @@ struct RunControl {
   uint64_t origin_ns = 0;
   uint64_t origin_event = 0;
   double ns_per_event = 0;
-  uint64_t end_event = UINT64_MAX;  // measure by event count
+  // Measure by event count: ops of events at or past this end the phase.
+  uint64_t end_event = UINT64_MAX;
+  // Per subtask: a lower bound on the event index of its next op
+  // (UINT64_MAX once its stream is over). A subtask that finds no op of its
+  // own scans at most kMaxLeadEvents past the slowest other subtask and then
+  // sleeps, so that a subtask owning no key neither spins nor races ahead.
+  struct alignas(64) NextEvent {
+    std::atomic<uint64_t> value{0};
+  };
+  std::unique_ptr<NextEvent[]> next_event;
 };
 
 struct CheckpointSlot {
@@ -67,13 +79,20 @@ class Subtask {
   Status RegisterStates(const std::vector<WorkloadState>& states);
   // Runs the whole load phase. Not recorded.
   Status RunLoad(const Workload& workload);
-  // Prepares the run-phase stream and returns the first event index (or
-  // UINT64_MAX when the stream is empty).
+  // Prepares the run-phase stream and returns a lower bound on its first
+  // event index (UINT64_MAX when the stream is empty).
   uint64_t StartRunPhase(const Workload& workload);
   // Processes the run-phase stream until control->stop (or end_event),
   // servicing checkpoint barriers. Returns the first error. Records when
   // this thread entered and left the loop (loop_start_ns/loop_end_ns).
   Status RunUntilStopped(bool checkpoints);
+  // One past the event index of the last op applied (0 before any).
+  uint64_t applied_end() const {
+    return last_event_ == UINT64_MAX ? 0 : last_event_ + 1;
+  }
+  // Applies this subtask's ops of the events before `event` (after a phase
+  // stopped, so that every subtask has processed exactly those events).
+  Status CatchUpTo(uint64_t event);
   // Waits for an in-flight async phase to end.
   void JoinAsync();
 
@@ -94,6 +113,9 @@ class Subtask {
   uint64_t logical_bytes_written() const { return logical_bytes_written_; }
   uint64_t load_logical_bytes() const { return load_logical_bytes_; }
   uint64_t load_ops() const { return load_ops_; }
+  // Run-phase ops applied since StartRunPhase (warmup and measure): the
+  // length of the prefix of this subtask's stream that was executed.
+  uint64_t run_ops_applied() const { return run_ops_applied_; }
   void ResetCounters();
   // NowNs() when the last RunUntilStopped began and returned: the span in
   // which this subtask processed ops, without thread start-up and join.
@@ -112,7 +134,19 @@ class Subtask {
   // subtask's part of it, so no checkpoint is left half taken.
   Status FinishPendingCheckpoint();
   void WaitForIntendedStart(uint64_t event);
-  bool FetchPending();
+  // kOp: pending_ holds the next op. kPending: none within the scan budget
+  // (NextBound() says how far the stream is known to hold none).
+  PollResult FetchPending();
+  // A lower bound on the event index of this subtask's next op.
+  uint64_t NextBound() const;
+  // Whether the stream has nothing left before control_->end_event.
+  bool StreamOver(PollResult fetched) const;
+  // Applies pending_ and consumes it.
+  Status ApplyPending();
+  void PublishNextEvent(uint64_t event);
+  // Whether `event` is more than kMaxLeadEvents past the slowest other
+  // subtask whose stream goes on.
+  bool FarAhead(uint64_t event);
 
   int index_;
   KeyGroupRange range_;
@@ -136,8 +170,13 @@ class Subtask {
   uint64_t logical_bytes_written_ = 0;
   uint64_t load_logical_bytes_ = 0;
   uint64_t load_ops_ = 0;
+  uint64_t run_ops_applied_ = 0;
   uint64_t loop_start_ns_ = 0;
   uint64_t loop_end_ns_ = 0;
+  uint64_t stream_over_ns_ = 0;  // when RunLoop found its stream over
+  uint64_t slowest_other_ = 0;   // FarAhead's last look at the others
+  bool pending_streak_ = false;  // the last poll found no op of ours
+  long nap_ns_ = 0;
   alignas(64) std::atomic<uint64_t> ops_{0};
   std::atomic<uint64_t> position_{0};
   CheckpointSlot slot_;

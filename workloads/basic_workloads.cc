@@ -64,8 +64,11 @@ class ValueRwRunSource : public OpSource {
                                   : spec.key_count + spec.run_events),
         next_(first_) {}
 
-  bool Next(Op* op) override {
-    while (next_ < end_) {
+  bool Next(Op* op) override { return Poll(op, UINT64_MAX) == PollResult::kOp; }
+
+  PollResult Poll(Op* op, uint64_t max_events) override {
+    for (uint64_t examined = 0; next_ < end_; ++examined) {
+      if (examined == max_events) return PollResult::kPending;
       const uint64_t event = next_++;
       EventRng rng(spec_.seed, event);
       uint64_t id = chooser_.Next(&rng, spec_.key_count, event - first_);
@@ -86,10 +89,12 @@ class ValueRwRunSource : public OpSource {
         op->type = OpType::kValuePut;
         FillValue(rng.NextU64(), sizes_.Next(&rng), &op->value);
       }
-      return true;
+      return PollResult::kOp;
     }
-    return false;
+    return PollResult::kEnd;
   }
+
+  uint64_t Horizon() const override { return next_; }
 
  private:
   const WorkloadSpec& spec_;

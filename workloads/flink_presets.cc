@@ -186,9 +186,18 @@ class FlinkRunSource : public OpSource {
                                   : spec.key_count + spec.run_events),
         next_(first_) {}
 
-  bool Next(Op* op) override {
-    while (queue_.empty()) {
-      if (next_ >= end_) return false;
+  bool Next(Op* op) override { return Poll(op, UINT64_MAX) == PollResult::kOp; }
+
+  // Queued ops belong to the last event examined.
+  uint64_t Horizon() const override {
+    if (!queue_.empty()) return next_ - 1;
+    return next_ >= end_ ? UINT64_MAX : next_;
+  }
+
+  PollResult Poll(Op* op, uint64_t max_events) override {
+    for (uint64_t examined = 0; queue_.empty(); ++examined) {
+      if (next_ >= end_) return PollResult::kEnd;
+      if (examined == max_events) return PollResult::kPending;
       const uint64_t event = next_++;
       EventRng rng(spec_.seed, event);
       const int b = static_cast<int>(rng.NextBelow(ops_.BenchmarkCount()));
@@ -201,7 +210,8 @@ class FlinkRunSource : public OpSource {
       if (!acceptance_.Accept(id, key_)) continue;
       ops_.Invoke(b, key_, event, &rng, &queue_);
     }
-    return queue_.Pop(op);
+    queue_.Pop(op);
+    return PollResult::kOp;
   }
 
  private:

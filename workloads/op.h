@@ -87,12 +87,31 @@ struct Op {
 // produces for the accepted ones.
 using KeyFilter = std::function<bool(std::string_view key)>;
 
+enum class PollResult {
+  kOp,       // *op holds the next op
+  kPending,  // no op within the budget; the stream goes on
+  kEnd,      // the stream is over
+};
+
 // A stream of ops. Not thread-safe; one consumer.
 class OpSource {
  public:
   virtual ~OpSource() = default;
   // Fills *op with the next op. Returns false at the end of the stream.
+  // On an unbounded stream filtered to keys that never come up, this never
+  // returns; a consumer that must stay responsive uses Poll().
   virtual bool Next(Op* op) = 0;
+  // Like Next(), but gives up with kPending after examining `max_events`
+  // input events (or trace ops) of which none produced an op for this
+  // consumer. The default has no budget: it is Next().
+  virtual PollResult Poll(Op* op, uint64_t max_events) {
+    (void)max_events;
+    return Next(op) ? PollResult::kOp : PollResult::kEnd;
+  }
+  // After Poll() returned kPending: every op still to come has an event
+  // index >= Horizon() (UINT64_MAX once the stream is known to be over).
+  // 0 when the source cannot tell.
+  virtual uint64_t Horizon() const { return 0; }
   // After Next() returned false: why the stream ended. Ok for a normal end;
   // an error when a replayed trace turned out truncated or corrupt.
   virtual Status status() const { return Status::Ok(); }

@@ -86,10 +86,23 @@ OperatorSource::OperatorSource(const WorkloadSpec& spec,
       next_event_(first_event) {}
 
 bool OperatorSource::Next(Op* op) {
-  while (queue_.empty()) {
-    if (!Advance()) return false;
+  return Poll(op, UINT64_MAX) == PollResult::kOp;
+}
+
+PollResult OperatorSource::Poll(Op* op, uint64_t max_events) {
+  for (uint64_t examined = 0; queue_.empty(); ++examined) {
+    if (examined == max_events) return PollResult::kPending;
+    if (!Advance()) return PollResult::kEnd;
   }
-  return queue_.Pop(op);
+  queue_.Pop(op);
+  return PollResult::kOp;
+}
+
+uint64_t OperatorSource::Horizon() const {
+  // Ops still queued belong to the last event advanced over; the final
+  // watermark's ops carry end_event_.
+  if (finished_) return queue_.empty() ? UINT64_MAX : end_event_;
+  return queue_.empty() ? next_event_ : next_event_ - 1;
 }
 
 bool OperatorSource::Advance() {

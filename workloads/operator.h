@@ -205,6 +205,8 @@ class OperatorSource : public OpSource {
   OperatorSource(const WorkloadSpec& spec, std::unique_ptr<Operator> op,
                  uint64_t first_event, uint64_t count, KeyFilter filter);
   bool Next(Op* op) override;
+  PollResult Poll(Op* op, uint64_t max_events) override;
+  uint64_t Horizon() const override;
   const Operator& op() const { return *operator_; }
 
  private:

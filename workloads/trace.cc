@@ -23,19 +23,27 @@ TraceOpSource::TraceOpSource(std::unique_ptr<TraceReader> reader,
     : reader_(std::move(reader)), phase_(phase), filter_(std::move(filter)) {}
 
 bool TraceOpSource::Next(Op* op) {
-  if (done_) return false;
+  return Poll(op, UINT64_MAX) == PollResult::kOp;
+}
+
+PollResult TraceOpSource::Poll(Op* op, uint64_t max_events) {
+  if (done_) return PollResult::kEnd;
   TracePhase phase;
-  while (reader_->Next(&phase, op)) {
+  // The budget counts ops read: a trace has no event without an op.
+  for (uint64_t examined = 0;; ++examined) {
+    if (examined == max_events) return PollResult::kPending;
+    if (!reader_->Next(&phase, op)) break;
     if (phase != phase_) {
       // Load ops come first: a run op ends a load replay.
       if (phase_ == TracePhase::kLoad) break;
       continue;
     }
+    horizon_ = op->event_index;
     if (filter_ && !filter_(op->key)) continue;
-    return true;
+    return PollResult::kOp;
   }
   done_ = true;
-  return false;
+  return PollResult::kEnd;
 }
 
 Result<TraceSummary> VerifyTrace(const std::string& path) {

@@ -169,6 +169,9 @@ class TraceOpSource : public OpSource {
   TraceOpSource(std::unique_ptr<TraceReader> reader, TracePhase phase,
                 KeyFilter filter);
   bool Next(Op* op) override;
+  PollResult Poll(Op* op, uint64_t max_events) override;
+  // Event indexes never decrease along a phase of a trace.
+  uint64_t Horizon() const override { return done_ ? UINT64_MAX : horizon_; }
   Status status() const override { return reader_->status(); }
 
  private:
@@ -176,6 +179,7 @@ class TraceOpSource : public OpSource {
   TracePhase phase_;
   KeyFilter filter_;
   bool done_ = false;
+  uint64_t horizon_ = 0;  // event index of the last op read
 };
 
 // Reads the whole trace once, checking everything; returns its summary.

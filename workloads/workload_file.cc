@@ -20,6 +20,10 @@ namespace {
 constexpr std::string_view kSections[] = {"event_time", "operator", "ycsb",
                                           "flink"};
 
+constexpr const char* kWhatItIs =
+    "a workload file is a mapping with keys workload, run, checkpoint, "
+    "backend_options (YAML), or a YCSB property file of key=value lines";
+
 std::string Where(std::string_view source, const YAML::Mark& mark) {
   std::string out(source);
   if (mark.line >= 0) {
@@ -36,18 +40,21 @@ class Parser {
       : source_(source), base_dir_(std::move(base_dir)) {}
 
   Result<WorkloadFile> Parse(std::string_view text) {
+    out_.path = std::string(source_);
     YAML::Node root;
+    std::optional<Status> yaml_error;
     try {
       root = YAML::Load(std::string(text));
     } catch (const YAML::Exception& e) {
-      return Status::InvalidArgument(Where(source_, e.mark) + ": " + e.msg);
+      yaml_error = Status::InvalidArgument(Where(source_, e.mark) + ": " +
+                                           e.msg + "; " + kWhatItIs);
     }
-    out_.path = std::string(source_);
-    if (!root.IsMap()) {
-      return Error(root,
-                   "a workload file is a mapping with keys workload, "
-                   "run, checkpoint, backend_options");
+    // YCSB's own workload files (key=value lines) run as they are.
+    if ((yaml_error || !root.IsMap()) && LooksLikeYcsbProperties(text)) {
+      return ParseProperties(text);
     }
+    if (yaml_error) return *yaml_error;
+    if (!root.IsMap()) return Error(root, kWhatItIs);
     try {
       SB_RETURN_IF_ERROR(CheckKeys(
           root, "", {"workload", "run", "checkpoint", "backend_options"}));
@@ -62,6 +69,17 @@ class Parser {
   }
 
  private:
+  Result<WorkloadFile> ParseProperties(std::string_view text) {
+    Result<YcsbPropertyFile> props =
+        ParseYcsbProperties(text, source_, *DefaultWorkloadSpec("ycsb"));
+    if (!props.ok()) return props.status();
+    out_.spec = std::move(props->spec);
+    out_.spec_fields_set = std::move(props->fields_set);
+    out_.spec_fields_set.insert("name");
+    out_.notes = std::move(props->notes);
+    return std::move(out_);
+  }
+
   Status Error(const YAML::Node& at, const std::string& what) const {
     return Status::InvalidArgument(Where(source_, at.Mark()) + ": " + what);
   }
@@ -192,7 +210,9 @@ class Parser {
                        base.name + "'");
     }
     out_.spec = props->spec;
-    out_.spec_fields_set.insert({"name", "key_count", "run_events"});
+    out_.spec_fields_set.insert("name");
+    out_.spec_fields_set.insert(props->fields_set.begin(),
+                                props->fields_set.end());
     for (std::string& note : props->notes)
       out_.notes.push_back(std::move(note));
     return Status::Ok();

@@ -141,12 +141,22 @@ class YcsbRunSource : public OpSource {
     }
   }
 
-  bool Next(Op* op) override {
-    while (queue_.empty()) {
-      if (next_ >= end_) return false;
+  bool Next(Op* op) override { return Poll(op, UINT64_MAX) == PollResult::kOp; }
+
+  PollResult Poll(Op* op, uint64_t max_events) override {
+    for (uint64_t examined = 0; queue_.empty(); ++examined) {
+      if (next_ >= end_) return PollResult::kEnd;
+      if (examined == max_events) return PollResult::kPending;
       Generate(next_++);
     }
-    return queue_.Pop(op);
+    queue_.Pop(op);
+    return PollResult::kOp;
+  }
+
+  // Queued ops belong to the last generated event.
+  uint64_t Horizon() const override {
+    if (!queue_.empty()) return next_ - 1;
+    return next_ >= end_ ? UINT64_MAX : next_;
   }
 
  private:

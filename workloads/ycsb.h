@@ -29,6 +29,7 @@
 #ifndef STATEBENCH_WORKLOADS_YCSB_H_
 #define STATEBENCH_WORKLOADS_YCSB_H_
 
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,7 +45,16 @@ struct YcsbPropertyFile {
   // "workloada:31: property 'threadcount' has no statebench equivalent;
   // ignored".
   std::vector<std::string> notes;
+  // Dotted names of the spec fields the file's properties set (e.g.
+  // "key_count", "ycsb.read_proportion").
+  std::set<std::string> fields_set;
 };
+
+// Whether `text` reads as a YCSB property file rather than YAML: key=value
+// lines ('#' and '!' comments) and no YAML section header ("name:" alone on
+// a line). Used to accept YCSB's own workload files where a workload file
+// is expected.
+bool LooksLikeYcsbProperties(std::string_view text);
 
 // Applies the YCSB properties in `text` (Java .properties syntax: key=value,
 // key: value or key value; '#' and '!' comments; '\' continues a line) to

@@ -18,6 +18,10 @@ struct Property {
   std::string key;
   std::string value;
   int line = 0;
+  // Whether the key ends at '=' or ':' (Java also accepts whitespace alone,
+  // which is how a stray line of prose reads).
+  bool has_assignment = false;
+  std::string text;  // the logical line, for notes
 };
 
 std::string_view Trim(std::string_view s) {
@@ -61,10 +65,12 @@ std::vector<Property> SplitProperties(std::string_view text) {
     Property p;
     p.line = logical_start;
     p.key = std::string(Trim(std::string_view(logical).substr(0, sep)));
+    p.text = logical;
     if (sep != std::string::npos) {
       std::string_view rest = Trim(std::string_view(logical).substr(sep));
       if (!rest.empty() && (rest.front() == '=' || rest.front() == ':')) {
         rest.remove_prefix(1);
+        p.has_assignment = true;
       }
       p.value = std::string(Trim(rest));
     }
@@ -74,50 +80,60 @@ std::vector<Property> SplitProperties(std::string_view text) {
   return out;
 }
 
-using Setter = std::function<Status(WorkloadSpec*, const std::string&)>;
+using SetFn = std::function<Status(WorkloadSpec*, const std::string&)>;
+
+// How a property reaches the spec: the field it sets ("" for none) and the
+// parser that sets it.
+struct Setter {
+  std::string_view field;
+  SetFn set;
+};
 
 // A property stored into a WorkloadSpec field of the same meaning.
 Setter ToField(std::string_view field) {
-  return [field](WorkloadSpec* s, const std::string& v) {
-    return SetWorkloadSpecField(s, field, v);
-  };
+  return {field, [field](WorkloadSpec* s, const std::string& v) {
+            return SetWorkloadSpecField(s, field, v);
+          }};
 }
 
 // Java's Boolean.parseBoolean accepts any case.
 Setter ToBool(std::string_view field) {
-  return [field](WorkloadSpec* s, const std::string& v) {
-    std::string lower = v;
-    std::transform(lower.begin(), lower.end(), lower.begin(),
-                   [](unsigned char c) { return std::tolower(c); });
-    if (lower != "true" && lower != "false") {
-      return Status::InvalidArgument("'" + v + "' is not true or false");
-    }
-    return SetWorkloadSpecField(s, field, lower);
-  };
+  return {
+      field, [field](WorkloadSpec* s, const std::string& v) {
+        std::string lower = v;
+        std::transform(lower.begin(), lower.end(), lower.begin(),
+                       [](unsigned char c) { return std::tolower(c); });
+        if (lower != "true" && lower != "false") {
+          return Status::InvalidArgument("'" + v + "' is not true or false");
+        }
+        return SetWorkloadSpecField(s, field, lower);
+      }};
 }
 
 Setter OneOf(std::string_view field, std::vector<std::string> allowed) {
-  return [field, allowed](WorkloadSpec* s, const std::string& v) {
-    if (std::find(allowed.begin(), allowed.end(), v) == allowed.end()) {
-      std::string list;
-      for (const std::string& a : allowed)
-        list += (list.empty() ? "" : ", ") + a;
-      return Status::InvalidArgument("'" + v + "' is not one of " + list);
-    }
-    return SetWorkloadSpecField(s, field, v);
-  };
+  return {
+      field, [field, allowed](WorkloadSpec* s, const std::string& v) {
+        if (std::find(allowed.begin(), allowed.end(), v) == allowed.end()) {
+          std::string list;
+          for (const std::string& a : allowed)
+            list += (list.empty() ? "" : ", ") + a;
+          return Status::InvalidArgument("'" + v + "' is not one of " + list);
+        }
+        return SetWorkloadSpecField(s, field, v);
+      }};
 }
 
 const std::map<std::string, Setter, std::less<>>& Setters() {
   static const auto* kSetters = new std::map<std::string, Setter, std::less<>>{
       {"recordcount",
-       [](WorkloadSpec* s, const std::string& v) {
-         SB_RETURN_IF_ERROR(SetWorkloadSpecField(s, "key_count", v));
-         if (s->key_count == 0) {
-           return Status::InvalidArgument("must be at least 1");
-         }
-         return Status::Ok();
-       }},
+       {"key_count",
+        [](WorkloadSpec* s, const std::string& v) {
+          SB_RETURN_IF_ERROR(SetWorkloadSpecField(s, "key_count", v));
+          if (s->key_count == 0) {
+            return Status::InvalidArgument("must be at least 1");
+          }
+          return Status::Ok();
+        }}},
       {"operationcount", ToField("run_events")},
       {"readproportion", ToField("ycsb.read_proportion")},
       {"updateproportion", ToField("ycsb.update_proportion")},
@@ -140,14 +156,15 @@ const std::map<std::string, Setter, std::less<>>& Setters() {
       {"scanlengthdistribution",
        OneOf("ycsb.scan_length_distribution", {"uniform", "zipfian"})},
       {"insertorder",
-       [](WorkloadSpec* s, const std::string& v) {
-         if (v != "hashed" && v != "ordered") {
-           return Status::InvalidArgument("'" + v +
-                                          "' is not one of hashed, ordered");
-         }
-         s->ycsb.ordered_inserts = v == "ordered";
-         return Status::Ok();
-       }},
+       {"ycsb.ordered_inserts",
+        [](WorkloadSpec* s, const std::string& v) {
+          if (v != "hashed" && v != "ordered") {
+            return Status::InvalidArgument("'" + v +
+                                           "' is not one of hashed, ordered");
+          }
+          s->ycsb.ordered_inserts = v == "ordered";
+          return Status::Ok();
+        }}},
       {"zeropadding", ToField("ycsb.zero_padding")},
       {"fieldnameprefix", ToField("ycsb.field_name_prefix")},
       {"table", ToField("ycsb.table")},
@@ -156,15 +173,16 @@ const std::map<std::string, Setter, std::less<>>& Setters() {
       {"exponential.percentile", ToField("exponential_percentile")},
       {"exponential.frac", ToField("exponential_frac")},
       {"workload",
-       [](WorkloadSpec*, const std::string& v) {
-         if (v != "site.ycsb.workloads.CoreWorkload" &&
-             v != "com.yahoo.ycsb.workloads.CoreWorkload") {
-           return Status::InvalidArgument(
-               "workload class '" + v +
-               "' is not supported; statebench runs YCSB's CoreWorkload");
-         }
-         return Status::Ok();
-       }},
+       {"",
+        [](WorkloadSpec*, const std::string& v) {
+          if (v != "site.ycsb.workloads.CoreWorkload" &&
+              v != "com.yahoo.ycsb.workloads.CoreWorkload") {
+            return Status::InvalidArgument(
+                "workload class '" + v +
+                "' is not supported; statebench runs YCSB's CoreWorkload");
+          }
+          return Status::Ok();
+        }}},
   };
   return *kSetters;
 }
@@ -223,6 +241,11 @@ Result<YcsbPropertyFile> ParseYcsbProperties(std::string_view text,
     }
     auto it = Setters().find(p.key);
     if (it == Setters().end()) {
+      if (!p.has_assignment) {
+        out.notes.push_back(at + ": line '" + p.text +
+                            "' is not a key=value property; ignored");
+        continue;
+      }
       out.notes.push_back(at + ": property '" + p.key + "' " +
                           (IsClientProperty(p.key)
                                ? "has no statebench equivalent"
@@ -230,10 +253,13 @@ Result<YcsbPropertyFile> ParseYcsbProperties(std::string_view text,
                           "; ignored");
       continue;
     }
-    Status s = it->second(&out.spec, p.value);
+    Status s = it->second.set(&out.spec, p.value);
     if (!s.ok()) {
       return Status::InvalidArgument(at + ": property '" + p.key +
                                      "': " + s.message());
+    }
+    if (!it->second.field.empty()) {
+      out.fields_set.insert(std::string(it->second.field));
     }
     if (ValidateWorkloadSpec(out.spec).ok()) {
       invalid_since = 0;
@@ -248,6 +274,34 @@ Result<YcsbPropertyFile> ParseYcsbProperties(std::string_view text,
         ": " + valid.message());
   }
   return out;
+}
+
+bool LooksLikeYcsbProperties(std::string_view text) {
+  bool assignment = false;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t nl = text.find('\n', pos);
+    if (nl == std::string_view::npos) nl = text.size();
+    std::string_view line = Trim(text.substr(pos, nl - pos));
+    pos = nl + 1;
+    if (line.empty() || line.front() == '#' || line.front() == '!') continue;
+    size_t key_end = 0;
+    while (key_end < line.size() &&
+           (std::isalnum(static_cast<unsigned char>(line[key_end])) ||
+            line[key_end] == '_' || line[key_end] == '.' ||
+            line[key_end] == '-')) {
+      ++key_end;
+    }
+    if (key_end == 0) continue;
+    std::string_view rest = Trim(line.substr(key_end));
+    if (!rest.empty() && rest.front() == '=') assignment = true;
+    // "workload:" with nothing (or a comment) after it opens a YAML mapping.
+    if (!rest.empty() && rest.front() == ':') {
+      std::string_view value = Trim(rest.substr(1));
+      if (value.empty() || value.front() == '#') return false;
+    }
+  }
+  return assignment;
 }
 
 Result<YcsbPropertyFile> LoadYcsbPropertyFile(const std::string& path,
