@@ -193,6 +193,15 @@ void AddRunOptions(CLI::App* sub, RunOptions* o) {
   }
 }
 
+void CollectRunOutputs(CLI::App* sub, RunOptions* o) {
+  o->outputs.clear();
+  AddOutputIfGiven(sub, "--output", o->output, &o->outputs);
+  AddOutputIfGiven(sub, "--record-trace", o->record_trace, &o->outputs);
+  for (const auto& [format, path] : o->exports) {
+    o->outputs.push_back({"--export-" + format, path, format == "hgrm"});
+  }
+}
+
 Status FinalizeRunOptions(RunOptions* o) {
   if (!o->workload_file.empty()) {
     Result<WorkloadFile> file = LoadWorkloadFile(o->workload_file);
