@@ -106,13 +106,6 @@ void EmptyDirectorySignalSafe(int fd, int depth) {
   }
 }
 
-std::string DirName(const std::string& path) {
-  auto pos = path.find_last_of('/');
-  if (pos == std::string::npos) return ".";
-  if (pos == 0) return "/";
-  return path.substr(0, pos);
-}
-
 }  // namespace
 
 Status FsyncDirectory(const std::string& dir) {
@@ -124,41 +117,12 @@ Status FsyncDirectory(const std::string& dir) {
   return Status::Ok();
 }
 
-Status WriteFileAtomically(const std::string& path, std::string_view data) {
-  std::string tmp = path + ".tmp.XXXXXX";
-  std::vector<char> buf(tmp.begin(), tmp.end());
-  buf.push_back('\0');
-  int fd = ::mkstemp(buf.data());
-  if (fd < 0) return Errno("cannot create temporary file for", path);
-  tmp.assign(buf.data());
-  ::fchmod(fd, 0600);
-  const char* p = data.data();
-  size_t left = data.size();
-  while (left > 0) {
-    ssize_t n = ::write(fd, p, left);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      Status s = Errno("cannot write", tmp);
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return s;
-    }
-    p += n;
-    left -= static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0) {
-    Status s = Errno("cannot fsync", tmp);
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    return s;
-  }
-  ::close(fd);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    Status s = Errno("cannot rename into", path);
-    ::unlink(tmp.c_str());
-    return s;
-  }
-  return FsyncDirectory(DirName(path));
+Status WriteFileAtomically(const std::string& path, std::string_view data,
+                           FileAccess access) {
+  SB_ASSIGN_OR_RETURN(std::unique_ptr<OutputFile> out,
+                      OutputFile::Open(path, access));
+  SB_RETURN_IF_ERROR(out->Append(data));
+  return out->Commit();
 }
 
 Result<std::string> ReadFileToString(const std::string& path) {
@@ -197,14 +161,15 @@ Result<std::string> ReadFileToString(const std::string& path) {
   return out;
 }
 
-Status EnsureDirectory(const std::string& dir) {
+Status EnsureDirectory(const std::string& dir, FileAccess access) {
+  const mode_t mode = access == FileAccess::kPrivate ? 0700 : 0777;
   std::error_code ec;
   std::filesystem::path p(dir);
   std::filesystem::path cur;
   for (const auto& part : p) {
     cur /= part;
     if (std::filesystem::is_directory(cur, ec)) continue;
-    if (::mkdir(cur.c_str(), 0700) != 0 && errno != EEXIST) {
+    if (::mkdir(cur.c_str(), mode) != 0 && errno != EEXIST) {
       return Errno("cannot create directory", cur.string());
     }
   }

@@ -1,27 +1,35 @@
 // Small POSIX file helpers shared by every folder (part of statebench_base).
 //
-// Files statebench writes are 0600 and its directories 0700. Atomic writes go
-// through a temp file in the same directory, fsync, rename and an fsync of
-// the directory, so a reader (or a crash) sees either the old or the new file.
+// Files statebench writes for itself are 0600 and its directories 0700;
+// results, reports and exports follow the umask (FileAccess, output_file.h).
+// Regular files are written through a temp file in the same directory, fsync,
+// rename and an fsync of the directory, so a reader (or a crash) sees either
+// the old or the new file.
 #ifndef STATEBENCH_BACKENDS_FILE_UTIL_H_
 #define STATEBENCH_BACKENDS_FILE_UTIL_H_
 
 #include <string>
 #include <string_view>
 
+#include "backends/output_file.h"
 #include "backends/status.h"
 
 namespace statebench {
 
-// Replaces `path` with `data` atomically.
-Status WriteFileAtomically(const std::string& path, std::string_view data);
+// Writes `data` to `path` by the rules of output_file.h: a regular file or a
+// new name is replaced atomically; a character device, a FIFO or standard
+// output ("-") is written in place; a symlink is followed.
+Status WriteFileAtomically(const std::string& path, std::string_view data,
+                           FileAccess access = FileAccess::kPrivate);
 // Reads a regular file whole. Refuses directories and symlinks with
 // InvalidArgument naming the path.
 Result<std::string> ReadFileToString(const std::string& path);
 // fsync of a directory, so that a rename in it is durable.
 Status FsyncDirectory(const std::string& dir);
-// Creates `dir` (and parents) with mode 0700 if absent.
-Status EnsureDirectory(const std::string& dir);
+// Creates `dir` (and parents) if absent: mode 0700, or 0777 & ~umask for
+// FileAccess::kShared.
+Status EnsureDirectory(const std::string& dir,
+                       FileAccess access = FileAccess::kPrivate);
 // mkdtemp below $TMPDIR (or /tmp): "<base>/<prefix>XXXXXX", mode 0700.
 // The directory is registered for RemoveTempDirectoriesSignalSafe() until
 // RemoveTree() removes it.

@@ -10,6 +10,7 @@
 #include "backends/file_util.h"
 #include "bench/calibration.h"
 #include "bench/commands.h"
+#include "bench/output_paths.h"
 
 namespace statebench {
 namespace {
@@ -25,6 +26,7 @@ struct AdviseOptions {
   std::string explain;
   bool list_rules = false;
   bool no_what_if = false;
+  std::vector<OutputPath> outputs;  // filled after parsing
   // Runs a short calibration when no --results are given (RunCalibration;
   // tests may leave it empty, and advise then asks for --results).
   advisor::CalibrateFn calibrate;
@@ -115,10 +117,29 @@ Status SaveWithRecommendation(const std::vector<ResultsFile>& files,
   return SaveResultsFile(merged, path);
 }
 
+// -o and --save-results are checked together before anything runs (a
+// calibration measures for seconds), so that a bad path never leaves the
+// other output written.
+int CheckOutputs(const AdviseOptions& o, CliContext& ctx) {
+  if (Status s = CheckOutputPaths(o.outputs); !s.ok()) {
+    return Fail(ctx, s.message());
+  }
+  // Without -o the recommendation goes to stdout, which --save-results
+  // must then not claim as well.
+  if (o.output.empty() && !o.save_results.empty() &&
+      AnyOutputIsStandardOutput(o.outputs)) {
+    return Fail(ctx, "--save-results '" + o.save_results +
+                         "' is standard output, where the recommendation "
+                         "goes without --output; give one of them a file");
+  }
+  return kExitOk;
+}
+
 int RunAdvise(const AdviseOptions& o, CliContext& ctx) {
   Result<advisor::RuleSet> rules = LoadRuleSet(o);
   if (!rules.ok()) return Fail(ctx, rules.status().message());
   if (o.list_rules || !o.explain.empty()) return ExplainOrList(o, *rules, ctx);
+  if (int code = CheckOutputs(o, ctx); code != kExitOk) return code;
   if (o.profile.empty()) {
     return Fail(ctx, "advise: --profile is required (or use --explain)");
   }
@@ -146,9 +167,12 @@ int RunAdvise(const AdviseOptions& o, CliContext& ctx) {
         "compare' for figures to act on");
   }
   std::string text = Render(*rec, o.format);
-  if (o.output.empty()) {
+  if (o.output.empty() || o.output == "-") {
     *ctx.out << text;
-  } else if (Status s = WriteFileAtomically(o.output, text); !s.ok()) {
+    ctx.out->flush();
+  } else if (Status s =
+                 WriteFileAtomically(o.output, text, FileAccess::kShared);
+             !s.ok()) {
     return Fail(ctx, "cannot write " + o.output + ": " + s.message(),
                 kExitFailure);
   }
@@ -195,8 +219,12 @@ void SetupAdviseCommand(CLI::App& app, CliContext* ctx) {
   cmd->add_flag("--no-what-if", o->no_what_if,
                 "Skip the search for requirement changes that flip the "
                 "answer");
-  cmd->callback(
-      [o, ctx] { ctx->action = [o, ctx] { return RunAdvise(*o, *ctx); }; });
+  cmd->callback([o, ctx, cmd] {
+    o->outputs.clear();
+    AddOutputIfGiven(cmd, "--output", o->output, &o->outputs);
+    AddOutputIfGiven(cmd, "--save-results", o->save_results, &o->outputs);
+    ctx->action = [o, ctx] { return RunAdvise(*o, *ctx); };
+  });
 }
 
 }  // namespace statebench

@@ -25,6 +25,7 @@
 
 #include "backends/file_util.h"
 #include "bench/commands.h"
+#include "bench/output_paths.h"
 #include "reports/gate.h"
 #include "reports/results.h"
 
@@ -55,6 +56,7 @@ struct GateCliOptions {
   int repetitions = 9;
   bool repetitions_given = false;
   std::vector<std::string> command;  // after "--"
+  std::vector<OutputPath> outputs;   // filled after parsing
 };
 
 // An error with the exit code it maps to.
@@ -242,11 +244,15 @@ std::optional<GateError> WriteOutputs(const GateCliOptions& o,
                                       const GateReport& report,
                                       CliContext& ctx) {
   GateRenderOptions render{o.warn_only};
-  *ctx.out << RenderGateConsole(report, render);
+  // The console text goes to stderr when a report goes to stdout.
+  std::ostream& console =
+      AnyOutputIsStandardOutput(o.outputs) ? *ctx.err : *ctx.out;
+  console << RenderGateConsole(report, render);
   const char* actions = std::getenv("GITHUB_ACTIONS");
   if (actions != nullptr && std::string(actions) == "true") {
-    *ctx.out << RenderGateAnnotations(report, render);
+    console << RenderGateAnnotations(report, render);
   }
+  console.flush();
   const std::pair<const std::string*, std::string> files[] = {
       {&o.json, GateReportToJson(report, render).dump(2) + "\n"},
       {&o.junit, RenderGateJUnit(report, render)},
@@ -254,7 +260,8 @@ std::optional<GateError> WriteOutputs(const GateCliOptions& o,
   };
   for (const auto& [path, text] : files) {
     if (path->empty()) continue;
-    if (Status s = WriteFileAtomically(*path, text); !s.ok()) {
+    if (Status s = WriteFileAtomically(*path, text, FileAccess::kShared);
+        !s.ok()) {
       return Failure("cannot write " + *path + ": " + s.message());
     }
   }
@@ -307,30 +314,6 @@ std::optional<GateError> SaveBaseline(const GateCliOptions& o,
   return std::nullopt;
 }
 
-// An output that cannot be written is a bad flag: say so before measuring
-// for minutes.
-std::optional<GateError> CheckOutputPaths(const GateCliOptions& o) {
-  const std::pair<const char*, const std::string*> outputs[] = {
-      {"--junit", &o.junit},
-      {"--json", &o.json},
-      {"--markdown", &o.markdown},
-      {"--save-baseline", &o.save_baseline}};
-  for (const auto& [flag, path] : outputs) {
-    if (path->empty()) continue;
-    const size_t slash = path->rfind('/');
-    const std::string dir = slash == std::string::npos ? "."
-                            : slash == 0               ? "/"
-                                                       : path->substr(0, slash);
-    struct stat st {};
-    if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) ||
-        access(dir.c_str(), W_OK) != 0) {
-      return Usage(std::string(flag) + " " + *path + ": directory " + dir +
-                   " does not exist or is not writable");
-    }
-  }
-  return std::nullopt;
-}
-
 std::optional<GateError> CheckModes(const GateCliOptions& o) {
   if (o.run) {
     if (o.command.empty()) {
@@ -366,7 +349,11 @@ std::optional<GateError> CheckModes(const GateCliOptions& o) {
 std::optional<GateError> Gate(const GateCliOptions& o, CliContext& ctx,
                               int* exit_code) {
   if (auto e = CheckModes(o)) return e;
-  if (auto e = CheckOutputPaths(o)) return e;
+  // An output that cannot be written is a bad flag: say so before measuring
+  // for minutes.
+  if (Status s = CheckOutputPaths(o.outputs); !s.ok()) {
+    return Usage(s.message());
+  }
   GateOptions options;
   options.alpha = o.alpha;
   options.allow_context_mismatch = o.allow_context_mismatch;
@@ -472,6 +459,11 @@ void SetupGateCommand(CLI::App& app, CliContext* ctx) {
                    "--run: the run arguments, after '--'");
   gate->callback([o, ctx, gate] {
     o->repetitions_given = gate->count("--repetitions") > 0;
+    o->outputs.clear();
+    AddOutputIfGiven(gate, "--junit", o->junit, &o->outputs);
+    AddOutputIfGiven(gate, "--json", o->json, &o->outputs);
+    AddOutputIfGiven(gate, "--markdown", o->markdown, &o->outputs);
+    AddOutputIfGiven(gate, "--save-baseline", o->save_baseline, &o->outputs);
     ctx->action = [o, ctx] { return RunGate(*o, *ctx); };
   });
 }

@@ -7,6 +7,7 @@
 
 #include "backends/file_util.h"
 #include "bench/commands.h"
+#include "bench/output_paths.h"
 #include "reports/report.h"
 
 namespace statebench {
@@ -15,7 +16,8 @@ namespace {
 struct ReportOptions {
   std::vector<std::string> inputs;
   std::string format = "console";
-  std::string output;  // stdout when empty; a directory for hgrm
+  std::string output;  // stdout when empty or "-"; a directory for hgrm
+  std::vector<OutputPath> outputs;  // filled after parsing
 };
 
 int ExitCodeFor(const Status& s) {
@@ -35,6 +37,7 @@ int Fail(CliContext& ctx, const Status& s) {
 }
 
 int RunReport(const ReportOptions& opts, CliContext& ctx) {
+  if (Status s = CheckOutputPaths(opts.outputs); !s.ok()) return Fail(ctx, s);
   std::vector<ResultsFile> files;
   for (const std::string& path : opts.inputs) {
     Result<ResultsFile> r = LoadResultsFile(path);
@@ -44,7 +47,7 @@ int RunReport(const ReportOptions& opts, CliContext& ctx) {
   Result<ResultsFile> merged =
       MergeResultsForReport(std::move(files), opts.inputs);
   if (!merged.ok()) return Fail(ctx, merged.status());
-  if (opts.format == "hgrm" || !opts.output.empty()) {
+  if (opts.format == "hgrm" || (!opts.output.empty() && opts.output != "-")) {
     if (opts.format == "hgrm" && opts.output.empty()) {
       return Fail(ctx, Status::InvalidArgument(
                            "--format hgrm writes one file per run and op "
@@ -78,9 +81,13 @@ void SetupReportCommand(CLI::App& app, CliContext* ctx) {
       ->check(CLI::IsMember(ReportFormatNames()))
       ->capture_default_str();
   sub->add_option("-o,--output", opts->output,
-                  "Write here (atomically) instead of stdout; a directory "
-                  "for hgrm");
-  sub->callback([opts, ctx] {
+                  "Write here instead of stdout ('-'): a file atomically, a "
+                  "device or FIFO in place; a directory for hgrm");
+  sub->callback([opts, ctx, sub] {
+    opts->outputs.clear();
+    AddOutputIfGiven(sub, "--output", opts->output, &opts->outputs);
+    if (!opts->outputs.empty())
+      opts->outputs[0].directory = opts->format == "hgrm";
     ctx->action = [opts, ctx] { return RunReport(*opts, *ctx); };
   });
 }

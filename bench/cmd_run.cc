@@ -17,10 +17,12 @@
 
 #include "backends/file_util.h"
 #include "backends/key_groups.h"
+#include "backends/output_file.h"
 #include "backends/registry.h"
 #include "bench/commands.h"
 #include "bench/context.h"
 #include "bench/harness.h"
+#include "bench/output_paths.h"
 #include "bench/run_options.h"
 #include "bench/run_output.h"
 #include "bench/spawn.h"
@@ -164,9 +166,23 @@ void PrintIdleSubtasks(const RunResult& run, std::ostream& err) {
       << list << "\n";
 }
 
+Status SaveResults(const ResultsFile& results, const std::string& path) {
+  Status s = SaveResultsFile(results, path);
+  return s.ok() ? s : s.WithContext("cannot write results");
+}
+
 int RunBenchmarks(RunOptions& o, CliContext& ctx, const std::string& command) {
   std::ostream& err = *ctx.err;
   const BackendRegistry& registry = BackendRegistry::Default();
+  if (Status s = CheckOutputPaths(o.outputs); !s.ok()) {
+    err << "statebench: " << s.message() << "\n";
+    return kExitUsage;
+  }
+  // A file is rewritten after every backend, so a kill loses at most the
+  // current one; a device, FIFO or standard output gets one document.
+  Result<OutputTarget> results_target = ClassifyOutput(o.output);
+  const bool rewrite_results = !o.output.empty() && results_target.ok() &&
+                               *results_target == OutputTarget::kAtomic;
   if (Status s = FinalizeRunOptions(&o); !s.ok()) {
     err << "statebench: " << s.message() << "\n";
     return kExitUsage;
@@ -325,10 +341,9 @@ int RunBenchmarks(RunOptions& o, CliContext& ctx, const std::string& command) {
       servers.erase(srv);
     }
     results.runs.push_back(std::move(run));
-    // Rewrite after every backend so a kill loses at most the current one.
-    if (!o.output.empty()) {
-      if (Status s = SaveResultsFile(results, o.output); !s.ok()) {
-        err << "statebench: cannot write results: " << s.message() << "\n";
+    if (rewrite_results) {
+      if (Status s = SaveResults(results, o.output); !s.ok()) {
+        err << "statebench: " << s.message() << "\n";
         return kExitFailure;
       }
     }
@@ -338,13 +353,21 @@ int RunBenchmarks(RunOptions& o, CliContext& ctx, const std::string& command) {
            "no trace written\n";
     any_failed = true;
   }
-  PrintRunTable(results, *ctx.out);
+  PrintRunTable(results, AnyOutputIsStandardOutput(o.outputs) ? err : *ctx.out);
+  ctx.out->flush();
+  if (!o.output.empty() && !rewrite_results) {
+    if (Status s = SaveResults(results, o.output); !s.ok()) {
+      err << "statebench: " << s.message() << "\n";
+      return kExitFailure;
+    }
+  }
   if (Status s = WriteExports(results, o.exports); !s.ok()) {
     err << "statebench: " << s.message() << "\n";
     return kExitFailure;
   }
   if (!o.output.empty() && !o.quiet)
-    err << "statebench: results written to " << o.output << "\n";
+    err << "statebench: results written to " << DescribeOutput(o.output)
+        << "\n";
   if (any_failed) return kExitFailure;
   return verification_failed ? kExitRegression : kExitOk;
 }
@@ -366,7 +389,8 @@ void SetupRunCommands(CLI::App& app, CliContext* ctx) {
   run_cmd->add_option("-b,--backend", run->backend, "Backend name")->required();
   AddRunOptions(run_cmd, run.get());
   AddVerifyCyclesOption(run_cmd, run.get());
-  run_cmd->callback([run, ctx] {
+  run_cmd->callback([run, ctx, run_cmd] {
+    CollectRunOutputs(run_cmd, run.get());
     ctx->action = [run, ctx] { return RunBenchmarks(*run, *ctx, "run"); };
   });
 
@@ -382,7 +406,8 @@ void SetupRunCommands(CLI::App& app, CliContext* ctx) {
       ->delimiter(',');
   AddRunOptions(cmp_cmd, cmp.get());
   AddVerifyCyclesOption(cmp_cmd, cmp.get());
-  cmp_cmd->callback([cmp, ctx] {
+  cmp_cmd->callback([cmp, ctx, cmp_cmd] {
+    CollectRunOutputs(cmp_cmd, cmp.get());
     ctx->action = [cmp, ctx] { return RunBenchmarks(*cmp, *ctx, "compare"); };
   });
 }

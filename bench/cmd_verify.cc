@@ -11,6 +11,7 @@
 #include "bench/commands.h"
 #include "bench/context.h"
 #include "bench/durability.h"
+#include "bench/output_paths.h"
 #include "bench/run_options.h"
 #include "bench/verify.h"
 
@@ -25,7 +26,8 @@ struct VerifyOptions {
   double max_kill_s = 0.6;
   std::vector<std::string> rescales;  // "p:q"
   std::string output;
-  std::string child_dir;  // set only in the child process
+  std::vector<OutputPath> outputs;  // filled after parsing
+  std::string child_dir;            // set only in the child process
   bool server_crash = false;
   std::vector<std::string> persistence;  // server-crash settings
   bool cycles_given = false;
@@ -53,8 +55,9 @@ std::string VerdictLine(const StateVerdict& v) {
 }
 
 int RunVerify(VerifyOptions& o, CliContext& ctx) {
-  std::ostream& out = *ctx.out;
   std::ostream& err = *ctx.err;
+  // The verdict lines go to stderr when the results go to stdout.
+  std::ostream& out = AnyOutputIsStandardOutput(o.outputs) ? err : *ctx.out;
   if (Status s = FinalizeRunOptions(&o.run); !s.ok()) {
     err << "statebench: " << s.message() << "\n";
     return kExitUsage;
@@ -85,6 +88,10 @@ int RunVerify(VerifyOptions& o, CliContext& ctx) {
   if (!o.child_dir.empty()) {
     return RunVerifyChild(CycleRunConfig(rc, o.child_dir, registry),
                           STDOUT_FILENO);
+  }
+  if (Status s = CheckOutputPaths(o.outputs); !s.ok()) {
+    err << "statebench: " << s.message() << "\n";
+    return kExitUsage;
   }
   std::vector<std::pair<int, int>> rescales;
   for (const std::string& r : o.rescales) {
@@ -217,6 +224,11 @@ int RunVerify(VerifyOptions& o, CliContext& ctx) {
                          found_problem ? "NOT exactly-once" : "exactly-once");
       for (const std::string& e : report->total.examples)
         out << "    " << e << "\n";
+      if (!report->kept_dir.empty()) {
+        verification["kept_dir"] = report->kept_dir;
+        err << "statebench: the files of the first failed cycle are kept in "
+            << report->kept_dir << "\n";
+      }
     }
   }
   nlohmann::json rescale_json = nlohmann::json::array();
@@ -251,6 +263,7 @@ int RunVerify(VerifyOptions& o, CliContext& ctx) {
   run.verification = verification;
   results.runs.push_back(run);
   if (!o.output.empty()) {
+    out.flush();
     if (Status s = SaveResultsFile(results, o.output); !s.ok()) {
       err << "statebench: cannot write results: " << s.message() << "\n";
       return kExitFailure;
@@ -306,6 +319,8 @@ void SetupVerifyCommand(CLI::App& app, CliContext* ctx) {
   sub->add_option("--child-dir", o->child_dir)->group("");  // internal
   sub->callback([o, ctx, sub] {
     o->cycles_given = sub->count("--cycles") > 0;
+    o->outputs.clear();
+    AddOutputIfGiven(sub, "--output", o->output, &o->outputs);
     ctx->action = [o, ctx] { return RunVerify(*o, *ctx); };
   });
 }

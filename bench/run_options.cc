@@ -199,6 +199,15 @@ void AddRunOptions(CLI::App* sub, RunOptions* o) {
   }
 }
 
+void CollectRunOutputs(CLI::App* sub, RunOptions* o) {
+  o->outputs.clear();
+  AddOutputIfGiven(sub, "--output", o->output, &o->outputs);
+  AddOutputIfGiven(sub, "--record-trace", o->record_trace, &o->outputs);
+  for (const auto& [format, path] : o->exports) {
+    o->outputs.push_back({"--export-" + format, path, format == "hgrm"});
+  }
+}
+
 namespace {
 
 Status SetField(WorkloadSpec* spec, const SpecField& field,

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "bench/harness.h"
+#include "bench/output_paths.h"
 
 namespace CLI {
 class App;
@@ -25,6 +26,9 @@ struct RunOptions {
   std::string checkpoint_type = "full";
   std::string output;
   std::map<std::string, std::string> exports;  // format -> path
+  // Every output path given (-o, --export-*, --record-trace), for the
+  // check before anything runs; filled by CollectRunOutputs.
+  std::vector<OutputPath> outputs;
   bool quiet = false;
   // --spawn: start private redis-server / postgres for the server backends.
   bool spawn = false;
@@ -80,6 +84,8 @@ void AddWorkloadOptions(CLI::App* sub, RunOptions* o);
 void AddMeasurementOptions(CLI::App* sub, RunOptions* o);
 // AddMeasurementOptions plus outputs and exports.
 void AddRunOptions(CLI::App* sub, RunOptions* o);
+// After parsing: o->outputs from the output flags given to `sub`.
+void CollectRunOutputs(CLI::App* sub, RunOptions* o);
 
 }  // namespace statebench
 

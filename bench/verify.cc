@@ -113,11 +113,22 @@ Result<ChildReport> RunAndKillChild(const VerifyConfig& config,
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
+  // The child dies by SIGKILL and cannot clean up: its temporary
+  // directories (the run's working directory, RocksDB's files) go below the
+  // cycle's directory, which the parent removes.
+  std::string tmpdir = "TMPDIR=" + dir;
+  std::vector<char*> envp;
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (std::strncmp(*e, "TMPDIR=", 7) != 0) envp.push_back(*e);
+  }
+  envp.push_back(tmpdir.data());
+  envp.push_back(nullptr);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
   pid_t pid = 0;
-  int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  int rc =
+      posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   ::close(fds[1]);
   if (rc != 0) {
@@ -434,9 +445,20 @@ Result<VerifyReport> RunCrashVerification(const VerifyConfig& config,
           CheckAgainstOracle(*workload, cr.barrier_event, cr.end_event, job);
       return cr.verdict.error;
     }();
-    (void)RemoveTree(dir);
+    // A cycle that went wrong keeps its files for a post-mortem (the
+    // first such cycle only, so that a broken backend cannot fill the
+    // disk); every other cycle's directory goes now.
+    const bool failed = !status.ok() || !cr.verdict.exactly_once();
+    if (failed && report.kept_dir.empty()) {
+      report.kept_dir = dir;
+    } else {
+      (void)RemoveTree(dir);
+    }
     if (!status.ok()) {
-      return status.WithContext("cycle " + std::to_string(cycle));
+      return status.WithContext("cycle " + std::to_string(cycle) +
+                                (report.kept_dir == dir
+                                     ? " (its files are kept in " + dir + ")"
+                                     : ""));
     }
     progress("cycle " + std::to_string(cycle) + ": checkpoint " +
              std::to_string(cr.checkpoint_id) + ", " +

@@ -52,6 +52,9 @@ struct VerifyReport {
   std::string backend;
   std::vector<CycleResult> cycles;
   StateVerdict total;
+  // The directory of the first cycle that was not exactly-once, kept for a
+  // post-mortem; every other cycle's directory is removed when it ends.
+  std::string kept_dir;
   // JSON for RunResult::verification and the console.
   nlohmann::json ToJson() const;
 };

@@ -43,9 +43,11 @@ std::vector<std::string> ReportFormatNames();
 Result<std::string> RenderReport(std::string_view format,
                                  const ResultsFile& results);
 
-// Writes each requested export (format -> path) atomically (temp file,
-// fsync, rename), so a reader never sees half a file. hgrm's path is a
-// directory (created 0700) that receives one .hgrm file per run and op
+// Writes each requested export (format -> path) by the rules of
+// backends/output_file.h: a regular file atomically (temp file, fsync,
+// rename), so a reader never sees half a file; a device, FIFO or "-"
+// (standard output) in place. Files follow the umask. hgrm's path is a
+// directory (created if absent) that receives one .hgrm file per run and op
 // kind. Every format name is checked before anything is written; the first
 // write error is returned naming the path.
 Status ExportAll(const ResultsFile& results,

@@ -62,9 +62,10 @@ std::string KnownFormats() {
 }
 
 Status WriteHgrmDirectory(const ResultsFile& results, const std::string& dir) {
-  SB_RETURN_IF_ERROR(EnsureDirectory(dir));
+  SB_RETURN_IF_ERROR(EnsureDirectory(dir, FileAccess::kShared));
   for (const HgrmFile& f : RenderHgrmFiles(results)) {
-    SB_RETURN_IF_ERROR(WriteFileAtomically(dir + "/" + f.file_name, f.text));
+    SB_RETURN_IF_ERROR(WriteFileAtomically(dir + "/" + f.file_name, f.text,
+                                           FileAccess::kShared));
   }
   return Status::Ok();
 }
@@ -119,7 +120,8 @@ Status ExportAll(const ResultsFile& results,
     const Entry* e = FindEntry(format);
     Status s = e->render == nullptr
                    ? WriteHgrmDirectory(results, path)
-                   : WriteFileAtomically(path, e->render(results));
+                   : WriteFileAtomically(path, e->render(results),
+                                         FileAccess::kShared);
     if (!s.ok()) return s.WithContext("export " + format + " to " + path);
   }
   return Status::Ok();

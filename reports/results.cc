@@ -735,7 +735,8 @@ Result<ResultsFile> LoadResultsFile(const std::string& path) {
 }
 
 Status SaveResultsFile(const ResultsFile& results, const std::string& path) {
-  return WriteFileAtomically(path, ToJson(results).dump(2) + "\n");
+  return WriteFileAtomically(path, ToJson(results).dump(2) + "\n",
+                             FileAccess::kShared);
 }
 
 }  // namespace statebench

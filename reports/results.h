@@ -235,7 +235,9 @@ Result<ResultsFile> ParseResults(const std::string& text,
                                  const std::string& origin);
 // Reads and parses a results file; InvalidArgument names path and position.
 Result<ResultsFile> LoadResultsFile(const std::string& path);
-// Writes atomically (temp file, fsync, rename, fsync dir), mode 0600.
+// Writes by the rules of backends/output_file.h: a regular file atomically
+// (temp file, fsync, rename, fsync dir) with 0666 & ~umask for a new file;
+// a device, FIFO or "-" (standard output) in place.
 Status SaveResultsFile(const ResultsFile& results, const std::string& path);
 
 }  // namespace statebench

@@ -46,6 +46,7 @@
 #include <utility>
 #include <vector>
 
+#include "backends/output_file.h"
 #include "backends/status.h"
 #include "workloads/op.h"
 #include "workloads/workload.h"
@@ -91,25 +92,25 @@ class TraceWriter {
   static Result<std::unique_ptr<TraceWriter>> Create(const std::string& path,
                                                      const TraceHeader& header,
                                                      TraceFormat format);
-  ~TraceWriter();  // removes the temporary file unless finished
+  // Unless finished, a temporary file is removed (a FIFO or standard output
+  // keeps what was written).
+  ~TraceWriter();
   TraceWriter(const TraceWriter&) = delete;
   TraceWriter& operator=(const TraceWriter&) = delete;
 
   // Ops must come load phase first. IoError on a failed write (later
   // Appends are ignored; Finish reports it).
   Status Append(TracePhase phase, const Op& op);
-  // Writes the end record, fsyncs and renames. Returns the summary.
+  // Writes the end record and commits the file (backends/output_file.h:
+  // fsync and rename for a regular file). Returns the summary.
   Result<TraceSummary> Finish();
 
  private:
-  TraceWriter(std::string path, std::string temp_path, std::FILE* file,
-              TraceFormat format);
+  TraceWriter(std::unique_ptr<OutputFile> file, TraceFormat format);
   Status FlushBlock();
   Status Write(const std::string& bytes);
 
-  std::string path_;
-  std::string temp_path_;
-  std::FILE* file_;  // owned; closed by Finish or the destructor
+  std::unique_ptr<OutputFile> file_;
   TraceFormat format_;
   bool finished_ = false;
   Status error_;

@@ -1,15 +1,9 @@
 // TraceWriter and RecordingOpSource.
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cinttypes>
 #include <cstdio>
-#include <cstring>
 #include <utility>
 
-#include "backends/file_util.h"
+#include "backends/output_file.h"
 #include "workloads/trace.h"
 #include "workloads/trace_format.h"
 
@@ -17,35 +11,11 @@ namespace statebench {
 
 namespace tf = trace_format;
 
-namespace {
-
-std::string DirName(const std::string& path) {
-  size_t slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  if (slash == 0) return "/";
-  return path.substr(0, slash);
-}
-
-std::string Errno(const std::string& what, const std::string& path) {
-  return what + " '" + path + "': " + std::strerror(errno);
-}
-
-}  // namespace
-
 Result<std::unique_ptr<TraceWriter>> TraceWriter::Create(
     const std::string& path, const TraceHeader& header, TraceFormat format) {
-  std::string temp = path + ".tmp.XXXXXX";
-  int fd = mkstemp(temp.data());  // mode 0600
-  if (fd < 0) return Status::IoError(Errno("cannot create trace", temp));
-  std::FILE* file = fdopen(fd, "wb");
-  if (file == nullptr) {
-    Status s = Status::IoError(Errno("cannot open trace", temp));
-    close(fd);
-    unlink(temp.c_str());
-    return s;
-  }
-  std::unique_ptr<TraceWriter> w(
-      new TraceWriter(path, std::move(temp), file, format));
+  SB_ASSIGN_OR_RETURN(std::unique_ptr<OutputFile> file,
+                      OutputFile::Open(path, FileAccess::kShared));
+  std::unique_ptr<TraceWriter> w(new TraceWriter(std::move(file), format));
   std::string head;
   if (format == TraceFormat::kBinary) {
     std::string payload = tf::EncodeHeader(header);
@@ -74,23 +44,14 @@ Result<std::unique_ptr<TraceWriter>> TraceWriter::Create(
   return w;
 }
 
-TraceWriter::TraceWriter(std::string path, std::string temp_path,
-                         std::FILE* file, TraceFormat format)
-    : path_(std::move(path)),
-      temp_path_(std::move(temp_path)),
-      file_(file),
-      format_(format) {}
+TraceWriter::TraceWriter(std::unique_ptr<OutputFile> file, TraceFormat format)
+    : file_(std::move(file)), format_(format) {}
 
-TraceWriter::~TraceWriter() {
-  if (file_ != nullptr) std::fclose(file_);
-  if (!finished_) unlink(temp_path_.c_str());
-}
+TraceWriter::~TraceWriter() = default;
 
 Status TraceWriter::Write(const std::string& bytes) {
   if (!error_.ok()) return error_;
-  if (std::fwrite(bytes.data(), 1, bytes.size(), file_) != bytes.size()) {
-    error_ = Status::IoError(Errno("cannot write trace", temp_path_));
-  }
+  error_ = file_->Append(bytes);
   return error_;
 }
 
@@ -162,17 +123,8 @@ Result<TraceSummary> TraceWriter::Finish() {
     SB_RETURN_IF_ERROR(
         Write("end " + std::to_string(total) + " " + hex + "\n"));
   }
-  if (std::fflush(file_) != 0 || fsync(fileno(file_)) != 0) {
-    return Status::IoError(Errno("cannot flush trace", temp_path_));
-  }
-  int rc = std::fclose(file_);
-  file_ = nullptr;
-  if (rc != 0) return Status::IoError(Errno("cannot close trace", temp_path_));
-  if (std::rename(temp_path_.c_str(), path_.c_str()) != 0) {
-    return Status::IoError(Errno("cannot rename trace to", path_));
-  }
+  SB_RETURN_IF_ERROR(file_->Commit().WithContext("trace"));
   finished_ = true;
-  SB_RETURN_IF_ERROR(FsyncDirectory(DirName(path_)));
   return summary_;
 }
 

@@ -3,9 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <mutex>
 #include <vector>
 
+#include "backends/file_util.h"
 #include "tests/bench/faulty_backends.h"
 
 namespace statebench {
@@ -39,6 +41,7 @@ TEST(VerifyTest, CorrectBackendIsExactlyOnceInEveryCycle) {
                                                 [](const std::string&) {});
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ASSERT_EQ(r->cycles.size(), 4u);
+  EXPECT_TRUE(r->kept_dir.empty()) << "a cycle that passed kept its files";
   for (const CycleResult& cycle : r->cycles) {
     EXPECT_TRUE(cycle.verdict.exactly_once())
         << "cycle " << cycle.cycle << ": lost " << cycle.verdict.lost
@@ -94,6 +97,11 @@ TEST_P(FaultyBackendTest, CheckerCatchesTheFaultInEveryCycle) {
   }
   EXPECT_EQ(r->ToJson()["verdict"], "failed");
   EXPECT_FALSE(r->total.examples.empty());
+  // The first failed cycle keeps its files for a post-mortem.
+  ASSERT_FALSE(r->kept_dir.empty());
+  EXPECT_TRUE(std::filesystem::is_directory(r->kept_dir + "/checkpoints"))
+      << r->kept_dir;
+  EXPECT_TRUE(RemoveTree(r->kept_dir).ok());
 }
 
 INSTANTIATE_TEST_SUITE_P(

@@ -155,6 +155,8 @@ TEST(ExportAllTest, WritesEveryFormatAtomically) {
     exports[f] = *dir + "/out." + f;
   }
   ResultsFile sample = testing::SampleResults();
+  const mode_t umask_now = ::umask(0);
+  ::umask(umask_now);
   ASSERT_TRUE(ExportAll(sample, exports).ok());
   for (const auto& [format, path] : exports) {
     if (format == "hgrm") continue;
@@ -163,7 +165,8 @@ TEST(ExportAllTest, WritesEveryFormatAtomically) {
     EXPECT_EQ(*text, *RenderReport(format, sample)) << format;
     struct stat st;
     ASSERT_EQ(stat(path.c_str(), &st), 0);
-    EXPECT_EQ(st.st_mode & 0777, 0600u) << path;
+    // Exports are for sharing: they follow the umask like any new file.
+    EXPECT_EQ(st.st_mode & 0777, 0666u & ~umask_now) << path;
   }
   for (const HgrmFile& f : RenderHgrmFiles(sample)) {
     Result<std::string> text =

@@ -1,0 +1,52 @@
+#include "bench/output_paths.h"
+
+#include <CLI/CLI.hpp>
+
+#include "backends/output_file.h"
+
+namespace statebench {
+
+void AddOutputIfGiven(CLI::App* sub, const std::string& flag,
+                      const std::string& value,
+                      std::vector<OutputPath>* outputs) {
+  if (sub->count(flag) > 0) outputs->push_back({flag, value, false});
+}
+
+Status CheckOutputPaths(const std::vector<OutputPath>& outputs) {
+  const OutputPath* to_stdout = nullptr;
+  for (const OutputPath& o : outputs) {
+    Status s =
+        o.directory ? CheckOutputDirectory(o.path) : CheckOutputFile(o.path);
+    if (!s.ok()) {
+      return Status::InvalidArgument(o.flag + " '" + o.path +
+                                     "': " + s.message());
+    }
+    if (o.directory) continue;
+    Result<OutputTarget> target = ClassifyOutput(o.path);
+    if (target.ok() && *target == OutputTarget::kStandardOutput) {
+      if (to_stdout != nullptr) {
+        return Status::InvalidArgument(
+            to_stdout->flag + " '" + to_stdout->path + "' and " + o.flag +
+            " '" + o.path +
+            "' both write to standard output; give one of them a file");
+      }
+      to_stdout = &o;
+    }
+  }
+  return Status::Ok();
+}
+
+bool AnyOutputIsStandardOutput(const std::vector<OutputPath>& outputs) {
+  for (const OutputPath& o : outputs) {
+    if (o.directory) continue;
+    Result<OutputTarget> target = ClassifyOutput(o.path);
+    if (target.ok() && *target == OutputTarget::kStandardOutput) return true;
+  }
+  return false;
+}
+
+std::string DescribeOutput(const std::string& path) {
+  return path == "-" ? "standard output" : path;
+}
+
+}  // namespace statebench

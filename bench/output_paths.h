@@ -1,0 +1,44 @@
+// The output paths a command was given, checked together before any work
+// starts, so that a typo in a path costs a second, not a measurement.
+#ifndef STATEBENCH_BENCH_OUTPUT_PATHS_H_
+#define STATEBENCH_BENCH_OUTPUT_PATHS_H_
+
+#include <string>
+#include <vector>
+
+#include "backends/status.h"
+
+namespace CLI {
+class App;
+}  // namespace CLI
+
+namespace statebench {
+
+struct OutputPath {
+  std::string flag;  // as the help shows it: "--output", "--export-md"
+  std::string path;
+  bool directory = false;  // a directory of files (hgrm)
+};
+
+// Appends {flag, value} to `outputs` when `flag` was given to `sub` on the
+// command line, even as '' (which CheckOutputPaths then refuses).
+void AddOutputIfGiven(CLI::App* sub, const std::string& flag,
+                      const std::string& value,
+                      std::vector<OutputPath>* outputs);
+
+// Ok when every output can be written (backends/output_file.h:
+// CheckOutputFile, CheckOutputDirectory). Otherwise InvalidArgument
+// "FLAG 'PATH': reason" for the first that cannot, or naming both flags
+// when two outputs go to standard output. Creates nothing.
+Status CheckOutputPaths(const std::vector<OutputPath>& outputs);
+
+// True when one of `outputs` is standard output ("-", /dev/stdout or the
+// file stdout is redirected to): the console output then goes to stderr.
+bool AnyOutputIsStandardOutput(const std::vector<OutputPath>& outputs);
+
+// "standard output" for "-", else the path.
+std::string DescribeOutput(const std::string& path);
+
+}  // namespace statebench
+
+#endif  // STATEBENCH_BENCH_OUTPUT_PATHS_H_
