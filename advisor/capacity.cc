@@ -35,6 +35,10 @@ void AddBackendFacts(const BackendMeasurement& m, Facts* f) {
   }
   const CapabilitiesRecord& c = m.capabilities;
   (*f)["capability.durable"] = Value::Bool(c.durable);
+  (*f)["capability.durability_note"] =
+      c.durability_note.empty()
+          ? Value::Missing("the results give no durability note")
+          : Value::Text(c.durability_note);
   (*f)["capability.incremental"] = Value::Bool(c.incremental);
   (*f)["capability.remote"] = Value::Bool(c.remote);
   (*f)["capability.exactly_once"] = Value::Bool(c.exactly_once);

@@ -192,7 +192,11 @@ std::vector<VariableInfo> BuildCatalog() {
       Num("derived.repetitions", U::kCount, true, "measured repetitions"),
       Num("derived.write_amplification", U::kRatio, true,
           "measured write amplification"),
-      Flag("capability.durable", true, "checkpoints survive the process"),
+      Flag("capability.durable", true,
+           "checkpoints survive the process (servers: and a crash of the "
+           "server, by its persistence settings)"),
+      Str("capability.durability_note", true,
+          "why durable is what it is: the server's persistence settings"),
       Flag("capability.incremental", true, "incremental checkpoints"),
       Flag("capability.remote", true, "state lives in a server"),
       Flag("capability.exactly_once", true,

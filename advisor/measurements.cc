@@ -68,6 +68,14 @@ void Merge(const RunResult& run, BackendMeasurement* m,
     m->workload = run.workload;
     m->parallelism = std::max(1, run.parallelism);
   }
+  // A group is as durable as its least durable run: runs of one
+  // configuration may have met servers with other persistence settings.
+  if (m->runs_merged > 0 && !run.capabilities.durable &&
+      m->capabilities.durable) {
+    m->capabilities.durable = false;
+    m->capabilities.persistence = run.capabilities.persistence;
+    m->capabilities.durability_note = run.capabilities.durability_note;
+  }
   if (m->runs_merged == 0) m->ok = run_ok;
   m->ok = m->ok || run_ok;
   if (!run_ok && m->failure.empty()) {

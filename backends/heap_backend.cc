@@ -143,6 +143,7 @@ Status HeapBackend::ValueGet(const StateKey& k, std::string* value,
                              bool* found) {
   if (closed_) [[unlikely]]
     return Closed();
+  CountRead();
   return state_.ValueGet(k, value, found);
 }
 
@@ -168,6 +169,7 @@ Status HeapBackend::ListGet(const StateKey& k,
                             std::vector<std::string>* values) {
   if (closed_) [[unlikely]]
     return Closed();
+  CountRead();
   return state_.ListGet(k, values);
 }
 
@@ -188,6 +190,7 @@ Status HeapBackend::MapGet(const StateKey& k, std::string_view user_key,
                            std::string* value, bool* found) {
   if (closed_) [[unlikely]]
     return Closed();
+  CountRead();
   return state_.MapGet(k, user_key, value, found);
 }
 
@@ -202,6 +205,7 @@ Status HeapBackend::MapScan(
     std::vector<std::pair<std::string, std::string>>* entries) {
   if (closed_) [[unlikely]]
     return Closed();
+  CountRead();
   return state_.MapScan(k, from, to, limit, entries);
 }
 
@@ -384,6 +388,7 @@ IoStats HeapBackend::GetIoStats() {
     stats.bytes_written += bytes;
   }
   stats.source = "own byte counters";
+  stats.read_sources["memory"] = reads_.load(std::memory_order_relaxed);
   return stats;
 }
 

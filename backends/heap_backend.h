@@ -5,6 +5,7 @@
 #ifndef STATEBENCH_BACKENDS_HEAP_BACKEND_H_
 #define STATEBENCH_BACKENDS_HEAP_BACKEND_H_
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -121,6 +122,14 @@ class HeapBackend final : public StateBackend {
   HeapState state_;
   int64_t last_checkpoint_id_ = 0;
   bool closed_ = false;
+  // Reads served (all from the heap). Written by the subtask thread only,
+  // with a plain load and store: an atomic increment would cost more than
+  // some of the reads it counts.
+  std::atomic<uint64_t> reads_{0};
+  void CountRead() {
+    reads_.store(reads_.load(std::memory_order_relaxed) + 1,
+                 std::memory_order_relaxed);
+  }
 };
 
 }  // namespace statebench

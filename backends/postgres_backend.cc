@@ -60,12 +60,59 @@ namespace pg {
 
 Capabilities PostgresCapabilities() {
   Capabilities c;
-  c.durable = true;  // as durable as the server's fsync/synchronous_commit
+  // Only the server's settings can make it durable
+  // (ApplyPostgresPersistence).
+  c.durable = false;
+  c.durability_note =
+      "durable only when the server runs with fsync on, full_page_writes on "
+      "and synchronous_commit on (or local, remote_write, remote_apply)";
   c.incremental = false;
   c.remote = true;
   c.exactly_once = true;
   c.memory_bound = false;
   c.rescale_mode = RescaleMode::kSharedStore;
+  return c;
+}
+
+void ApplyPostgresPersistence(Capabilities* c) {
+  const auto& p = c->persistence;
+  if (p.empty()) return;  // not read (no server): keep the generic note
+  auto get = [&](const char* k) {
+    auto it = p.find(k);
+    return it == p.end() ? std::string("?") : it->second;
+  };
+  const std::string fsync = get("fsync");
+  const std::string sync_commit = get("synchronous_commit");
+  const std::string fpw = get("full_page_writes");
+  const bool commit_waits = sync_commit == "on" || sync_commit == "local" ||
+                            sync_commit == "remote_write" ||
+                            sync_commit == "remote_apply";
+  c->durable = fsync == "on" && fpw == "on" && commit_waits;
+  if (fsync != "on") {
+    c->durability_note =
+        "fsync " + fsync +
+        ": a crash of the server's host can lose or corrupt committed "
+        "checkpoints";
+  } else if (!commit_waits) {
+    c->durability_note =
+        "synchronous_commit " + sync_commit +
+        ": a server crash can lose the checkpoints committed in the last "
+        "3 x wal_writer_delay (600 ms by default)";
+  } else if (fpw != "on") {
+    c->durability_note = "full_page_writes " + fpw +
+                         ": a crash of the server's host can leave torn pages";
+  } else {
+    c->durability_note = "fsync on, full_page_writes on, synchronous_commit " +
+                         sync_commit +
+                         ": a checkpoint's commit is flushed to the WAL "
+                         "before the server acknowledges it";
+  }
+}
+
+Capabilities PostgresBackend::GetCapabilities() const {
+  Capabilities c = PostgresCapabilities();
+  c.persistence = persistence_;
+  ApplyPostgresPersistence(&c);
   return c;
 }
 
@@ -108,6 +155,10 @@ Status PostgresBackend::Connect() {
       t.exec("SET synchronous_commit = " + s_.synchronous_commit);
     }
     effective_sync_commit_ = t.exec1("SHOW synchronous_commit")[0].c_str();
+    persistence_["synchronous_commit"] = effective_sync_commit_;
+    for (const char* name : {"fsync", "full_page_writes"}) {
+      persistence_[name] = t.exec1(std::string("SHOW ") + name)[0].c_str();
+    }
     for (const auto& [name, sql] : PreparedStatements()) {
       conn_->prepare(name, sql);
     }
@@ -220,6 +271,7 @@ Status PostgresBackend::Get(const StateKey& k, StateKind kind,
                             std::string_view ukey, std::string* value,
                             bool* found) {
   SB_RETURN_IF_ERROR(Check(k, kind));
+  CountRead();
   return Run([&](pqxx::work& t) {
     pqxx::result r =
         t.exec_prepared("sb_get", s_.job, k.key_group, *state_name_, Bin(k.key),
@@ -282,6 +334,7 @@ Status PostgresBackend::ListGet(const StateKey& k,
                                 std::vector<std::string>* values) {
   SB_RETURN_IF_ERROR(Check(k, StateKind::kList));
   values->clear();
+  CountRead();
   return Run([&](pqxx::work& t) {
     pqxx::result r = t.exec_prepared("sb_list_get", s_.job, k.key_group,
                                      *state_name_, Bin(k.key), Bin(k.ns));
@@ -317,6 +370,7 @@ Status PostgresBackend::MapScan(
     std::vector<std::pair<std::string, std::string>>* entries) {
   SB_RETURN_IF_ERROR(Check(k, StateKind::kMap));
   entries->clear();
+  CountRead();
   int64_t max_rows = limit == 0 ? std::numeric_limits<int64_t>::max()
                                 : static_cast<int64_t>(limit);
   return Run([&](pqxx::work& t) {
@@ -333,6 +387,54 @@ Status PostgresBackend::MapScan(
                             pqxx::binarystring(row[1]).str());
     }
   });
+}
+
+Status PostgresBackend::ResetJobStorage() {
+  if (closed_) return Closed();
+  AbortTxn();
+  // The deleted rows stay in the files as dead tuples until a vacuum, and
+  // a plain VACUUM keeps their space for reuse: only a rewrite (VACUUM
+  // FULL) gives the tables the size of what is left. A rewrite needs the
+  // tables to itself; when another job holds them open longer than
+  // lock_timeout, waiting would stall that job's statements queued behind
+  // it, so a plain VACUUM makes the space reusable instead. Either can
+  // outlast command_timeout_ms on a large table, as can the deletes: all
+  // run on a connection of their own without a statement timeout.
+  constexpr const char* kTables =
+      "sb_state, sb_list, sb_checkpoint, sb_undo, sb_undo_list";
+  try {
+    pqxx::connection c(s_.conninfo);
+    {
+      pqxx::work w(c);
+      w.exec("SET LOCAL statement_timeout = 0");
+      for (const char* table : {"sb_state", "sb_list", "sb_checkpoint",
+                                "sb_undo", "sb_undo_list"}) {
+        w.exec_params(std::string("DELETE FROM ") + table + " WHERE job = $1",
+                      s_.job);
+      }
+      w.commit();
+    }
+    pqxx::nontransaction t(c);
+    t.exec("SET statement_timeout = 0");
+    t.exec("SET lock_timeout = '2s'");
+    try {
+      t.exec(std::string("VACUUM FULL ") + kTables);
+    } catch (const pqxx::sql_error& e) {
+      if (e.sqlstate() != "55P03") throw;  // lock_not_available
+      t.exec("SET lock_timeout = 0");
+      t.exec(std::string("VACUUM ") + kTables);
+    }
+  } catch (...) {
+    return Scrub(CurrentExceptionToStatus(s_.target, std::current_exception()));
+  }
+  clear_ = {config_.key_groups};
+  clear_with_undo_ = false;
+  cleared_checkpoints_ = false;
+  lost_ = false;
+  base_ = kNoCheckpoint;
+  undo_floor_ = kNoCheckpoint;
+  estimate_.Reset(0, 0);
+  return Status::Ok();
 }
 
 Status PostgresBackend::Close() {

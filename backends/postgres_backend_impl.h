@@ -5,7 +5,9 @@
 #ifndef STATEBENCH_BACKENDS_POSTGRES_BACKEND_IMPL_H_
 #define STATEBENCH_BACKENDS_POSTGRES_BACKEND_IMPL_H_
 
+#include <atomic>
 #include <limits>
+#include <map>
 #include <memory>
 #include <pqxx/pqxx>
 #include <string>
@@ -22,6 +24,10 @@ inline constexpr char kName[] = "postgres";
 inline constexpr int64_t kNoCheckpoint = std::numeric_limits<int64_t>::min();
 
 Capabilities PostgresCapabilities();
+// Sets c->durable and c->durability_note from c->persistence: committed
+// checkpoints survive a crash of the server with fsync on, full_page_writes
+// on and synchronous_commit on, local, remote_write or remote_apply.
+void ApplyPostgresPersistence(Capabilities* c);
 
 inline pqxx::binarystring Bin(std::string_view s) {
   return pqxx::binarystring(s.data(), s.size());
@@ -88,10 +94,14 @@ class PostgresBackend final : public StateBackend {
   Status Restore(const std::vector<CheckpointHandle>& handles,
                  KeyGroupRange range) override;
 
-  Capabilities GetCapabilities() const override {
-    return PostgresCapabilities();
+  Capabilities GetCapabilities() const override;
+  IoStats GetIoStats() override {
+    IoStats io = io_.Sample();
+    io.read_sources["server"] = reads_.load();
+    io.storage_shared = true;
+    return io;
   }
-  IoStats GetIoStats() override { return io_.Sample(); }
+  Status ResetJobStorage() override;
   std::string_view Name() const override { return kName; }
   Status Close() override;
 
@@ -100,6 +110,10 @@ class PostgresBackend final : public StateBackend {
     return Status::FailedPrecondition("postgres: backend is closed");
   }
   Status Scrub(const Status& s) const { return ScrubSecret(s, s_.password); }
+  void CountRead() {
+    reads_.store(reads_.load(std::memory_order_relaxed) + 1,
+                 std::memory_order_relaxed);
+  }
 
   Status Connect();
   Status Check(const StateKey& k, StateKind kind);
@@ -186,6 +200,11 @@ class PostgresBackend final : public StateBackend {
   std::string scratch_;
   uint64_t txn_bytes_ = 0;
   LiveSizeEstimate estimate_;
+  // The server's fsync, synchronous_commit (this session's) and
+  // full_page_writes, read at connect.
+  std::map<std::string, std::string> persistence_;
+  // Reads (each a round trip); written by the subtask thread only.
+  std::atomic<uint64_t> reads_{0};
 };
 
 }  // namespace statebench::pg

@@ -35,13 +35,76 @@ int64_t ParseCheckpointId(const redisReply& r) {
 
 Capabilities RedisCapabilities(bool buffered) {
   Capabilities c;
-  c.durable = true;  // as durable as the server's persistence settings
+  // Only the server's settings can make it durable (ApplyRedisPersistence).
+  c.durable = false;
+  c.durability_note =
+      "durable only when the server runs with appendonly yes and "
+      "appendfsync always";
   c.incremental = false;
   c.remote = true;
   c.exactly_once = buffered;
   c.memory_bound = false;
   c.rescale_mode = RescaleMode::kSharedStore;
   return c;
+}
+
+std::map<std::string, std::string> ReadRedisPersistence(RedisConnection* conn) {
+  std::map<std::string, std::string> out;
+  for (const char* name : {"appendonly", "appendfsync", "save"}) {
+    Result<RedisReplyPtr> r = conn->Command({"CONFIG", "GET", name});
+    if (!r.ok()) {
+      return {{"error", "CONFIG GET " + std::string(name) +
+                            " failed: " + r.status().message()}};
+    }
+    const redisReply& reply = **r;
+    if (reply.type != REDIS_REPLY_ARRAY || reply.elements != 2) {
+      return {
+          {"error", "CONFIG GET " + std::string(name) + " returned no value"}};
+    }
+    out[name] = std::string(ReplyString(*reply.element[1]));
+  }
+  return out;
+}
+
+void ApplyRedisPersistence(Capabilities* c) {
+  const auto& p = c->persistence;
+  auto get = [&](const char* k) {
+    auto it = p.find(k);
+    return it == p.end() ? std::string() : it->second;
+  };
+  c->durable = false;
+  if (p.empty()) return;  // not read (no server): keep the generic note
+  if (p.count("error")) {
+    c->durability_note = "persistence settings unreadable (" + get("error") +
+                         "): taken as not durable";
+    return;
+  }
+  const std::string aof = get("appendonly");
+  const std::string fsync = get("appendfsync");
+  const std::string save = get("save");
+  if (aof == "yes" && fsync == "always") {
+    c->durable = true;
+    c->durability_note =
+        "appendonly yes, appendfsync always: a checkpoint's commit is "
+        "fsynced to the AOF before the server acknowledges it";
+  } else if (aof == "yes" && fsync == "everysec") {
+    c->durability_note =
+        "appendonly yes, appendfsync everysec: a server crash can lose up "
+        "to 1 s of committed checkpoints";
+  } else if (aof == "yes") {
+    c->durability_note = "appendonly yes, appendfsync " + fsync +
+                         ": a server crash can lose committed checkpoints "
+                         "the kernel had not written to disk (tens of "
+                         "seconds)";
+  } else if (save.empty()) {
+    c->durability_note =
+        "appendonly no and no RDB saves (save \"\"): a server crash loses "
+        "all state";
+  } else {
+    c->durability_note = "appendonly no, RDB saves only (save " + save +
+                         "): a server crash loses every checkpoint since "
+                         "the last RDB save";
+  }
 }
 
 RedisBackend::RedisBackend(const BackendConfig& config,
@@ -57,6 +120,10 @@ RedisBackend::RedisBackend(const BackendConfig& config,
 
 Status RedisBackend::Open() {
   SB_RETURN_IF_ERROR(Scrub(conn_.EnsureConnected()));
+  persistence_ = ReadRedisPersistence(&conn_);
+  if (auto e = persistence_.find("error"); e != persistence_.end()) {
+    e->second = Scrub(Status::Unavailable(e->second)).message();
+  }
   io_.Start();
   return Status::Ok();
 }
@@ -129,11 +196,13 @@ Status RedisBackend::ValueGet(const StateKey& k, std::string* value,
         [&](const Layer& l) { return ProbeValue(l, address_, value); });
     if (p != Probe::kMiss) {
       *found = p == Probe::kFound;
+      Count(&reads_local_);
       return Status::Ok();
     }
   } else {
     SB_RETURN_IF_ERROR(DrainWriteThrough());
   }
+  Count(&reads_server_);
   int64_t unused;
   SB_ASSIGN_OR_RETURN(
       RedisReplyPtr r,
@@ -221,6 +290,7 @@ Status RedisBackend::ListGet(const StateKey& k,
   } else {
     SB_RETURN_IF_ERROR(DrainWriteThrough());
   }
+  Count(stopped ? &reads_local_ : &reads_server_);
   if (!stopped) {
     int64_t applied;
     SB_ASSIGN_OR_RETURN(
@@ -280,11 +350,13 @@ Status RedisBackend::MapGet(const StateKey& k, std::string_view user_key,
     });
     if (p != Probe::kMiss) {
       *found = p == Probe::kFound;
+      Count(&reads_local_);
       return Status::Ok();
     }
   } else {
     SB_RETURN_IF_ERROR(DrainWriteThrough());
   }
+  Count(&reads_server_);
   int64_t unused;
   SB_ASSIGN_OR_RETURN(
       RedisReplyPtr r,
@@ -321,6 +393,7 @@ Status RedisBackend::MapScan(
   // O(entries of the map) whatever the bounds: the price of one hash per
   // (key, namespace).
   std::map<std::string, std::string> merged;
+  Count(stopped ? &reads_local_ : &reads_server_);
   if (!stopped) {
     int64_t applied;
     SB_ASSIGN_OR_RETURN(

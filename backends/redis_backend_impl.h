@@ -4,7 +4,9 @@
 #ifndef STATEBENCH_BACKENDS_REDIS_BACKEND_IMPL_H_
 #define STATEBENCH_BACKENDS_REDIS_BACKEND_IMPL_H_
 
+#include <atomic>
 #include <limits>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,6 +23,15 @@ namespace statebench::redis_internal {
 inline constexpr char kName[] = "redis";
 
 Capabilities RedisCapabilities(bool buffered);
+
+// The server's persistence settings (CONFIG GET appendonly, appendfsync,
+// save); on failure (CONFIG disabled or renamed, as on some managed
+// services) the map holds "error".
+std::map<std::string, std::string> ReadRedisPersistence(RedisConnection* conn);
+// Sets c->durable and c->durability_note from c->persistence: a committed
+// checkpoint survives a crash of the server only with appendonly yes and
+// appendfsync always.
+void ApplyRedisPersistence(Capabilities* c);
 
 class RedisBackend final : public StateBackend {
  public:
@@ -64,9 +75,19 @@ class RedisBackend final : public StateBackend {
                  KeyGroupRange range) override;
 
   Capabilities GetCapabilities() const override {
-    return RedisCapabilities(buffered());
+    Capabilities c = RedisCapabilities(buffered());
+    c.persistence = persistence_;
+    ApplyRedisPersistence(&c);
+    return c;
   }
-  IoStats GetIoStats() override { return io_.Sample(); }
+  Status ResetJobStorage() override;
+  IoStats GetIoStats() override {
+    IoStats io = io_.Sample();
+    io.read_sources["local_buffer"] = reads_local_.load();
+    io.read_sources["server"] = reads_server_.load();
+    io.storage_shared = true;
+    return io;
+  }
   std::string_view Name() const override { return kName; }
   Status Close() override;
 
@@ -75,6 +96,9 @@ class RedisBackend final : public StateBackend {
   const RedisKeyNames& names() const { return core_->names(); }
   Status Closed() const {
     return Status::FailedPrecondition("redis: backend is closed");
+  }
+  static void Count(std::atomic<uint64_t>* n) {
+    n->store(n->load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   }
   Status Scrub(const Status& s) const {
     return ScrubSecret(s, core_->settings().password);
@@ -149,6 +173,13 @@ class RedisBackend final : public StateBackend {
   int64_t last_sealed_ = kNoCheckpoint;  // the chain of sealed layers
   std::string address_;                  // scratch: encoded entry address
   std::vector<Expect> wt_expects_;       // write-through replies outstanding
+  // The server's persistence settings, read at Open.
+  std::map<std::string, std::string> persistence_;
+  // Reads served from the local layers / by the server (IoStats).
+  // Written by the subtask thread only; GetIoStats may read them from
+  // another.
+  std::atomic<uint64_t> reads_local_{0};
+  std::atomic<uint64_t> reads_server_{0};
 };
 
 }  // namespace statebench::redis_internal

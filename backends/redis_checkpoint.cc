@@ -46,6 +46,7 @@ class BufferedSnapshot final : public AsyncSnapshot {
     h.full_size = e.bytes() + r.staged_bytes;
     h.metadata["entries"] = std::to_string(e.entries());
     h.metadata["staged_layers"] = std::to_string(r.layers);
+    h.metadata["logical_bytes"] = std::to_string(r.logical_bytes);
     return h;
   }
 
@@ -176,6 +177,16 @@ Status RedisBackend::Restore(const std::vector<CheckpointHandle>& handles,
   core_->ResetIds(id);
   last_sealed_ = id;
   last_snapshot_id_ = id;
+  return Status::Ok();
+}
+
+Status RedisBackend::ResetJobStorage() {
+  if (closed_) return Closed();
+  SB_RETURN_IF_ERROR(DrainWriteThrough());
+  SB_RETURN_IF_ERROR(Scrub(core_->WaitApplied()));
+  const KeyGroupRange all{0, core_->settings().max_parallelism - 1};
+  SB_RETURN_IF_ERROR(Scrub(core_->ClearRanges(&conn_, {all})));
+  ResetLocal({config_.key_groups});
   return Status::Ok();
 }
 

@@ -209,7 +209,8 @@ Result<StageResult> RedisCore::Stage(
       s = batch.Add({"RPUSH", key, chunk}, {});
     }
     if (s.ok()) s = batch.Add({"ZADD", names_.Stages(range), id, id}, {});
-    result.staged_bytes += l->logical_bytes;
+    result.staged_bytes += blob.size();
+    result.logical_bytes += l->logical_bytes;
   }
   if (s.ok()) s = batch.Exec().status();
   if (!s.ok()) return ScrubSecret(s, settings_.password);

@@ -62,7 +62,12 @@ struct NamedLayer {
 };
 
 struct StageResult {
-  uint64_t staged_bytes = 0;  // logical bytes of the layers staged now
+  // Bytes of the layers staged now as sent: a layer holds the last write
+  // of each entry it changed (overwrites replace, a remove after a put is
+  // only the remove; list appends in order), so this is bounded by the
+  // entries touched, not by the ops made.
+  uint64_t staged_bytes = 0;
+  uint64_t logical_bytes = 0;  // key+ns+value bytes of every op recorded
   size_t layers = 0;
 };
 

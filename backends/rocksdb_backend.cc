@@ -408,6 +408,21 @@ IoStats RocksDbBackend::GetIoStats() {
   io.bytes_read = counters_->restore_bytes_read.load() +
                   stats->getTickerCount(rocksdb::COMPACT_READ_BYTES);
   counters_->cpu.AddTo(&io);
+  // Point reads found in a memtable, then data-block lookups by where the
+  // block came from. Without a block cache every block comes from the SST
+  // files, and the statistics count Gets found there instead.
+  io.read_sources["memtable"] = stats->getTickerCount(rocksdb::MEMTABLE_HIT);
+  if (res_->settings().block_cache_size > 0) {
+    io.read_sources["block_cache"] =
+        stats->getTickerCount(rocksdb::BLOCK_CACHE_DATA_HIT);
+    io.read_sources["storage"] =
+        stats->getTickerCount(rocksdb::BLOCK_CACHE_DATA_MISS);
+  } else {
+    io.read_sources["storage"] =
+        stats->getTickerCount(rocksdb::GET_HIT_L0) +
+        stats->getTickerCount(rocksdb::GET_HIT_L1) +
+        stats->getTickerCount(rocksdb::GET_HIT_L2_AND_UP);
+  }
   if (!closed_ && db_) {
     uint64_t sst = 0;
     if (db_->db()->GetAggregatedIntProperty(

@@ -123,6 +123,15 @@ struct Capabilities {
   bool exactly_once = false;  // restore yields exactly the last checkpoint
   bool memory_bound = false;  // live state must fit in the process heap
   RescaleMode rescale_mode = RescaleMode::kKeyGroupOffsets;
+  // Server backends: the server's persistence settings as the server
+  // reports them (redis CONFIG GET, postgres SHOW), name -> value. `durable`
+  // follows them: it is true only when a checkpoint the server committed
+  // survives a crash of the server. Empty for embedded backends.
+  std::map<std::string, std::string> persistence;
+  // Why `durable` is what it is when settings decide it, in words (e.g.
+  // "appendfsync everysec: a server crash loses up to 1 s of committed
+  // checkpoints"); empty when nothing needs saying.
+  std::string durability_note;
 };
 
 // Bytes moved by the backend, cumulative since Open. Every figure is what
@@ -140,6 +149,15 @@ struct IoStats {
   // How the figures were obtained, e.g. "rocksdb statistics + properties",
   // "own byte counters", "redis INFO (server not started by statebench)".
   std::string source;
+  // Where reads were served, cumulative since Open: level -> lookups.
+  // Levels: "local_buffer" (writes not yet committed, held in the process),
+  // "memory" (heap state), "memtable", "block_cache" and "storage" (rocksdb;
+  // the last two count data-block lookups, "storage" the blocks read from
+  // SST files), "server" (a round trip to the server). Only levels used.
+  std::map<std::string, uint64_t> read_sources;
+  // True when storage_size is the whole shared store's (a server), the same
+  // figure for every instance of a job, rather than this instance's part.
+  bool storage_shared = false;
 };
 
 // Configuration of one backend instance (one subtask).
@@ -215,6 +233,15 @@ class StateBackend {
   // the state they had before the call; server backends are left empty.
   virtual Status Restore(const std::vector<CheckpointHandle>& handles,
                          KeyGroupRange range) = 0;
+
+  // Deletes everything the instance's job keeps in storage that outlives
+  // the instance (a server's rows or keys, for every key group, with its
+  // checkpoint records) and gives the space back (postgres: VACUUM FULL),
+  // so that a benchmark repetition starts from the state the first one
+  // started from. Only while no other instance of the job is open; the
+  // instance then behaves as a fresh one. Backends whose storage lives and
+  // dies with the instance have nothing to do.
+  virtual Status ResetJobStorage() { return Status::Ok(); }
 
   virtual Capabilities GetCapabilities() const = 0;
   virtual IoStats GetIoStats() = 0;

@@ -24,11 +24,13 @@ int RunBackends(const BackendsOptions& opts, CliContext& ctx) {
                      "Flink analogue");
   for (const BackendInfo& b : BackendRegistry::Default().List()) {
     const Capabilities& c = b.capabilities;
-    out << fmt::format("{:<10} {:<8} {:<11} {:<7} {:<12} {:<12} {:<18} {}\n",
-                       b.name, YesNo(c.durable), YesNo(c.incremental),
-                       YesNo(c.remote), YesNo(c.exactly_once),
-                       YesNo(c.memory_bound), RescaleModeName(c.rescale_mode),
-                       b.flink_analogue);
+    out << fmt::format(
+        "{:<10} {:<8} {:<11} {:<7} {:<12} {:<12} {:<18} {}\n", b.name,
+        // A server's durability is its persistence settings',
+        // which runs read from the server and record.
+        c.remote ? "server" : YesNo(c.durable), YesNo(c.incremental),
+        YesNo(c.remote), YesNo(c.exactly_once), YesNo(c.memory_bound),
+        RescaleModeName(c.rescale_mode), b.flink_analogue);
     if (opts.verbose) {
       out << "    " << b.description << "\n";
       for (const BackendOptionInfo& o : b.options) {

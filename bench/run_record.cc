@@ -83,7 +83,10 @@ void CollectMeasurements(std::vector<std::unique_ptr<Subtask>>& subtasks,
     io.logical_live_bytes += st->load_logical_bytes();
     IoStats s = st->backend().GetIoStats();
     io.backend_bytes_written += s.bytes_written;
-    io.storage_size += s.storage_size;
+    // A server's size is the whole store's, sampled by every subtask.
+    io.storage_size = s.storage_shared
+                          ? std::max(io.storage_size, s.storage_size)
+                          : io.storage_size + s.storage_size;
     for (const auto& [cause, bytes] : s.write_breakdown) {
       io.write_breakdown[cause] += bytes;
     }
@@ -124,6 +127,22 @@ void CollectMeasurements(std::vector<std::unique_ptr<Subtask>>& subtasks,
                   static_cast<unsigned long long>(io.backend_bytes_written),
                   ratio);
     io.cross_check = buf;
+  }
+}
+
+void CollectReadSources(
+    std::vector<std::unique_ptr<Subtask>>& subtasks,
+    const std::vector<std::map<std::string, uint64_t>>& base, Repetition* out) {
+  for (size_t i = 0; i < subtasks.size(); ++i) {
+    for (const auto& [level, n] :
+         subtasks[i]->backend().GetIoStats().read_sources) {
+      uint64_t before = 0;
+      if (i < base.size()) {
+        auto it = base[i].find(level);
+        if (it != base[i].end()) before = it->second;
+      }
+      out->io.read_sources[level] += n >= before ? n - before : 0;
+    }
   }
 }
 

@@ -3,7 +3,10 @@
 #ifndef STATEBENCH_BENCH_RUN_RECORD_H_
 #define STATEBENCH_BENCH_RUN_RECORD_H_
 
+#include <cstdint>
+#include <map>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "bench/histogram.h"
@@ -20,6 +23,14 @@ LatencySummary SummarizeHistogram(const LatencyHistogram& h);
 void CollectMeasurements(std::vector<std::unique_ptr<Subtask>>& subtasks,
                          const IoCounters& io_start, const IoCounters& io_end,
                          Repetition* out);
+
+// Where each subtask's backend served the measured phase's reads
+// (IoStats::read_sources now minus `base`, the figures sampled when the
+// measured phase started, one map per subtask), summed into
+// out->io.read_sources.
+void CollectReadSources(
+    std::vector<std::unique_ptr<Subtask>>& subtasks,
+    const std::vector<std::map<std::string, uint64_t>>& base, Repetition* out);
 
 // Fills rep->metrics from the structured fields (names:
 // /README.md "Metric names").

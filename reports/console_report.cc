@@ -217,6 +217,31 @@ std::string CheckpointBlock(const ResultsFile& results,
   return "CHECKPOINTS AND RECOVERY (medians)\n" + t.Render();
 }
 
+// One wrapped line per run: where its reads were served (so that a read
+// answered from a local buffer is never taken for a server round trip) and
+// whether its checkpoints survive a crash, by the server's settings.
+std::string ReadsAndDurabilityBlock(const ResultsFile& results,
+                                    const std::vector<std::string>& labels) {
+  if (!report::HasReadsOrDurability(results)) return "";
+  std::string out;
+  for (size_t i = 0; i < results.runs.size(); ++i) {
+    const RunResult& run = results.runs[i];
+    if (run.status != "ok") continue;
+    std::string reads = report::ReadSourcesText(run);
+    std::string text = "reads: " + (reads.empty() ? "-" : reads) +
+                       "; durable: " + report::DurabilityText(run);
+    std::string lead =
+        "  " + Truncate(ConsoleSafe(labels[i]), kMaxLabelWidth) + ": ";
+    std::vector<std::string> lines =
+        Wrap(ConsoleSafe(text), kWidth - DisplayWidth(lead));
+    for (size_t l = 0; l < lines.size(); ++l) {
+      out += (l == 0 ? lead : std::string(DisplayWidth(lead), ' ')) + lines[l] +
+             "\n";
+    }
+  }
+  return out.empty() ? "" : "READS SERVED FROM, DURABILITY\n" + out;
+}
+
 std::string LatencyBlock(const ResultsFile& results,
                          const std::vector<std::string>& labels,
                          const std::string& op, bool corrected) {
@@ -324,6 +349,7 @@ std::string RenderConsole(const ResultsFile& results) {
   } else {
     blocks.push_back(ThroughputBlock(results, labels));
     blocks.push_back(CheckpointBlock(results, labels));
+    blocks.push_back(ReadsAndDurabilityBlock(results, labels));
     for (const std::string& op : report::OpKinds(results)) {
       blocks.push_back(LatencyBlock(results, labels, op, false));
       blocks.push_back(LatencyBlock(results, labels, op, true));

@@ -419,6 +419,26 @@ std::string RunSettings(const ResultsFile& r, const report::Labels& labels) {
   return out + "</tbody></table></div>";
 }
 
+// Where each run's reads were served and whether its checkpoints survive
+// a crash of the server, by the settings the server reported.
+std::string ReadsAndDurability(const ResultsFile& r,
+                               const report::Labels& labels) {
+  if (!report::HasReadsOrDurability(r)) return "";
+  std::string out =
+      "<h3>Reads served from, durability</h3><div class=\"scroll\"><table>"
+      "<thead><tr><th>backend</th><th>reads served from</th><th>durable"
+      "</th></tr></thead><tbody>";
+  for (size_t i = 0; i < r.runs.size(); ++i) {
+    const RunResult& run = r.runs[i];
+    if (run.status != "ok") continue;
+    std::string reads = report::ReadSourcesText(run);
+    out += "<tr>" + Td(Swatch(i) + HtmlEscape(labels[i])) +
+           Td(HtmlEscape(reads.empty() ? "-" : reads)) +
+           Td(HtmlEscape(report::DurabilityText(run))) + "</tr>";
+  }
+  return out + "</tbody></table></div>";
+}
+
 // JSON inside <script>: every '<' becomes \u003c, which stays valid JSON
 // and cannot close the element ("</script>") or open a comment ("<!--").
 std::string EmbeddedJson(const ResultsFile& r) {
@@ -488,7 +508,9 @@ std::string RenderHtml(const ResultsFile& results) {
          KeyValueTable(env) + "</section>\n";
   out += "<section id=\"configuration\"><h2>Effective configuration</h2>" +
          KeyValueTable(report::FlattenScalars(results.config)) +
-         (results.runs.empty() ? "" : RunSettings(results, labels)) +
+         (results.runs.empty() ? ""
+                               : RunSettings(results, labels) +
+                                     ReadsAndDurability(results, labels)) +
          "</section>\n";
   out +=
       "<section id=\"raw\"><h2>Raw results</h2><p class=\"note\">The complete "

@@ -257,6 +257,25 @@ Block Verification(const ResultsFile& results,
   return block;
 }
 
+// Where each run's reads were served and whether its checkpoints survive
+// a crash of the server, by the settings the server reported.
+Block ReadsAndDurability(const ResultsFile& results,
+                         const std::vector<std::string>& labels) {
+  Block block{"reads and durability rows", "", {}, "\n", 0};
+  if (!report::HasReadsOrDurability(results)) return block;
+  block.head = "### Reads served from, durability\n\n" +
+               Header({"backend", "reads served from", "durable"}, "lll");
+  for (size_t i = 0; i < results.runs.size(); ++i) {
+    const RunResult& run = results.runs[i];
+    if (run.status != "ok") continue;
+    std::string reads = report::ReadSourcesText(run);
+    block.rows.push_back(Row({MarkdownEscape(labels[i]),
+                              reads.empty() ? "-" : MarkdownEscape(reads),
+                              MarkdownEscape(report::DurabilityText(run))}));
+  }
+  return block;
+}
+
 std::string Details(
     const std::string& summary,
     const std::vector<std::pair<std::string, std::string>>& rows) {
@@ -314,10 +333,13 @@ std::string RenderMarkdown(const ResultsFile& results) {
   Block verification = Verification(results, labels);
   Block comparison = Comparison(results, labels);
   Block codecs = SnapshotCodecTable(results, labels);
+  Block reads = ReadsAndDurability(results, labels);
   Block latency = Latency(results, labels, false);
   Block changes = Changes(results);
-  const std::vector<const Block*> core = {
-      &recommendation, &verification, &comparison, &changes, &codecs, &latency};
+  const std::vector<const Block*> core = {&recommendation, &verification,
+                                          &comparison,     &changes,
+                                          &codecs,         &reads,
+                                          &latency};
   // Optional sections, in the order they are given up when too long.
   std::vector<std::pair<std::string, std::string>> optional = {
       {"configuration", Details("Effective configuration",
@@ -341,7 +363,8 @@ std::string RenderMarkdown(const ResultsFile& results) {
     dropped.push_back(name);
   }
   // Then the core tables give up rows, least essential table first.
-  for (Block* b : {&latency, &codecs, &changes, &verification, &comparison,
+  for (Block* b : {&latency, &reads, &codecs, &changes, &verification,
+                   &comparison,
                    &recommendation}) {
     const size_t n = size();
     if (n <= budget) break;

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <string_view>
 
 namespace statebench::report {
 
@@ -259,6 +261,68 @@ std::string FormatMetricValue(double v, const std::string& unit) {
   if (unit == "bytes") return FormatBytes(v);
   if (unit == "ops/s") return FormatSi(v) + " ops/s";
   return Sig3(v);
+}
+
+std::string ReadSourcesText(const RunResult& run) {
+  std::map<std::string, uint64_t> sources = run.read_sources;
+  if (sources.empty()) {
+    for (const Repetition& rep : run.repetitions) {
+      for (const auto& [level, n] : rep.io.read_sources) sources[level] += n;
+    }
+  }
+  uint64_t total = 0;
+  for (const auto& [level, n] : sources) total += n;
+  if (sources.empty()) return "";
+  if (total == 0) return "no reads";
+  // Nearest first; levels this version does not know go last.
+  constexpr std::string_view kOrder[] = {"local_buffer", "memory",  "memtable",
+                                         "block_cache",  "storage", "server"};
+  std::vector<std::pair<std::string, uint64_t>> ordered;
+  for (std::string_view level : kOrder) {
+    if (auto it = sources.find(std::string(level)); it != sources.end()) {
+      ordered.emplace_back(it->first, it->second);
+      sources.erase(it);
+    }
+  }
+  for (const auto& [level, n] : sources) ordered.emplace_back(level, n);
+  std::string out;
+  for (const auto& [level, n] : ordered) {
+    if (!out.empty()) out += ", ";
+    std::string name = level;
+    std::replace(name.begin(), name.end(), '_', ' ');
+    out +=
+        fmt::format("{} {:.1f}% ({})", name,
+                    100.0 * static_cast<double>(n) / static_cast<double>(total),
+                    FormatCount(static_cast<double>(n)));
+  }
+  return out;
+}
+
+std::string DurabilityText(const RunResult& run) {
+  const CapabilitiesRecord& c = run.capabilities;
+  std::string out = c.durable ? "yes" : "no";
+  std::string settings;
+  for (const auto& [k, v] : c.persistence) {
+    if (!settings.empty()) settings += ' ';
+    settings += k + "=" + (v.empty() ? "\"\"" : v);
+  }
+  if (!settings.empty()) out += ": " + settings;
+  if (!c.durability_note.empty() && !c.persistence.empty()) {
+    out += " - " + c.durability_note;
+  }
+  return out;
+}
+
+bool HasReadsOrDurability(const ResultsFile& results) {
+  for (const RunResult& run : results.runs) {
+    if (!run.read_sources.empty() || !run.capabilities.persistence.empty()) {
+      return true;
+    }
+    for (const Repetition& rep : run.repetitions) {
+      if (!rep.io.read_sources.empty()) return true;
+    }
+  }
+  return false;
 }
 
 std::string FormatSpread(const MetricSummary& s) {

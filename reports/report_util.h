@@ -208,6 +208,18 @@ struct RecommendationView {
 };
 std::optional<RecommendationView> ReadRecommendation(const nlohmann::json& j);
 
+// Where the run's reads were served (RunResult::read_sources, else the
+// sum of the repetitions'): "local buffer 61.8% (1,234), server 38.2%
+// (762)", levels from nearest to farthest; "" when not reported.
+std::string ReadSourcesText(const RunResult& run);
+// "yes" / "no" followed by the persistence settings the server reported
+// and the reason ("no: appendonly=no appendfsync=everysec save=\"\" -
+// appendonly no and no RDB saves: ..."); just "yes"/"no" for a backend
+// without settings.
+std::string DurabilityText(const RunResult& run);
+// True when some run reports read sources or persistence settings.
+bool HasReadsOrDurability(const ResultsFile& results);
+
 // Environment rows (name, value) from the context.
 std::vector<std::pair<std::string, std::string>> ContextRows(const Context& c);
 // "value-rw · 3 repetitions · parallelism 1 · closed loop".

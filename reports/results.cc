@@ -100,17 +100,19 @@ json CheckpointToJson(const CheckpointRecord& c) {
 }
 
 json IoToJson(const IoResult& io) {
-  return {{"logical_bytes_written", io.logical_bytes_written},
-          {"logical_live_bytes", io.logical_live_bytes},
-          {"backend_bytes_written", io.backend_bytes_written},
-          {"write_breakdown", io.write_breakdown},
-          {"process_write_bytes", OptU64(io.process_write_bytes)},
-          {"server_write_bytes", OptU64(io.server_write_bytes)},
-          {"storage_size", io.storage_size},
-          {"write_amplification", OptNum(io.write_amplification)},
-          {"space_amplification", OptNum(io.space_amplification)},
-          {"source", io.source},
-          {"cross_check", io.cross_check}};
+  json j = {{"logical_bytes_written", io.logical_bytes_written},
+            {"logical_live_bytes", io.logical_live_bytes},
+            {"backend_bytes_written", io.backend_bytes_written},
+            {"write_breakdown", io.write_breakdown},
+            {"process_write_bytes", OptU64(io.process_write_bytes)},
+            {"server_write_bytes", OptU64(io.server_write_bytes)},
+            {"storage_size", io.storage_size},
+            {"write_amplification", OptNum(io.write_amplification)},
+            {"space_amplification", OptNum(io.space_amplification)},
+            {"source", io.source},
+            {"cross_check", io.cross_check}};
+  if (!io.read_sources.empty()) j["read_sources"] = io.read_sources;
+  return j;
 }
 
 json RestoreToJson(const RestoreResult& r) {
@@ -181,29 +183,37 @@ json RunToJson(const RunResult& run) {
   json summary = json::object();
   for (const auto& [k, s] : run.summary) summary[k] = SummaryToJson(s);
   const CapabilitiesRecord& c = run.capabilities;
-  return {{"backend", run.backend},
-          {"workload", run.workload},
-          {"status", run.status},
-          {"failure_phase", run.failure_phase},
-          {"failure_reason", run.failure_reason},
-          {"capabilities",
-           {{"durable", c.durable},
-            {"incremental", c.incremental},
-            {"remote", c.remote},
-            {"exactly_once", c.exactly_once},
-            {"memory_bound", c.memory_bound},
-            {"rescale_mode", c.rescale_mode}}},
-          {"backend_options", run.backend_options},
-          {"parallelism", run.parallelism},
-          {"max_parallelism", run.max_parallelism},
-          {"checkpoint_type", run.checkpoint_type},
-          {"latency_sample_every", run.latency_sample_every},
-          {"open_loop", run.open_loop},
-          {"target_rate", Num(run.target_rate)},
-          {"repetitions", reps},
-          {"summary", summary},
-          {"verification", run.verification},
-          {"extra", run.extra}};
+  json j = {{"backend", run.backend},
+            {"workload", run.workload},
+            {"status", run.status},
+            {"failure_phase", run.failure_phase},
+            {"failure_reason", run.failure_reason},
+            {"capabilities",
+             {{"durable", c.durable},
+              {"incremental", c.incremental},
+              {"remote", c.remote},
+              {"exactly_once", c.exactly_once},
+              {"memory_bound", c.memory_bound},
+              {"rescale_mode", c.rescale_mode}}},
+            {"backend_options", run.backend_options},
+            {"parallelism", run.parallelism},
+            {"max_parallelism", run.max_parallelism},
+            {"checkpoint_type", run.checkpoint_type},
+            {"latency_sample_every", run.latency_sample_every},
+            {"open_loop", run.open_loop},
+            {"target_rate", Num(run.target_rate)},
+            {"repetitions", reps},
+            {"summary", summary},
+            {"verification", run.verification},
+            {"extra", run.extra}};
+  if (!c.persistence.empty()) {
+    j["capabilities"]["persistence"] = c.persistence;
+  }
+  if (!c.durability_note.empty()) {
+    j["capabilities"]["durability_note"] = c.durability_note;
+  }
+  if (!run.read_sources.empty()) j["read_sources"] = run.read_sources;
+  return j;
 }
 
 // ---- Reading -------------------------------------------------------------
@@ -359,6 +369,7 @@ void ReadIo(Reader& r, const json& j, IoResult* io, const std::string& p) {
   r.GetOpt(j, "space_amplification", &io->space_amplification, p);
   r.Get(j, "source", &io->source, p);
   r.Get(j, "cross_check", &io->cross_check, p);
+  r.Get(j, "read_sources", &io->read_sources, p);
 }
 
 void ReadRestore(Reader& r, const json& j, RestoreResult* x,
@@ -486,7 +497,10 @@ void ReadRun(Reader& r, const json& j, RunResult* run, const std::string& p) {
     r.Get(*c, "exactly_once", &run->capabilities.exactly_once, cp);
     r.Get(*c, "memory_bound", &run->capabilities.memory_bound, cp);
     r.Get(*c, "rescale_mode", &run->capabilities.rescale_mode, cp);
+    r.Get(*c, "persistence", &run->capabilities.persistence, cp);
+    r.Get(*c, "durability_note", &run->capabilities.durability_note, cp);
   }
+  r.Get(j, "read_sources", &run->read_sources, p);
   r.Get(j, "backend_options", &run->backend_options, p);
   r.Get(j, "parallelism", &run->parallelism, p);
   r.Get(j, "max_parallelism", &run->max_parallelism, p);

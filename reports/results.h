@@ -103,6 +103,10 @@ struct IoResult {
   std::optional<double> space_amplification;
   std::string source;       // how the figures were obtained
   std::string cross_check;  // agreement with the OS counters, in words
+  // Where the measured phase's reads were served, level -> lookups
+  // ("local_buffer", "memory", "memtable", "block_cache", "storage",
+  // "server"; see IoStats::read_sources). Empty when not reported.
+  std::map<std::string, uint64_t> read_sources;
 };
 
 struct RestoreResult {
@@ -163,6 +167,11 @@ struct CapabilitiesRecord {
   bool exactly_once = false;
   bool memory_bound = false;
   std::string rescale_mode;
+  // Server backends: the persistence settings read from the server
+  // (redis appendonly/appendfsync/save, postgres fsync/synchronous_commit/
+  // full_page_writes), which `durable` follows, and why in words.
+  std::map<std::string, std::string> persistence;
+  std::string durability_note;
 };
 
 // One backend x workload measurement, or its failure.
@@ -181,6 +190,8 @@ struct RunResult {
   bool open_loop = false;
   double target_rate = 0;  // ops/s, open loop
   std::vector<Repetition> repetitions;
+  // io.read_sources summed over the repetitions.
+  std::map<std::string, uint64_t> read_sources;
   std::map<std::string, MetricSummary> summary;
   // Extension points filled by later stages, kept as JSON: crash
   // verification verdict, server facts (e.g. synchronous_commit), workload

@@ -211,6 +211,11 @@ RunResult MakeRun(const BackendShape& b) {
                       false,          b.incremental,
                       !b.incremental, b.incremental ? "clip" : "redistribute"};
   if (b.incremental) run.backend_options = {{"block_cache_mb", "64"}};
+  run.read_sources =
+      b.incremental ? std::map<std::string, uint64_t>{{"memtable", 120000},
+                                                      {"block_cache", 610000},
+                                                      {"storage", 45000}}
+                    : std::map<std::string, uint64_t>{{"memory", 900000}};
   run.parallelism = 2;
   run.max_parallelism = 128;
   run.checkpoint_type = b.incremental ? "incremental" : "full";
