@@ -112,7 +112,8 @@ class HeapBackend final : public StateBackend {
                       KeyGroupRange range) const;
   Status RestoreInto(const std::vector<CheckpointHandle>& handles,
                      KeyGroupRange range, std::vector<StateDescriptor>* states,
-                     std::vector<std::shared_ptr<HeapPartition>>* partitions);
+                     std::vector<std::shared_ptr<HeapPartition>>* partitions,
+                     uint64_t* bytes_read);
   Status Closed() const;
 
   const std::string name_;
@@ -121,6 +122,7 @@ class HeapBackend final : public StateBackend {
   HeapState state_;
   int64_t last_checkpoint_id_ = 0;
   bool closed_ = false;
+  RestoreStats last_restore_;
 };
 
 }  // namespace statebench

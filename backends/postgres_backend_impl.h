@@ -91,7 +91,11 @@ class PostgresBackend final : public StateBackend {
   Capabilities GetCapabilities() const override {
     return PostgresCapabilities();
   }
-  IoStats GetIoStats() override { return io_.Sample(); }
+  IoStats GetIoStats() override {
+    IoStats io = io_.Sample();
+    io.last_restore = last_restore_;
+    return io;
+  }
   std::string_view Name() const override { return kName; }
   Status Close() override;
 
@@ -173,6 +177,7 @@ class PostgresBackend final : public StateBackend {
   bool dirty_ = false;                // the open transaction holds writes
   bool lost_ = false;                 // a transaction with writes was aborted
   bool closed_ = false;
+  RestoreStats last_restore_;
   int64_t last_checkpoint_ = kNoCheckpoint;
   // The checkpoint the current interval started from (kNoCheckpoint before
   // the first one of a fresh job); stored with undo images and list rows.

@@ -66,7 +66,11 @@ class RedisBackend final : public StateBackend {
   Capabilities GetCapabilities() const override {
     return RedisCapabilities(buffered());
   }
-  IoStats GetIoStats() override { return io_.Sample(); }
+  IoStats GetIoStats() override {
+    IoStats io = io_.Sample();
+    io.last_restore = last_restore_;
+    return io;
+  }
   std::string_view Name() const override { return kName; }
   Status Close() override;
 
@@ -145,6 +149,7 @@ class RedisBackend final : public StateBackend {
   // Write-through: key groups to delete on the server before the next op.
   std::vector<KeyGroupRange> wt_clear_;
   bool closed_ = false;
+  RestoreStats last_restore_;
   int64_t last_snapshot_id_ = kNoCheckpoint;
   int64_t last_sealed_ = kNoCheckpoint;  // the chain of sealed layers
   std::string address_;                  // scratch: encoded entry address

@@ -408,6 +408,7 @@ IoStats RocksDbBackend::GetIoStats() {
   io.bytes_read = counters_->restore_bytes_read.load() +
                   stats->getTickerCount(rocksdb::COMPACT_READ_BYTES);
   counters_->cpu.AddTo(&io);
+  io.last_restore = last_restore_;
   if (!closed_ && db_) {
     uint64_t sst = 0;
     if (db_->db()->GetAggregatedIntProperty(
