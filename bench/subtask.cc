@@ -2,6 +2,7 @@
 
 #include <time.h>
 
+#include <algorithm>
 #include <string>
 
 namespace statebench {
@@ -150,6 +151,10 @@ Status Subtask::SyncPhase() {
   s.async_ns = 0;
   s.handle = CheckpointHandle();
   uint64_t t0 = NowNs();
+  uint64_t since_trigger =
+      t0 > barrier_trigger_ns_ ? t0 - barrier_trigger_ns_ : 0;
+  s.start_delay_ns =
+      since_trigger > alignment_ns_ ? since_trigger - alignment_ns_ : 0;
   Result<std::unique_ptr<AsyncSnapshot>> snap = backend_->SnapshotSync(s.id);
   uint64_t t1 = NowNs();
   s.sync_ns = t1 - t0;
@@ -161,20 +166,24 @@ Status Subtask::SyncPhase() {
     return Status::Ok();
   }
   s.status = Status::Ok();
-  s.async_thread = std::thread([&s, async = std::move(snap).value()]() mutable {
-    uint64_t a0 = NowNs();
-    Result<CheckpointHandle> h = async->Complete();
-    async.reset();
-    uint64_t a1 = NowNs();
-    s.async_ns = a1 - a0;
-    s.async_end_ns = a1;
-    if (h.ok()) {
-      s.handle = std::move(h).value();
-    } else {
-      s.status = h.status();
-    }
-    s.done_id.store(s.id, std::memory_order_release);
-  });
+  // The async phase is timed from the end of the sync phase: waiting for
+  // the async thread to get a CPU is part of it (tens of ms on a loaded
+  // machine), and end-to-end then adds up to start delay + alignment +
+  // sync + async.
+  s.async_thread =
+      std::thread([&s, a0 = t1, async = std::move(snap).value()]() mutable {
+        Result<CheckpointHandle> h = async->Complete();
+        async.reset();
+        uint64_t a1 = NowNs();
+        s.async_ns = a1 - a0;
+        s.async_end_ns = a1;
+        if (h.ok()) {
+          s.handle = std::move(h).value();
+        } else {
+          s.status = h.status();
+        }
+        s.done_id.store(s.id, std::memory_order_release);
+      });
   return Status::Ok();
 }
 
@@ -183,6 +192,7 @@ Status Subtask::ServiceControl() {
   int64_t req = c.requested.load(std::memory_order_acquire);
   if (req > last_request_) {
     last_request_ = req;
+    barrier_trigger_ns_ = c.trigger_ns.load(std::memory_order_relaxed);
     uint64_t t0 = NowNs();
     uint64_t position =
         FetchPending() ? pending_.event_index : 0;  // exhausted: no vote
@@ -248,6 +258,33 @@ void Subtask::WaitForIntendedStart(uint64_t event) {
   }
 }
 
+void Subtask::PublishFrontier(uint64_t next) {
+  if (control_->frontiers) {
+    control_->frontiers[index_].next.store(next, std::memory_order_relaxed);
+  }
+}
+
+bool Subtask::AheadOfSlowest() {
+  const RunControl& c = *control_;
+  if (c.max_lead_events == 0 || !c.frontiers) return false;
+  const uint64_t next = pending_.event_index;
+  c.frontiers[index_].next.store(next, std::memory_order_relaxed);
+  // Reading every sibling's frontier per op would cost heap backends, whose
+  // ops take tens of ns, a measurable share; every 64th op is enough.
+  if (lead_check_countdown_ > 0) {
+    --lead_check_countdown_;
+    return false;
+  }
+  uint64_t slowest = next;
+  for (int i = 0; i < c.parallelism; ++i) {
+    slowest =
+        std::min(slowest, c.frontiers[i].next.load(std::memory_order_relaxed));
+  }
+  if (next - slowest > c.max_lead_events) return true;
+  lead_check_countdown_ = 63;
+  return false;
+}
+
 Status Subtask::RunUntilStopped(bool checkpoints) {
   loop_start_ns_ = NowNs();
   Status s = RunLoop(checkpoints);
@@ -270,11 +307,23 @@ Status Subtask::RunLoop(bool checkpoints) {
       if (!counted_finished) {
         counted_finished = true;
         c.finished.fetch_add(1, std::memory_order_acq_rel);
+        PublishFrontier(UINT64_MAX);
       }
       struct timespec ts = {0, 200'000};
       nanosleep(&ts, nullptr);
       continue;
     }
+    if (AheadOfSlowest()) {
+      // Back-pressured: the barrier checks above keep running meanwhile.
+      if (++lead_stalls_ < 64) {
+        std::this_thread::yield();
+      } else {
+        struct timespec ts = {0, 20'000};
+        nanosleep(&ts, nullptr);
+      }
+      continue;
+    }
+    lead_stalls_ = 0;
     if (open_loop) {
       WaitForIntendedStart(pending_.event_index);
       if (c.stop.load(std::memory_order_relaxed)) break;

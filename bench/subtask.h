@@ -35,6 +35,23 @@ struct RunControl {
   std::atomic<int64_t> notify_complete{0};
   std::atomic<int64_t> notify_aborted{0};
   std::atomic<int> finished{0};  // subtasks whose stream ended
+  // NowNs() of the trigger of checkpoint `requested`, published before it:
+  // each subtask's start delay is measured from it.
+  std::atomic<uint64_t> trigger_ns{0};
+  // Bounded input, as a keyed job's network buffers bound it: a subtask
+  // waits while its next event is more than `max_lead_events` past the
+  // slowest subtask's next event. One source feeds all subtasks of a Flink
+  // job, and credit-based flow control keeps the fast ones from running
+  // ahead of the slow ones; without the bound a subtask of a skewed
+  // workload drifts seconds ahead, and every checkpoint waits for the slow
+  // subtask to process that backlog before its barrier. 0 = unbounded.
+  uint64_t max_lead_events = 0;
+  // Next event index of each subtask (UINT64_MAX once its stream ended);
+  // `parallelism` entries, one cache line each. Null = no bound.
+  struct alignas(64) Frontier {
+    std::atomic<uint64_t> next{0};
+  };
+  std::unique_ptr<Frontier[]> frontiers;
   // Open loop: intended start of event e = origin_ns + (e - origin_event) *
   // ns_per_event. ns_per_event == 0 means closed loop.
   uint64_t origin_ns = 0;
@@ -48,6 +65,9 @@ struct CheckpointSlot {
   int64_t id = 0;
   uint64_t barrier_event = 0;
   uint64_t alignment_ns = 0;
+  // Flink's checkpointStartDelay: from the trigger to this subtask's
+  // barrier, less the alignment wait (trigger -> sync start - alignment).
+  uint64_t start_delay_ns = 0;
   uint64_t sync_ns = 0;
   uint64_t async_ns = 0;
   uint64_t async_end_ns = 0;
@@ -113,6 +133,10 @@ class Subtask {
   Status FinishPendingCheckpoint();
   void WaitForIntendedStart(uint64_t event);
   bool FetchPending();
+  // Publishes this subtask's next event and reports whether it runs more
+  // than max_lead_events ahead of the slowest subtask (then it must wait).
+  bool AheadOfSlowest();
+  void PublishFrontier(uint64_t next);
 
   int index_;
   KeyGroupRange range_;
@@ -130,7 +154,9 @@ class Subtask {
   bool barrier_active_ = false;
   uint64_t barrier_event_ = 0;
   int64_t barrier_id_ = 0;
+  uint64_t barrier_trigger_ns_ = 0;
   uint64_t alignment_ns_ = 0;
+  uint32_t lead_stalls_ = 0;
   uint64_t last_event_ = UINT64_MAX;
   uint64_t events_ = 0;
   uint64_t logical_bytes_written_ = 0;
@@ -138,6 +164,7 @@ class Subtask {
   uint64_t load_ops_ = 0;
   uint64_t loop_start_ns_ = 0;
   uint64_t loop_end_ns_ = 0;
+  uint32_t lead_check_countdown_ = 0;
   alignas(64) std::atomic<uint64_t> ops_{0};
   std::atomic<uint64_t> position_{0};
   CheckpointSlot slot_;

@@ -182,6 +182,9 @@ std::string RecoveryCell(const RunResult& run, std::string_view kind) {
   auto r = report::Recovery(run, kind);
   if (!r) return "-";
   std::string cell = FormatDurationMs(r->duration_ms.median);
+  if (std::string d = report::RecoveryDetail(*r); !d.empty()) {
+    cell += " (" + ConsoleSafe(d) + ")";
+  }
   for (const std::string& v : r->verdicts) {
     if (report::NotableVerdict(v)) {
       cell += ' ';
@@ -193,9 +196,11 @@ std::string RecoveryCell(const RunResult& run, std::string_view kind) {
 
 std::string CheckpointBlock(const ResultsFile& results,
                             const std::vector<std::string>& labels) {
-  TextTable t({"backend", "ckpts ok/failed", "end-to-end", "sync", "async",
-               "size", "full size", "restore", "rescale"},
-              {false, true, true, true, true, true, true, true, true});
+  TextTable t(
+      {"backend", "ckpts ok/failed", "end-to-end p50/p90/max", "> interval",
+       "start delay", "sync", "async", "size p50/p90/max", "full size",
+       "restore", "rescale"},
+      {false, true, true, true, true, true, true, true, true, true, true});
   bool any = false;
   for (size_t i = 0; i < results.runs.size(); ++i) {
     const RunResult& run = results.runs[i];
@@ -206,15 +211,19 @@ std::string CheckpointBlock(const ResultsFile& results,
     any = true;
     t.AddRow({Truncate(ConsoleSafe(labels[i]), kMaxLabelWidth),
               fmt::format("{}/{}", ok, failed),
-              Median(run, "checkpoint.median_end_to_end_ms", FormatDurationMs),
+              report::CheckpointTail(run, "end_to_end_ms", FormatDurationMs),
+              report::OverIntervalCell(run),
+              Median(run, "checkpoint.median_start_delay_ms", FormatDurationMs),
               Median(run, "checkpoint.median_sync_ms", FormatDurationMs),
               Median(run, "checkpoint.median_async_ms", FormatDurationMs),
-              Median(run, "checkpoint.median_size_bytes", FormatBytes),
+              report::CheckpointTail(run, "size_bytes", FormatBytes),
               Median(run, "checkpoint.median_full_size_bytes", FormatBytes),
               RecoveryCell(run, "restore"), RecoveryCell(run, "rescale")});
   }
   if (!any) return "";
-  return "CHECKPOINTS AND RECOVERY (medians)\n" + t.Render();
+  return "CHECKPOINTS AND RECOVERY (medians; p50/p90/max over checkpoints, "
+         "> interval: share slower than the checkpoint interval)\n" +
+         t.Render();
 }
 
 std::string LatencyBlock(const ResultsFile& results,

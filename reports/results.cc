@@ -77,6 +77,7 @@ json CheckpointToJson(const CheckpointRecord& c) {
                {"async_duration_ms", Num(s.async_duration_ms)},
                {"checkpointed_size", s.checkpointed_size},
                {"full_size", s.full_size}};
+    PutIfSet(&sj, "start_delay_ms", s.start_delay_ms);
     PutCodecFields(&sj, s.uncompressed_size, s.compress_cpu_ms,
                    s.encrypt_cpu_ms);
     subtasks.push_back(std::move(sj));
@@ -93,6 +94,7 @@ json CheckpointToJson(const CheckpointRecord& c) {
              {"checkpointed_size", c.checkpointed_size},
              {"full_size", c.full_size},
              {"subtasks", subtasks}};
+  PutIfSet(&cj, "start_delay_ms", c.start_delay_ms);
   if (!c.compression.empty()) cj["compression"] = c.compression;
   if (!c.encryption.empty()) cj["encryption"] = c.encryption;
   PutCodecFields(&cj, c.uncompressed_size, c.compress_cpu_ms, c.encrypt_cpu_ms);
@@ -126,6 +128,12 @@ json RestoreToJson(const RestoreResult& r) {
             {"subtask_duration_ms", subtasks},
             {"verdict", r.verdict},
             {"detail", r.detail}};
+  PutIfSet(&j, "checked", r.checked);
+  PutIfSet(&j, "bytes_copied", r.bytes_copied);
+  PutIfSet(&j, "bytes_linked", r.bytes_linked);
+  PutIfSet(&j, "state_bytes", r.state_bytes);
+  if (!r.mode.empty()) j["mode"] = r.mode;
+  if (!r.mode_detail.empty()) j["mode_detail"] = r.mode_detail;
   PutIfSet(&j, "decompress_cpu_ms", r.decompress_cpu_ms);
   PutIfSet(&j, "decrypt_cpu_ms", r.decrypt_cpu_ms);
   return j;
@@ -181,29 +189,33 @@ json RunToJson(const RunResult& run) {
   json summary = json::object();
   for (const auto& [k, s] : run.summary) summary[k] = SummaryToJson(s);
   const CapabilitiesRecord& c = run.capabilities;
-  return {{"backend", run.backend},
-          {"workload", run.workload},
-          {"status", run.status},
-          {"failure_phase", run.failure_phase},
-          {"failure_reason", run.failure_reason},
-          {"capabilities",
-           {{"durable", c.durable},
-            {"incremental", c.incremental},
-            {"remote", c.remote},
-            {"exactly_once", c.exactly_once},
-            {"memory_bound", c.memory_bound},
-            {"rescale_mode", c.rescale_mode}}},
-          {"backend_options", run.backend_options},
-          {"parallelism", run.parallelism},
-          {"max_parallelism", run.max_parallelism},
-          {"checkpoint_type", run.checkpoint_type},
-          {"latency_sample_every", run.latency_sample_every},
-          {"open_loop", run.open_loop},
-          {"target_rate", Num(run.target_rate)},
-          {"repetitions", reps},
-          {"summary", summary},
-          {"verification", run.verification},
-          {"extra", run.extra}};
+  json out = {{"backend", run.backend},
+              {"workload", run.workload},
+              {"status", run.status},
+              {"failure_phase", run.failure_phase},
+              {"failure_reason", run.failure_reason},
+              {"capabilities",
+               {{"durable", c.durable},
+                {"incremental", c.incremental},
+                {"remote", c.remote},
+                {"exactly_once", c.exactly_once},
+                {"memory_bound", c.memory_bound},
+                {"rescale_mode", c.rescale_mode}}},
+              {"backend_options", run.backend_options},
+              {"parallelism", run.parallelism},
+              {"max_parallelism", run.max_parallelism},
+              {"checkpoint_type", run.checkpoint_type},
+              {"latency_sample_every", run.latency_sample_every},
+              {"open_loop", run.open_loop},
+              {"target_rate", Num(run.target_rate)},
+              {"repetitions", reps},
+              {"summary", summary},
+              {"verification", run.verification},
+              {"extra", run.extra}};
+  if (!run.effective_config.empty()) {
+    out["effective_config"] = run.effective_config;
+  }
+  return out;
 }
 
 // ---- Reading -------------------------------------------------------------
@@ -322,6 +334,7 @@ void ReadCheckpoint(Reader& r, const json& j, CheckpointRecord* c,
   r.Get(j, "full_size", &c->full_size, p);
   if (j.contains("compression")) r.Get(j, "compression", &c->compression, p);
   if (j.contains("encryption")) r.Get(j, "encryption", &c->encryption, p);
+  r.GetOpt(j, "start_delay_ms", &c->start_delay_ms, p);
   r.GetOpt(j, "uncompressed_size", &c->uncompressed_size, p);
   r.GetOpt(j, "compress_cpu_ms", &c->compress_cpu_ms, p);
   r.GetOpt(j, "encrypt_cpu_ms", &c->encrypt_cpu_ms, p);
@@ -338,6 +351,7 @@ void ReadCheckpoint(Reader& r, const json& j, CheckpointRecord* c,
       r.Get(s, "async_duration_ms", &sc.async_duration_ms, sp);
       r.Get(s, "checkpointed_size", &sc.checkpointed_size, sp);
       r.Get(s, "full_size", &sc.full_size, sp);
+      r.GetOpt(s, "start_delay_ms", &sc.start_delay_ms, sp);
       r.GetOpt(s, "uncompressed_size", &sc.uncompressed_size, sp);
       r.GetOpt(s, "compress_cpu_ms", &sc.compress_cpu_ms, sp);
       r.GetOpt(s, "encrypt_cpu_ms", &sc.encrypt_cpu_ms, sp);
@@ -372,6 +386,12 @@ void ReadRestore(Reader& r, const json& j, RestoreResult* x,
   r.GetOpt(j, "bytes_per_s", &x->bytes_per_s, p);
   r.Get(j, "entries", &x->entries, p);
   r.Get(j, "subtask_duration_ms", &x->subtask_duration_ms, p);
+  r.GetOpt(j, "checked", &x->checked, p);
+  r.GetOpt(j, "bytes_copied", &x->bytes_copied, p);
+  r.GetOpt(j, "bytes_linked", &x->bytes_linked, p);
+  r.GetOpt(j, "state_bytes", &x->state_bytes, p);
+  if (j.contains("mode")) r.Get(j, "mode", &x->mode, p);
+  if (j.contains("mode_detail")) r.Get(j, "mode_detail", &x->mode_detail, p);
   r.GetOpt(j, "decompress_cpu_ms", &x->decompress_cpu_ms, p);
   r.GetOpt(j, "decrypt_cpu_ms", &x->decrypt_cpu_ms, p);
   r.Get(j, "verdict", &x->verdict, p);
@@ -488,6 +508,7 @@ void ReadRun(Reader& r, const json& j, RunResult* run, const std::string& p) {
     r.Get(*c, "rescale_mode", &run->capabilities.rescale_mode, cp);
   }
   r.Get(j, "backend_options", &run->backend_options, p);
+  r.Get(j, "effective_config", &run->effective_config, p);
   r.Get(j, "parallelism", &run->parallelism, p);
   r.Get(j, "max_parallelism", &run->max_parallelism, p);
   r.Get(j, "checkpoint_type", &run->checkpoint_type, p);
@@ -545,6 +566,7 @@ MetricInfo DescribeMetric(const std::string& name) {
   if (ends_with("_ms")) return {"ms", false};
   if (ends_with("_bytes")) return {"bytes", false};
   if (ends_with("amplification")) return {"ratio", false};
+  if (ends_with("_share")) return {"fraction", false};
   return {"", false};
 }
 
