@@ -408,12 +408,18 @@ std::string RunSettings(const ResultsFile& r, const report::Labels& labels) {
     if (!c.rescale_mode.empty()) {
       caps += (caps.empty() ? "" : ", ") + ("rescale: " + c.rescale_mode);
     }
-    // Older files lack the effective configuration: the options as given.
     std::string opts;
-    for (const auto& [k, v] : run.effective_config.empty()
-                                  ? run.backend_options
-                                  : run.effective_config) {
+    for (const auto& [k, v] : run.backend_options) {
       opts += (opts.empty() ? "" : ", ") + k + "=" + v;
+    }
+    // Older files lack the effective configuration.
+    std::string effective;
+    for (const auto& [k, v] : run.effective_config) {
+      effective += (effective.empty() ? "" : ", ") + k + "=" + v;
+    }
+    if (!effective.empty()) {
+      opts = (opts.empty() ? "given: none" : "given: " + opts) +
+             "; effective: " + effective;
     }
     out += "<tr>" + Td(Swatch(i) + HtmlEscape(labels[i])) +
            Td(HtmlEscape(run.workload)) + Num(std::to_string(run.parallelism)) +
