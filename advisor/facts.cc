@@ -23,18 +23,32 @@ constexpr std::string_view kPlainMetrics[] = {
     "write_amplification",
     "space_amplification",
     "checkpoint.median_end_to_end_ms",
+    "checkpoint.p90_end_to_end_ms",
     "checkpoint.max_end_to_end_ms",
     "checkpoint.min_end_to_end_ms",
+    "checkpoint.over_interval_share",
+    "checkpoint.median_start_delay_ms",
+    "checkpoint.p90_start_delay_ms",
     "checkpoint.median_sync_ms",
     "checkpoint.median_async_ms",
     "checkpoint.median_alignment_ms",
     "checkpoint.median_size_bytes",
+    "checkpoint.p90_size_bytes",
+    "checkpoint.max_size_bytes",
     "checkpoint.median_full_size_bytes",
     "checkpoint.completed",
     "checkpoint.failed",
     "restore.duration_ms",
     "restore.bytes_read_bytes",
     "restore.bytes_per_s",
+    "restore.state_bytes",
+    "restore.bytes_copied_bytes",
+    "restore.bytes_linked_bytes",
+    "restore.entries",
+    "rescale.duration_ms",
+    "rescale.state_bytes",
+    "rescale.bytes_copied_bytes",
+    "rescale.entries",
     "memory.peak_rss_bytes",
     "state.logical_live_bytes",
 };
@@ -157,11 +171,13 @@ std::vector<VariableInfo> BuildCatalog() {
           "one checkpoint at the profile's state size and write rate "
           "(the delta when incremental or remote)"),
       Num("derived.checkpoint_rate", U::kBytesPerSecond, true,
-          "measured checkpoint bytes/s per subtask"),
+          "measured checkpoint bytes/s per subtask, from the p90 checkpoint "
+          "(size and end-to-end; the median when the results lack it)"),
       Num("derived.checkpoint_duration", U::kSeconds, true,
           "checkpoint_size / (checkpoint_rate x parallelism)"),
       Num("derived.restore_rate", U::kBytesPerSecond, true,
-          "measured restore bytes/s per subtask"),
+          "measured restore rate per subtask, in bytes of state restored "
+          "per second (not bytes read: a local restore hard-links files)"),
       Num("derived.restore_time", U::kSeconds, true,
           "checkpoint_full_size / (restore_rate x parallelism); for server "
           "backends the longer of job_restore_time and server_restart_time"),
@@ -295,6 +311,8 @@ bool DescribeMetricUnit(std::string_view m, Unit* unit, double* factor) {
     *factor = 1e3;
   } else if (EndsWith(m, "amplification")) {
     *unit = Unit::kRatio;
+  } else if (EndsWith(m, "_share")) {
+    *unit = Unit::kFraction;
   } else {
     *unit = Unit::kCount;
   }

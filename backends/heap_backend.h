@@ -113,7 +113,8 @@ class HeapBackend final : public StateBackend {
                       KeyGroupRange range) const;
   Status RestoreInto(const std::vector<CheckpointHandle>& handles,
                      KeyGroupRange range, std::vector<StateDescriptor>* states,
-                     std::vector<std::shared_ptr<HeapPartition>>* partitions);
+                     std::vector<std::shared_ptr<HeapPartition>>* partitions,
+                     uint64_t* bytes_read);
   Status Closed() const;
 
   const std::string name_;
@@ -130,6 +131,7 @@ class HeapBackend final : public StateBackend {
     reads_.store(reads_.load(std::memory_order_relaxed) + 1,
                  std::memory_order_relaxed);
   }
+  RestoreStats last_restore_;
 };
 
 }  // namespace statebench

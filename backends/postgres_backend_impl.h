@@ -99,6 +99,7 @@ class PostgresBackend final : public StateBackend {
     IoStats io = io_.Sample();
     io.read_sources["server"] = reads_.load();
     io.storage_shared = true;
+    io.last_restore = last_restore_;
     return io;
   }
   Status ResetJobStorage() override;
@@ -187,6 +188,7 @@ class PostgresBackend final : public StateBackend {
   bool dirty_ = false;                // the open transaction holds writes
   bool lost_ = false;                 // a transaction with writes was aborted
   bool closed_ = false;
+  RestoreStats last_restore_;
   int64_t last_checkpoint_ = kNoCheckpoint;
   // The checkpoint the current interval started from (kNoCheckpoint before
   // the first one of a fresh job); stored with undo images and list rows.

@@ -173,6 +173,7 @@ Status PostgresBackend::Restore(const std::vector<CheckpointHandle>& handles,
   undo_floor_ = id;
   last_checkpoint_ = id;
   estimate_.Reset(entries, bytes);
+  last_restore_ = InPlaceRestore("postgres", entries, bytes);
   return Status::Ok();
 }
 

@@ -86,6 +86,7 @@ class RedisBackend final : public StateBackend {
     io.read_sources["local_buffer"] = reads_local_.load();
     io.read_sources["server"] = reads_server_.load();
     io.storage_shared = true;
+    io.last_restore = last_restore_;
     return io;
   }
   std::string_view Name() const override { return kName; }
@@ -169,6 +170,7 @@ class RedisBackend final : public StateBackend {
   // Write-through: key groups to delete on the server before the next op.
   std::vector<KeyGroupRange> wt_clear_;
   bool closed_ = false;
+  RestoreStats last_restore_;
   int64_t last_snapshot_id_ = kNoCheckpoint;
   int64_t last_sealed_ = kNoCheckpoint;  // the chain of sealed layers
   std::string address_;                  // scratch: encoded entry address

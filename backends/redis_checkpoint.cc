@@ -177,6 +177,7 @@ Status RedisBackend::Restore(const std::vector<CheckpointHandle>& handles,
   core_->ResetIds(id);
   last_sealed_ = id;
   last_snapshot_id_ = id;
+  last_restore_ = InPlaceRestore("redis", entries, bytes);
   return Status::Ok();
 }
 

@@ -423,6 +423,7 @@ IoStats RocksDbBackend::GetIoStats() {
         stats->getTickerCount(rocksdb::GET_HIT_L1) +
         stats->getTickerCount(rocksdb::GET_HIT_L2_AND_UP);
   }
+  io.last_restore = last_restore_;
   if (!closed_ && db_) {
     uint64_t sst = 0;
     if (db_->db()->GetAggregatedIntProperty(

@@ -112,6 +112,7 @@ class RocksDbBackend final : public StateBackend {
   std::string work_dir_;
   bool owns_work_dir_ = false;
   std::string token_;
+  RestoreStats last_restore_;
   int generation_ = 0;
   int64_t last_checkpoint_id_ = INT64_MIN;
   bool closed_ = false;

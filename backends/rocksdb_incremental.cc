@@ -339,12 +339,10 @@ Result<IncrementalMetadata> ReadIncrementalMetadata(const CheckpointHandle& h,
   return m;
 }
 
-Status MaterializeIncrementalCheckpoint(const CheckpointHandle& h,
-                                        const IncrementalMetadata& meta,
-                                        const std::string& db_dir,
-                                        const EncryptionKey* key,
-                                        uint64_t* bytes_read,
-                                        uint64_t* decrypt_cpu_ns) {
+Status MaterializeIncrementalCheckpoint(
+    const CheckpointHandle& h, const IncrementalMetadata& meta,
+    const std::string& db_dir, const EncryptionKey* key, uint64_t* bytes_read,
+    uint64_t* bytes_linked, uint64_t* decrypt_cpu_ns) {
   SB_RETURN_IF_ERROR(EnsureDirectory(db_dir));
   auto check_size = [](const std::string& path, uint64_t want) -> Status {
     SB_ASSIGN_OR_RETURN(uint64_t size, FileSize(path));
@@ -364,7 +362,7 @@ Status MaterializeIncrementalCheckpoint(const CheckpointHandle& h,
     SB_RETURN_IF_ERROR(check_size(src, f.size));
     std::string dst = db_dir + "/" + f.local_name;
     if (key == nullptr) {
-      SB_RETURN_IF_ERROR(LinkOrCopyFile(src, dst, bytes_read));
+      SB_RETURN_IF_ERROR(LinkOrCopyFile(src, dst, bytes_read, bytes_linked));
     } else {
       EnvelopeHeader any{kSstFormat, "rocksdb", -1, {}, f.path};
       SB_RETURN_IF_ERROR(

@@ -74,13 +74,12 @@ Result<IncrementalMetadata> ReadIncrementalMetadata(const CheckpointHandle& h,
 // SSTs hard-linked (copied across filesystems), private files copied; with
 // a `key`, every file decrypted and authenticated instead. File sizes are
 // checked against the metadata (Corruption on mismatch). *bytes_read
-// receives the bytes read, *decrypt_cpu_ns the decryption time.
-Status MaterializeIncrementalCheckpoint(const CheckpointHandle& h,
-                                        const IncrementalMetadata& meta,
-                                        const std::string& db_dir,
-                                        const EncryptionKey* key,
-                                        uint64_t* bytes_read,
-                                        uint64_t* decrypt_cpu_ns);
+// receives the bytes read (copied or decrypted), *bytes_linked the bytes
+// hard-linked without reading, *decrypt_cpu_ns the decryption time.
+Status MaterializeIncrementalCheckpoint(
+    const CheckpointHandle& h, const IncrementalMetadata& meta,
+    const std::string& db_dir, const EncryptionKey* key, uint64_t* bytes_read,
+    uint64_t* bytes_linked, uint64_t* decrypt_cpu_ns);
 
 }  // namespace statebench
 

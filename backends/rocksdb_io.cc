@@ -349,8 +349,14 @@ Status DecryptFile(const std::string& src, const std::string& dst,
 }
 
 Status LinkOrCopyFile(const std::string& src, const std::string& dst,
-                      uint64_t* bytes_copied) {
-  if (::link(src.c_str(), dst.c_str()) == 0) return Status::Ok();
+                      uint64_t* bytes_copied, uint64_t* bytes_linked) {
+  if (::link(src.c_str(), dst.c_str()) == 0) {
+    if (bytes_linked != nullptr) {
+      SB_ASSIGN_OR_RETURN(uint64_t size, FileSize(dst));
+      *bytes_linked += size;
+    }
+    return Status::Ok();
+  }
   if (errno != EXDEV && errno != EPERM && errno != EMLINK) {
     return Errno("cannot link " + src + " to", dst);
   }

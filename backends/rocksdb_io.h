@@ -69,9 +69,10 @@ Status CopyFileDurably(const std::string& src, const std::string& dst,
                        uint64_t* bytes);
 
 // Hard-links `src` to `dst`, or copies it when linking is impossible (other
-// filesystem). Adds the bytes copied (0 when linked) to *bytes_copied.
+// filesystem). Adds the bytes copied (0 when linked) to *bytes_copied and
+// the size of a linked file to *bytes_linked (when not null).
 Status LinkOrCopyFile(const std::string& src, const std::string& dst,
-                      uint64_t* bytes_copied);
+                      uint64_t* bytes_copied, uint64_t* bytes_linked = nullptr);
 
 // Encrypts what is appended into an envelope written to `inner`. size()
 // counts plaintext bytes (offsets inside the snapshot); stored_size() the

@@ -267,7 +267,7 @@ Status BuildRestored(const RestoreEnv& env, std::vector<Source>& sources,
                      KeyGroupRange range, const std::string& dir,
                      const EncryptionKey* key,
                      std::shared_ptr<RocksDbInstance>* out,
-                     uint64_t* bytes_read) {
+                     uint64_t* bytes_read, uint64_t* bytes_linked) {
   std::shared_ptr<RocksDbInstance>& inst = *out;
   const auto& res_ = env.res;
   RocksDbCounters* counters_ = env.counters;
@@ -275,8 +275,8 @@ Status BuildRestored(const RestoreEnv& env, std::vector<Source>& sources,
   const int prefix_bytes_ = env.prefix_bytes;
   uint64_t cpu = 0;
   if (base != nullptr) {
-    Status m = MaterializeIncrementalCheckpoint(*base->handle, *base->inc, dir,
-                                                key, bytes_read, &cpu);
+    Status m = MaterializeIncrementalCheckpoint(
+        *base->handle, *base->inc, dir, key, bytes_read, bytes_linked, &cpu);
     counters_->cpu.decrypt_ns += cpu;
     SB_RETURN_IF_ERROR(m);
     SB_ASSIGN_OR_RETURN(inst, RocksDbInstance::Open(dir, res_, specs, false));
@@ -303,8 +303,11 @@ Status BuildRestored(const RestoreEnv& env, std::vector<Source>& sources,
                       env.token;
     SB_RETURN_IF_ERROR(RemoveTree(tmp));
     cpu = 0;
-    Status s = MaterializeIncrementalCheckpoint(*src.handle, *src.inc, tmp, key,
-                                                bytes_read, &cpu);
+    // Linked into a scratch database only to read its key groups, which
+    // are counted as copied when inserted.
+    uint64_t scratch_linked = 0;
+    Status s = MaterializeIncrementalCheckpoint(
+        *src.handle, *src.inc, tmp, key, bytes_read, &scratch_linked, &cpu);
     counters_->cpu.decrypt_ns += cpu;
     if (s.ok()) {
       auto from = RocksDbInstance::Open(tmp, res_, src.inc->states, true);
@@ -360,7 +363,7 @@ Status RocksDbBackend::RestoreInto(const std::vector<CheckpointHandle>& handles,
     }
   }
   SB_ASSIGN_OR_RETURN(std::string dir, NewGenerationDir());
-  uint64_t bytes_read = 0;
+  uint64_t bytes_read = 0, bytes_linked = 0;
   std::shared_ptr<RocksDbInstance> inst;
   RestoreEnv env{res_,
                  counters_.get(),
@@ -370,7 +373,7 @@ Status RocksDbBackend::RestoreInto(const std::vector<CheckpointHandle>& handles,
                  work_dir_ + "/restore-",
                  token_};
   Status s = BuildRestored(env, sources, base, specs, range, dir, key, &inst,
-                           &bytes_read);
+                           &bytes_read, &bytes_linked);
   counters_->restore_bytes_read += bytes_read;
   if (!s.ok()) {
     inst.reset();
@@ -388,6 +391,25 @@ Status RocksDbBackend::RestoreInto(const std::vector<CheckpointHandle>& handles,
                           base->inc->shared_files);
   }
   Adopt(std::move(inst), specs);
+  last_restore_ = RestoreStats{};
+  last_restore_.restored = true;
+  last_restore_.bytes_copied = bytes_read;
+  last_restore_.bytes_linked = bytes_linked;
+  last_restore_.state_bytes = bytes_read + bytes_linked;
+  if (bytes_linked > 0) {
+    last_restore_.mode = "local";
+    last_restore_.detail =
+        "hard-linked the checkpoint's SST files (same filesystem as the "
+        "checkpoint directory, as Flink's local recovery reuses local files) "
+        "and copied its private files";
+  } else {
+    last_restore_.mode = "checkpoint-storage";
+    last_restore_.detail =
+        base != nullptr
+            ? "copied the checkpoint's files from checkpoint storage"
+            : "read the full snapshot from checkpoint storage and "
+              "inserted its entries";
+  }
   return Status::Ok();
 }
 

@@ -361,6 +361,19 @@ uint64_t ProrateByKeyGroups(uint64_t handle_full, int overlap,
                                handle_groups);
 }
 
+RestoreStats InPlaceRestore(const std::string& server, uint64_t entries,
+                            uint64_t state_bytes) {
+  RestoreStats r;
+  r.restored = true;
+  r.state_bytes = state_bytes;
+  r.entries = entries;
+  r.mode = "in-place";
+  r.detail = "the state is already in the " + server +
+             " server; the restore rolls it to the checkpoint and reads its "
+             "id, moving no state";
+  return r;
+}
+
 uint64_t HandleMetadataCount(const CheckpointHandle& h,
                              const std::string& key) {
   auto it = h.metadata.find(key);

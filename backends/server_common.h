@@ -138,6 +138,12 @@ std::vector<KeyGroupRange> RangeComplement(KeyGroupRange outer,
 uint64_t ProrateByKeyGroups(uint64_t handle_full, int overlap,
                             int handle_groups);
 
+// The restore figures of a server backend: nothing is copied or linked,
+// the state is already in the server; `entries` and `state_bytes` are the
+// checkpoint's figures for the restored key groups.
+RestoreStats InPlaceRestore(const std::string& server, uint64_t entries,
+                            uint64_t state_bytes);
+
 // A numeric metadata entry of a handle ("entries"); 0 when absent.
 uint64_t HandleMetadataCount(const CheckpointHandle& h, const std::string& key);
 

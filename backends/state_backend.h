@@ -35,6 +35,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -134,6 +135,33 @@ struct Capabilities {
   std::string durability_note;
 };
 
+// What the last successful Restore() of an instance did. Restores differ
+// in what they move: a heap backend deserializes the whole snapshot, the
+// rocksdb backend hard-links the SST files of an incremental checkpoint
+// that lives on the same filesystem (reading only its small private files),
+// and a server backend moves nothing (the state is already in the server).
+// A rate per byte read would call a hard-linked restore slow; a rate per
+// byte of state made available compares them.
+struct RestoreStats {
+  bool restored = false;      // a Restore() succeeded on this instance
+  uint64_t bytes_copied = 0;  // read from checkpoint storage and written
+  uint64_t bytes_linked = 0;  // made available without copying (hard links)
+  // Bytes of state the restore made available: snapshot bytes decoded, or
+  // the database files copied and linked; for a server, its storage size
+  // when known (0 otherwise).
+  uint64_t state_bytes = 0;
+  // "local"              files reused where they lie (hard links), as
+  //                      Flink's local recovery restores without download
+  // "checkpoint-storage" everything read from checkpoint storage
+  // "in-place"           the state is already where it lives (servers)
+  std::string mode;
+  std::string detail;  // one line: how, in words
+  // (key, namespace) entries restored, a value, a list or a map each
+  // counting once, when the backend knows them without an extra pass (a
+  // hard-linked rocksdb restore does not); nullopt otherwise.
+  std::optional<uint64_t> entries;
+};
+
 // Bytes moved by the backend, cumulative since Open. Every figure is what
 // this instance made its storage do, split by cause where known.
 struct IoStats {
@@ -158,6 +186,7 @@ struct IoStats {
   // True when storage_size is the whole shared store's (a server), the same
   // figure for every instance of a job, rather than this instance's part.
   bool storage_shared = false;
+  RestoreStats last_restore;
 };
 
 // Configuration of one backend instance (one subtask).

@@ -13,6 +13,7 @@
 #include "backends/file_util.h"
 #include "backends/snapshot_codec.h"
 #include "bench/proc_stats.h"
+#include "bench/rescale.h"
 #include "bench/run_record.h"
 #include "bench/subtask.h"
 #include "workloads/spec_fields.h"
@@ -122,7 +123,10 @@ class Repeater {
   Status MeasureRestore(Repetition* rep);
   Status AlignEventCount();
   void ReportExecuted();
+  Status MeasureRescaleOfRun(Repetition* rep);
   BackendConfig ConfigFor(int index, const std::string& work_dir) const;
+  void RecordEffectiveConfig(const BackendInfo& info, const Capabilities& caps,
+                             const BackendConfig& bc);
 
   const RunConfig& config_;
   const BackendRegistry& registry_;
@@ -138,7 +142,36 @@ class Repeater {
   std::vector<std::unique_ptr<Subtask>> subtasks_;
   int64_t next_checkpoint_id_ = 1;
   IoCounters io_start_;
+  // The last checkpoint all subtasks completed in the measured phase, and
+  // the one MeasureRestore took after it: what a rescale restores.
+  std::optional<CompletedCheckpoint> last_completed_;
+  std::optional<CompletedCheckpoint> final_checkpoint_;
+  bool rescaled_ = false;
 };
+
+void Repeater::RecordEffectiveConfig(const BackendInfo& info,
+                                     const Capabilities& caps,
+                                     const BackendConfig& bc) {
+  std::map<std::string, std::string>& e = run_->effective_config;
+  for (const BackendOptionInfo& o : info.options) {
+    auto given = config_.backend_options.find(o.name);
+    e[o.name] = given != config_.backend_options.end() ? given->second
+                                                       : o.default_value;
+  }
+  const bool incremental =
+      config_.checkpoint.type == CheckpointType::kIncremental &&
+      caps.incremental;
+  e["checkpoint.type"] = incremental ? "incremental" : "full";
+  e["checkpoint.incremental"] = incremental ? "on" : "off";
+  if (caps.remote) {
+    e["checkpoint.storage"] = "the server (state and checkpoints in it)";
+  } else if (caps.durable) {
+    e["checkpoint.storage"] = "filesystem";
+    e["checkpoint.dir"] = bc.checkpoint_dir;
+  } else {
+    e["checkpoint.storage"] = "jobmanager (in memory)";
+  }
+}
 
 BackendConfig Repeater::ConfigFor(int index,
                                   const std::string& work_dir) const {
@@ -171,6 +204,7 @@ Status Repeater::Open() {
                                          ? run_dir_ + "/checkpoints"
                                          : config_.checkpoint_dir));
   control_.SetParallelism(config_.parallelism);
+  control_.max_lead_events = config_.max_lead_events;
   for (int i = 0; i < config_.parallelism; ++i) {
     std::string work = run_dir_ + "/subtask-" + std::to_string(i);
     SB_RETURN_IF_ERROR(EnsureDirectory(work));
@@ -195,6 +229,7 @@ Status Repeater::Open() {
           c.memory_bound, std::string(RescaleModeName(c.rescale_mode))};
       run_->capabilities.persistence = c.persistence;
       run_->capabilities.durability_note = c.durability_note;
+      RecordEffectiveConfig(info, c, bc);
     }
     auto timed =
         std::make_unique<TimedBackend>(std::move(backend), sample_every_);
@@ -213,6 +248,7 @@ void Repeater::Trigger(InFlight* cp, std::vector<CheckpointRecord>* records,
   cp->timed_out = false;
   control_.aligned.store(0, std::memory_order_relaxed);
   control_.barrier_max.store(0, std::memory_order_relaxed);
+  control_.trigger_ns.store(cp->trigger_ns, std::memory_order_relaxed);
   control_.requested.store(cp->id, std::memory_order_release);
   CheckpointRecord rec;
   rec.id = cp->id;
@@ -235,11 +271,18 @@ void Repeater::FinishCheckpoint(const InFlight& cp, bool timed_out,
     SubtaskCheckpoint sc;
     sc.subtask = st->index();
     sc.alignment_duration_ms = static_cast<double>(s.alignment_ns) / kNsPerMs;
+    sc.start_delay_ms = static_cast<double>(s.start_delay_ns) / kNsPerMs;
     sc.sync_duration_ms = static_cast<double>(s.sync_ns) / kNsPerMs;
     sc.async_duration_ms = static_cast<double>(s.async_ns) / kNsPerMs;
     sc.checkpointed_size = s.handle.checkpointed_size;
     sc.full_size = s.handle.full_size;
-    if (s.status.ok()) RecordCodecFields(s.handle, &sc, &rec);
+    if (s.status.ok()) {
+      RecordCodecFields(s.handle, &sc, &rec);
+      if (auto it = s.handle.metadata.find("synchronous_commit");
+          it != s.handle.metadata.end()) {
+        run_->effective_config["server.synchronous_commit"] = it->second;
+      }
+    }
     sc.status = s.status.ok() ? "completed" : "failed";
     if (!s.status.ok()) {
       all_ok = false;
@@ -256,6 +299,8 @@ void Repeater::FinishCheckpoint(const InFlight& cp, bool timed_out,
         std::max(rec.async_duration_ms, sc.async_duration_ms);
     rec.alignment_duration_ms =
         std::max(rec.alignment_duration_ms, sc.alignment_duration_ms);
+    rec.start_delay_ms =
+        std::max(rec.start_delay_ms.value_or(0), *sc.start_delay_ms);
     rec.checkpointed_size += sc.checkpointed_size;
     rec.full_size += sc.full_size;
     AddOptional(sc.uncompressed_size, &rec.uncompressed_size);
@@ -277,13 +322,12 @@ void Repeater::FinishCheckpoint(const InFlight& cp, bool timed_out,
     control_.notify_aborted.store(cp.id, std::memory_order_release);
   } else {
     rec.status = "completed";
-    if (config_.on_checkpoint) {
-      CompletedCheckpoint done;
-      done.id = cp.id;
-      done.barrier_event = subtasks_.front()->slot().barrier_event;
-      for (auto& st : subtasks_) done.handles.push_back(st->slot().handle);
-      config_.on_checkpoint(done);
-    }
+    CompletedCheckpoint done;
+    done.id = cp.id;
+    done.barrier_event = subtasks_.front()->slot().barrier_event;
+    for (auto& st : subtasks_) done.handles.push_back(st->slot().handle);
+    if (config_.on_checkpoint) config_.on_checkpoint(done);
+    if (config_.rescale_to > 0) last_completed_ = std::move(done);
     control_.notify_complete.store(cp.id, std::memory_order_release);
   }
 }
@@ -315,7 +359,8 @@ Status Repeater::Measure(Repetition* rep) {
   phase_ = "warmup";
   uint64_t first_event = UINT64_MAX;
   for (auto& st : subtasks_) {
-    first_event = std::min(first_event, st->StartRunPhase(workload_));
+    uint64_t next = st->StartRunPhase(workload_);
+    first_event = std::min(first_event, next);
   }
   const bool open_loop = config_.rate > 0;
   if (open_loop) {
@@ -519,6 +564,7 @@ Status Repeater::MeasureRestore(Repetition* rep) {
         statuses[i].WithContext("restore of subtask " + std::to_string(i)));
     IoStats io = fresh[i]->GetIoStats();
     rr.bytes_read += io.bytes_read;
+    AddRestoreStats(io.last_restore, &rr);
     if (auto it = io.cpu_ns.find("decompress"); it != io.cpu_ns.end()) {
       AddOptional(
           std::optional<double>(static_cast<double>(it->second) / kNsPerMs),
@@ -531,15 +577,55 @@ Status Repeater::MeasureRestore(Repetition* rep) {
     }
     (void)fresh[i]->Close();
   }
-  if (rr.duration_ms > 0) {
-    rr.bytes_per_s =
-        static_cast<double>(rr.bytes_read) / (rr.duration_ms / 1000);
-  }
+  FinishRestoreRate(&rr);
+  CompletedCheckpoint final_cp;
+  final_cp.id = id;
+  final_cp.handles = handles;
+  final_checkpoint_ = std::move(final_cp);
   rr.verdict = "not_verified";
   rr.detail =
       "restored checkpoint " + std::to_string(id) +
       " into fresh instances; content is verified by `statebench verify`";
   rep->restores.push_back(rr);
+  return Status::Ok();
+}
+
+// The last periodic checkpoint has one barrier for all subtasks, so the
+// rescaled state can be compared with the oracle. A server backend's state
+// is shared: restoring it at Q while the run's P instances are open would
+// change what they checkpoint next, so it rescales the final checkpoint,
+// after the restore, unverified (`statebench verify --rescale` verifies it).
+Status Repeater::MeasureRescaleOfRun(Repetition* rep) {
+  phase_ = "rescale";
+  const bool remote = run_->capabilities.remote;
+  std::optional<CompletedCheckpoint> cp;
+  bool verify = false;
+  if (!remote && last_completed_) {
+    cp = last_completed_;
+    verify = true;
+  } else if (final_checkpoint_) {
+    cp = final_checkpoint_;
+  } else {
+    CompletedCheckpoint now;
+    now.id = next_checkpoint_id_++;
+    for (auto& st : subtasks_) {
+      SB_ASSIGN_OR_RETURN(CheckpointHandle h, st->CheckpointNow(now.id));
+      now.handles.push_back(std::move(h));
+    }
+    cp = std::move(now);
+  }
+  RunConfig rc = config_;
+  rc.max_parallelism = max_parallelism_;
+  rc.checkpoint_dir = config_.checkpoint_dir.empty() ? run_dir_ + "/checkpoints"
+                                                     : config_.checkpoint_dir;
+  uint64_t end_event = 0;
+  for (auto& st : subtasks_) end_event = std::max(end_event, st->position());
+  SB_ASSIGN_OR_RETURN(
+      RestoreResult rr,
+      MeasureRescale(rc, registry_, workload_, run_dir_, config_.rescale_to,
+                     *cp, end_event + 1, verify));
+  rep->restores.push_back(std::move(rr));
+  rescaled_ = true;
   return Status::Ok();
 }
 
@@ -561,11 +647,16 @@ Status Repeater::Run() {
     for (auto& st : subtasks_) rep.load_ops += st->load_ops();
     progress_(config_.backend + ": warmup and measure");
     SB_RETURN_IF_ERROR(Measure(&rep));
+    const bool rescale = config_.rescale_to > 0;
+    if (rescale && !run_->capabilities.remote && last_completed_) {
+      SB_RETURN_IF_ERROR(MeasureRescaleOfRun(&rep));
+    }
     if (config_.measure_restore) SB_RETURN_IF_ERROR(MeasureRestore(&rep));
+    if (rescale && !rescaled_) SB_RETURN_IF_ERROR(MeasureRescaleOfRun(&rep));
     return Status::Ok();
   }();
   rep.peak_rss_bytes = ReadPeakRss();
-  FlattenMetrics(&rep);
+  FlattenMetrics(&rep, config_.checkpoint.interval_ms);
   run_->repetitions.push_back(std::move(rep));
   for (auto& st : subtasks_) {
     st->JoinAsync();
@@ -642,7 +733,9 @@ nlohmann::json RunConfigToJson(const RunConfig& c) {
           {"repetitions", c.repetitions},
           {"latency_sample_every", c.latency_sample_every},
           {"rate", c.rate},
-          {"measure_restore", c.measure_restore}};
+          {"max_lead_events", c.max_lead_events},
+          {"measure_restore", c.measure_restore},
+          {"rescale_to", c.rescale_to}};
 }
 
 }  // namespace statebench

@@ -69,7 +69,15 @@ struct RunConfig {
   // ops cost tens of ns, 1 for the others.
   uint32_t latency_sample_every = 0;
   double rate = 0;  // open loop: events/s over all subtasks; 0 = closed loop
+  // How far (in events of the whole stream) a subtask may run ahead of the
+  // slowest one, as in-flight network buffers bound it in a Flink job; it
+  // bounds the checkpoint start delay. 0 = unbounded.
+  uint64_t max_lead_events = 4096;
   bool measure_restore = true;
+  // After measuring: restore the run's last completed checkpoint at this
+  // parallelism (key groups redistributed), timed and verified against the
+  // oracle. 0 = no rescale.
+  int rescale_to = 0;
   // Parent of the per-run temporary directory (mkdtemp); "" = $TMPDIR.
   std::string work_root;
   // Called on the coordinator thread after each completed periodic

@@ -1,6 +1,7 @@
 #include "bench/run_options.h"
 
 #include <CLI/CLI.hpp>
+#include <cstdio>
 #include <optional>
 #include <utility>
 
@@ -165,6 +166,11 @@ void AddMeasurementOptions(CLI::App* sub, RunOptions* o) {
                       "Open loop: events/s over all subtasks (0: closed loop)")
           ->check(CLI::Range(0.0, 1e9)),
       config.rate);
+  SB_TRACK(sub->add_option("--max-lead-events", c.max_lead_events,
+                           "Events a subtask may run ahead of the slowest one, "
+                           "as network buffers bound it (0: unbounded)")
+               ->capture_default_str(),
+           config.max_lead_events);
   sub->add_flag("-q,--quiet", o->quiet, "No progress messages");
 }
 
@@ -183,6 +189,10 @@ void AddRunOptions(CLI::App* sub, RunOptions* o) {
       ->capture_default_str();
   sub->add_flag("!--no-restore", o->config.measure_restore,
                 "Skip the restore measurement");
+  sub->add_option("--rescale", o->rescale,
+                  "P:Q: run at parallelism P, then restore the run's last "
+                  "checkpoint at parallelism Q (key groups redistributed), "
+                  "timed and verified");
   sub->add_option("-o,--output", o->output, "Write the results file here");
   for (const char* fmt :
        {"md", "html", "json", "csv", "gbench", "gbench-aggregates", "bmf",
@@ -323,6 +333,25 @@ Status FinalizeRunOptions(RunOptions* o) {
   if (!o->trace.empty()) {
     o->config.workload.name = "trace";
     o->config.workload.trace_path = o->trace;
+  }
+  if (!o->rescale.empty()) {
+    int from = 0, to = 0;
+    char rest = 0;
+    if (std::sscanf(o->rescale.c_str(), "%d:%d%c", &from, &to, &rest) != 2 ||
+        from < 1 || to < 1 || from > 1024 || to > 1024) {
+      return Status::InvalidArgument("--rescale '" + o->rescale +
+                                     "' is not of the form P:Q with 1 <= P, "
+                                     "Q <= 1024");
+    }
+    int& p = o->config.parallelism;
+    if (p != 1 && p != from) {
+      return Status::InvalidArgument(
+          "--rescale " + o->rescale + " starts at parallelism " +
+          std::to_string(from) + ", but the run's parallelism is " +
+          std::to_string(p));
+    }
+    p = from;
+    o->config.rescale_to = to;
   }
   return Status::Ok();
 }

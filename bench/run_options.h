@@ -43,6 +43,9 @@ struct RunOptions {
   // After measuring a backend, run this many crash-restore cycles of
   // `statebench verify` on it and keep the verdict in its row (0 = none).
   int verify_cycles = 0;
+  // --rescale P:Q (run, compare): run at parallelism P, then restore the
+  // run's last checkpoint at Q. "" = none.
+  std::string rescale;
   // Flags that were given override the workload file: each entry copies
   // one flag's value when the option was used on the command line.
   struct Override {

@@ -16,6 +16,25 @@ double Median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+// Nearest-rank percentile (p in (0, 100]) of a non-empty sample.
+double Percentile(std::vector<double> v, double p) {
+  std::sort(v.begin(), v.end());
+  size_t rank =
+      static_cast<size_t>(std::ceil(p / 100 * static_cast<double>(v.size())));
+  return v[std::clamp<size_t>(rank, 1, v.size()) - 1];
+}
+
+// Median, p90 and max under checkpoint.{median,p90,max}_<what>: about one
+// incremental checkpoint in four follows a compaction and uploads a large
+// part of the state, which a median alone hides.
+void PutTail(const std::string& what, const std::vector<double>& v,
+             std::map<std::string, double>* m) {
+  if (v.empty()) return;
+  (*m)["checkpoint.median_" + what] = Median(v);
+  (*m)["checkpoint.p90_" + what] = Percentile(v, 90);
+  (*m)["checkpoint.max_" + what] = *std::max_element(v.begin(), v.end());
+}
+
 void PutLatency(const std::string& prefix, const LatencySummary& l,
                 std::map<std::string, double>* m) {
   if (l.samples == 0) return;
@@ -146,7 +165,7 @@ void CollectReadSources(
   }
 }
 
-void FlattenMetrics(Repetition* rep) {
+void FlattenMetrics(Repetition* rep, uint32_t checkpoint_interval_ms) {
   auto& m = rep->metrics;
   if (rep->measure_duration_s > 0) {
     m["throughput.ops_per_s"] = rep->ops_per_s;
@@ -165,14 +184,20 @@ void FlattenMetrics(Repetition* rep) {
   if (rep->io.space_amplification) {
     m["space_amplification"] = *rep->io.space_amplification;
   }
-  std::vector<double> e2e, sync, async, align, size, full;
+  std::vector<double> e2e, sync, async, align, size, full, start_delay;
   std::vector<double> uncompressed, ratio, compress_ms, encrypt_ms;
   double failed = 0;
+  double finished = 0, over_interval = 0;
   for (const CheckpointRecord& c : rep->checkpoints) {
+    if (c.status == "completed" || c.status == "timed_out") {
+      ++finished;
+      if (c.end_to_end_duration_ms > checkpoint_interval_ms) ++over_interval;
+    }
     if (c.status != "completed") {
       ++failed;
       continue;
     }
+    if (c.start_delay_ms) start_delay.push_back(*c.start_delay_ms);
     e2e.push_back(c.end_to_end_duration_ms);
     sync.push_back(c.sync_duration_ms);
     async.push_back(c.async_duration_ms);
@@ -192,16 +217,18 @@ void FlattenMetrics(Repetition* rep) {
   m["checkpoint.completed"] = static_cast<double>(e2e.size());
   m["checkpoint.failed"] = failed;
   if (!e2e.empty()) {
-    m["checkpoint.median_end_to_end_ms"] = Median(e2e);
+    PutTail("end_to_end_ms", e2e, &m);
     m["checkpoint.min_end_to_end_ms"] =
         *std::min_element(e2e.begin(), e2e.end());
-    m["checkpoint.max_end_to_end_ms"] =
-        *std::max_element(e2e.begin(), e2e.end());
-    m["checkpoint.median_sync_ms"] = Median(sync);
-    m["checkpoint.median_async_ms"] = Median(async);
-    m["checkpoint.median_alignment_ms"] = Median(align);
-    m["checkpoint.median_size_bytes"] = Median(size);
-    m["checkpoint.median_full_size_bytes"] = Median(full);
+    PutTail("sync_ms", sync, &m);
+    PutTail("async_ms", async, &m);
+    PutTail("alignment_ms", align, &m);
+    PutTail("start_delay_ms", start_delay, &m);
+    PutTail("size_bytes", size, &m);
+    PutTail("full_size_bytes", full, &m);
+  }
+  if (checkpoint_interval_ms > 0 && finished > 0) {
+    m["checkpoint.over_interval_share"] = over_interval / finished;
   }
   if (!uncompressed.empty()) {
     m["checkpoint.median_uncompressed_size_bytes"] = Median(uncompressed);
@@ -218,10 +245,32 @@ void FlattenMetrics(Repetition* rep) {
     m["restore.duration_ms"] = r.duration_ms;
     m["restore.bytes_read_bytes"] = static_cast<double>(r.bytes_read);
     if (r.bytes_per_s) m["restore.bytes_per_s"] = *r.bytes_per_s;
+    if (r.state_bytes) {
+      m["restore.state_bytes"] = static_cast<double>(*r.state_bytes);
+    }
+    if (r.bytes_copied) {
+      m["restore.bytes_copied_bytes"] = static_cast<double>(*r.bytes_copied);
+    }
+    if (r.bytes_linked) {
+      m["restore.bytes_linked_bytes"] = static_cast<double>(*r.bytes_linked);
+    }
+    if (r.entries > 0) m["restore.entries"] = static_cast<double>(r.entries);
     if (r.decompress_cpu_ms) {
       m["restore.decompress_cpu_ms"] = *r.decompress_cpu_ms;
     }
     if (r.decrypt_cpu_ms) m["restore.decrypt_cpu_ms"] = *r.decrypt_cpu_ms;
+  }
+  for (const RestoreResult& r : rep->restores) {
+    if (r.kind != "rescale") continue;
+    m["rescale.duration_ms"] = r.duration_ms;
+    if (r.state_bytes) {
+      m["rescale.state_bytes"] = static_cast<double>(*r.state_bytes);
+    }
+    if (r.bytes_copied) {
+      m["rescale.bytes_copied_bytes"] = static_cast<double>(*r.bytes_copied);
+    }
+    if (r.entries > 0) m["rescale.entries"] = static_cast<double>(r.entries);
+    if (r.checked) m["rescale.checked"] = static_cast<double>(*r.checked);
   }
   if (rep->peak_rss_bytes) {
     m["memory.peak_rss_bytes"] = static_cast<double>(*rep->peak_rss_bytes);

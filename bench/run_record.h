@@ -33,8 +33,9 @@ void CollectReadSources(
     const std::vector<std::map<std::string, uint64_t>>& base, Repetition* out);
 
 // Fills rep->metrics from the structured fields (names:
-// /README.md "Metric names").
-void FlattenMetrics(Repetition* rep);
+// /README.md "Metric names"). `checkpoint_interval_ms` (0: none) is what
+// checkpoint.over_interval_share compares end-to-end durations with.
+void FlattenMetrics(Repetition* rep, uint32_t checkpoint_interval_ms = 0);
 
 }  // namespace statebench
 

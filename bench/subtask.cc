@@ -185,12 +185,12 @@ void Subtask::PublishNextEvent(uint64_t event) {
   }
 }
 
-bool Subtask::FarAhead(uint64_t event) {
+bool Subtask::FarAhead(uint64_t event, uint64_t lead) {
   const RunControl& c = *control_;
-  if (!c.next_event || event < kMaxLeadEvents) return false;
+  if (!c.next_event || event < lead) return false;
   // The others' positions only grow: a minimum seen stays a lower bound,
   // and only a subtask that seems far ahead looks again.
-  if (event - kMaxLeadEvents <= slowest_other_) return false;
+  if (event - lead <= slowest_other_) return false;
   uint64_t slowest = UINT64_MAX;
   for (int i = 0; i < c.parallelism; ++i) {
     if (i == index_) continue;
@@ -198,7 +198,22 @@ bool Subtask::FarAhead(uint64_t event) {
                        c.next_event[i].value.load(std::memory_order_relaxed));
   }
   slowest_other_ = slowest;
-  return event - kMaxLeadEvents > slowest;
+  return event - lead > slowest;
+}
+
+bool Subtask::LeadTooFar() {
+  const uint64_t lead = control_->max_lead_events;
+  if (lead == 0) return false;
+  // Reading every sibling's position per op would cost heap backends, whose
+  // ops take tens of ns, a measurable share: look every 64th op, or every
+  // turn while held back.
+  if (lead_stalls_ == 0 && lead_check_countdown_ > 0) {
+    --lead_check_countdown_;
+    return false;
+  }
+  lead_check_countdown_ = 63;
+  slowest_other_ = 0;  // look again: the bound is tight here
+  return FarAhead(pending_.event_index, lead);
 }
 
 Status Subtask::ApplyPending() {
@@ -236,6 +251,10 @@ Status Subtask::SyncPhase() {
   s.async_ns = 0;
   s.handle = CheckpointHandle();
   uint64_t t0 = NowNs();
+  const uint64_t since_trigger =
+      t0 > barrier_trigger_ns_ ? t0 - barrier_trigger_ns_ : 0;
+  s.start_delay_ns =
+      since_trigger > alignment_ns_ ? since_trigger - alignment_ns_ : 0;
   Result<std::unique_ptr<AsyncSnapshot>> snap = backend_->SnapshotSync(s.id);
   uint64_t t1 = NowNs();
   s.sync_ns = t1 - t0;
@@ -247,20 +266,24 @@ Status Subtask::SyncPhase() {
     return Status::Ok();
   }
   s.status = Status::Ok();
-  s.async_thread = std::thread([&s, async = std::move(snap).value()]() mutable {
-    uint64_t a0 = NowNs();
-    Result<CheckpointHandle> h = async->Complete();
-    async.reset();
-    uint64_t a1 = NowNs();
-    s.async_ns = a1 - a0;
-    s.async_end_ns = a1;
-    if (h.ok()) {
-      s.handle = std::move(h).value();
-    } else {
-      s.status = h.status();
-    }
-    s.done_id.store(s.id, std::memory_order_release);
-  });
+  // The async phase is timed from the end of the sync phase: waiting for
+  // the async thread to get a CPU is part of it (tens of ms on a loaded
+  // machine), and end-to-end then adds up to start delay + alignment +
+  // sync + async.
+  s.async_thread =
+      std::thread([&s, a0 = t1, async = std::move(snap).value()]() mutable {
+        Result<CheckpointHandle> h = async->Complete();
+        async.reset();
+        uint64_t a1 = NowNs();
+        s.async_ns = a1 - a0;
+        s.async_end_ns = a1;
+        if (h.ok()) {
+          s.handle = std::move(h).value();
+        } else {
+          s.status = h.status();
+        }
+        s.done_id.store(s.id, std::memory_order_release);
+      });
   return Status::Ok();
 }
 
@@ -269,6 +292,7 @@ Status Subtask::ServiceControl() {
   int64_t req = c.requested.load(std::memory_order_acquire);
   if (req > last_request_) {
     last_request_ = req;
+    barrier_trigger_ns_ = c.trigger_ns.load(std::memory_order_relaxed);
     uint64_t t0 = NowNs();
     // The vote is past every event this subtask has applied ops of, so
     // that the checkpoint holds whole events only. A subtask without an op
@@ -365,7 +389,7 @@ Status Subtask::RunLoop(bool checkpoints) {
     if (checkpoints) SB_RETURN_IF_ERROR(ServiceControl());
     // None of our keys came up lately and we are far ahead of the slowest
     // other subtask: wait, longer each time, rather than scan on.
-    if (pending_streak_ && FarAhead(NextBound())) {
+    if (pending_streak_ && FarAhead(NextBound(), kMaxLeadEvents)) {
       Nap(nap_ns_);
       // Capped by the number of subtasks: a few can afford to look often,
       // hundreds waking every 100 us would keep the CPUs busy with that.
@@ -398,6 +422,16 @@ Status Subtask::RunLoop(bool checkpoints) {
       nap_ns_ = kFirstNapNs;
     }
     PublishNextEvent(pending_.event_index);
+    if (LeadTooFar()) {
+      // Back-pressured: the barrier checks above keep running meanwhile.
+      if (++lead_stalls_ < 64) {
+        std::this_thread::yield();
+      } else {
+        Nap(20'000);
+      }
+      continue;
+    }
+    lead_stalls_ = 0;
     if (open_loop) {
       WaitForIntendedStart(pending_.event_index);
       if (c.stop.load(std::memory_order_relaxed)) break;

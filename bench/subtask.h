@@ -38,6 +38,18 @@ struct RunControl {
   std::atomic<int64_t> notify_complete{0};
   std::atomic<int64_t> notify_aborted{0};
   std::atomic<int> finished{0};  // subtasks whose stream ended
+  // NowNs() of the trigger of checkpoint `requested`, published before it:
+  // each subtask's start delay is measured from it.
+  std::atomic<uint64_t> trigger_ns{0};
+  // Bounded input, as a keyed job's network buffers bound it: a subtask
+  // with ops at hand waits while its next event is more than
+  // `max_lead_events` past the slowest other subtask's. One source feeds
+  // all subtasks of a Flink job, and credit-based flow control keeps the
+  // fast ones from running ahead of the slow ones; without the bound a
+  // subtask of a skewed workload drifts seconds ahead, and every
+  // checkpoint waits for the slow subtask to process that backlog before
+  // its barrier. 0 = unbounded.
+  uint64_t max_lead_events = 0;
   // Open loop: intended start of event e = origin_ns + (e - origin_event) *
   // ns_per_event. ns_per_event == 0 means closed loop.
   uint64_t origin_ns = 0;
@@ -60,6 +72,9 @@ struct CheckpointSlot {
   int64_t id = 0;
   uint64_t barrier_event = 0;
   uint64_t alignment_ns = 0;
+  // Flink's checkpointStartDelay: from the trigger to this subtask's
+  // barrier, less the alignment wait (trigger -> sync start - alignment).
+  uint64_t start_delay_ns = 0;
   uint64_t sync_ns = 0;
   uint64_t async_ns = 0;
   uint64_t async_end_ns = 0;
@@ -144,9 +159,12 @@ class Subtask {
   // Applies pending_ and consumes it.
   Status ApplyPending();
   void PublishNextEvent(uint64_t event);
-  // Whether `event` is more than kMaxLeadEvents past the slowest other
+  // Whether `event` is more than `lead` events past the slowest other
   // subtask whose stream goes on.
-  bool FarAhead(uint64_t event);
+  bool FarAhead(uint64_t event, uint64_t lead);
+  // Whether pending_ is more than control_->max_lead_events past the
+  // slowest other subtask (then this one waits).
+  bool LeadTooFar();
 
   int index_;
   KeyGroupRange range_;
@@ -176,6 +194,9 @@ class Subtask {
   uint64_t stream_over_ns_ = 0;  // when RunLoop found its stream over
   uint64_t slowest_other_ = 0;   // FarAhead's last look at the others
   bool pending_streak_ = false;  // the last poll found no op of ours
+  uint32_t lead_stalls_ = 0;     // back-pressured turns in a row
+  uint32_t lead_check_countdown_ = 0;
+  uint64_t barrier_trigger_ns_ = 0;
   long nap_ns_ = 0;
   alignas(64) std::atomic<uint64_t> ops_{0};
   std::atomic<uint64_t> position_{0};

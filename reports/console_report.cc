@@ -196,25 +196,52 @@ std::string CheckpointBlock(const ResultsFile& results,
   TextTable t({"backend", "ckpts ok/failed", "end-to-end", "sync", "async",
                "size", "full size", "restore", "rescale"},
               {false, true, true, true, true, true, true, true, true});
+  // The tails, the start delay and how the restores ran: a table of their
+  // own, so that each stays within a terminal's width.
+  TextTable tails({"backend", "end-to-end p50/p90/max", "> interval",
+                   "start delay", "size p50/p90/max"},
+                  {false, true, true, true, true});
+  TextTable modes({"backend", "restore", "rescale"}, {false, false, false});
+  bool any_mode = false;
   bool any = false;
   for (size_t i = 0; i < results.runs.size(); ++i) {
     const RunResult& run = results.runs[i];
     auto [ok, failed] = report::CheckpointCounts(run);
-    bool has_recovery =
-        report::Recovery(run, "restore") || report::Recovery(run, "rescale");
-    if (ok + failed == 0 && !has_recovery) continue;
+    auto restore = report::Recovery(run, "restore");
+    auto rescale = report::Recovery(run, "rescale");
+    if (ok + failed == 0 && !restore && !rescale) continue;
     any = true;
-    t.AddRow({Truncate(ConsoleSafe(labels[i]), kMaxLabelWidth),
-              fmt::format("{}/{}", ok, failed),
+    const std::string label = Truncate(ConsoleSafe(labels[i]), kMaxLabelWidth);
+    t.AddRow({label, fmt::format("{}/{}", ok, failed),
               Median(run, "checkpoint.median_end_to_end_ms", FormatDurationMs),
               Median(run, "checkpoint.median_sync_ms", FormatDurationMs),
               Median(run, "checkpoint.median_async_ms", FormatDurationMs),
               Median(run, "checkpoint.median_size_bytes", FormatBytes),
               Median(run, "checkpoint.median_full_size_bytes", FormatBytes),
               RecoveryCell(run, "restore"), RecoveryCell(run, "rescale")});
+    auto detail = [](const std::optional<report::RecoveryStats>& r) {
+      std::string d = r ? report::RecoveryDetail(*r) : "";
+      return d.empty() ? std::string("-") : ConsoleSafe(d);
+    };
+    tails.AddRow(
+        {label, report::CheckpointTail(run, "end_to_end_ms", FormatDurationMs),
+         report::OverIntervalCell(run),
+         Median(run, "checkpoint.median_start_delay_ms", FormatDurationMs),
+         report::CheckpointTail(run, "size_bytes", FormatBytes)});
+    if (detail(restore) != "-" || detail(rescale) != "-") {
+      any_mode = true;
+      modes.AddRow({label, detail(restore), detail(rescale)});
+    }
   }
   if (!any) return "";
-  return "CHECKPOINTS AND RECOVERY (medians)\n" + t.Render();
+  return "CHECKPOINTS AND RECOVERY (medians)\n" + t.Render() +
+         "\nCHECKPOINT TAILS (p50/p90/max over checkpoints; "
+         "> interval: share slower than the interval)\n" +
+         tails.Render() +
+         (any_mode ? "\nRESTORE MODES (how the state was made available, "
+                     "state restored)\n" +
+                         modes.Render()
+                   : "");
 }
 
 // One wrapped line per run: where its reads were served (so that a read

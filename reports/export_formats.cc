@@ -117,6 +117,10 @@ std::string RenderGabSmaller(const ResultsFile& results) {
     }
     AddGabMetric(&out, run, n + " checkpoint end-to-end",
                  "checkpoint.median_end_to_end_ms", "ms");
+    AddGabMetric(&out, run, n + " checkpoint end-to-end p90",
+                 "checkpoint.p90_end_to_end_ms", "ms");
+    AddGabMetric(&out, run, n + " checkpoint end-to-end max",
+                 "checkpoint.max_end_to_end_ms", "ms");
     AddGabMetric(&out, run, n + " checkpoint sync", "checkpoint.median_sync_ms",
                  "ms");
     AddGabMetric(&out, run, n + " restore", "restore.duration_ms", "ms");
@@ -160,8 +164,16 @@ std::string RenderBmf(const ResultsFile& results) {
     AddBmfMetric(&b, run, "space-amplification", "space_amplification");
     AddBmfMetric(&b, run, "checkpoint-duration-ms",
                  "checkpoint.median_end_to_end_ms");
+    AddBmfMetric(&b, run, "checkpoint-duration-p90-ms",
+                 "checkpoint.p90_end_to_end_ms");
+    AddBmfMetric(&b, run, "checkpoint-duration-max-ms",
+                 "checkpoint.max_end_to_end_ms");
     AddBmfMetric(&b, run, "checkpoint-size-bytes",
                  "checkpoint.median_size_bytes");
+    AddBmfMetric(&b, run, "checkpoint-size-p90-bytes",
+                 "checkpoint.p90_size_bytes");
+    AddBmfMetric(&b, run, "checkpoint-size-max-bytes",
+                 "checkpoint.max_size_bytes");
     AddBmfMetric(&b, run, "restore-duration-ms", "restore.duration_ms");
     if (auto r = report::Recovery(run, "rescale")) {
       AddBmf(&b, "rescale-duration-ms", r->duration_ms);

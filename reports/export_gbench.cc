@@ -65,8 +65,14 @@ Family WholeStream(const RunResult& run, const std::string& name) {
     AddMetric(&c, "write_amplification", rep, "write_amplification");
     AddMetric(&c, "space_amplification", rep, "space_amplification");
     AddMetric(&c, "checkpoint_e2e_ms", rep, "checkpoint.median_end_to_end_ms");
+    AddMetric(&c, "checkpoint_e2e_p90_ms", rep, "checkpoint.p90_end_to_end_ms");
+    AddMetric(&c, "checkpoint_e2e_max_ms", rep, "checkpoint.max_end_to_end_ms");
     AddMetric(&c, "checkpoint_sync_ms", rep, "checkpoint.median_sync_ms");
     AddMetric(&c, "checkpoint_size_bytes", rep, "checkpoint.median_size_bytes");
+    AddMetric(&c, "checkpoint_size_p90_bytes", rep,
+              "checkpoint.p90_size_bytes");
+    AddMetric(&c, "checkpoint_size_max_bytes", rep,
+              "checkpoint.max_size_bytes");
     AddMetric(&c, "restore_ms", rep, "restore.duration_ms");
     f.counters.push_back(std::move(c));
   }

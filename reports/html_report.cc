@@ -220,6 +220,9 @@ std::string RecoveryCell(const RunResult& run, std::string_view kind) {
   auto rec = report::Recovery(run, kind);
   if (!rec) return Num("-");
   std::string text = HtmlEscape(FormatDurationMs(rec->duration_ms.median));
+  if (std::string d = report::RecoveryDetail(*rec); !d.empty()) {
+    text += " (" + HtmlEscape(d) + ")";
+  }
   for (const std::string& v : rec->verdicts) {
     if (report::NotableVerdict(v)) {
       text += fmt::format(" <span class=\"badge {}\">{}</span>",
@@ -273,22 +276,26 @@ std::string CheckpointTable(const ResultsFile& r,
         !report::Recovery(run, "rescale")) {
       continue;
     }
-    rows += "<tr>" + Td(Swatch(i) + HtmlEscape(labels[i])) +
-            Num(fmt::format("{}/{}", ok, failed)) +
-            Median(run, "checkpoint.median_end_to_end_ms", FormatDurationMs) +
-            Median(run, "checkpoint.median_sync_ms", FormatDurationMs) +
-            Median(run, "checkpoint.median_async_ms", FormatDurationMs) +
-            Median(run, "checkpoint.median_size_bytes", FormatBytes) +
-            Median(run, "checkpoint.median_full_size_bytes", FormatBytes) +
-            RecoveryCell(run, "restore") + RecoveryCell(run, "rescale") +
-            "</tr>";
+    rows +=
+        "<tr>" + Td(Swatch(i) + HtmlEscape(labels[i])) +
+        Num(fmt::format("{}/{}", ok, failed)) +
+        Num(report::CheckpointTail(run, "end_to_end_ms", FormatDurationMs)) +
+        Num(report::OverIntervalCell(run)) +
+        Median(run, "checkpoint.median_start_delay_ms", FormatDurationMs) +
+        Median(run, "checkpoint.median_sync_ms", FormatDurationMs) +
+        Median(run, "checkpoint.median_async_ms", FormatDurationMs) +
+        Num(report::CheckpointTail(run, "size_bytes", FormatBytes)) +
+        Median(run, "checkpoint.median_full_size_bytes", FormatBytes) +
+        RecoveryCell(run, "restore") + RecoveryCell(run, "rescale") + "</tr>";
   }
   if (rows.empty()) return "";
   return "<h3>Checkpoints and recovery</h3><div class=\"scroll\"><table>"
          "<thead><tr><th>backend</th>" +
-         Th("ckpts ok/failed") + Th("end-to-end") + Th("sync") + Th("async") +
-         Th("size") + Th("full size") + Th("restore") + Th("rescale") +
-         "</tr></thead><tbody>" + rows + "</tbody></table></div>";
+         Th("ckpts ok/failed") + Th("end-to-end p50 / p90 / max") +
+         Th("&gt; interval") + Th("start delay") + Th("sync") + Th("async") +
+         Th("size p50 / p90 / max") + Th("full size") + Th("restore") +
+         Th("rescale") + "</tr></thead><tbody>" + rows +
+         "</tbody></table></div>";
 }
 
 std::string SnapshotCodecTable(const ResultsFile& r,
@@ -386,7 +393,7 @@ std::string RunSettings(const ResultsFile& r, const report::Labels& labels) {
       "</th><th>workload</th><th class=\"num\">parallelism</th><th "
       "class=\"num\">key groups</th><th>checkpoints</th><th>loop</th><th "
       "class=\"num\">latency sampled</th><th>capabilities</th><th>backend "
-      "options</th></tr></thead><tbody>";
+      "configuration (effective, defaults included)</th></tr></thead><tbody>";
   for (size_t i = 0; i < r.runs.size(); ++i) {
     const RunResult& run = r.runs[i];
     const CapabilitiesRecord& c = run.capabilities;
@@ -404,6 +411,15 @@ std::string RunSettings(const ResultsFile& r, const report::Labels& labels) {
     std::string opts;
     for (const auto& [k, v] : run.backend_options) {
       opts += (opts.empty() ? "" : ", ") + k + "=" + v;
+    }
+    // Older files lack the effective configuration.
+    std::string effective;
+    for (const auto& [k, v] : run.effective_config) {
+      effective += (effective.empty() ? "" : ", ") + k + "=" + v;
+    }
+    if (!effective.empty()) {
+      opts = (opts.empty() ? "given: none" : "given: " + opts) +
+             "; effective: " + effective;
     }
     out += "<tr>" + Td(Swatch(i) + HtmlEscape(labels[i])) +
            Td(HtmlEscape(run.workload)) + Num(std::to_string(run.parallelism)) +

@@ -88,10 +88,26 @@ std::string RecoveryCell(const RunResult& run, std::string_view kind) {
   auto r = report::Recovery(run, kind);
   if (!r) return "-";
   std::string cell = FormatDurationMs(r->duration_ms.median);
+  if (std::string d = report::RecoveryDetail(*r); !d.empty()) {
+    cell += " (" + MarkdownEscape(d) + ")";
+  }
   for (const std::string& v : r->verdicts) {
     if (report::NotableVerdict(v)) cell += " (" + MarkdownEscape(v) + ")";
   }
   return cell;
+}
+
+// The run-wide configuration, then each run's effective backend
+// configuration (defaults included) when the results carry it.
+std::vector<std::pair<std::string, std::string>> ConfigurationRows(
+    const ResultsFile& results, const std::vector<std::string>& labels) {
+  auto rows = report::FlattenScalars(results.config);
+  for (size_t i = 0; i < results.runs.size(); ++i) {
+    for (const auto& [k, v] : results.runs[i].effective_config) {
+      rows.emplace_back(labels[i] + ": " + k, v);
+    }
+  }
+  return rows;
 }
 
 Block Recommendation(const ResultsFile& results) {
@@ -136,10 +152,11 @@ Block Recommendation(const ResultsFile& results) {
 Block Comparison(const ResultsFile& results,
                  const std::vector<std::string>& labels) {
   Block block{"comparison rows", "### Comparison\n\n", {}, "\n", 0};
-  block.head += Header({"backend", "status", "ops/s", "spread", "write amp",
-                        "space amp", "ckpts ok/failed", "ckpt e2e", "sync",
-                        "async", "ckpt size", "restore", "rescale"},
-                       "llrrrrrrrrrrr");
+  block.head += Header(
+      {"backend", "status", "ops/s", "spread", "write amp", "space amp",
+       "ckpts ok/failed", "ckpt e2e p50/p90/max", "> interval", "start delay",
+       "sync", "async", "ckpt size p50/p90/max", "restore", "rescale"},
+      "llrrrrrrrrrrrrr");
   for (size_t i = 0; i < results.runs.size(); ++i) {
     const RunResult& run = results.runs[i];
     std::string label = MarkdownEscape(labels[i]);
@@ -148,7 +165,7 @@ Block Comparison(const ResultsFile& results,
           Row({label,
                "**failed** in phase " + MarkdownEscape(run.failure_phase) +
                    ": " + MarkdownEscape(run.failure_reason),
-               "", "", "", "", "", "", "", "", "", "", ""}));
+               "", "", "", "", "", "", "", "", "", "", "", "", ""}));
       continue;
     }
     const MetricSummary* ops = FindMetric(run, "throughput.ops_per_s");
@@ -159,10 +176,12 @@ Block Comparison(const ResultsFile& results,
              Median(run, "write_amplification", report::Sig3),
              Median(run, "space_amplification", report::Sig3),
              fmt::format("{}/{}", ok, failed),
-             Median(run, "checkpoint.median_end_to_end_ms", FormatDurationMs),
+             report::CheckpointTail(run, "end_to_end_ms", FormatDurationMs),
+             report::OverIntervalCell(run),
+             Median(run, "checkpoint.median_start_delay_ms", FormatDurationMs),
              Median(run, "checkpoint.median_sync_ms", FormatDurationMs),
              Median(run, "checkpoint.median_async_ms", FormatDurationMs),
-             Median(run, "checkpoint.median_size_bytes", FormatBytes),
+             report::CheckpointTail(run, "size_bytes", FormatBytes),
              RecoveryCell(run, "restore"), RecoveryCell(run, "rescale")}));
   }
   return block;
@@ -342,8 +361,8 @@ std::string RenderMarkdown(const ResultsFile& results) {
                                           &latency};
   // Optional sections, in the order they are given up when too long.
   std::vector<std::pair<std::string, std::string>> optional = {
-      {"configuration", Details("Effective configuration",
-                                report::FlattenScalars(results.config))},
+      {"configuration",
+       Details("Effective configuration", ConfigurationRows(results, labels))},
       {"environment",
        Details("Environment", report::ContextRows(results.context))},
       {"corrected latency", Latency(results, labels, true).Text()},

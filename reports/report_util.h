@@ -135,7 +135,12 @@ struct RecoveryStats {
   std::vector<std::string> verdicts;  // distinct, in order
   int from_parallelism = 0;
   int to_parallelism = 0;
+  std::vector<std::string> modes;     // distinct restore modes, in order
+  std::optional<double> state_bytes;  // median bytes of state restored
 };
+// "local, 7.00 MiB": the restore mode(s) and the state made available;
+// "" for results recorded without them.
+std::string RecoveryDetail(const RecoveryStats& r);
 std::optional<RecoveryStats> Recovery(const RunResult& run,
                                       std::string_view kind);
 
@@ -145,6 +150,17 @@ bool NotableVerdict(const std::string& verdict);
 
 // Checkpoint counts over repetitions: completed and failed.
 std::pair<uint64_t, uint64_t> CheckpointCounts(const RunResult& run);
+
+// A checkpoint figure's distribution over the checkpoints of a run as
+// "p50 / p90 / max" (checkpoint.{median,p90,max}_<what>, each the median
+// over repetitions); the median alone for results recorded without the
+// tail; "-" when absent. A median alone hides the incremental checkpoints
+// that follow a compaction and upload much of the state.
+std::string CheckpointTail(const RunResult& run, std::string_view what,
+                           std::string (*format)(double));
+// The share of checkpoints that took longer than the checkpoint interval
+// (checkpoint.over_interval_share) as "25%"; "-" when absent.
+std::string OverIntervalCell(const RunResult& run);
 
 // The snapshot codecs of a run's completed checkpoints ("none", "lz4",
 // "zstd"; "none", "aes-256-gcm"), or nullopt when its backend reported

@@ -23,6 +23,24 @@ std::optional<double> MetricMedian(const RunResult& run,
   return s->median;
 }
 
+std::string CheckpointTail(const RunResult& run, std::string_view what,
+                           std::string (*format)(double)) {
+  const std::string w(what);
+  std::optional<double> p50 = MetricMedian(run, "checkpoint.median_" + w);
+  if (!p50) return "-";
+  std::optional<double> p90 = MetricMedian(run, "checkpoint.p90_" + w);
+  std::optional<double> max = MetricMedian(run, "checkpoint.max_" + w);
+  if (!p90 || !max) return format(*p50);
+  return format(*p50) + " / " + format(*p90) + " / " + format(*max);
+}
+
+std::string OverIntervalCell(const RunResult& run) {
+  std::optional<double> share =
+      MetricMedian(run, "checkpoint.over_interval_share");
+  if (!share) return "-";
+  return fmt::format("{:.0f}%", *share * 100);
+}
+
 namespace {
 
 std::string Source(const RunResult& run) {
@@ -269,11 +287,17 @@ std::pair<double, double> HistogramMeanStdDev(const HistogramBuckets& h) {
 
 std::optional<RecoveryStats> Recovery(const RunResult& run,
                                       std::string_view kind) {
-  std::vector<double> durations;
+  std::vector<double> durations, state_bytes;
   RecoveryStats stats;
   for (const Repetition& rep : run.repetitions) {
     for (const RestoreResult& r : rep.restores) {
       if (r.kind != kind) continue;
+      if (r.state_bytes)
+        state_bytes.push_back(static_cast<double>(*r.state_bytes));
+      if (!r.mode.empty() && std::find(stats.modes.begin(), stats.modes.end(),
+                                       r.mode) == stats.modes.end()) {
+        stats.modes.push_back(r.mode);
+      }
       if (durations.empty()) {
         stats.from_parallelism = r.from_parallelism;
         stats.to_parallelism = r.to_parallelism;
@@ -288,7 +312,19 @@ std::optional<RecoveryStats> Recovery(const RunResult& run,
   }
   if (durations.empty()) return std::nullopt;
   stats.duration_ms = Summarize(std::move(durations));
+  if (!state_bytes.empty()) {
+    stats.state_bytes = Summarize(std::move(state_bytes)).median;
+  }
   return stats;
+}
+
+std::string RecoveryDetail(const RecoveryStats& r) {
+  std::string out;
+  for (const std::string& m : r.modes) out += (out.empty() ? "" : "/") + m;
+  if (r.state_bytes && *r.state_bytes > 0) {
+    out += (out.empty() ? "" : ", ") + FormatBytes(*r.state_bytes);
+  }
+  return out;
 }
 
 bool NotableVerdict(const std::string& verdict) {

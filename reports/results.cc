@@ -77,6 +77,7 @@ json CheckpointToJson(const CheckpointRecord& c) {
                {"async_duration_ms", Num(s.async_duration_ms)},
                {"checkpointed_size", s.checkpointed_size},
                {"full_size", s.full_size}};
+    PutIfSet(&sj, "start_delay_ms", s.start_delay_ms);
     PutCodecFields(&sj, s.uncompressed_size, s.compress_cpu_ms,
                    s.encrypt_cpu_ms);
     subtasks.push_back(std::move(sj));
@@ -93,6 +94,7 @@ json CheckpointToJson(const CheckpointRecord& c) {
              {"checkpointed_size", c.checkpointed_size},
              {"full_size", c.full_size},
              {"subtasks", subtasks}};
+  PutIfSet(&cj, "start_delay_ms", c.start_delay_ms);
   if (!c.compression.empty()) cj["compression"] = c.compression;
   if (!c.encryption.empty()) cj["encryption"] = c.encryption;
   PutCodecFields(&cj, c.uncompressed_size, c.compress_cpu_ms, c.encrypt_cpu_ms);
@@ -128,6 +130,12 @@ json RestoreToJson(const RestoreResult& r) {
             {"subtask_duration_ms", subtasks},
             {"verdict", r.verdict},
             {"detail", r.detail}};
+  PutIfSet(&j, "checked", r.checked);
+  PutIfSet(&j, "bytes_copied", r.bytes_copied);
+  PutIfSet(&j, "bytes_linked", r.bytes_linked);
+  PutIfSet(&j, "state_bytes", r.state_bytes);
+  if (!r.mode.empty()) j["mode"] = r.mode;
+  if (!r.mode_detail.empty()) j["mode_detail"] = r.mode_detail;
   PutIfSet(&j, "decompress_cpu_ms", r.decompress_cpu_ms);
   PutIfSet(&j, "decrypt_cpu_ms", r.decrypt_cpu_ms);
   return j;
@@ -213,6 +221,9 @@ json RunToJson(const RunResult& run) {
     j["capabilities"]["durability_note"] = c.durability_note;
   }
   if (!run.read_sources.empty()) j["read_sources"] = run.read_sources;
+  if (!run.effective_config.empty()) {
+    j["effective_config"] = run.effective_config;
+  }
   return j;
 }
 
@@ -332,6 +343,7 @@ void ReadCheckpoint(Reader& r, const json& j, CheckpointRecord* c,
   r.Get(j, "full_size", &c->full_size, p);
   if (j.contains("compression")) r.Get(j, "compression", &c->compression, p);
   if (j.contains("encryption")) r.Get(j, "encryption", &c->encryption, p);
+  r.GetOpt(j, "start_delay_ms", &c->start_delay_ms, p);
   r.GetOpt(j, "uncompressed_size", &c->uncompressed_size, p);
   r.GetOpt(j, "compress_cpu_ms", &c->compress_cpu_ms, p);
   r.GetOpt(j, "encrypt_cpu_ms", &c->encrypt_cpu_ms, p);
@@ -348,6 +360,7 @@ void ReadCheckpoint(Reader& r, const json& j, CheckpointRecord* c,
       r.Get(s, "async_duration_ms", &sc.async_duration_ms, sp);
       r.Get(s, "checkpointed_size", &sc.checkpointed_size, sp);
       r.Get(s, "full_size", &sc.full_size, sp);
+      r.GetOpt(s, "start_delay_ms", &sc.start_delay_ms, sp);
       r.GetOpt(s, "uncompressed_size", &sc.uncompressed_size, sp);
       r.GetOpt(s, "compress_cpu_ms", &sc.compress_cpu_ms, sp);
       r.GetOpt(s, "encrypt_cpu_ms", &sc.encrypt_cpu_ms, sp);
@@ -383,6 +396,12 @@ void ReadRestore(Reader& r, const json& j, RestoreResult* x,
   r.GetOpt(j, "bytes_per_s", &x->bytes_per_s, p);
   r.Get(j, "entries", &x->entries, p);
   r.Get(j, "subtask_duration_ms", &x->subtask_duration_ms, p);
+  r.GetOpt(j, "checked", &x->checked, p);
+  r.GetOpt(j, "bytes_copied", &x->bytes_copied, p);
+  r.GetOpt(j, "bytes_linked", &x->bytes_linked, p);
+  r.GetOpt(j, "state_bytes", &x->state_bytes, p);
+  if (j.contains("mode")) r.Get(j, "mode", &x->mode, p);
+  if (j.contains("mode_detail")) r.Get(j, "mode_detail", &x->mode_detail, p);
   r.GetOpt(j, "decompress_cpu_ms", &x->decompress_cpu_ms, p);
   r.GetOpt(j, "decrypt_cpu_ms", &x->decrypt_cpu_ms, p);
   r.Get(j, "verdict", &x->verdict, p);
@@ -502,6 +521,7 @@ void ReadRun(Reader& r, const json& j, RunResult* run, const std::string& p) {
   }
   r.Get(j, "read_sources", &run->read_sources, p);
   r.Get(j, "backend_options", &run->backend_options, p);
+  r.Get(j, "effective_config", &run->effective_config, p);
   r.Get(j, "parallelism", &run->parallelism, p);
   r.Get(j, "max_parallelism", &run->max_parallelism, p);
   r.Get(j, "checkpoint_type", &run->checkpoint_type, p);
@@ -559,6 +579,7 @@ MetricInfo DescribeMetric(const std::string& name) {
   if (ends_with("_ms")) return {"ms", false};
   if (ends_with("_bytes")) return {"bytes", false};
   if (ends_with("amplification")) return {"ratio", false};
+  if (ends_with("_share")) return {"fraction", false};
   return {"", false};
 }
 

@@ -66,6 +66,9 @@ struct SubtaskCheckpoint {
   std::optional<uint64_t> uncompressed_size;
   std::optional<double> compress_cpu_ms;
   std::optional<double> encrypt_cpu_ms;
+  // Flink's checkpointStartDelay: trigger -> this subtask's barrier, less
+  // the alignment wait; absent in files written before it was recorded.
+  std::optional<double> start_delay_ms;
 };
 
 // One checkpoint, with Flink's names.
@@ -89,6 +92,9 @@ struct CheckpointRecord {
   std::optional<uint64_t> uncompressed_size;
   std::optional<double> compress_cpu_ms;
   std::optional<double> encrypt_cpu_ms;
+  // Max over subtasks of the start delay; end-to-end is about start delay
+  // + alignment + sync + async of the slowest subtask.
+  std::optional<double> start_delay_ms;
 };
 
 struct IoResult {
@@ -115,7 +121,12 @@ struct RestoreResult {
   int to_parallelism = 0;
   double duration_ms = 0;
   uint64_t bytes_read = 0;
+  // Bytes of state restored per second (state_bytes / duration) when
+  // state_bytes is known; older files: bytes_read per second.
   std::optional<double> bytes_per_s;
+  // (key, namespace) entries restored, a value, a list or a map each
+  // counting once; 0 when the backend cannot tell without an extra pass
+  // (rocksdb).
   uint64_t entries = 0;
   std::vector<double> subtask_duration_ms;
   std::string verdict;  // "verified" | "mismatch" | "not_verified"
@@ -124,6 +135,19 @@ struct RestoreResult {
   // absent when the backend did none.
   std::optional<double> decompress_cpu_ms;
   std::optional<double> decrypt_cpu_ms;
+  // Sums over subtasks of what the restore moved (absent in older files):
+  // bytes copied from checkpoint storage, bytes hard-linked in place, and
+  // the bytes of state made available.
+  std::optional<uint64_t> bytes_copied;
+  std::optional<uint64_t> bytes_linked;
+  std::optional<uint64_t> state_bytes;
+  // "local" | "checkpoint-storage" | "in-place" (see RestoreStats in
+  // backends/state_backend.h), with a line saying how; "" in older files.
+  std::string mode;
+  std::string mode_detail;
+  // Addresses compared with the oracle when verified (a rescale of the
+  // run's own state); absent otherwise.
+  std::optional<uint64_t> checked;
 };
 
 struct Repetition {
@@ -182,7 +206,7 @@ struct RunResult {
   std::string failure_phase;  // "open", "load", "warmup", "measure", ...
   std::string failure_reason;
   CapabilitiesRecord capabilities;
-  std::map<std::string, std::string> backend_options;  // effective
+  std::map<std::string, std::string> backend_options;  // as given
   int parallelism = 1;
   int max_parallelism = 128;
   std::string checkpoint_type = "full";
@@ -198,6 +222,11 @@ struct RunResult {
   // op counts per kind.
   nlohmann::json verification;  // null when not verified
   nlohmann::json extra = nlohmann::json::object();
+  // The backend's whole effective configuration: every option with its
+  // default where none was given, the checkpoint type that ran and the
+  // checkpoint storage, plus what the backend reported (e.g. postgres's
+  // synchronous_commit as the client sees it). Empty in older files.
+  std::map<std::string, std::string> effective_config;
 };
 
 struct Context {
