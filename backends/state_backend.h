@@ -123,6 +123,11 @@ struct Capabilities {
   bool exactly_once = false;  // restore yields exactly the last checkpoint
   bool memory_bound = false;  // live state must fit in the process heap
   RescaleMode rescale_mode = RescaleMode::kKeyGroupOffsets;
+  // Live state of one subtask (key + namespace + user key + value bytes)
+  // above this cannot be checkpointed: the snapshot holds at least those
+  // bytes and the backend refuses it with ResourceExhausted. 0 = no cap, or
+  // none that can be judged from the state's size (compressed snapshots).
+  uint64_t state_size_cap = 0;
 };
 
 // Bytes moved by the backend, cumulative since Open. Every figure is what

@@ -250,6 +250,7 @@ void Subtask::WaitForIntendedStart(uint64_t event) {
 
 Status Subtask::RunUntilStopped(bool checkpoints) {
   loop_start_ns_ = NowNs();
+  input_end_ns_ = 0;
   Status s = RunLoop(checkpoints);
   loop_end_ns_ = NowNs();
   return s;
@@ -269,6 +270,7 @@ Status Subtask::RunLoop(bool checkpoints) {
       // Our stream is over; keep answering barriers until the phase ends.
       if (!counted_finished) {
         counted_finished = true;
+        input_end_ns_ = NowNs();
         c.finished.fetch_add(1, std::memory_order_acq_rel);
       }
       struct timespec ts = {0, 200'000};

@@ -99,6 +99,9 @@ class Subtask {
   // which this subtask processed ops, without thread start-up and join.
   uint64_t loop_start_ns() const { return loop_start_ns_; }
   uint64_t loop_end_ns() const { return loop_end_ns_; }
+  // NowNs() when this subtask's stream ran out (after its last op) in the
+  // last RunUntilStopped; 0 when it did not.
+  uint64_t input_end_ns() const { return input_end_ns_; }
 
  private:
   Status RunLoop(bool checkpoints);
@@ -138,6 +141,7 @@ class Subtask {
   uint64_t load_ops_ = 0;
   uint64_t loop_start_ns_ = 0;
   uint64_t loop_end_ns_ = 0;
+  uint64_t input_end_ns_ = 0;
   alignas(64) std::atomic<uint64_t> ops_{0};
   std::atomic<uint64_t> position_{0};
   CheckpointSlot slot_;
