@@ -72,6 +72,18 @@ void AddConfidenceNotes(const std::vector<BackendMeasurement>& measurements,
     }
   }
   for (const BackendMeasurement& m : measurements) {
+    if (m.saturated && m.target_rate) {
+      std::optional<double> achieved = m.Median("throughput.events_per_s");
+      notes.Add(m.label,
+                fmt::format(
+                    "measured open loop at {} but it achieved only {}: "
+                    "it saturated, so its per-subtask rate is the "
+                    "achieved one and its latency from intended start "
+                    "is that of an overloaded system",
+                    FormatQuantity(*m.target_rate, Unit::kEventsPerSecond),
+                    achieved ? FormatQuantity(*achieved, Unit::kEventsPerSecond)
+                             : std::string("less")));
+    }
     auto it = m.summary.find("throughput.events_per_s");
     if (it != m.summary.end() && it->second.samples.size() > 1 &&
         it->second.relative_spread > kMaxTrustedSpread) {

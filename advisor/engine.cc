@@ -168,8 +168,11 @@ Recommendation Rank(const Profile& profile,
       ScoreBackend(rules, &a, &r.fired);
     } else {
       a.vetoed = true;
-      a.reasons.push_back("not ranked: its measurement failed (" + m.failure +
-                          ")");
+      a.reasons.push_back(
+          m.unsupported
+              ? "not ranked: it cannot hold the measured state (" + m.failure +
+                    ")"
+              : "not ranked: its measurement failed (" + m.failure + ")");
     }
     r.ranking.push_back(std::move(a));
   }

@@ -36,6 +36,7 @@ std::optional<double> MedianOf(std::vector<double> v) {
 void AddRepetitionFigures(const RunResult& run, std::vector<double>* writes,
                           std::vector<double>* spacing) {
   for (const Repetition& rep : run.repetitions) {
+    if (rep.status != "ok") continue;  // not in the run's summary either
     if (rep.measure_duration_s > 0 && rep.io.logical_bytes_written > 0) {
       writes->push_back(static_cast<double>(rep.io.logical_bytes_written) /
                         rep.measure_duration_s);
@@ -76,9 +77,14 @@ void Merge(const RunResult& run, BackendMeasurement* m,
     m->capabilities.persistence = run.capabilities.persistence;
     m->capabilities.durability_note = run.capabilities.durability_note;
   }
-  if (m->runs_merged == 0) m->ok = run_ok;
+  const bool unsupported = run.status == "unsupported";
+  if (m->runs_merged == 0) {
+    m->ok = run_ok;
+    m->unsupported = unsupported;
+  }
   m->ok = m->ok || run_ok;
-  if (!run_ok && m->failure.empty()) {
+  m->unsupported = m->unsupported && unsupported;
+  if (!run_ok && (m->failure.empty() || unsupported)) {
     m->failure = run.failure_phase + ": " + run.failure_reason;
   }
   ++m->runs_merged;
@@ -88,6 +94,10 @@ void Merge(const RunResult& run, BackendMeasurement* m,
   }
   // A failed run's partial figures would skew the medians of good ones.
   if (!run_ok) return;
+  if (run.open_loop && run.target_rate > 0) {
+    m->target_rate = std::max(m->target_rate.value_or(0), run.target_rate);
+    m->saturated = m->saturated || IsSaturated(run);
+  }
   size_t reps = run.repetitions.size();
   for (const auto& [name, s] : run.summary)
     reps = std::max(reps, s.samples.size());

@@ -30,6 +30,14 @@ struct BackendMeasurement {
   int parallelism = 1;
   bool ok = true;       // false: every run of the group failed
   std::string failure;  // "phase: reason" when !ok
+  // Every run of the group was "unsupported": the backend cannot hold the
+  // measured state (then !ok, and `failure` says why).
+  bool unsupported = false;
+  // Open loop: the highest rate asked for (events/s) and whether a run
+  // achieved less than it (saturated). A saturated group's throughput is
+  // what it achieved, never the rate asked.
+  std::optional<double> target_rate;
+  bool saturated = false;
   CapabilitiesRecord capabilities;
   std::map<std::string, MetricSummary> summary;
   nlohmann::json verification;  // null when not verified

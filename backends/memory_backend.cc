@@ -175,8 +175,13 @@ Result<std::unique_ptr<StateBackend>> CreateMemoryBackend(
   }
   SB_ASSIGN_OR_RETURN(SnapshotCodecOptions codec,
                       ParseSnapshotCodecOptions(kName, config.options));
+  Capabilities caps = info.capabilities;
+  // A compressed snapshot may be smaller than the state it holds.
+  if (codec.compression == SnapshotCompression::kNone) {
+    caps.state_size_cap = max_state_size;
+  }
   return std::unique_ptr<StateBackend>(std::make_unique<HeapBackend>(
-      kName, config, info.capabilities,
+      kName, config, caps,
       std::make_shared<MemoryCheckpointStorage>(max_state_size, codec)));
 }
 

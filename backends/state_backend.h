@@ -133,6 +133,11 @@ struct Capabilities {
   // "appendfsync everysec: a server crash loses up to 1 s of committed
   // checkpoints"); empty when nothing needs saying.
   std::string durability_note;
+  // Live state of one subtask (key + namespace + user key + value bytes)
+  // above this cannot be checkpointed: the snapshot holds at least those
+  // bytes and the backend refuses it with ResourceExhausted. 0 = no cap, or
+  // none that can be judged from the state's size (compressed snapshots).
+  uint64_t state_size_cap = 0;
 };
 
 // What the last successful Restore() of an instance did. Restores differ

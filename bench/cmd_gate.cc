@@ -285,7 +285,8 @@ std::optional<GateError> WriteOutputs(const GateCliOptions& o,
 
 bool AnyFailed(const ResultsFile& results) {
   for (const RunResult& r : results.runs) {
-    if (r.status != "ok") return true;
+    // An unsupported row is a finding about the backend, not a failure.
+    if (r.status == "failed") return true;
   }
   return false;
 }

@@ -303,7 +303,11 @@ int RunBenchmarks(RunOptions& o, CliContext& ctx, const std::string& command) {
       }
       o.record_trace.clear();
     }
-    if (run.status != "ok") {
+    if (run.status == "unsupported") {
+      // What the backend cannot hold is a finding, not a broken backend.
+      err << "statebench: " << name << ": unsupported (" << run.failure_phase
+          << "): " << run.failure_reason << "\n";
+    } else if (run.status != "ok") {
       any_failed = true;
       if (run.failure_phase == "open" &&
           run.failure_reason.rfind("InvalidArgument", 0) == 0) {

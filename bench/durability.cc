@@ -167,6 +167,7 @@ Result<DurabilityCycle> RunCycle(const RunConfig& base, int cycle,
   run.measure_events = 0;
   // Long enough for the kill; the run fails soon after it.
   run.measure_s = std::max(base.measure_s, 30.0);
+  run.end_at_end_of_input = false;  // the kill ends the job
   run.measure_restore = false;
   // Vary the moment: after the 2nd, 3rd or 4th completed checkpoint.
   const size_t kill_after = 2 + static_cast<size_t>(cycle % 3);

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <chrono>
 #include <map>
+#include <cstdio>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -111,10 +112,23 @@ class Repeater {
   // fails part-way). Returns the failure, naming its phase via phase_.
   Status Run();
   const std::string& phase() const { return phase_; }
+  // True when Run's failure means the backend cannot hold the requested
+  // state (RunResult status "unsupported").
+  bool unsupported() const { return unsupported_; }
 
  private:
   Status Open();
+  // Unsupported before measuring: the workload's state (before the load)
+  // or the loaded bytes (after it) above the backend's state_size_cap.
+  Status PreflightWorkload();
+  Status PreflightLoaded();
+  Status Load(Repetition* rep);
+  Status Warmup(Repetition* rep);
   Status Measure(Repetition* rep);
+  // Why the measured phase ran no op, for its failure.
+  std::string NoOpsReason(const Repetition& rep) const;
+  // Marks `s` (a refused checkpoint) as the backend's limit, not a failure.
+  Status Unsupported(Status s);
   void Trigger(InFlight* cp, std::vector<CheckpointRecord>* records,
                uint64_t measure_start);
   bool PollCheckpoint(InFlight* cp, std::vector<CheckpointRecord>* records);
@@ -147,6 +161,10 @@ class Repeater {
   std::optional<CompletedCheckpoint> last_completed_;
   std::optional<CompletedCheckpoint> final_checkpoint_;
   bool rescaled_ = false;
+  uint64_t state_size_cap_ = 0;
+  bool unsupported_ = false;
+  // The first periodic checkpoint a subtask refused for its size.
+  Status over_cap_;
 };
 
 void Repeater::RecordEffectiveConfig(const BackendInfo& info,
@@ -223,6 +241,7 @@ Status Repeater::Open() {
                         registry_.Create(config_.backend, bc));
     if (i == 0) {
       Capabilities c = backend->GetCapabilities();
+      state_size_cap_ = c.state_size_cap;
       run_->capabilities = {
           c.durable,      c.incremental,
           c.remote,       c.exactly_once,
@@ -286,6 +305,10 @@ void Repeater::FinishCheckpoint(const InFlight& cp, bool timed_out,
     sc.status = s.status.ok() ? "completed" : "failed";
     if (!s.status.ok()) {
       all_ok = false;
+      if (s.status.code() == StatusCode::kResourceExhausted && over_cap_.ok()) {
+        over_cap_ =
+            s.status.WithContext("subtask " + std::to_string(st->index()));
+      }
       if (reason.empty()) {
         reason = "subtask " + std::to_string(st->index()) + ": " +
                  s.status.ToString();
@@ -354,28 +377,117 @@ bool Repeater::PollCheckpoint(InFlight* cp,
   return true;
 }
 
-Status Repeater::Measure(Repetition* rep) {
-  // Warmup: the run-phase stream, nothing recorded.
+Status Repeater::Unsupported(Status s) {
+  unsupported_ = true;
+  return s;
+}
+
+std::string HumanMiB(uint64_t bytes) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.1f MiB",
+                static_cast<double>(bytes) / (1 << 20));
+  return buf;
+}
+
+Status Repeater::PreflightWorkload() {
+  phase_ = "preflight";
+  const WorkloadSpec& w = workload_.Spec();
+  // Judged only where the spec tells the loaded size: one value state
+  // loaded with one value per key. The least state that leaves is keys x
+  // (key + smallest value), and some subtask holds at least its share.
+  // Other workloads are judged by the bytes they load (PreflightLoaded).
+  const std::vector<WorkloadState>& states = workload_.States();
+  if (state_size_cap_ == 0 || workload_.LoadEventCount() != w.key_count ||
+      states.size() != 1 || states[0].kind != WorkloadStateKind::kValue) {
+    return Status::Ok();
+  }
+  const uint64_t smallest_value =
+      w.value_size_distribution == "fixed"
+          ? w.value_size
+          : std::min(w.value_size, w.value_size_min);
+  const uint64_t per_subtask = w.key_count * (w.key_size + smallest_value) /
+                               static_cast<uint64_t>(config_.parallelism);
+  if (per_subtask <= state_size_cap_) return Status::Ok();
+  return Unsupported(Status::ResourceExhausted(
+      config_.backend + " checkpoints at most " + HumanMiB(state_size_cap_) +
+      " per subtask, and " + std::to_string(w.key_count) + " keys x (" +
+      std::to_string(w.key_size) + " + " + std::to_string(smallest_value) +
+      ") bytes over " + std::to_string(config_.parallelism) +
+      " subtask(s) is at least " + HumanMiB(per_subtask) +
+      " each; raise its max_state_size, the parallelism, or use a backend "
+      "with filesystem checkpoint storage (fs, rocksdb)"));
+}
+
+Status Repeater::PreflightLoaded() {
+  phase_ = "preflight";
+  if (state_size_cap_ == 0) return Status::Ok();
+  for (auto& st : subtasks_) {
+    if (st->load_logical_bytes() <= state_size_cap_) continue;
+    return Unsupported(Status::ResourceExhausted(
+        "subtask " + std::to_string(st->index()) + " holds " +
+        HumanMiB(st->load_logical_bytes()) +
+        " of state after the load, above " + config_.backend +
+        "'s checkpoint cap of " + HumanMiB(state_size_cap_) +
+        " per subtask; raise its max_state_size, the parallelism, or use a "
+        "backend with filesystem checkpoint storage (fs, rocksdb)"));
+  }
+  return Status::Ok();
+}
+
+Status Repeater::Load(Repetition* rep) {
+  phase_ = "load";
+  progress_(config_.backend + ": loading " +
+            std::to_string(workload_.Spec().key_count) + " keys");
+  uint64_t t0 = NowNs();
+  SB_RETURN_IF_ERROR(ForEachSubtask(
+      subtasks_, control_, [&](Subtask& st) { return st.RunLoad(workload_); }));
+  rep->load_duration_s = static_cast<double>(NowNs() - t0) / kNsPerS;
+  for (auto& st : subtasks_) rep->load_ops += st->load_ops();
+  return Status::Ok();
+}
+
+bool AllInputEnded(const RunControl& control) {
+  return control.finished.load() >= control.parallelism;
+}
+
+// The wall time in which the subtasks processed ops: from the first one
+// entering its loop to the last one's last op (its leaving the loop when
+// its stream did not end). Starting and joining threads is not processing;
+// neither is idling after the input ran out.
+uint64_t ActiveNs(const std::vector<std::unique_ptr<Subtask>>& subtasks,
+                  uint64_t fallback) {
+  uint64_t first = UINT64_MAX, last = 0;
+  for (const auto& st : subtasks) {
+    first = std::min(first, st->loop_start_ns());
+    last = std::max(
+        last, st->input_end_ns() != 0 ? st->input_end_ns() : st->loop_end_ns());
+  }
+  return last > first ? last - first : fallback;
+}
+
+Status Repeater::Warmup(Repetition* rep) {
+  // The run-phase stream, nothing recorded.
   phase_ = "warmup";
   uint64_t first_event = UINT64_MAX;
   for (auto& st : subtasks_) {
     uint64_t next = st->StartRunPhase(workload_);
     first_event = std::min(first_event, next);
   }
-  const bool open_loop = config_.rate > 0;
-  if (open_loop) {
+  if (config_.rate > 0) {
     control_.ns_per_event = static_cast<double>(kNsPerS) / config_.rate;
     control_.origin_event = first_event == UINT64_MAX ? 0 : first_event;
   }
   uint64_t warmup_start = NowNs();
   control_.origin_ns = warmup_start;
   control_.stop.store(false);
+  control_.finished.store(0);
   // --warmup 0 runs no op before the measured phase (a replay then
   // measures exactly what a recording executed).
   if (config_.warmup_s > 0) {
     std::thread warm([&] {
       while (!control_.stop.load() &&
-             NowNs() - warmup_start < config_.warmup_s * kNsPerS) {
+             NowNs() - warmup_start < config_.warmup_s * kNsPerS &&
+             !(config_.end_at_end_of_input && AllInputEnded(control_))) {
         SleepMs(2);
       }
       control_.stop.store(true);
@@ -391,8 +503,30 @@ Status Repeater::Measure(Repetition* rep) {
   rep->warmup_duration_s =
       static_cast<double>(NowNs() - warmup_start) / kNsPerS;
   for (auto& st : subtasks_) rep->warmup_ops += st->ops();
+  return Status::Ok();
+}
 
-  // Measure.
+std::string Repeater::NoOpsReason(const Repetition& rep) const {
+  char buf[256];
+  if (rep.measure_end == "end_of_input") {
+    std::snprintf(buf, sizeof buf,
+                  "the workload's input ran out before it (%llu ops in the "
+                  "%.3g s warmup); lower --warmup or raise run_events",
+                  static_cast<unsigned long long>(rep.warmup_ops),
+                  rep.warmup_duration_s);
+  } else if (config_.rate > 0) {
+    std::snprintf(buf, sizeof buf,
+                  "no event was due in its %.3g s at --rate %g events/s",
+                  rep.measure_duration_s, config_.rate);
+  } else {
+    std::snprintf(buf, sizeof buf, "no op completed in its %.3g s",
+                  rep.measure_duration_s);
+  }
+  return buf;
+}
+
+Status Repeater::Measure(Repetition* rep) {
+  SB_RETURN_IF_ERROR(Warmup(rep));
   phase_ = "measure";
   std::vector<std::map<std::string, uint64_t>> read_base;
   for (auto& st : subtasks_) {
@@ -413,17 +547,20 @@ Status Repeater::Measure(Repetition* rep) {
   });
   InFlight cp;
   uint64_t next_trigger = start + config_.checkpoint.interval_ms * kNsPerMs;
-  uint64_t next_second = start + kNsPerS;
+  uint64_t last_tick = start;
   uint64_t last_ops = 0;
   uint64_t next_position = start;
   for (;;) {
     uint64_t now = NowNs();
-    if (now >= next_second) {
+    if (now - last_tick >= kNsPerS) {
+      // Ops of the second just ended over its actual length: the
+      // coordinator may wake late on a loaded machine.
       uint64_t ops = 0;
       for (auto& st : subtasks_) ops += st->ops();
-      timeline.push_back(static_cast<double>(ops - last_ops));
+      timeline.push_back(static_cast<double>(ops - last_ops) * kNsPerS /
+                         static_cast<double>(now - last_tick));
       last_ops = ops;
-      next_second += kNsPerS;
+      last_tick = now;
     }
     if (config_.on_position && now >= next_position) {
       uint64_t pos = 0;
@@ -431,15 +568,27 @@ Status Repeater::Measure(Repetition* rep) {
       config_.on_position(pos);
       next_position = now + 10 * kNsPerMs;
     }
-    if (control_.failed.load()) break;
-    if (config_.should_stop && config_.should_stop()) break;
-    if (config_.measure_events == 0 &&
-        now - start >= static_cast<uint64_t>(config_.measure_s * kNsPerS)) {
+    if (control_.failed.load()) {
+      rep->measure_end = "failure";
       break;
     }
-    // Every subtask's stream is over: a bounded stream or trace ended, or
-    // the --events count was reached.
-    if (control_.finished.load() == config_.parallelism) break;
+    if (config_.should_stop && config_.should_stop()) {
+      rep->measure_end = "stopped";
+      break;
+    }
+    if (config_.measure_events == 0 &&
+        now - start >= static_cast<uint64_t>(config_.measure_s * kNsPerS)) {
+      rep->measure_end = "duration";
+      break;
+    }
+    // Every subtask's stream is over: the --events count was reached, or a
+    // bounded stream or trace ended (a crash-verification job runs on
+    // until it is killed instead).
+    if (AllInputEnded(control_) &&
+        (config_.measure_events > 0 || config_.end_at_end_of_input)) {
+      rep->measure_end = config_.measure_events > 0 ? "events" : "end_of_input";
+      break;
+    }
     if (cp.active) {
       if (PollCheckpoint(&cp, &records)) {
         next_trigger = std::max(
@@ -465,23 +614,22 @@ Status Repeater::Measure(Repetition* rep) {
     }
   }
   IoCounters io_after = ReadProcessIo();
-  // Throughput's denominator: from the first subtask entering its loop to
-  // the last one leaving it. Starting and joining the threads is not
-  // processing; on a loaded machine it takes milliseconds, which in a
-  // phase of tens of milliseconds skewed throughput by 10-20%.
-  uint64_t first = UINT64_MAX, last = 0;
-  for (auto& st : subtasks_) {
-    first = std::min(first, st->loop_start_ns());
-    last = std::max(last, st->loop_end_ns());
-  }
   rep->measure_duration_s =
-      static_cast<double>(last > first ? last - first : end - start) / kNsPerS;
+      static_cast<double>(ActiveNs(subtasks_, end - start)) / kNsPerS;
   rep->checkpoints = std::move(records);
   rep->timeline_ops_per_s = std::move(timeline);
   CollectMeasurements(subtasks_, io_start_, io_after, rep);
   CollectReadSources(subtasks_, read_base, rep);
   SB_RETURN_IF_ERROR(sub_status);
   ReportExecuted();
+  if (rep->measure_ops == 0) {
+    return Status::FailedPrecondition("the measured phase ran no op: " +
+                                      NoOpsReason(*rep));
+  }
+  if (!over_cap_.ok()) {
+    phase_ = "checkpoint";
+    return Unsupported(over_cap_);
+  }
   return Status::Ok();
 }
 
@@ -519,15 +667,27 @@ void Repeater::ReportExecuted() {
 }
 
 Status Repeater::MeasureRestore(Repetition* rep) {
-  phase_ = "restore";
+  // The checkpoint to restore is taken first; its failure is the
+  // checkpoint's, not the restore's.
+  phase_ = "checkpoint";
   // Notifications of the last periodic checkpoint are delivered here: the
   // subtask threads have stopped.
   int64_t id = next_checkpoint_id_++;
   std::vector<CheckpointHandle> handles;
   for (auto& st : subtasks_) {
-    SB_ASSIGN_OR_RETURN(CheckpointHandle h, st->CheckpointNow(id));
-    handles.push_back(std::move(h));
+    Result<CheckpointHandle> h = st->CheckpointNow(id);
+    if (!h.ok()) {
+      Status s =
+          h.status().WithContext("checkpoint " + std::to_string(id) +
+                                 " of subtask " + std::to_string(st->index()));
+      if (h.status().code() == StatusCode::kResourceExhausted) {
+        return Unsupported(s);
+      }
+      return s;
+    }
+    handles.push_back(std::move(h).value());
   }
+  phase_ = "restore";
   // Fresh instances, as after a failover.
   std::vector<std::unique_ptr<StateBackend>> fresh;
   for (int i = 0; i < config_.parallelism; ++i) {
@@ -636,15 +796,9 @@ Status Repeater::Run() {
   io_start_ = ReadProcessIo();
   Status status = [&]() -> Status {
     SB_RETURN_IF_ERROR(Open());
-    phase_ = "load";
-    progress_(config_.backend + ": loading " +
-              std::to_string(workload_.Spec().key_count) + " keys");
-    uint64_t t0 = NowNs();
-    SB_RETURN_IF_ERROR(ForEachSubtask(subtasks_, control_, [&](Subtask& st) {
-      return st.RunLoad(workload_);
-    }));
-    rep.load_duration_s = static_cast<double>(NowNs() - t0) / kNsPerS;
-    for (auto& st : subtasks_) rep.load_ops += st->load_ops();
+    SB_RETURN_IF_ERROR(PreflightWorkload());
+    SB_RETURN_IF_ERROR(Load(&rep));
+    SB_RETURN_IF_ERROR(PreflightLoaded());
     progress_(config_.backend + ": warmup and measure");
     SB_RETURN_IF_ERROR(Measure(&rep));
     const bool rescale = config_.rescale_to > 0;
@@ -655,6 +809,7 @@ Status Repeater::Run() {
     if (rescale && !rescaled_) SB_RETURN_IF_ERROR(MeasureRescaleOfRun(&rep));
     return Status::Ok();
   }();
+  if (!status.ok()) rep.status = unsupported_ ? "unsupported" : "failed";
   rep.peak_rss_bytes = ReadPeakRss();
   FlattenMetrics(&rep, config_.checkpoint.interval_ms);
   run_->repetitions.push_back(std::move(rep));
@@ -690,9 +845,9 @@ RunResult RunBenchmark(const RunConfig& config, const BackendRegistry& registry,
     Repeater rep(config, registry, **workload, progress, r, &run);
     Status s = rep.Run();
     if (!s.ok()) {
-      run.status = "failed";
+      run.status = rep.unsupported() ? "unsupported" : "failed";
       run.failure_phase = rep.phase();
-      run.failure_reason = s.ToString();
+      run.failure_reason = rep.unsupported() ? s.message() : s.ToString();
       break;
     }
   }

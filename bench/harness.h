@@ -8,7 +8,14 @@
 //   measure  the same stream continued, with periodic barrier checkpoints
 //   restore  a final checkpoint restored into fresh instances, timed
 // A failure becomes status "failed" with the phase and reason; everything
-// measured before it is kept.
+// measured before it is kept, in a repetition marked failed that stays out
+// of the summary. A measured phase that ran no op is a failure. A backend
+// that cannot hold the requested state (a checkpoint cap below the loaded
+// state: judged before the load from the workload's size, after it from
+// the bytes loaded, or from a checkpoint refused with ResourceExhausted)
+// makes the run "unsupported" instead.
+// Throughput is ops over the wall time in which they ran: a phase cut
+// short by the end of the input is divided by its own length.
 //
 // Nothing prints inside a timed region; progress goes through `progress`
 // (the CLI shows it on a TTY only).
@@ -64,6 +71,11 @@ struct RunConfig {
   double warmup_s = 1.0;
   double measure_s = 5.0;       // measured phase length, unless ...
   uint64_t measure_events = 0;  // ... this is set (then by event count)
+  // A bounded input (run_events, a trace) that runs out ends the warmup
+  // and the measured phase early, as a bounded Flink job finishes. Crash
+  // verification turns this off: its job must still be running, taking
+  // checkpoints, when it is killed.
+  bool end_at_end_of_input = true;
   int repetitions = 1;
   // Time one op in N. 0 = auto: 100 for heap (memory-bound) backends, whose
   // ops cost tens of ns, 1 for the others.

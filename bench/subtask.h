@@ -136,6 +136,9 @@ class Subtask {
   // which this subtask processed ops, without thread start-up and join.
   uint64_t loop_start_ns() const { return loop_start_ns_; }
   uint64_t loop_end_ns() const { return loop_end_ns_; }
+  // NowNs() when this subtask's stream ran out (after its last op) in the
+  // last RunUntilStopped; 0 when it did not.
+  uint64_t input_end_ns() const { return stream_over_ns_; }
 
  private:
   Status RunLoop(bool checkpoints);

@@ -197,6 +197,7 @@ Result<ChildReport> RunInProcess(const VerifyConfig& config,
   // checkpoint, however long that took (a loaded machine delays it); the
   // measured phase is only the backstop.
   run.measure_s = 120;
+  run.end_at_end_of_input = false;  // the kill ends the job
   uint64_t kill_ns = static_cast<uint64_t>(*kill_after_s * 1e9);
   std::atomic<uint64_t> first_ns{0};
   run.on_checkpoint = [&](const CompletedCheckpoint& cp) {
@@ -344,6 +345,7 @@ Result<CheckpointHandle> HandleFromJson(const nlohmann::json& j) {
 int RunVerifyChild(const RunConfig& base, int out_fd) {
   RunConfig run = base;
   run.measure_s = 3600;
+  run.end_at_end_of_input = false;  // the kill ends the job
   run.warmup_s = 0;
   run.measure_restore = false;
   std::mutex mu;

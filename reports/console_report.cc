@@ -163,12 +163,19 @@ std::string ThroughputBlock(const ResultsFile& results,
   for (size_t i = 0; i < results.runs.size(); ++i) {
     const RunResult& run = results.runs[i];
     std::string label = Truncate(ConsoleSafe(labels[i]), kMaxLabelWidth);
+    if (run.status == "unsupported") {
+      t.AddSpanRow({label, "unsupported"},
+                   ConsoleSafe(run.failure_reason.empty()
+                                   ? "cannot hold the requested state"
+                                   : run.failure_reason));
+      continue;
+    }
     if (run.status != "ok") {
       t.AddSpanRow({label, "FAILED"}, FailureText(run));
       continue;
     }
     const MetricSummary* ops = FindMetric(run, "throughput.ops_per_s");
-    t.AddRow({label, "ok", ops ? FormatSi(ops->median) : "-",
+    t.AddRow({label, report::StatusText(run), ops ? FormatSi(ops->median) : "-",
               ops ? report::FormatSpread(*ops) : "",
               Median(run, "throughput.events_per_s", FormatSi),
               Median(run, "write_amplification", Ratio),
@@ -387,6 +394,18 @@ std::string RenderConsole(const ResultsFile& results) {
   std::string warnings;
   for (const std::string& w : results.context.warnings) {
     warnings += "  " + ConsoleSafe(w) + "\n";
+  }
+  for (size_t i = 0; i < results.runs.size(); ++i) {
+    for (const std::string& w : report::WarningsOf(results.runs[i])) {
+      std::string lead =
+          "  " + Truncate(ConsoleSafe(labels[i]), kMaxLabelWidth) + ": ";
+      std::vector<std::string> lines =
+          Wrap(ConsoleSafe(w), kWidth - DisplayWidth(lead));
+      for (size_t l = 0; l < lines.size(); ++l) {
+        warnings += (l == 0 ? lead : std::string(DisplayWidth(lead), ' ')) +
+                    lines[l] + "\n";
+      }
+    }
   }
   if (!warnings.empty()) blocks.push_back("WARNINGS\n" + warnings);
   std::string out;

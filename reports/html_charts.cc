@@ -39,7 +39,9 @@ ChartFigure Throughput(const ResultsFile& r, const Labels& labels) {
                              "no measurement");
     if (run.status != "ok") {
       v.median.reset();
-      v.missing = "failed in phase " + run.failure_phase;
+      v.missing = run.status == "unsupported"
+                      ? std::string("unsupported")
+                      : "failed in phase " + run.failure_phase;
     } else if (const MetricSummary* s =
                    FindMetric(run, "throughput.ops_per_s")) {
       v.annotation = FormatSpread(*s);

@@ -84,6 +84,13 @@ std::string Header(const ResultsFile& r) {
     out +=
         "<p class=\"warn\"><strong>Warning:</strong> " + HtmlEscape(w) + "</p>";
   }
+  const std::vector<std::string> labels = report::RunLabels(r);
+  for (size_t i = 0; i < r.runs.size(); ++i) {
+    for (const std::string& w : report::WarningsOf(r.runs[i])) {
+      out += "<p class=\"warn\"><strong>Warning:</strong> " +
+             HtmlEscape(labels[i] + ": " + w) + "</p>";
+    }
+  }
   return out + "</header>\n";
 }
 
@@ -247,6 +254,12 @@ std::string ThroughputTable(const ResultsFile& r,
   for (size_t i = 0; i < r.runs.size(); ++i) {
     const RunResult& run = r.runs[i];
     out += "<tr>" + Td(Swatch(i) + HtmlEscape(labels[i]));
+    if (run.status == "unsupported") {
+      out += Td("<span class=\"badge\">unsupported</span>") +
+             "<td colspan=\"6\" class=\"failure\">" +
+             HtmlEscape(run.failure_reason) + "</td></tr>";
+      continue;
+    }
     if (run.status != "ok") {
       out += Td("<span class=\"badge bad\">failed</span>") +
              "<td colspan=\"6\" class=\"failure\">in phase <code>" +
@@ -255,7 +268,8 @@ std::string ThroughputTable(const ResultsFile& r,
       continue;
     }
     const MetricSummary* ops = FindMetric(run, "throughput.ops_per_s");
-    out += Td("<span class=\"badge good\">ok</span>") +
+    out += Td(IsSaturated(run) ? "<span class=\"badge bad\">saturated</span>"
+                               : "<span class=\"badge good\">ok</span>") +
            Num(ops ? report::FormatSi(ops->median) : "-") +
            Num(ops ? report::FormatSpread(*ops) : "") +
            Median(run, "throughput.events_per_s", report::FormatSi) +

@@ -160,6 +160,12 @@ Block Comparison(const ResultsFile& results,
   for (size_t i = 0; i < results.runs.size(); ++i) {
     const RunResult& run = results.runs[i];
     std::string label = MarkdownEscape(labels[i]);
+    if (run.status == "unsupported") {
+      block.rows.push_back(
+          Row({label, "unsupported: " + MarkdownEscape(run.failure_reason), "",
+               "", "", "", "", "", "", "", "", "", ""}));
+      continue;
+    }
     if (run.status != "ok") {
       block.rows.push_back(
           Row({label,
@@ -171,7 +177,8 @@ Block Comparison(const ResultsFile& results,
     const MetricSummary* ops = FindMetric(run, "throughput.ops_per_s");
     auto [ok, failed] = report::CheckpointCounts(run);
     block.rows.push_back(
-        Row({label, "ok", ops ? report::FormatSi(ops->median) : "-",
+        Row({label, MarkdownEscape(report::StatusText(run)),
+             ops ? report::FormatSi(ops->median) : "-",
              ops ? report::FormatSpread(*ops) : "",
              Median(run, "write_amplification", report::Sig3),
              Median(run, "space_amplification", report::Sig3),
@@ -347,6 +354,12 @@ std::string RenderMarkdown(const ResultsFile& results) {
                      MarkdownEscape(report::Headline(results)) + "\n\n";
   for (const std::string& w : results.context.warnings) {
     head += "> **Warning:** " + MarkdownEscape(w) + "\n\n";
+  }
+  for (size_t i = 0; i < results.runs.size(); ++i) {
+    for (const std::string& w : report::WarningsOf(results.runs[i])) {
+      head += "> **Warning:** " + MarkdownEscape(labels[i]) + ": " +
+              MarkdownEscape(w) + "\n\n";
+    }
   }
   Block recommendation = Recommendation(results);
   Block verification = Verification(results, labels);

@@ -144,6 +144,14 @@ std::string RecoveryDetail(const RecoveryStats& r);
 std::optional<RecoveryStats> Recovery(const RunResult& run,
                                       std::string_view kind);
 
+// The run's warnings as written (RunResult::warnings) plus those its
+// figures call for (RunWarnings), each once: files written before the
+// field existed get them too.
+std::vector<std::string> WarningsOf(const RunResult& run);
+// The status a table shows: "ok", "saturated" (an ok open-loop run that
+// did not reach its rate), "failed" or "unsupported".
+std::string StatusText(const RunResult& run);
+
 // A restore verdict worth showing next to its duration: anything but
 // "verified" and "not_verified" (the plain restore that was not checked).
 bool NotableVerdict(const std::string& verdict);

@@ -185,7 +185,7 @@ size_t MaxRepetitions(const ResultsFile& results) {
 const Repetition* RepresentativeRepetition(const RunResult& run) {
   std::vector<const Repetition*> reps;
   for (const Repetition& r : run.repetitions) {
-    if (r.measure_ops > 0) reps.push_back(&r);
+    if (r.measure_ops > 0 && r.status == "ok") reps.push_back(&r);
   }
   if (reps.empty()) {
     for (const Repetition& r : run.repetitions) reps.push_back(&r);
@@ -202,6 +202,7 @@ HistogramBuckets MergedHistogram(const RunResult& run, std::string_view op,
                                  bool corrected) {
   std::map<uint64_t, uint64_t> merged;
   for (const Repetition& rep : run.repetitions) {
+    if (rep.status != "ok") continue;  // as in the summary
     for (const OpKindResult& k : rep.ops) {
       if (k.op != op) continue;
       const HistogramBuckets* h =
@@ -290,6 +291,7 @@ std::optional<RecoveryStats> Recovery(const RunResult& run,
   std::vector<double> durations, state_bytes;
   RecoveryStats stats;
   for (const Repetition& rep : run.repetitions) {
+    if (rep.status != "ok") continue;  // as in the summary
     for (const RestoreResult& r : rep.restores) {
       if (r.kind != kind) continue;
       if (r.state_bytes)
@@ -325,6 +327,21 @@ std::string RecoveryDetail(const RecoveryStats& r) {
     out += (out.empty() ? "" : ", ") + FormatBytes(*r.state_bytes);
   }
   return out;
+}
+
+std::vector<std::string> WarningsOf(const RunResult& run) {
+  std::vector<std::string> out = run.warnings;
+  for (std::string& w : RunWarnings(run)) {
+    if (std::find(out.begin(), out.end(), w) == out.end()) {
+      out.push_back(std::move(w));
+    }
+  }
+  return out;
+}
+
+std::string StatusText(const RunResult& run) {
+  if (run.status == "ok" && IsSaturated(run)) return "saturated";
+  return run.status;
 }
 
 bool NotableVerdict(const std::string& verdict) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <string_view>
 #include <type_traits>
 
@@ -165,23 +166,26 @@ json RepetitionToJson(const Repetition& r) {
   for (double v : r.timeline_ops_per_s) timeline.push_back(Num(v));
   json metrics = json::object();
   for (const auto& [k, v] : r.metrics) metrics[k] = Num(v);
-  return {{"index", r.index},
-          {"load_duration_s", Num(r.load_duration_s)},
-          {"load_ops", r.load_ops},
-          {"warmup_duration_s", Num(r.warmup_duration_s)},
-          {"warmup_ops", r.warmup_ops},
-          {"measure_duration_s", Num(r.measure_duration_s)},
-          {"measure_ops", r.measure_ops},
-          {"measure_events", r.measure_events},
-          {"ops_per_s", Num(r.ops_per_s)},
-          {"events_per_s", Num(r.events_per_s)},
-          {"timeline_ops_per_s", timeline},
-          {"ops", ops},
-          {"checkpoints", checkpoints},
-          {"io", IoToJson(r.io)},
-          {"restores", restores},
-          {"peak_rss_bytes", OptU64(r.peak_rss_bytes)},
-          {"metrics", metrics}};
+  json j = {{"index", r.index},
+            {"load_duration_s", Num(r.load_duration_s)},
+            {"load_ops", r.load_ops},
+            {"warmup_duration_s", Num(r.warmup_duration_s)},
+            {"warmup_ops", r.warmup_ops},
+            {"measure_duration_s", Num(r.measure_duration_s)},
+            {"measure_ops", r.measure_ops},
+            {"measure_events", r.measure_events},
+            {"ops_per_s", Num(r.ops_per_s)},
+            {"events_per_s", Num(r.events_per_s)},
+            {"timeline_ops_per_s", timeline},
+            {"ops", ops},
+            {"checkpoints", checkpoints},
+            {"io", IoToJson(r.io)},
+            {"restores", restores},
+            {"peak_rss_bytes", OptU64(r.peak_rss_bytes)},
+            {"metrics", metrics}};
+  if (r.status != "ok") j["status"] = r.status;
+  if (!r.measure_end.empty()) j["measure_end"] = r.measure_end;
+  return j;
 }
 
 json RunToJson(const RunResult& run) {
@@ -224,6 +228,9 @@ json RunToJson(const RunResult& run) {
   if (!run.effective_config.empty()) {
     j["effective_config"] = run.effective_config;
   }
+  PutIfSet(&j, "achieved_rate", run.achieved_rate);
+  PutIfSet(&j, "saturated", run.saturated);
+  if (!run.warnings.empty()) j["warnings"] = run.warnings;
   return j;
 }
 
@@ -412,6 +419,8 @@ void ReadRepetition(Reader& r, const json& j, Repetition* rep,
                     const std::string& p) {
   if (!r.RequireObject(j, p)) return;
   r.Get(j, "index", &rep->index, p);
+  r.Get(j, "status", &rep->status, p);
+  r.Get(j, "measure_end", &rep->measure_end, p);
   r.Get(j, "load_duration_s", &rep->load_duration_s, p);
   r.Get(j, "load_ops", &rep->load_ops, p);
   r.Get(j, "warmup_duration_s", &rep->warmup_duration_s, p);
@@ -503,8 +512,9 @@ void ReadRun(Reader& r, const json& j, RunResult* run, const std::string& p) {
   r.Get(j, "backend", &run->backend, p);
   r.Get(j, "workload", &run->workload, p);
   r.Get(j, "status", &run->status, p);
-  if (r.status().ok() && run->status != "ok" && run->status != "failed") {
-    r.Fail(p + ".status", "must be \"ok\" or \"failed\"");
+  if (r.status().ok() && run->status != "ok" && run->status != "failed" &&
+      run->status != "unsupported") {
+    r.Fail(p + ".status", "must be \"ok\", \"failed\" or \"unsupported\"");
   }
   r.Get(j, "failure_phase", &run->failure_phase, p);
   r.Get(j, "failure_reason", &run->failure_reason, p);
@@ -528,6 +538,9 @@ void ReadRun(Reader& r, const json& j, RunResult* run, const std::string& p) {
   r.Get(j, "latency_sample_every", &run->latency_sample_every, p);
   r.Get(j, "open_loop", &run->open_loop, p);
   r.Get(j, "target_rate", &run->target_rate, p);
+  r.GetOpt(j, "achieved_rate", &run->achieved_rate, p);
+  r.GetOpt(j, "saturated", &run->saturated, p);
+  r.Get(j, "warnings", &run->warnings, p);
   if (const json* reps = r.Array(j, "repetitions", p)) {
     for (size_t i = 0; i < reps->size(); ++i) {
       Repetition rep;
@@ -613,12 +626,105 @@ MetricSummary Summarize(std::vector<double> samples) {
 void SummarizeRepetitions(RunResult* run) {
   std::map<std::string, std::vector<double>> by_metric;
   for (const Repetition& rep : run->repetitions) {
+    // A repetition that failed (say, ran against a local buffer after its
+    // server died) measured something else than the others.
+    if (rep.status != "ok") continue;
     for (const auto& [k, v] : rep.metrics) {
       if (std::isfinite(v)) by_metric[k].push_back(v);
     }
   }
   run->summary.clear();
   for (auto& [k, v] : by_metric) run->summary[k] = Summarize(std::move(v));
+  run->achieved_rate.reset();
+  run->saturated.reset();
+  if (run->open_loop && run->target_rate > 0) {
+    auto it = run->summary.find("throughput.events_per_s");
+    if (it != run->summary.end() && !it->second.samples.empty()) {
+      run->achieved_rate = it->second.median;
+      run->saturated =
+          it->second.median < run->target_rate * (1 - kSaturationTolerance);
+    }
+  }
+  run->warnings = RunWarnings(*run);
+}
+
+bool IsSaturated(const RunResult& run) {
+  if (run.saturated) return *run.saturated;
+  if (!run.open_loop || run.target_rate <= 0) return false;
+  auto it = run.summary.find("throughput.events_per_s");
+  return it != run.summary.end() && !it->second.samples.empty() &&
+         it->second.median < run.target_rate * (1 - kSaturationTolerance);
+}
+
+namespace {
+
+// 1234567 -> "1.23M": enough digits to compare rates in a sentence.
+std::string ShortRate(double v) {
+  char buf[32];
+  if (v >= 1e6) {
+    std::snprintf(buf, sizeof buf, "%.3gM", v / 1e6);
+  } else if (v >= 1e3) {
+    std::snprintf(buf, sizeof buf, "%.3gk", v / 1e3);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.3g", v);
+  }
+  return buf;
+}
+
+}  // namespace
+
+std::vector<std::string> RunWarnings(const RunResult& run) {
+  std::vector<std::string> out;
+  if (run.status != "ok") return out;
+  if (IsSaturated(run)) {
+    double achieved = run.achieved_rate.value_or(
+        run.summary.at("throughput.events_per_s").median);
+    char buf[320];
+    std::snprintf(buf, sizeof buf,
+                  "saturated: asked for %s events/s (--rate), achieved %s "
+                  "events/s (%.0f%%); the backlog grew for the whole phase, so "
+                  "latency from intended start is that of an overloaded "
+                  "system",
+                  ShortRate(run.target_rate).c_str(),
+                  ShortRate(achieved).c_str(),
+                  100 * achieved / run.target_rate);
+    out.push_back(buf);
+  }
+  if (auto it = run.summary.find("throughput.ops_per_s");
+      it != run.summary.end() && it->second.samples.size() > 1 &&
+      std::isfinite(it->second.relative_spread) &&
+      it->second.relative_spread > kSpreadWarning) {
+    std::string samples;
+    for (double v : it->second.samples) {
+      samples += (samples.empty() ? "" : ", ") + ShortRate(v);
+    }
+    char buf[320];
+    std::snprintf(buf, sizeof buf,
+                  "throughput spread ±%.0f%% between repetitions (%s ops/s), "
+                  "above %.0f%%: the median is not a stable figure (a noisy "
+                  "machine or too short a phase; more repetitions or a longer "
+                  "--duration help)",
+                  100 * it->second.relative_spread, samples.c_str(),
+                  100 * kSpreadWarning);
+    out.push_back(buf);
+  }
+  int ended = 0;
+  double shortest = 0;
+  for (const Repetition& rep : run.repetitions) {
+    if (rep.status != "ok" || rep.measure_end != "end_of_input") continue;
+    shortest = ended++ == 0 ? rep.measure_duration_s
+                            : std::min(shortest, rep.measure_duration_s);
+  }
+  if (ended > 0) {
+    char buf[256];
+    std::snprintf(buf, sizeof buf,
+                  "the workload's input ran out: the measured phase of %d "
+                  "repetition(s) ended with it (the shortest after %.3g s); "
+                  "rates are over the time the ops ran",
+                  ended, shortest);
+    out.push_back(buf);
+  }
+  return out;
 }
 
 nlohmann::json ToJson(const ResultsFile& results) {

@@ -152,11 +152,21 @@ struct RestoreResult {
 
 struct Repetition {
   int index = 0;
+  // "ok", or "failed" / "unsupported" when the repetition ended with the
+  // run's failure: its partial figures are kept here but stay out of the
+  // run's summary.
+  std::string status = "ok";
   double load_duration_s = 0;
   uint64_t load_ops = 0;
   double warmup_duration_s = 0;
   uint64_t warmup_ops = 0;
+  // From the first subtask starting its op loop to the last op of the last
+  // one: the wall time in which the measured ops ran, whatever was asked.
   double measure_duration_s = 0;
+  // Why the measured phase ended: "duration" | "events" | "end_of_input"
+  // (every subtask's stream ran out) | "stopped" | "failure"; empty in
+  // files written before the field existed.
+  std::string measure_end;
   uint64_t measure_ops = 0;
   uint64_t measure_events = 0;
   double ops_per_s = 0;
@@ -202,8 +212,14 @@ struct CapabilitiesRecord {
 struct RunResult {
   std::string backend;
   std::string workload;
-  std::string status = "ok";  // "ok" | "failed"
-  std::string failure_phase;  // "open", "load", "warmup", "measure", ...
+  // "ok" | "failed" | "unsupported" (the backend cannot hold the requested
+  // state, e.g. above the memory backend's checkpoint cap: a property of
+  // the backend, not a measurement failure).
+  std::string status = "ok";
+  // Where a failed or unsupported run stopped: "open", "preflight",
+  // "load", "warmup", "measure", "checkpoint" (the final checkpoint taken
+  // for the restore measurement), "restore", "spawn", ...
+  std::string failure_phase;
   std::string failure_reason;
   CapabilitiesRecord capabilities;
   std::map<std::string, std::string> backend_options;  // as given
@@ -212,7 +228,15 @@ struct RunResult {
   std::string checkpoint_type = "full";
   uint32_t latency_sample_every = 1;
   bool open_loop = false;
-  double target_rate = 0;  // ops/s, open loop
+  double target_rate = 0;  // events/s asked for, open loop
+  // Open loop only: the median achieved events/s and whether it fell more
+  // than kSaturationTolerance short of target_rate (the system could not
+  // keep up; its latency from intended start grows with the backlog).
+  std::optional<double> achieved_rate;
+  std::optional<bool> saturated;
+  // What a reader must know before trusting the figures (saturation,
+  // spread between repetitions, ...), one sentence each; see RunWarnings.
+  std::vector<std::string> warnings;
   std::vector<Repetition> repetitions;
   // io.read_sources summed over the repetitions.
   std::map<std::string, uint64_t> read_sources;
@@ -261,10 +285,26 @@ struct MetricInfo {
 };
 MetricInfo DescribeMetric(const std::string& name);
 
+// Open loop: an achieved rate more than this fraction below the asked
+// one means the system saturated.
+inline constexpr double kSaturationTolerance = 0.05;
+// Repetitions whose throughput spread (relative_spread) exceeds this are
+// flagged: their median is not a stable figure.
+inline constexpr double kSpreadWarning = 0.10;
+
 // Computes median/min/max/mean/stddev/relative_spread of samples.
 MetricSummary Summarize(std::vector<double> samples);
-// Fills run->summary from run->repetitions[*].metrics.
+// Fills run->summary from the metrics of the run's repetitions whose
+// status is "ok" (a failed repetition contributes nothing), then
+// achieved_rate, saturated and warnings (RunWarnings).
 void SummarizeRepetitions(RunResult* run);
+// The warnings the figures of `run` call for, derived from its summary:
+// open-loop saturation and throughput spread above kSpreadWarning. Also
+// for files written before RunResult::warnings existed.
+std::vector<std::string> RunWarnings(const RunResult& run);
+// True when an open-loop run achieved less than (1 - kSaturationTolerance)
+// of its target rate (from `saturated`, or derived from the summary).
+bool IsSaturated(const RunResult& run);
 
 nlohmann::json ToJson(const ResultsFile& results);
 // `origin` names the source (a path) in error messages.

@@ -257,5 +257,46 @@ TEST(MeasurementCaveatsTest, FailedRunIsNotRankedAndSaysWhy) {
   EXPECT_EQ(r.top, "fs");
 }
 
+TEST(MeasurementCaveatsTest, UnsupportedRunIsNotRankedAndSaysWhy) {
+  ResultsFile results = StandardResults();
+  RunResult* pg = FindRun(&results, "postgres");
+  pg->status = "unsupported";
+  pg->failure_phase = "preflight";
+  pg->failure_reason = "postgres holds at most 1 MiB";
+  Recommendation r = AdviseOn(kSqlTeam, results);
+  const BackendAdvice* a = Find(r, "postgres");
+  ASSERT_NE(a, nullptr);
+  EXPECT_TRUE(a->vetoed);
+  ASSERT_FALSE(a->reasons.empty());
+  EXPECT_NE(a->reasons[0].find("cannot hold the measured state"),
+            std::string::npos)
+      << a->reasons[0];
+  EXPECT_NE(a->reasons[0].find("at most 1 MiB"), std::string::npos);
+}
+
+// An open-loop run that fell short of its rate measured what the backend
+// could do, not the rate asked: that is the rate the plan uses, and the
+// advice says the run saturated.
+TEST(MeasurementCaveatsTest, SaturatedOpenLoopRunIsReadAtItsAchievedRate) {
+  ResultsFile results = StandardResults();
+  RunResult* fs = FindRun(&results, "fs");
+  const double achieved = fs->summary.at("throughput.events_per_s").median;
+  fs->open_loop = true;
+  fs->target_rate = achieved * 4;
+  ASSERT_TRUE(IsSaturated(*fs));  // derived from the summary
+  Recommendation r = AdviseOn(kSqlTeam, results);
+  const BackendAdvice* a = Find(r, "fs");
+  ASSERT_NE(a, nullptr);
+  EXPECT_NEAR(a->facts.at("derived.per_subtask_rate").number,
+              achieved / fs->parallelism, 1);
+  EXPECT_TRUE(std::any_of(r.confidence.begin(), r.confidence.end(),
+                          [](const std::string& n) {
+                            return n.rfind("fs: measured open loop at", 0) ==
+                                       0 &&
+                                   n.find("saturated") != std::string::npos;
+                          }))
+      << ::testing::PrintToString(r.confidence);
+}
+
 }  // namespace
 }  // namespace statebench::advisor

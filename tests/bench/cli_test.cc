@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -145,6 +146,152 @@ TEST(CliTest, RunWritesAParseableResultsFile) {
   EXPECT_EQ(results->context.command, "run");
   EXPECT_FALSE(results->context.git_sha.empty());
   EXPECT_NE(r.out.find("memory"), std::string::npos) << r.out;
+  (void)RemoveTree(*dir);
+}
+
+// A bounded input that runs out early: throughput is over the time the
+// ops ran, not over --duration, so the same events give the same rate at
+// --duration 1 and 10, and the phase does not idle for the rest.
+TEST(CliTest, BoundedInputRateDoesNotDependOnDuration) {
+  auto dir = MakeTempDirectory("statebench-cli-bounded-");
+  ASSERT_TRUE(dir.ok());
+  std::string path = *dir + "/results.json";
+  auto t0 = std::chrono::steady_clock::now();
+  CliRun r = Cli({"run", "--backend", "memory", "--keys", "1000", "--set",
+                  "run_events=20000", "--warmup", "0", "--duration", "20",
+                  "--no-restore", "-q", "-o", path});
+  double wall_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+          .count();
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_LT(wall_s, 15);
+  Result<ResultsFile> f = LoadResultsFile(path);
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  const RunResult& run = f->runs.at(0);
+  const Repetition& rep = run.repetitions.at(0);
+  EXPECT_EQ(rep.measure_end, "end_of_input");
+  EXPECT_LT(rep.measure_duration_s, 10);
+  EXPECT_NEAR(run.summary.at("throughput.ops_per_s").median,
+              static_cast<double>(rep.measure_ops) / rep.measure_duration_s,
+              1.0);
+  EXPECT_NE(r.out.find("input ran out"), std::string::npos) << r.out;
+  (void)RemoveTree(*dir);
+}
+
+TEST(CliTest, MeasuredPhaseWithoutOpsIsAFailedRowExitThree) {
+  auto dir = MakeTempDirectory("statebench-cli-noops-");
+  ASSERT_TRUE(dir.ok());
+  std::string path = *dir + "/results.json";
+  CliRun r = Cli({"run", "--backend", "memory", "--keys", "1000", "--set",
+                  "run_events=100", "--warmup", "0.3", "--duration", "0.3",
+                  "-q", "-o", path});
+  EXPECT_EQ(r.code, 3) << r.err;
+  EXPECT_NE(r.err.find("ran no op"), std::string::npos) << r.err;
+  Result<ResultsFile> f = LoadResultsFile(path);
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  EXPECT_EQ(f->runs.at(0).status, "failed");
+  EXPECT_EQ(f->runs.at(0).failure_phase, "measure");
+  EXPECT_EQ(r.out.find(" 0 "), std::string::npos) << r.out;
+  (void)RemoveTree(*dir);
+}
+
+// 100,000 keys x (16 + 100) bytes is 11 MiB, above the memory backend's
+// 5 MiB checkpoint cap: decided before anything is loaded.
+TEST(CliTest, CompareAtDefaultStateMarksMemoryUnsupportedAndExitsZero) {
+  auto dir = MakeTempDirectory("statebench-cli-unsupported-");
+  ASSERT_TRUE(dir.ok());
+  std::string path = *dir + "/results.json";
+  std::string md = *dir + "/report.md";
+  CliRun r = Cli({"compare", "--backends", "memory,fs", "--warmup", "0",
+                  "--duration", "0.2", "-r", "1", "--no-restore", "-q", "-o",
+                  path, "--export-md", md});
+  ASSERT_EQ(r.code, 0) << r.err;
+  Result<ResultsFile> f = LoadResultsFile(path);
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  const RunResult& memory = f->runs.at(0);
+  EXPECT_EQ(memory.status, "unsupported");
+  EXPECT_EQ(memory.failure_phase, "preflight");
+  EXPECT_NE(memory.failure_reason.find("5.0 MiB"), std::string::npos)
+      << memory.failure_reason;
+  EXPECT_EQ(memory.repetitions.at(0).load_ops, 0u) << "it loaded first";
+  EXPECT_EQ(f->runs.at(1).status, "ok");
+  EXPECT_NE(r.out.find("unsupported"), std::string::npos) << r.out;
+  Result<std::string> text = ReadFileToString(md);
+  ASSERT_TRUE(text.ok());
+  EXPECT_NE(text->find("| memory | unsupported: "), std::string::npos) << *text;
+  (void)RemoveTree(*dir);
+}
+
+// A compressed snapshot may fit where its state does not, so the cap is
+// only found by a checkpoint; the row is still unsupported, not failed,
+// and the phase is the checkpoint's.
+TEST(CliTest, CheckpointAboveTheCapIsUnsupportedNotAFailure) {
+  auto dir = MakeTempDirectory("statebench-cli-overcap-");
+  ASSERT_TRUE(dir.ok());
+  std::string path = *dir + "/results.json";
+  for (bool restore : {false, true}) {
+    std::vector<std::string> args = {"run",
+                                     "--backend",
+                                     "memory",
+                                     "--keys",
+                                     "2000",
+                                     "--warmup",
+                                     "0",
+                                     "--duration",
+                                     "0.3",
+                                     "--checkpoint-interval",
+                                     restore ? "0" : "100",
+                                     "--backend-opt",
+                                     "max_state_size=1KiB",
+                                     "--backend-opt",
+                                     "compression=lz4",
+                                     "-q",
+                                     "-o",
+                                     path};
+    if (!restore) args.push_back("--no-restore");
+    CliRun r = Cli(args);
+    ASSERT_EQ(r.code, 0) << r.err;
+    Result<ResultsFile> f = LoadResultsFile(path);
+    ASSERT_TRUE(f.ok()) << f.status().ToString();
+    const RunResult& run = f->runs.at(0);
+    EXPECT_EQ(run.status, "unsupported") << run.failure_reason;
+    EXPECT_EQ(run.failure_phase, "checkpoint");
+    EXPECT_NE(run.failure_reason.find("max_state_size"), std::string::npos)
+        << run.failure_reason;
+  }
+  (void)RemoveTree(*dir);
+}
+
+TEST(CliTest, OpenLoopBelowItsRateSaysSaturated) {
+  auto dir = MakeTempDirectory("statebench-cli-saturated-");
+  ASSERT_TRUE(dir.ok());
+  std::string path = *dir + "/results.json";
+  std::string md = *dir + "/report.md";
+  std::string html = *dir + "/report.html";
+  // No heap backend does 50 M events/s on one subtask.
+  CliRun r =
+      Cli({"run", "--backend", "memory", "--keys", "1000", "--rate", "50000000",
+           "--warmup", "0", "--duration", "0.3", "--no-restore", "-q", "-o",
+           path, "--export-md", md, "--export-html", html});
+  ASSERT_EQ(r.code, 0) << r.err;
+  Result<ResultsFile> f = LoadResultsFile(path);
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  const RunResult& run = f->runs.at(0);
+  ASSERT_TRUE(run.saturated.has_value());
+  EXPECT_TRUE(*run.saturated);
+  ASSERT_TRUE(run.achieved_rate.has_value());
+  EXPECT_LT(*run.achieved_rate, 0.95 * 50e6);
+  ASSERT_FALSE(run.warnings.empty());
+  EXPECT_NE(run.warnings[0].find("saturated"), std::string::npos);
+  EXPECT_NE(r.out.find("saturated: asked for 50M events/s"), std::string::npos)
+      << r.out;
+  for (const std::string& report : {md, html}) {
+    Result<std::string> text = ReadFileToString(report);
+    ASSERT_TRUE(text.ok());
+    EXPECT_NE(text->find("saturated: asked for 50M events/s"),
+              std::string::npos)
+        << report;
+  }
   (void)RemoveTree(*dir);
 }
 

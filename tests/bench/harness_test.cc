@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <map>
 
 #include "tests/bench/test_backend.h"
@@ -185,6 +186,91 @@ TEST(HarnessRepetitionTest, EveryMetricHasOneSamplePerRepetition) {
       EXPECT_GE(cp.end_to_end_duration_ms, cp.sync_duration_ms);
     }
   }
+}
+
+TEST(HarnessFailureTest, FailedRepetitionStaysOutOfTheSummary) {
+  // One checkpoint per repetition (the one restored); the second
+  // repetition's fails, after its measured phase produced figures.
+  MapBackendKnobs knobs;
+  knobs.fail_snapshot_from = 2;
+  BackendRegistry registry = MapRegistry(knobs);
+  RunConfig c = SmallRun();
+  c.repetitions = 3;
+  c.measure_s = 0.2;
+  c.checkpoint.interval_ms = 0;
+  c.measure_restore = true;
+  RunResult run = RunBenchmark(c, registry, [](const std::string&) {});
+  EXPECT_EQ(run.status, "failed");
+  // The checkpoint failed, not the restore it was taken for.
+  EXPECT_EQ(run.failure_phase, "checkpoint") << run.failure_reason;
+  EXPECT_NE(run.failure_reason.find("went away"), std::string::npos)
+      << run.failure_reason;
+  ASSERT_EQ(run.repetitions.size(), 2u);
+  EXPECT_EQ(run.repetitions[0].status, "ok");
+  EXPECT_EQ(run.repetitions[1].status, "failed");
+  EXPECT_GT(run.repetitions[1].measure_ops, 0u);
+  const MetricSummary& t = Metric(run, "throughput.ops_per_s");
+  ASSERT_EQ(t.samples.size(), 1u);
+  EXPECT_DOUBLE_EQ(t.samples[0], run.repetitions[0].ops_per_s);
+}
+
+TEST(HarnessThroughputTest, BoundedInputIsDividedByTheTimeItRan) {
+  MapBackendKnobs knobs;
+  BackendRegistry registry = MapRegistry(knobs);
+  RunConfig c = SmallRun();
+  c.warmup_s = 0;
+  c.measure_s = 30;  // far longer than 20,000 events take
+  c.workload.run_events = 20000;
+  auto t0 = std::chrono::steady_clock::now();
+  RunResult run = RunBenchmark(c, registry, [](const std::string&) {});
+  double wall_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+          .count();
+  ASSERT_EQ(run.status, "ok") << run.failure_reason;
+  EXPECT_LT(wall_s, 20) << "the phase waited for the configured duration";
+  const Repetition& rep = run.repetitions.at(0);
+  EXPECT_EQ(rep.measure_end, "end_of_input");
+  EXPECT_LE(rep.measure_events, 20000u);
+  EXPECT_GT(rep.measure_events, 19000u);  // a zero warmup may take a few
+  EXPECT_LT(rep.measure_duration_s, wall_s);
+  EXPECT_NEAR(rep.ops_per_s * rep.measure_duration_s,
+              static_cast<double>(rep.measure_ops), 1.0);
+  ASSERT_FALSE(run.warnings.empty());
+  EXPECT_NE(run.warnings.back().find("input ran out"), std::string::npos);
+}
+
+TEST(HarnessThroughputTest, TimelineBucketsAreRatesOverTheirOwnLength) {
+  MapBackendKnobs knobs;
+  BackendRegistry registry = MapRegistry(knobs);
+  RunConfig c = SmallRun();
+  c.rate = 2000;  // open loop: about 2,000 events/s whatever the machine
+  c.warmup_s = 0;
+  c.measure_s = 2.5;
+  c.checkpoint.interval_ms = 0;
+  c.workload.read_fraction = 1.0;  // one op per event
+  RunResult run = RunBenchmark(c, registry, [](const std::string&) {});
+  ASSERT_EQ(run.status, "ok") << run.failure_reason;
+  const Repetition& rep = run.repetitions.at(0);
+  ASSERT_EQ(rep.timeline_ops_per_s.size(), 2u);
+  for (double v : rep.timeline_ops_per_s) EXPECT_NEAR(v, 2000, 200);
+  EXPECT_FALSE(*run.saturated);
+  EXPECT_NEAR(*run.achieved_rate, 2000, 200);
+}
+
+TEST(HarnessFailureTest, MeasuredPhaseWithoutOpsFails) {
+  MapBackendKnobs knobs;
+  BackendRegistry registry = MapRegistry(knobs);
+  RunConfig c = SmallRun();
+  c.workload.run_events = 50;  // all consumed by the warmup
+  c.warmup_s = 0.2;
+  RunResult run = RunBenchmark(c, registry, [](const std::string&) {});
+  EXPECT_EQ(run.status, "failed");
+  EXPECT_EQ(run.failure_phase, "measure");
+  EXPECT_NE(run.failure_reason.find("ran no op"), std::string::npos)
+      << run.failure_reason;
+  EXPECT_NE(run.failure_reason.find("warmup"), std::string::npos)
+      << run.failure_reason;
+  EXPECT_TRUE(run.summary.find("throughput.ops_per_s") == run.summary.end());
 }
 
 TEST(HarnessFailureTest, UnknownBackendIsAFailedRunNamingThePhase) {

@@ -33,6 +33,11 @@ struct MapBackendKnobs {
   std::shared_ptr<std::mutex> mu = std::make_shared<std::mutex>();
   std::shared_ptr<std::map<int, std::set<int>>> seen_key_groups =
       std::make_shared<std::map<int, std::set<int>>>();
+  // SnapshotSync calls over all instances; from the `fail_snapshot_from`th
+  // on (1-based; 0 = never) they fail with Unavailable.
+  std::shared_ptr<std::atomic<int>> snapshot_calls =
+      std::make_shared<std::atomic<int>>(0);
+  int fail_snapshot_from = 0;
   // Completed snapshots by (checkpoint id, subtask).
   std::shared_ptr<std::map<std::pair<int64_t, int>, Contents>> snapshots =
       std::make_shared<std::map<std::pair<int64_t, int>, Contents>>();
@@ -132,6 +137,10 @@ class MapBackend : public StateBackend {
   };
 
   Result<std::unique_ptr<AsyncSnapshot>> SnapshotSync(int64_t id) override {
+    const int call = ++*knobs_.snapshot_calls;
+    if (knobs_.fail_snapshot_from != 0 && call >= knobs_.fail_snapshot_from) {
+      return Status::Unavailable("map: the store went away");
+    }
     return std::unique_ptr<AsyncSnapshot>(
         new Snapshot(id, config_, knobs_, data_));
   }

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "reports/report.h"
+#include "reports/report_util.h"
 #include "tests/reports/report_test_data.h"
 
 namespace statebench {
@@ -520,6 +521,119 @@ TEST(OpenLoopTest, CorrectedLatencyIsShownBesideServiceTime) {
   EXPECT_EQ(Count(files[3].file_name, ".corrected.hgrm") +
                 Count(files[5].file_name, ".corrected.hgrm"),
             2u);
+}
+
+// Throughput samples of the memory run: 1.29M, 0.98M, 2.19M ops/s.
+ResultsFile SpreadResults() {
+  ResultsFile r = SampleResults();
+  RunResult& run = r.runs[0];
+  const double samples[] = {1.29e6, 0.98e6, 2.19e6};
+  for (size_t i = 0; i < run.repetitions.size(); ++i) {
+    run.repetitions[i].metrics["throughput.ops_per_s"] = samples[i];
+  }
+  SummarizeRepetitions(&run);
+  return r;
+}
+
+TEST(RunWarningsTest, SpreadAboveTenPercentIsWarnedInEveryOutput) {
+  ResultsFile r = SpreadResults();
+  const RunResult& run = r.runs[0];
+  ASSERT_EQ(run.warnings.size(), 1u);
+  EXPECT_NE(run.warnings[0].find("spread ±24%"), std::string::npos)
+      << run.warnings[0];
+  EXPECT_TRUE(r.runs[1].warnings.empty());  // ±1.3%
+  // The sample holds two workloads, so labels are backend/workload.
+  const std::string line = "memory/value-rw: throughput spread ±24%";
+  EXPECT_NE(RenderConsole(r).find(line), std::string::npos);
+  EXPECT_NE(
+      RenderMarkdown(r).find("> **Warning:** " + report::MarkdownEscape(line)),
+      std::string::npos);
+  EXPECT_NE(RenderHtml(r).find("<strong>Warning:</strong> " + line),
+            std::string::npos);
+  json j = json::parse(RenderJson(r));
+  EXPECT_EQ(j["runs"][0]["warnings"][0], run.warnings[0]);
+  EXPECT_FALSE(j["runs"][1].contains("warnings"));
+  // A file written before the field existed is warned about all the same.
+  r.runs[0].warnings.clear();
+  EXPECT_NE(RenderConsole(r).find(line), std::string::npos);
+}
+
+TEST(RunWarningsTest, FailedRepetitionStaysOutOfTheSummary) {
+  ResultsFile r = SpreadResults();
+  RunResult& run = r.runs[0];
+  run.repetitions[2].status = "failed";
+  SummarizeRepetitions(&run);
+  const MetricSummary& t = run.summary.at("throughput.ops_per_s");
+  EXPECT_EQ(t.samples, (std::vector<double>{1.29e6, 0.98e6}));
+  Result<ResultsFile> back = ParseResults(RenderJson(r), "rendered");
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->runs[0].repetitions[2].status, "failed");
+  EXPECT_EQ(back->runs[0].repetitions[1].status, "ok");
+}
+
+TEST(RunWarningsTest, SaturatedOpenLoopRunSaysSoInEveryOutput) {
+  ResultsFile r = SampleResults();
+  RunResult& run = r.runs[1];  // rocksdb: 153k events/s
+  run.open_loop = true;
+  run.target_rate = 400000;
+  SummarizeRepetitions(&run);
+  ASSERT_TRUE(run.saturated.has_value());
+  EXPECT_TRUE(*run.saturated);
+  EXPECT_DOUBLE_EQ(*run.achieved_rate, 153000);
+  const std::string line =
+      "rocksdb/value-rw: saturated: asked for 400k events/s (--rate), "
+      "achieved 153k events/s (38%)";
+  std::string console = RenderConsole(r);
+  // Wrapped to the terminal's width after the first words.
+  EXPECT_NE(console.find(line.substr(0, 50)), std::string::npos) << console;
+  size_t row = console.find("\nrocksdb/value-rw ");
+  ASSERT_NE(row, std::string::npos) << console;
+  EXPECT_NE(console.substr(row, console.find('\n', row + 1) - row)
+                .find(" saturated "),
+            std::string::npos)
+      << console;
+  std::string md = RenderMarkdown(r);
+  EXPECT_NE(md.find(report::MarkdownEscape(line)), std::string::npos) << md;
+  EXPECT_NE(md.find("| " + report::MarkdownEscape("rocksdb/value-rw") +
+                    " | saturated |"),
+            std::string::npos)
+      << md;
+  std::string html = RenderHtml(r);
+  EXPECT_NE(html.find(line), std::string::npos);
+  EXPECT_NE(html.find("badge bad\">saturated"), std::string::npos);
+  json j = json::parse(RenderJson(r));
+  EXPECT_EQ(j["runs"][1]["saturated"], true);
+  EXPECT_EQ(j["runs"][1]["achieved_rate"], 153000.0);
+  // Within 5% of the rate is not saturated.
+  run.target_rate = 160000;
+  SummarizeRepetitions(&run);
+  EXPECT_FALSE(*run.saturated);
+  EXPECT_EQ(RenderConsole(r).find("saturated"), std::string::npos);
+}
+
+TEST(UnsupportedRunTest, ShownWithItsReasonNotAsAFailure) {
+  ResultsFile r = SampleResults();
+  RunResult& run = r.runs[0];
+  run.status = "unsupported";
+  run.failure_phase = "preflight";
+  run.failure_reason = "memory checkpoints at most 5.0 MiB per subtask";
+  std::string console = RenderConsole(r);
+  size_t row = console.find("\nmemory/value-rw ");
+  ASSERT_NE(row, std::string::npos) << console;
+  std::string line = console.substr(row, console.find('\n', row + 1) - row);
+  EXPECT_NE(line.find(" unsupported "), std::string::npos) << console;
+  EXPECT_NE(line.find("memory checkpoints at most"), std::string::npos)
+      << console;
+  EXPECT_NE(
+      RenderMarkdown(r).find("| " + report::MarkdownEscape("memory/value-rw") +
+                             " | unsupported: memory checkpoints at most"),
+      std::string::npos)
+      << RenderMarkdown(r);
+  EXPECT_NE(RenderHtml(r).find("<span class=\"badge\">unsupported</span>"),
+            std::string::npos);
+  Result<ResultsFile> back = ParseResults(RenderJson(r), "rendered");
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->runs[0].status, "unsupported");
 }
 
 TEST(JsonExportTest, RoundTripsThroughTheResultsReader) {
