@@ -178,14 +178,33 @@ Status Subtask::SyncPhase() {
   return Status::Ok();
 }
 
+uint64_t Subtask::BarrierVote() {
+  if (!FetchPending()) return 0;  // exhausted: no vote
+  // One event can issue many ops (a watermark firing every due window, an
+  // element appended to each sliding window it falls in). A barrier falls
+  // between events, never inside one, as the oracle replays them: once this
+  // event has begun, the earliest barrier is the next event.
+  return pending_.event_index == last_event_ ? pending_.event_index + 1
+                                             : pending_.event_index;
+}
+
+Status Subtask::ApplyPending() {
+  SB_RETURN_IF_ERROR(Apply(pending_));
+  if (pending_.event_index != last_event_) {
+    last_event_ = pending_.event_index;
+    ++events_;
+  }
+  has_pending_ = false;
+  return Status::Ok();
+}
+
 Status Subtask::ServiceControl() {
   RunControl& c = *control_;
   int64_t req = c.requested.load(std::memory_order_acquire);
   if (req > last_request_) {
     last_request_ = req;
     uint64_t t0 = NowNs();
-    uint64_t position =
-        FetchPending() ? pending_.event_index : 0;  // exhausted: no vote
+    const uint64_t position = BarrierVote();
     AtomicMax(c.barrier_max, position);
     c.aligned.fetch_add(1, std::memory_order_acq_rel);
     // Spin briefly, then sleep: with more subtasks than cores a spinning
@@ -279,13 +298,7 @@ Status Subtask::RunLoop(bool checkpoints) {
       WaitForIntendedStart(pending_.event_index);
       if (c.stop.load(std::memory_order_relaxed)) break;
     }
-    Status s = Apply(pending_);
-    if (!s.ok()) return s;
-    if (pending_.event_index != last_event_) {
-      last_event_ = pending_.event_index;
-      ++events_;
-    }
-    has_pending_ = false;
+    SB_RETURN_IF_ERROR(ApplyPending());
     ops_.store(ops_.load(std::memory_order_relaxed) + 1,
                std::memory_order_relaxed);
     position_.store(last_event_, std::memory_order_relaxed);
@@ -299,8 +312,7 @@ Status Subtask::FinishPendingCheckpoint() {
     if (!FetchPending() || pending_.event_index >= barrier_event_) {
       return SyncPhase();
     }
-    SB_RETURN_IF_ERROR(Apply(pending_));
-    has_pending_ = false;
+    SB_RETURN_IF_ERROR(ApplyPending());
   }
   return Status::Ok();
 }

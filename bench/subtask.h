@@ -103,6 +103,11 @@ class Subtask {
  private:
   Status RunLoop(bool checkpoints);
   Status Apply(const Op& op);
+  // Applies pending_ and consumes it, tracking the event it belongs to.
+  Status ApplyPending();
+  // This subtask's proposal for a requested barrier: the first event none
+  // of whose ops it has applied.
+  uint64_t BarrierVote();
   // Apply's failures, out of line: building their messages inline gave
   // Apply a large frame that every op paid for.
   [[gnu::cold]] Status ApplyFailure(const Op& op, int key_group) const;
