@@ -287,6 +287,20 @@ Status Subtask::SyncPhase() {
   return Status::Ok();
 }
 
+uint64_t Subtask::BarrierVote() {
+  // One event can issue many ops (a watermark firing every due window, an
+  // element appended to each sliding window it falls in). A barrier falls
+  // between events, never inside one, as the oracle replays them: the vote
+  // is past every event this subtask has applied ops of. A subtask without
+  // an op at hand votes no further: its scan may be far ahead of the
+  // others (up to kMaxLeadEvents), and voting that would hold them to it.
+  PollResult fetched = FetchPending();
+  uint64_t position = fetched == PollResult::kOp && !StreamOver(fetched)
+                          ? pending_.event_index
+                          : 0;
+  return std::max(position, applied_end());
+}
+
 Status Subtask::ServiceControl() {
   RunControl& c = *control_;
   int64_t req = c.requested.load(std::memory_order_acquire);
@@ -294,15 +308,7 @@ Status Subtask::ServiceControl() {
     last_request_ = req;
     barrier_trigger_ns_ = c.trigger_ns.load(std::memory_order_relaxed);
     uint64_t t0 = NowNs();
-    // The vote is past every event this subtask has applied ops of, so
-    // that the checkpoint holds whole events only. A subtask without an op
-    // at hand votes no further: its scan may be far ahead of the others
-    // (up to kMaxLeadEvents), and voting that would hold them to it.
-    PollResult fetched = FetchPending();
-    uint64_t position = fetched == PollResult::kOp && !StreamOver(fetched)
-                            ? pending_.event_index
-                            : 0;
-    AtomicMax(c.barrier_max, std::max(position, applied_end()));
+    AtomicMax(c.barrier_max, BarrierVote());
     c.aligned.fetch_add(1, std::memory_order_acq_rel);
     // Spin briefly, then sleep: with more subtasks than cores a spinning
     // waiter would steal the CPU from the subtask it waits for.

@@ -143,6 +143,9 @@ class Subtask {
  private:
   Status RunLoop(bool checkpoints);
   Status Apply(const Op& op);
+  // This subtask's proposal for a requested barrier: the first event none
+  // of whose ops it has applied.
+  uint64_t BarrierVote();
   // Apply's failures, out of line: building their messages inline gave
   // Apply a large frame that every op paid for.
   [[gnu::cold]] Status ApplyFailure(const Op& op, int key_group) const;

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -27,6 +28,9 @@ struct MapBackendKnobs {
   // Sleep this long once, at op number `stall_at_op` (1-based; 0 = never).
   uint64_t stall_at_op = 0;
   std::chrono::milliseconds stall{0};
+  // Called with the op number (1-based) at the start of every op, on the
+  // thread that issues it; lets a test act at an exact point of the stream.
+  std::function<void(uint64_t op)> on_op;
   // Report bytes_written = factor x logical bytes of write ops.
   uint64_t write_factor = 2;
   // Key groups seen by each instance, for routing checks.
@@ -176,6 +180,7 @@ class MapBackend : public StateBackend {
   void Tick(const StateKey& k, uint64_t logical) {
     logical_written_ += logical;
     ++ops_;
+    if (knobs_.on_op) knobs_.on_op(ops_);
     if (knobs_.stall_at_op != 0 && ops_ == knobs_.stall_at_op) {
       std::this_thread::sleep_for(knobs_.stall);
     }
