@@ -620,6 +620,12 @@ Status Repeater::Measure(Repetition* rep) {
   rep->timeline_ops_per_s = std::move(timeline);
   CollectMeasurements(subtasks_, io_start_, io_after, rep);
   CollectReadSources(subtasks_, read_base, rep);
+  // Every stream ended short of the events asked for: a trace (or bounded
+  // stream) that the warmup had partly used up.
+  if (rep->measure_end == "events" &&
+      rep->measure_events < config_.measure_events) {
+    rep->measure_end = "end_of_input";
+  }
   SB_RETURN_IF_ERROR(sub_status);
   ReportExecuted();
   if (rep->measure_ops == 0) {

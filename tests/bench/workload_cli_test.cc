@@ -327,10 +327,20 @@ TEST_F(WorkloadCliTest, EventBoundedRunsEnd) {
   ASSERT_EQ(rec.exit_code, 0) << rec.err;
   testing::ProcessResult replay =
       Child({"run", "--backend", "memory", "--trace", trace, "--events", "5000",
-             "--warmup", "0.3", "--no-restore", "-q"},
+             "--warmup", "0", "--no-restore", "-q", "-o", Path("r.json")},
             dir_, 60);
   EXPECT_FALSE(replay.timed_out);
   EXPECT_EQ(replay.exit_code, 0) << replay.err;
+  EXPECT_EQ(Load("r.json").runs[0].repetitions[0].measure_events, 5000u);
+  // A warmup that uses the trace up still ends: a failed row that says the
+  // input ran out, not a wait for events that never come.
+  testing::ProcessResult warm =
+      Child({"run", "--backend", "memory", "--trace", trace, "--events", "5000",
+             "--warmup", "0.3", "--no-restore", "-q"},
+            dir_, 60);
+  EXPECT_FALSE(warm.timed_out);
+  EXPECT_EQ(warm.exit_code, 3) << warm.err;
+  EXPECT_NE(warm.err.find("input ran out"), std::string::npos) << warm.err;
 
   testing::ProcessResult ycsb =
       Child({"run", "--backend", "memory", "--workload", "ycsb-a", "--keys",
