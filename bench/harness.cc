@@ -4,8 +4,8 @@
 #include <atomic>
 #include <charconv>
 #include <chrono>
-#include <map>
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <optional>
 #include <thread>

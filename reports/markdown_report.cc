@@ -368,10 +368,9 @@ std::string RenderMarkdown(const ResultsFile& results) {
   Block reads = ReadsAndDurability(results, labels);
   Block latency = Latency(results, labels, false);
   Block changes = Changes(results);
-  const std::vector<const Block*> core = {&recommendation, &verification,
-                                          &comparison,     &changes,
-                                          &codecs,         &reads,
-                                          &latency};
+  const std::vector<const Block*> core = {
+      &recommendation, &verification, &comparison, &changes,
+      &codecs,         &reads,        &latency};
   // Optional sections, in the order they are given up when too long.
   std::vector<std::pair<std::string, std::string>> optional = {
       {"configuration",
@@ -396,8 +395,7 @@ std::string RenderMarkdown(const ResultsFile& results) {
   }
   // Then the core tables give up rows, least essential table first.
   for (Block* b : {&latency, &reads, &codecs, &changes, &verification,
-                   &comparison,
-                   &recommendation}) {
+                   &comparison, &recommendation}) {
     const size_t n = size();
     if (n <= budget) break;
     b->Trim(n - budget);

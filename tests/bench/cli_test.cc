@@ -184,9 +184,9 @@ TEST(CliTest, MeasuredPhaseWithoutOpsIsAFailedRowExitThree) {
   auto dir = MakeTempDirectory("statebench-cli-noops-");
   ASSERT_TRUE(dir.ok());
   const std::string trace = *dir + "/short.trace";
-  CliRun rec = Cli({"run", "--backend", "memory", "--keys", "1000",
-                    "--events", "100", "--warmup", "0", "--no-restore", "-q",
-                    "--record-trace", trace});
+  CliRun rec =
+      Cli({"run", "--backend", "memory", "--keys", "1000", "--events", "100",
+           "--warmup", "0", "--no-restore", "-q", "--record-trace", trace});
   ASSERT_EQ(rec.code, 0) << rec.err;
   std::string path = *dir + "/results.json";
   CliRun r = Cli({"run", "--backend", "memory", "--trace", trace, "--warmup",
