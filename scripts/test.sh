@@ -60,6 +60,8 @@ scripts/servers.sh start "$state/servers"
 source "$state/servers/env"
 # Server-backend tests fail, rather than skip, when a server is missing.
 export STATEBENCH_REQUIRE_SERVERS=1
+# Device-node and chown cases fail, rather than skip, when we are root.
+if [[ $(id -u) -eq 0 ]]; then export STATEBENCH_REQUIRE_ROOT_TESTS=1; fi
 
 summary=()
 stage_start() { echo "== [$1] $2"; t0=$SECONDS; }
