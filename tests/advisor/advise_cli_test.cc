@@ -10,27 +10,13 @@
 #include "bench/cli.h"
 #include "reports/results.h"
 #include "tests/advisor/synthetic_results.h"
+#include "tests/cli_runner.h"
 
 namespace statebench {
 namespace {
 
-struct CliRun {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
-CliRun Cli(std::vector<std::string> args) {
-  args.insert(args.begin(), "statebench");
-  std::vector<const char*> argv;
-  for (const std::string& a : args) argv.push_back(a.c_str());
-  std::ostringstream out, err;
-  CliRun r;
-  r.code = RunCli(static_cast<int>(argv.size()), argv.data(), out, err);
-  r.out = out.str();
-  r.err = err.str();
-  return r;
-}
+using testing::Cli;
+using testing::CliRun;
 
 bool Has(const std::string& s, const std::string& part) {
   return s.find(part) != std::string::npos;

@@ -18,27 +18,13 @@
 #include "bench/run_record.h"
 #include "reports/results.h"
 #include "tests/bench/delayed_backend.h"
+#include "tests/cli_runner.h"
 
 namespace statebench {
 namespace {
 
-struct CliRun {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
-CliRun Cli(std::vector<std::string> args) {
-  args.insert(args.begin(), "statebench");
-  std::vector<const char*> argv;
-  for (const std::string& a : args) argv.push_back(a.c_str());
-  std::ostringstream out, err;
-  CliRun r;
-  r.code = RunCli(static_cast<int>(argv.size()), argv.data(), out, err);
-  r.out = out.str();
-  r.err = err.str();
-  return r;
-}
+using testing::Cli;
+using testing::CliRun;
 
 // Runs `args` with -o into a temporary directory and loads the results.
 ResultsFile RunAndLoad(std::vector<std::string> args, std::string* console) {

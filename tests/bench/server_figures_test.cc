@@ -25,6 +25,7 @@
 #include "reports/results.h"
 #include "tests/backends/server_test_env.h"
 #include "tests/bench/server_binary.h"
+#include "tests/cli_runner.h"
 
 namespace statebench {
 namespace {
@@ -32,23 +33,8 @@ namespace {
 using testing::TestServer;
 using testing::UniqueJob;
 
-struct CliRun {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
-CliRun Cli(std::vector<std::string> args) {
-  args.insert(args.begin(), "statebench");
-  std::vector<const char*> argv;
-  for (const std::string& a : args) argv.push_back(a.c_str());
-  std::ostringstream out, err;
-  CliRun r;
-  r.code = RunCli(static_cast<int>(argv.size()), argv.data(), out, err);
-  r.out = out.str();
-  r.err = err.str();
-  return r;
-}
+using testing::Cli;
+using testing::CliRun;
 
 class ServerFiguresTest : public ::testing::Test {
  protected:

@@ -15,29 +15,15 @@
 #include "backends/file_util.h"
 #include "bench/cli.h"
 #include "reports/results.h"
+#include "tests/cli_runner.h"
 #include "tests/test_process.h"
 #include "workloads/workload.h"
 
 namespace statebench {
 namespace {
 
-struct CliRun {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
-CliRun Cli(std::vector<std::string> args) {
-  args.insert(args.begin(), "statebench");
-  std::vector<const char*> argv;
-  for (const std::string& a : args) argv.push_back(a.c_str());
-  std::ostringstream out, err;
-  CliRun r;
-  r.code = RunCli(static_cast<int>(argv.size()), argv.data(), out, err);
-  r.out = out.str();
-  r.err = err.str();
-  return r;
-}
+using testing::Cli;
+using testing::CliRun;
 
 // A child `statebench` with a hard timeout.
 testing::ProcessResult Child(std::vector<std::string> args,

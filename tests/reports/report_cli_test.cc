@@ -9,28 +9,14 @@
 #include "bench/cli.h"
 #include "bench/commands.h"
 #include "reports/report.h"
+#include "tests/cli_runner.h"
 #include "tests/reports/report_test_data.h"
 
 namespace statebench {
 namespace {
 
-struct CliRun {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
-CliRun Cli(std::vector<std::string> args) {
-  args.insert(args.begin(), "statebench");
-  std::vector<const char*> argv;
-  for (const std::string& a : args) argv.push_back(a.c_str());
-  std::ostringstream out, err;
-  CliRun r;
-  r.code = RunCli(static_cast<int>(argv.size()), argv.data(), out, err);
-  r.out = out.str();
-  r.err = err.str();
-  return r;
-}
+using testing::Cli;
+using testing::CliRun;
 
 class ReportCliTest : public ::testing::Test {
  protected:
