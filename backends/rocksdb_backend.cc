@@ -385,6 +385,38 @@ Status RocksDbBackend::MapScan(
   return FromRocks(it->status(), "map scan");
 }
 
+Result<uint64_t> RocksDbBackend::CountEntries() {
+  SB_RETURN_IF_ERROR(CheckOpen());
+  uint64_t entries = 0;
+  rocksdb::ReadOptions ro = read_options_;
+  ro.fill_cache = false;  // a report's pass must not evict the working set
+  for (const State& state : states_) {
+    std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(ro, state.cf));
+    // A map's entries share their (key, namespace) prefix and sort
+    // together: one entry per run of equal prefixes.
+    std::string last_prefix;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      std::string_view key(it->key().data(), it->key().size());
+      if (state.kind != StateKind::kMap) {
+        ++entries;
+        continue;
+      }
+      DecodedStateKey d;
+      if (!DecodeStateKey(prefix_bytes_, key, &d)) {
+        return Status::Corruption("undecodable key in state '" + state.name +
+                                  "'");
+      }
+      std::string_view prefix = key.substr(0, key.size() - d.user_key.size());
+      if (prefix != last_prefix) {
+        ++entries;
+        last_prefix.assign(prefix);
+      }
+    }
+    SB_RETURN_IF_ERROR(FromRocks(it->status(), "count entries"));
+  }
+  return entries;
+}
+
 Capabilities RocksDbBackend::GetCapabilities() const {
   return CapabilitiesFor(!config_.checkpoint_dir.empty());
 }

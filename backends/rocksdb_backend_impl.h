@@ -59,6 +59,7 @@ class RocksDbBackend final : public StateBackend {
   Status NotifyCheckpointAborted(int64_t checkpoint_id) override;
   Status Restore(const std::vector<CheckpointHandle>& handles,
                  KeyGroupRange range) override;
+  Result<uint64_t> CountEntries() override;
 
   Capabilities GetCapabilities() const override;
   IoStats GetIoStats() override;

@@ -277,6 +277,14 @@ class StateBackend {
   // dies with the instance have nothing to do.
   virtual Status ResetJobStorage() { return Status::Ok(); }
 
+  // Counts this instance's (key, namespace) entries, a value, a list or a
+  // map each counting once, by a pass over the whole state: for reports,
+  // never inside a timed region. Backends whose Restore already reports
+  // RestoreStats::entries need not implement it.
+  virtual Result<uint64_t> CountEntries() {
+    return Status::Unimplemented("counting entries");
+  }
+
   virtual Capabilities GetCapabilities() const = 0;
   virtual IoStats GetIoStats() = 0;
   // The backend's registry name.

@@ -730,7 +730,7 @@ Status Repeater::MeasureRestore(Repetition* rep) {
         statuses[i].WithContext("restore of subtask " + std::to_string(i)));
     IoStats io = fresh[i]->GetIoStats();
     rr.bytes_read += io.bytes_read;
-    AddRestoreStats(io.last_restore, &rr);
+    AddRestoreStats(io.last_restore, fresh[i].get(), &rr);
     if (auto it = io.cpu_ns.find("decompress"); it != io.cpu_ns.end()) {
       AddOptional(
           std::optional<double>(static_cast<double>(it->second) / kNsPerMs),

@@ -27,10 +27,11 @@ Result<RestoreResult> MeasureRescale(const RunConfig& run,
                                      const CompletedCheckpoint& cp,
                                      uint64_t end_event, bool verify);
 
-// Folds one instance's restore figures into `rr`, and sets rr->bytes_per_s
-// per byte of state restored (per byte read for backends that report no
-// state bytes).
-void AddRestoreStats(const RestoreStats& s, RestoreResult* rr);
+// Folds the restore figures of instance `b` into `rr`, counting its
+// entries with b->CountEntries() (after the timed restore) when the restore
+// did not report them; FinishRestoreRate sets rr->bytes_per_s per byte of
+// state restored (per byte read for backends that report no state bytes).
+void AddRestoreStats(const RestoreStats& s, StateBackend* b, RestoreResult* rr);
 void FinishRestoreRate(RestoreResult* rr);
 
 }  // namespace statebench

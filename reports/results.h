@@ -125,8 +125,8 @@ struct RestoreResult {
   // state_bytes is known; older files: bytes_read per second.
   std::optional<double> bytes_per_s;
   // (key, namespace) entries restored, a value, a list or a map each
-  // counting once; 0 when the backend cannot tell without an extra pass
-  // (rocksdb).
+  // counting once. A hard-linked rocksdb restore is counted by a pass after
+  // the timed restore; server backends give their checkpoints' counts.
   uint64_t entries = 0;
   std::vector<double> subtask_duration_ms;
   std::string verdict;  // "verified" | "mismatch" | "not_verified"
