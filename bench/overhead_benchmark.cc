@@ -1,4 +1,4 @@
-// What statebench's measurement costs (issue 3, items 6 and 8).
+// What statebench's measurement costs.
 //
 //   overhead_benchmark [--keys=N] [--backends=memory,rocksdb,...]
 //                      [--rocksdb_opt=name=value ...] [--harness_seconds=S]

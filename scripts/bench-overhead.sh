@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# What statebench's measurement costs (issue 3): builds a Release tree, runs
+# What statebench's measurement costs: builds a Release tree, runs
 # bench/overhead_benchmark (direct library loops vs statebench's harness,
 # latency-sample cost, own memory at P=2, write amplification vs RocksDB's
 # statistics), then RocksDB's own db_bench beside `statebench run --backend

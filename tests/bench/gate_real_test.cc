@@ -1,4 +1,4 @@
-// The regression gate on real measurements (issue 9, "Done when"): A/A
+// The regression gate on real measurements: A/A
 // comparisons of one build against itself raise at most 2% false alarms,
 // and a build whose ops are 20% slower is flagged in at least 95% of
 // comparisons at 9 repetitions per side.
