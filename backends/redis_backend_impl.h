@@ -92,6 +92,11 @@ class RedisBackend final : public StateBackend {
   std::string_view Name() const override { return kName; }
   Status Close() override;
 
+  // Returns once the writes of every completed checkpoint are applied on
+  // the server (buffered mode applies them on a background thread), so
+  // that a timer around a checkpoint can include the server's work.
+  Status WaitApplied();
+
  private:
   bool buffered() const { return core_->settings().buffered; }
   const RedisKeyNames& names() const { return core_->names(); }

@@ -191,6 +191,11 @@ Status RedisBackend::ResetJobStorage() {
   return Status::Ok();
 }
 
+Status RedisBackend::WaitApplied() {
+  if (closed_) return Closed();
+  return Scrub(buffered() ? core_->WaitApplied() : DrainWriteThrough());
+}
+
 Status RedisBackend::Close() {
   if (closed_) return Status::Ok();
   // Completed checkpoints finish applying; writes after the last one are
