@@ -361,8 +361,10 @@ Status MaterializeIncrementalCheckpoint(
     std::string src = root + "/" + f.path;
     SB_RETURN_IF_ERROR(check_size(src, f.size));
     std::string dst = db_dir + "/" + f.local_name;
-    if (key == nullptr) {
+    if (key == nullptr && bytes_linked != nullptr) {
       SB_RETURN_IF_ERROR(LinkOrCopyFile(src, dst, bytes_read, bytes_linked));
+    } else if (key == nullptr) {
+      SB_RETURN_IF_ERROR(CopyFileDurably(src, dst, bytes_read));
     } else {
       EnvelopeHeader any{kSstFormat, "rocksdb", -1, {}, f.path};
       SB_RETURN_IF_ERROR(

@@ -71,7 +71,8 @@ Result<IncrementalMetadata> ReadIncrementalMetadata(const CheckpointHandle& h,
                                                     const EncryptionKey* key);
 
 // Makes `db_dir` (created) a database directory holding the checkpoint:
-// SSTs hard-linked (copied across filesystems), private files copied; with
+// SSTs hard-linked (copied across filesystems; copied always when
+// `bytes_linked` is null), private files copied; with
 // a `key`, every file decrypted and authenticated instead. File sizes are
 // checked against the metadata (Corruption on mismatch). *bytes_read
 // receives the bytes read (copied or decrypted), *bytes_linked the bytes

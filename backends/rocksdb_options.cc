@@ -21,6 +21,8 @@ constexpr const char* kBlockCompression = "block_compression";
 constexpr const char* kWal = "wal";
 constexpr const char* kRetainedCheckpoints = "retained_checkpoints";
 constexpr const char* kMaxBackgroundJobs = "max_background_jobs";
+constexpr const char* kUseDirectReads = "use_direct_reads";
+constexpr const char* kLocalRecovery = "local_recovery";
 
 struct CompressionName {
   const char* name;
@@ -106,11 +108,14 @@ Status ApplyOption(const std::string& name, const std::string& value,
       name == kEncryptionKeyFileOption || name == kEncryptionKeyEnvOption) {
     return Status::Ok();  // parsed together in ParseRocksDbSettings
   }
-  if (name == kWal) {
+  if (name == kWal || name == kUseDirectReads || name == kLocalRecovery) {
+    bool* flag = name == kWal              ? &s->wal
+                 : name == kUseDirectReads ? &s->use_direct_reads
+                                           : &s->local_recovery;
     if (value == "on" || value == "true") {
-      s->wal = true;
+      *flag = true;
     } else if (value == "off" || value == "false") {
-      s->wal = false;
+      *flag = false;
     } else {
       return BadValue(name, value, "on or off");
     }
@@ -144,6 +149,12 @@ std::vector<BackendOptionInfo> RocksDbOptionInfos() {
       {kRetainedCheckpoints, "1",
        "completed checkpoints kept in checkpoint storage"},
       {kMaxBackgroundJobs, "2", "RocksDB flush + compaction threads"},
+      {kUseDirectReads, "off",
+       "O_DIRECT reads (db_bench's --use_direct_reads): the block cache is "
+       "the only cache, as when state exceeds the node's memory"},
+      {kLocalRecovery, "on",
+       "restore incremental checkpoints by hard-linking SST files (Flink's "
+       "local recovery); off copies them from checkpoint storage"},
       {kCompressionOption, "none",
        "full checkpoint snapshot compression per key group: none, lz4 or "
        "zstd"},
@@ -217,6 +228,8 @@ std::map<std::string, std::string> EffectiveOptionMap(
       {kWal, s.wal ? "on" : "off"},
       {kRetainedCheckpoints, std::to_string(s.retained_checkpoints)},
       {kMaxBackgroundJobs, std::to_string(s.max_background_jobs)},
+      {kUseDirectReads, s.use_direct_reads ? "on" : "off"},
+      {kLocalRecovery, s.local_recovery ? "on" : "off"},
   };
 }
 
@@ -247,6 +260,7 @@ rocksdb::DBOptions RocksDbResources::MakeDbOptions() const {
   // A restored database must not flush on close a state nobody asked to
   // keep; live state is rebuilt from checkpoints, not from the work dir.
   o.avoid_flush_during_shutdown = true;
+  o.use_direct_reads = settings_.use_direct_reads;
   return o;
 }
 

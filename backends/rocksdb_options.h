@@ -40,6 +40,15 @@ struct RocksDbSettings {
   bool wal = false;
   int retained_checkpoints = 1;  // Flink's state.checkpoints.num-retained
   int max_background_jobs = 2;   // Flink's state.backend.rocksdb.thread.num
+  // O_DIRECT reads, as db_bench's --use_direct_reads: the block cache is
+  // then the only cache of SST blocks, as on a node whose state exceeds
+  // its memory (the page cache would otherwise hold a small machine's
+  // whole state).
+  bool use_direct_reads = false;
+  // Restore an incremental checkpoint by hard-linking its SST files where
+  // the filesystem allows (Flink's local recovery); off: copy every file
+  // from checkpoint storage, as Flink does by default.
+  bool local_recovery = true;
 };
 
 // The options the factory accepts, with defaults and help, for BackendInfo.

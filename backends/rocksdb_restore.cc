@@ -276,7 +276,8 @@ Status BuildRestored(const RestoreEnv& env, std::vector<Source>& sources,
   uint64_t cpu = 0;
   if (base != nullptr) {
     Status m = MaterializeIncrementalCheckpoint(
-        *base->handle, *base->inc, dir, key, bytes_read, bytes_linked, &cpu);
+        *base->handle, *base->inc, dir, key, bytes_read,
+        res_->settings().local_recovery ? bytes_linked : nullptr, &cpu);
     counters_->cpu.decrypt_ns += cpu;
     SB_RETURN_IF_ERROR(m);
     SB_ASSIGN_OR_RETURN(inst, RocksDbInstance::Open(dir, res_, specs, false));

@@ -196,6 +196,25 @@ TEST(CheckpointFiguresTest, IncrementalRocksDbRestoreReportsLinkedState) {
   EXPECT_LE(rr.entries, 20'000u);
 }
 
+// Without local recovery (Flink's default) the restore copies every file
+// from checkpoint storage, and says so.
+TEST(CheckpointFiguresTest, IncrementalRestoreWithoutLocalRecoveryCopies) {
+  ResultsFile r =
+      RunAndLoad({"run", "--backend", "rocksdb", "--checkpoint-type",
+                  "incremental", "--backend-opt", "local_recovery=off",
+                  "--keys", "20000", "--value-size", "200", "--warmup", "0",
+                  "--duration", "0.5", "--checkpoint-interval", "100", "-q"},
+                 nullptr);
+  ASSERT_EQ(r.runs.size(), 1u);
+  ASSERT_EQ(r.runs[0].status, "ok") << r.runs[0].failure_reason;
+  ASSERT_FALSE(r.runs[0].repetitions[0].restores.empty());
+  const RestoreResult& rr = r.runs[0].repetitions[0].restores[0];
+  EXPECT_EQ(rr.mode, "checkpoint-storage");
+  EXPECT_EQ(rr.bytes_linked.value_or(1), 0u);
+  EXPECT_GT(rr.bytes_copied.value_or(0), 1'000'000u);
+  EXPECT_EQ(r.runs[0].backend_options.at("local_recovery"), "off");
+}
+
 TEST(CheckpointFiguresTest, HeapRestoreCountsEntriesAndReadsEverything) {
   ResultsFile r =
       RunAndLoad({"run", "--backend", "fs", "--keys", "3000", "--warmup", "0",
