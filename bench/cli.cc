@@ -185,6 +185,7 @@ int RunCli(int argc, const char* const* argv, std::ostream& out,
   SetupAdviseCommand(app, &ctx);
   SetupGateCommand(app, &ctx);
   SetupVerifyCommand(app, &ctx);
+  SetupSweepCommand(app, &ctx);
   GuardNumericOptions(&app);
   try {
     app.parse(argc, argv);

@@ -40,6 +40,7 @@ void SetupReportCommand(CLI::App& app, CliContext* ctx);
 void SetupAdviseCommand(CLI::App& app, CliContext* ctx);
 void SetupGateCommand(CLI::App& app, CliContext* ctx);
 void SetupVerifyCommand(CLI::App& app, CliContext* ctx);
+void SetupSweepCommand(CLI::App& app, CliContext* ctx);
 
 }  // namespace statebench
 

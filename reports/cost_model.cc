@@ -341,8 +341,10 @@ Result<CostModel> FitBestCostModel(const std::vector<CurvePoint>& points,
   std::optional<CostModel> best;
   Status last = Status::InvalidArgument("cost model: no points");
   // Simplest first, so that a richer model has to earn its parameters.
-  for (CostModelKind kind : {CostModelKind::kConstant, CostModelKind::kLinear,
-                             CostModelKind::kPower, CostModelKind::kKnee}) {
+  // Power before linear: on a tie (two points fit both exactly) the power
+  // law, which never crosses zero, is kept.
+  for (CostModelKind kind : {CostModelKind::kConstant, CostModelKind::kPower,
+                             CostModelKind::kLinear, CostModelKind::kKnee}) {
     Result<CostModel> m = FitCostModel(kind, points);
     if (!m.ok()) {
       last = m.status();

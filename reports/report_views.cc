@@ -48,6 +48,18 @@ std::string Source(const RunResult& run) {
   return it != run.extra.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
+// " @ 64 MiB" for a run of a sweep (its job state size), else "".
+std::string SweepSize(const RunResult& run) {
+  auto it = run.extra.find("sweep");
+  if (it == run.extra.end() || !it->is_object()) return "";
+  const double bytes = it->value("state_bytes", 0.0);
+  if (!(bytes > 0)) return "";
+  if (bytes >= 1024.0 * 1024 * 1024) {
+    return fmt::format(" @ {:.3g} GiB", bytes / (1024.0 * 1024 * 1024));
+  }
+  return fmt::format(" @ {:.3g} MiB", bytes / (1024.0 * 1024));
+}
+
 // Appends suffix(i) to each label of a group of equal labels, when the
 // suffixes tell the group's members apart (at least two differ).
 template <typename Suffix>
@@ -81,6 +93,7 @@ std::vector<std::string> RunLabels(const ResultsFile& results) {
     std::string s = Source(runs[i]);
     return s.empty() ? s : " [" + s + "]";
   });
+  SplitCollisions(&labels, [&](size_t i) { return SweepSize(runs[i]); });
   SplitCollisions(&labels,
                   [&](size_t i) { return " #" + std::to_string(i + 1); });
   return labels;
@@ -100,6 +113,7 @@ std::vector<std::string> StableRunNames(const ResultsFile& results) {
     std::string s = Source(runs[i]);
     return s.empty() ? s : " [" + s + "]";
   });
+  SplitCollisions(&names, [&](size_t i) { return SweepSize(runs[i]); });
   SplitCollisions(&names,
                   [&](size_t i) { return " #" + std::to_string(i + 1); });
   return names;

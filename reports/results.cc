@@ -731,25 +731,27 @@ nlohmann::json ToJson(const ResultsFile& results) {
   const Context& c = results.context;
   json runs = json::array();
   for (const RunResult& run : results.runs) runs.push_back(RunToJson(run));
-  return {{"schema", results.schema},
-          {"context",
-           {{"statebench_version", c.statebench_version},
-            {"git_sha", c.git_sha},
-            {"build_type", c.build_type},
-            {"compiler", c.compiler},
-            {"host", c.host},
-            {"os", c.os},
-            {"cpu_model", c.cpu_model},
-            {"cpu_count", c.cpu_count},
-            {"memory_bytes", c.memory_bytes},
-            {"libraries", c.libraries},
-            {"started_at", c.started_at},
-            {"command", c.command},
-            {"argv", c.argv},
-            {"warnings", c.warnings}}},
-          {"config", results.config},
-          {"runs", runs},
-          {"recommendation", results.recommendation}};
+  json out = {{"schema", results.schema},
+              {"context",
+               {{"statebench_version", c.statebench_version},
+                {"git_sha", c.git_sha},
+                {"build_type", c.build_type},
+                {"compiler", c.compiler},
+                {"host", c.host},
+                {"os", c.os},
+                {"cpu_model", c.cpu_model},
+                {"cpu_count", c.cpu_count},
+                {"memory_bytes", c.memory_bytes},
+                {"libraries", c.libraries},
+                {"started_at", c.started_at},
+                {"command", c.command},
+                {"argv", c.argv},
+                {"warnings", c.warnings}}},
+              {"config", results.config},
+              {"runs", runs},
+              {"recommendation", results.recommendation}};
+  if (!results.curves.is_null()) out["curves"] = results.curves;
+  return out;
 }
 
 Result<ResultsFile> ResultsFromJson(const nlohmann::json& j,
@@ -803,6 +805,12 @@ Result<ResultsFile> ResultsFromJson(const nlohmann::json& j,
   }
   if (auto it = j.find("recommendation"); it != j.end()) {
     out.recommendation = *it;
+  }
+  if (auto it = j.find("curves"); it != j.end() && !it->is_null()) {
+    if (!it->is_object()) {
+      return Status::InvalidArgument(origin + ": \"curves\" is not an object");
+    }
+    out.curves = *it;
   }
   if (!r.status().ok()) return r.status();
   return out;

@@ -276,6 +276,10 @@ struct ResultsFile {
   nlohmann::json config = nlohmann::json::object();  // effective config
   std::vector<RunResult> runs;
   nlohmann::json recommendation;  // advisor output, null when absent
+  // `statebench sweep`: per backend and metric, the measured points against
+  // state per subtask, the fitted cost model and its forecast check (see
+  // bench/sweep.h); null otherwise.
+  nlohmann::json curves;
 };
 
 // Direction and unit of a flattened metric name.

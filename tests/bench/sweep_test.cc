@@ -1,0 +1,208 @@
+// `statebench sweep`: the size ladder and its refusals, the plan's budget,
+// the curves fitted over the sizes, and an interrupted sweep keeping the
+// sizes it finished.
+#include "bench/sweep.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <stdlib.h>
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "backends/file_util.h"
+#include "reports/results.h"
+#include "tests/cli_runner.h"
+#include "tests/test_process.h"
+
+namespace statebench::testing {
+namespace {
+
+constexpr uint64_t kMiB = 1ull << 20;
+
+TEST(SweepSizesTest, ParsesAscendingDistinctSizes) {
+  Result<std::vector<uint64_t>> s =
+      ParseStateSizes("--state-sizes", {"16MiB", "256MiB", "2GiB"});
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(*s, (std::vector<uint64_t>{16 * kMiB, 256 * kMiB, 2048 * kMiB}));
+  for (const std::vector<std::string>& bad :
+       {std::vector<std::string>{"16MiB", "8MiB"},
+        {"16MiB", "16MiB"},
+        {"16XB"},
+        {"0"},
+        {"-5MiB"},
+        {}}) {
+    Result<std::vector<uint64_t>> r = ParseStateSizes("--state-sizes", bad);
+    EXPECT_FALSE(r.ok());
+    if (!r.ok()) {
+      EXPECT_NE(r.status().message().find("--state-sizes"), std::string::npos);
+    }
+  }
+}
+
+TEST(SweepSizesTest, GeometricLadderEndsAtTheLargest) {
+  Result<std::vector<uint64_t>> s =
+      GeometricStateSizes(16 * kMiB, 1024 * kMiB, 4);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(*s, (std::vector<uint64_t>{16 * kMiB, 64 * kMiB, 256 * kMiB,
+                                       1024 * kMiB}));
+  EXPECT_FALSE(GeometricStateSizes(16 * kMiB, 8 * kMiB, 3).ok());
+  EXPECT_FALSE(GeometricStateSizes(16 * kMiB, 32 * kMiB, 1).ok());
+  EXPECT_FALSE(GeometricStateSizes(10, 12, 10).ok());  // repeated sizes
+}
+
+TEST(SweepPlanTest, HeapBackendsStopWhereMemoryEndsAndDiskRefuses) {
+  SweepPlanInput in;
+  in.backends = {"fs", "rocksdb"};
+  in.sizes = {64 * kMiB, 4096 * kMiB};
+  in.bytes_per_key = 116;
+  in.machine.memory_available = 6000 * kMiB;
+  in.machine.disk_free = 1ull << 40;
+  Result<std::vector<SweepStep>> plan = PlanSweep(in);
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  ASSERT_EQ(plan->size(), 4u);
+  EXPECT_TRUE((*plan)[0].skip_reason.empty());
+  // 4 GiB of heap state with Flink's 2x headroom is 8 GiB > 6000 MiB.
+  EXPECT_EQ((*plan)[2].backend, "fs");
+  EXPECT_NE((*plan)[2].skip_reason.find("2x headroom"), std::string::npos);
+  EXPECT_TRUE((*plan)[3].skip_reason.empty());  // rocksdb is not heap-bound
+  EXPECT_EQ((*plan)[1].keys, 64 * kMiB / 116);
+
+  in.machine.disk_free = 1024 * kMiB;  // rocksdb at 4 GiB needs ~20 GiB
+  Result<std::vector<SweepStep>> refused = PlanSweep(in);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("of disk"), std::string::npos);
+
+  in.machine.disk_free = 1ull << 40;
+  in.sizes = {100};  // below one key
+  EXPECT_FALSE(PlanSweep(in).ok());
+}
+
+RunResult SyntheticRun(const std::string& backend, double x, double restore_ms,
+                       double ops) {
+  RunResult r;
+  r.backend = backend;
+  r.summary["restore.duration_ms"].median = restore_ms;
+  r.summary["throughput.ops_per_s"].median = ops;
+  r.extra["sweep"] = {{"state_bytes", x}, {"state_bytes_per_subtask", x}};
+  return r;
+}
+
+TEST(SweepCurvesTest, FitsEachMetricAndChecksTheLargestForecast) {
+  std::vector<RunResult> runs;
+  for (double x : {16e6, 64e6, 256e6, 1024e6}) {
+    runs.push_back(SyntheticRun("rocksdb", x, 5 + x / 1e6, 1e5));
+  }
+  RunResult failed = SyntheticRun("rocksdb", 4096e6, 1, 1);
+  failed.status = "failed";
+  runs.push_back(failed);
+  nlohmann::json c = FitCurves(runs);
+  const nlohmann::json& r = c["backends"]["rocksdb"]["restore.duration_ms"];
+  EXPECT_EQ(r["points"].size(), 4u);  // the failed run is left out
+  EXPECT_EQ(r["model"]["kind"], "linear");
+  EXPECT_NEAR(r["model"]["params"][1].get<double>(), 1e-6, 1e-12);
+  EXPECT_NEAR(r["forecast_check"]["relative_error"].get<double>(), 0, 1e-9);
+  EXPECT_EQ(c["backends"]["rocksdb"]["throughput.ops_per_s"]["model"]["kind"],
+            "constant");
+}
+
+std::string TempDir() {
+  Result<std::string> d = MakeTempDirectory("statebench-sweep-test-");
+  EXPECT_TRUE(d.ok());
+  return d.ok() ? *d : "/tmp";
+}
+
+TEST(SweepCliTest, MeasuresEachSizeAndWritesCurves) {
+  const std::string dir = TempDir();
+  CliRun r = Cli({"sweep", "--backends", "fs,rocksdb", "--state-sizes",
+                  "256KiB,512KiB,1MiB", "--duration", "0.2", "--warmup", "0",
+                  "--checkpoint-interval", "50", "-q", "-o", dir + "/r.json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  Result<ResultsFile> f = LoadResultsFile(dir + "/r.json");
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  ASSERT_EQ(f->runs.size(), 6u);
+  EXPECT_EQ(f->runs[0].extra["sweep"]["state_bytes"], 256 * 1024);
+  // 1 MiB of 116-byte entries.
+  EXPECT_EQ(f->runs[5].extra["sweep"]["keys"], kMiB / 116);
+  ASSERT_TRUE(f->curves.is_object());
+  for (const char* b : {"fs", "rocksdb"}) {
+    const nlohmann::json& m = f->curves["backends"][b];
+    ASSERT_TRUE(m.contains("restore.duration_ms")) << f->curves.dump();
+    EXPECT_EQ(m["restore.duration_ms"]["points"].size(), 3u);
+    EXPECT_TRUE(m["restore.duration_ms"].contains("forecast_check"));
+  }
+  // The sweep's rocksdb reads SST files directly and restores from
+  // checkpoint storage.
+  EXPECT_EQ(f->runs[1].backend_options.at("use_direct_reads"), "on");
+  EXPECT_EQ(f->runs[1].repetitions[0].restores[0].mode, "checkpoint-storage");
+  EXPECT_NE(r.out.find("COST MODELS"), std::string::npos) << r.out;
+  (void)RemoveTree(dir);
+}
+
+TEST(SweepCliTest, BadLaddersExitTwoBeforeMeasuring) {
+  struct Case {
+    std::vector<std::string> args;
+    const char* says;
+  };
+  for (const Case& c : std::vector<Case>{
+           {{"--state-sizes", "16MiB,8MiB"}, "ascend"},
+           {{"--state-sizes", "16MiB,16MiB"}, "repeated"},
+           {{"--state-sizes", "1XB"}, "not a size"},
+           {{"--state-sizes", "64"}, "below one key"},
+           {{"--state-sizes", "900TiB"}, "beyond this machine"},
+           {{"--backends", "rocksdb", "--state-sizes", "900TiB"}, "of disk"},
+           {{"--up-to", "8MiB", "--from", "16MiB"}, "must exceed"},
+           {{"--state-sizes", "1MiB", "--up-to", "2MiB"}, "use one"},
+           {{"--workload", "tumbling-window"}, "one value per key"},
+       }) {
+    std::vector<std::string> args = {"sweep", "--backends", "fs"};
+    args.insert(args.end(), c.args.begin(), c.args.end());
+    CliRun r = Cli(args);
+    EXPECT_EQ(r.code, 2) << c.says << ": " << r.err;
+    EXPECT_NE(r.err.find(c.says), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("sweep ["), std::string::npos)
+        << "measured: " << r.err;
+  }
+}
+
+// SIGINT during a sweep: the results file holds every size finished
+// before it, and parses.
+TEST(SweepCliTest, InterruptedSweepKeepsTheSizesItFinished) {
+  const std::string dir = TempDir();
+  const std::string out = dir + "/r.json";
+  ChildProcess child;
+  ASSERT_TRUE(child.Start(
+      {STATEBENCH_BINARY, "sweep", "--backends", "fs", "--state-sizes",
+       "256KiB,512KiB,1MiB,2MiB,4MiB,8MiB,16MiB,32MiB", "--duration", "1",
+       "--warmup", "0", "-q", "-o", out},
+      dir + "/capture"));
+  // Wait for two finished sizes.
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  size_t finished = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    Result<ResultsFile> f = LoadResultsFile(out);
+    if (f.ok() && f->runs.size() >= 2) {
+      finished = f->runs.size();
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_GE(finished, 2u);
+  ::kill(child.pid(), SIGINT);
+  ProcessResult p = child.Wait(60);
+  EXPECT_FALSE(p.timed_out);
+  Result<ResultsFile> f = LoadResultsFile(out);
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  EXPECT_GE(f->runs.size(), finished);
+  EXPECT_LT(f->runs.size(), 8u);
+  for (const RunResult& run : f->runs) EXPECT_EQ(run.status, "ok");
+  EXPECT_TRUE(f->curves.is_object());
+  (void)RemoveTree(dir);
+}
+
+}  // namespace
+}  // namespace statebench::testing
