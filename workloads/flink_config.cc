@@ -66,6 +66,39 @@ Result<uint64_t> Scale(uint64_t n, uint64_t factor, std::string_view text) {
   return n * factor;
 }
 
+// The offset of the first byte that is not part of well-formed UTF-8, or
+// npos. Keys and values end up in the results JSON, which must be UTF-8.
+size_t FirstInvalidUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    size_t len = 0;
+    unsigned char lo = 0x80, hi = 0xbf;  // bounds of the second byte
+    if (c < 0x80) {
+      len = 1;
+    } else if (c >= 0xc2 && c <= 0xdf) {
+      len = 2;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      len = 3;
+      if (c == 0xe0) lo = 0xa0;  // overlong
+      if (c == 0xed) hi = 0x9f;  // surrogates
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      len = 4;
+      if (c == 0xf0) lo = 0x90;  // overlong
+      if (c == 0xf4) hi = 0x8f;  // above U+10FFFF
+    } else {
+      return i;
+    }
+    if (i + len > s.size()) return i;
+    for (size_t k = 1; k < len; ++k) {
+      const auto b = static_cast<unsigned char>(s[i + k]);
+      if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xbf)) return i;
+    }
+    i += len;
+  }
+  return std::string_view::npos;
+}
+
 // The value of one key as the file gives it.
 struct Leaf {
   std::string key;
@@ -139,16 +172,29 @@ class Reader {
 
   Result<FlinkConfig> Parse(std::string_view text) {
     out_.path = std::string(source_);
+    if (size_t bad = FirstInvalidUtf8(text); bad != std::string_view::npos) {
+      const std::string_view before = text.substr(0, bad);
+      const size_t line_start = before.rfind('\n');
+      const size_t line = std::count(before.begin(), before.end(), '\n');
+      const size_t column =
+          bad - (line_start == std::string_view::npos ? 0 : line_start + 1);
+      return Status::InvalidArgument(source_ + ":" + std::to_string(line + 1) +
+                                     ":" + std::to_string(column + 1) +
+                                     ": not UTF-8 text");
+    }
     YAML::Node root;
     try {
       root = YAML::Load(std::string(text));
-      if (!root.IsNull() && !root.IsMap()) {
+      // An empty file is valid to Flink (all defaults), but given to a
+      // benchmark it is a wrong or truncated file far more often.
+      if (!root.IsMap() || root.size() == 0) {
         return Status::InvalidArgument(
             Where(source_, root.Mark()) +
             ": a Flink configuration is a mapping of keys to values "
-            "(flink-conf.yaml 'key: value' lines or a nested config.yaml)");
+            "(flink-conf.yaml 'key: value' lines or a nested config.yaml); "
+            "this file holds none");
       }
-      if (root.IsMap()) SB_RETURN_IF_ERROR(Flatten(root, ""));
+      SB_RETURN_IF_ERROR(Flatten(root, ""));
     } catch (const YAML::Exception& e) {
       return Status::InvalidArgument(Where(source_, e.mark) + ": " + e.msg +
                                      "; not a Flink configuration file");

@@ -11,7 +11,7 @@
 // milliseconds; "64mb", "1 gb", "512k", a plain number is bytes; units are
 // case-insensitive and every size unit is binary.
 //
-// Errors: unparsable YAML, a bad duration, size, number or boolean, a
+// Errors: a file with no keys, unparsable YAML, a bad duration, size, number or boolean, a
 // backend type statebench cannot map, or two keys (or one key twice) with
 // conflicting values are InvalidArgument "file:line:col: key: ..."
 // (1-based).

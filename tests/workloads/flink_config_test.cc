@@ -216,6 +216,8 @@ TEST(FlinkConfigTest, BadValuesNameFileLineColumnAndKey) {
        "conf.yaml:1:46: state.backend.rocksdb.compression.per.level"},
       {"a: [b\n", "conf.yaml:2:1"},
       {"- a\n- b\n", "conf.yaml:1:1"},
+      {"a: 1\nb\xff: 2\n", "conf.yaml:2:2: not UTF-8"},
+      {"a: \xc3\xa9\xed\xa0\x80\n", "conf.yaml:1:6: not UTF-8"},
   };
   for (const auto& [text, want] : cases) {
     const std::string e = ErrorOf(text);
@@ -274,11 +276,10 @@ TEST(FlinkConfigTest, RocksDbMemoryFollowsFlinksPrecedence) {
   EXPECT_TRUE(HasNote(c, "block.cache-size (8mb): memory.fixed-per-slot"));
 }
 
-TEST(FlinkConfigTest, EmptyFileSetsNothing) {
-  FlinkConfig c = Parse("# all defaults\n");
-  EXPECT_EQ(c.backend, "");
-  EXPECT_TRUE(c.used.empty());
-  EXPECT_TRUE(c.notes.empty());
+TEST(FlinkConfigTest, AFileWithoutKeysIsRefused) {
+  for (const char* text : {"", "# all defaults\n", "~\n", "{}\n"}) {
+    EXPECT_NE(ErrorOf(text).find("holds none"), std::string::npos) << text;
+  }
 }
 
 }  // namespace
