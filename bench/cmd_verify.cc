@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <iostream>
 #include <memory>
 
@@ -103,6 +104,13 @@ int RunVerify(VerifyOptions& o, CliContext& ctx) {
     Result<std::pair<int, int>> parsed = ParseRescale(r);
     if (!parsed.ok()) {
       err << "statebench: " << parsed.status().message() << "\n";
+      return kExitUsage;
+    }
+    const int max_p = rc.max_parallelism;
+    if (max_p > 0 && std::max(parsed->first, parsed->second) > max_p) {
+      err << "statebench: --rescale " << r << ": max parallelism " << max_p
+          << " is below " << std::max(parsed->first, parsed->second)
+          << "; every subtask needs at least one key group\n";
       return kExitUsage;
     }
     rescales.push_back(*parsed);

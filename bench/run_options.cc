@@ -426,6 +426,19 @@ Status FinalizeRunOptions(RunOptions* o) {
     p = from;
     o->config.rescale_to = to;
   }
+  // Every subtask needs a key group; Flink refuses the same job.
+  const int max_p = o->config.max_parallelism;
+  const int most = std::max(o->config.parallelism, o->config.rescale_to);
+  if (max_p > 0 && max_p < most) {
+    return Status::InvalidArgument(
+        "max parallelism " + std::to_string(max_p) + " is below the " +
+        (o->config.rescale_to > o->config.parallelism ? "rescale target "
+                                                      : "parallelism ") +
+        std::to_string(most) +
+        "; every subtask needs at least one key group, so raise "
+        "--max-parallelism (or pipeline.max-parallelism) to at least " +
+        std::to_string(most));
+  }
   return Status::Ok();
 }
 

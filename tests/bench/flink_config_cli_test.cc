@@ -191,6 +191,33 @@ TEST_F(FlinkConfigCliTest, BadFilesExitTwoWithThePositionBeforeRunning) {
   }
 }
 
+// Flink refuses a max parallelism below the parallelism; so does the run,
+// with a message saying which, whichever layer set them.
+TEST_F(FlinkConfigCliTest, MaxParallelismBelowParallelismIsAUsageError) {
+  const std::string flink =
+      Write("mp.yaml",
+            "state.backend.type: hashmap\nparallelism.default: 4\n"
+            "pipeline.max-parallelism: 2\n");
+  const std::vector<std::vector<std::string>> cases = {
+      {"--flink-config", flink},
+      {"-b", "memory", "-p", "4", "--max-parallelism", "2"},
+      {"-b", "memory", "--max-parallelism", "2", "--rescale", "1:3"},
+  };
+  for (const std::vector<std::string>& args : cases) {
+    CliRun r = Run("run", args);
+    EXPECT_EQ(r.code, 2) << r.err;
+    EXPECT_NE(r.err.find("max parallelism 2 is below the"), std::string::npos)
+        << r.err;
+    std::ifstream written(Out());
+    EXPECT_FALSE(written.good()) << "results written: " << r.err;
+  }
+  CliRun r = Run(
+      "verify", {"-b", "memory", "--max-parallelism", "2", "--rescale", "2:3"});
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("max parallelism 2 is below 3"), std::string::npos)
+      << r.err;
+}
+
 TEST_F(FlinkConfigCliTest, BackendComesFromTheFlinkConfigOrTheFlag) {
   const std::string none = Write("none.yaml", "parallelism.default: 2\n");
   for (const char* command : {"run", "verify"}) {
