@@ -36,69 +36,6 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-// Splits "30 s" into 30 and "s" (lower case). Flink takes an unsigned
-// integer only: no sign, no fraction, no exponent.
-Result<std::pair<uint64_t, std::string>> NumberAndUnit(std::string_view text) {
-  std::string_view t = Trim(text);
-  size_t digits = 0;
-  while (digits < t.size() &&
-         std::isdigit(static_cast<unsigned char>(t[digits]))) {
-    ++digits;
-  }
-  if (digits == 0) {
-    return Status::InvalidArgument("'" + std::string(text) +
-                                   "' does not start with a whole number");
-  }
-  uint64_t n = 0;
-  auto [end, ec] = std::from_chars(t.data(), t.data() + digits, n);
-  if (ec != std::errc() || end != t.data() + digits) {
-    return Status::InvalidArgument("'" + std::string(text) +
-                                   "' is out of range");
-  }
-  return std::make_pair(n, Lower(Trim(t.substr(digits))));
-}
-
-Result<uint64_t> Scale(uint64_t n, uint64_t factor, std::string_view text) {
-  if (factor != 0 && n > UINT64_MAX / factor) {
-    return Status::InvalidArgument("'" + std::string(text) +
-                                   "' is out of range");
-  }
-  return n * factor;
-}
-
-// The offset of the first byte that is not part of well-formed UTF-8, or
-// npos. Keys and values end up in the results JSON, which must be UTF-8.
-size_t FirstInvalidUtf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    size_t len = 0;
-    unsigned char lo = 0x80, hi = 0xbf;  // bounds of the second byte
-    if (c < 0x80) {
-      len = 1;
-    } else if (c >= 0xc2 && c <= 0xdf) {
-      len = 2;
-    } else if (c >= 0xe0 && c <= 0xef) {
-      len = 3;
-      if (c == 0xe0) lo = 0xa0;  // overlong
-      if (c == 0xed) hi = 0x9f;  // surrogates
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      len = 4;
-      if (c == 0xf0) lo = 0x90;  // overlong
-      if (c == 0xf4) hi = 0x8f;  // above U+10FFFF
-    } else {
-      return i;
-    }
-    if (i + len > s.size()) return i;
-    for (size_t k = 1; k < len; ++k) {
-      const auto b = static_cast<unsigned char>(s[i + k]);
-      if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xbf)) return i;
-    }
-    i += len;
-  }
-  return std::string_view::npos;
-}
-
 // The value of one key as the file gives it.
 struct Leaf {
   std::string key;
@@ -115,6 +52,35 @@ std::string Where(std::string_view source, const YAML::Mark& mark) {
            std::to_string(mark.column + 1);
   }
   return out;
+}
+
+enum class BackendType {
+  kRocksDb,
+  kHashMap,
+  kLegacyFilesystem,  // Flink's FsStateBackend
+  kLegacyJobManager,  // Flink's MemoryStateBackend
+  kForSt,
+  kUnknown,
+};
+
+// state.backend.type as Flink reads it: a short name or a factory class.
+BackendType ClassifyBackendType(std::string_view value) {
+  std::string t = Lower(Trim(value));
+  if (auto dot = t.rfind('.'); dot != std::string::npos) t = t.substr(dot + 1);
+  if (t == "rocksdb" || t == "embeddedrocksdb" ||
+      t == "embeddedrocksdbstatebackendfactory" ||
+      t == "rocksdbstatebackendfactory") {
+    return BackendType::kRocksDb;
+  }
+  if (t == "hashmap" || t == "hashmapstatebackendfactory") {
+    return BackendType::kHashMap;
+  }
+  if (t == "filesystem") return BackendType::kLegacyFilesystem;
+  if (t == "jobmanager") return BackendType::kLegacyJobManager;
+  if (t == "forst" || t == "forststatebackendfactory") {
+    return BackendType::kForSt;
+  }
+  return BackendType::kUnknown;
 }
 
 // Why a key the file may well hold does nothing here; keys not listed get
@@ -325,10 +291,9 @@ class Reader {
   }
 
   Result<bool> Bool(const Leaf& l) {
-    const std::string v = Lower(Trim(l.value));
-    if (v == "true") return true;
-    if (v == "false") return false;
-    return Error(l, "'" + l.value + "' is not true or false");
+    Result<bool> b = ParseFlinkBool(l.value);
+    if (!b.ok()) return Error(l, b.status().message());
+    return *b;
   }
 
   Result<int64_t> Int(const Leaf& l, int64_t lo, int64_t hi) {
@@ -394,41 +359,44 @@ class Reader {
       }
       return Status::Ok();
     }
-    std::string t = Lower(Trim(type->value));
-    if (auto dot = t.rfind('.'); dot != std::string::npos) {
-      t = t.substr(dot + 1);  // a factory class name
-    }
     std::string backend;
     std::string implied_storage;
-    if (t == "rocksdb" || t == "embeddedrocksdb" ||
-        t == "embeddedrocksdbstatebackendfactory" ||
-        t == "rocksdbstatebackendfactory") {
-      backend = "rocksdb";
-      if (storage != nullptr) {
-        Note(*storage,
-             "rocksdb checkpoints always go to files in a temporary directory");
+    switch (ClassifyBackendType(type->value)) {
+      case BackendType::kRocksDb:
+        backend = "rocksdb";
+        if (storage != nullptr) {
+          Note(*storage,
+               "rocksdb checkpoints always go to files in a temporary "
+               "directory");
+        }
+        break;
+      case BackendType::kHashMap: {
+        const bool filesystem =
+            storage != nullptr ? storage_name == "filesystem" : dir != nullptr;
+        backend = filesystem ? "fs" : "memory";
+        if (storage == nullptr && dir != nullptr) Use(*dir, "backend", backend);
+        break;
       }
-    } else if (t == "hashmap" || t == "hashmapstatebackendfactory") {
-      const bool filesystem =
-          storage != nullptr ? storage_name == "filesystem" : dir != nullptr;
-      backend = filesystem ? "fs" : "memory";
-      if (storage == nullptr && dir != nullptr) Use(*dir, "backend", backend);
-    } else if (t == "filesystem" || t == "jobmanager") {
-      // Flink's legacy names: FsStateBackend, MemoryStateBackend.
-      backend = t == "filesystem" ? "fs" : "memory";
-      implied_storage = t;
-    } else if (t == "forst" || t == "forststatebackendfactory") {
-      return Error(*type,
-                   "ForSt (disaggregated state on remote object storage) has "
-                   "no statebench equivalent; use rocksdb, the embedded "
-                   "backend ForSt derives from");
-    } else {
-      return Error(*type,
-                   "'" + type->value +
-                       "' is not a state backend statebench can map; known: "
-                       "hashmap (memory or fs by checkpoint storage), "
-                       "rocksdb, embeddedrocksdb, and the legacy filesystem "
-                       "(fs) and jobmanager (memory)");
+      case BackendType::kLegacyFilesystem:
+        backend = "fs";
+        implied_storage = "filesystem";
+        break;
+      case BackendType::kLegacyJobManager:
+        backend = "memory";
+        implied_storage = "jobmanager";
+        break;
+      case BackendType::kForSt:
+        return Error(*type,
+                     "ForSt (disaggregated state on remote object storage) "
+                     "has no statebench equivalent; use rocksdb, the embedded "
+                     "backend ForSt derives from");
+      case BackendType::kUnknown:
+        return Error(*type,
+                     "'" + type->value +
+                         "' is not a state backend statebench can map; known: "
+                         "hashmap (memory or fs by checkpoint storage), "
+                         "rocksdb, embeddedrocksdb, and the legacy filesystem "
+                         "(fs) and jobmanager (memory)");
     }
     if (!implied_storage.empty() && storage != nullptr &&
         storage_name != implied_storage) {
@@ -508,10 +476,34 @@ class Reader {
     return Status::Ok();
   }
 
+  Status ApplyRocksDb() {
+    SB_RETURN_IF_ERROR(ApplyRocksDbMemory());
+    SB_ASSIGN_OR_RETURN(Leaf * wb,
+                        Get({"state.backend.rocksdb.writebuffer.size"}));
+    if (wb != nullptr) {
+      SB_ASSIGN_OR_RETURN(uint64_t bytes, Size(*wb));
+      if (bytes < (64u << 10) || bytes > (4ull << 30)) {
+        return Error(*wb, "'" + wb->value +
+                              "' is outside the rocksdb backend's "
+                              "write_buffer_size range [64kb, 4gb]");
+      }
+      SetBackendOption(*wb, "rocksdb", "write_buffer_size",
+                       std::to_string(bytes));
+    }
+    SB_ASSIGN_OR_RETURN(Leaf * threads,
+                        Get({"state.backend.rocksdb.thread.num"}));
+    if (threads != nullptr) {
+      SB_ASSIGN_OR_RETURN(int64_t n, Int(*threads, 1, 64));
+      SetBackendOption(*threads, "rocksdb", "max_background_jobs",
+                       std::to_string(n));
+    }
+    return ApplyCompression();
+  }
+
   // RocksDB memory follows Flink's precedence: a fixed size per slot wins;
   // else managed memory (the default) sizes the shared cache, and the
   // per-option block cache size only counts when managed memory is off.
-  Status ApplyRocksDb() {
+  Status ApplyRocksDbMemory() {
     SB_ASSIGN_OR_RETURN(Leaf * managed,
                         Get({"state.backend.rocksdb.memory.managed"}));
     SB_ASSIGN_OR_RETURN(Leaf * fixed,
@@ -586,26 +578,7 @@ class Reader {
              "backend's block_cache_size");
       }
     }
-    SB_ASSIGN_OR_RETURN(Leaf * wb,
-                        Get({"state.backend.rocksdb.writebuffer.size"}));
-    if (wb != nullptr) {
-      SB_ASSIGN_OR_RETURN(uint64_t bytes, Size(*wb));
-      if (bytes < (64u << 10) || bytes > (4ull << 30)) {
-        return Error(*wb, "'" + wb->value +
-                              "' is outside the rocksdb backend's "
-                              "write_buffer_size range [64kb, 4gb]");
-      }
-      SetBackendOption(*wb, "rocksdb", "write_buffer_size",
-                       std::to_string(bytes));
-    }
-    SB_ASSIGN_OR_RETURN(Leaf * threads,
-                        Get({"state.backend.rocksdb.thread.num"}));
-    if (threads != nullptr) {
-      SB_ASSIGN_OR_RETURN(int64_t n, Int(*threads, 1, 64));
-      SetBackendOption(*threads, "rocksdb", "max_background_jobs",
-                       std::to_string(n));
-    }
-    return ApplyCompression();
+    return Status::Ok();
   }
 
   // Flink sets a compression per LSM level; the rocksdb backend has one
@@ -673,67 +646,6 @@ class Reader {
 };
 
 }  // namespace
-
-Result<uint64_t> ParseFlinkDuration(std::string_view text) {
-  auto parsed = NumberAndUnit(text);
-  const std::string what =
-      "'" + std::string(text) +
-      "' is not a Flink duration (a whole number with an optional unit: ms, "
-      "s, min, h, d; a plain number is milliseconds)";
-  if (!parsed.ok()) return Status::InvalidArgument(what);
-  const auto& [n, unit] = *parsed;
-  struct Unit {
-    std::initializer_list<const char*> names;
-    uint64_t ns;
-  };
-  static const Unit kUnits[] = {
-      {{"ns", "nano", "nanos", "nanosecond", "nanoseconds"}, 1},
-      {{"\xc2\xb5s", "micro", "micros", "microsecond", "microseconds"}, 1000},
-      {{"", "ms", "milli", "millis", "millisecond", "milliseconds"}, 1'000'000},
-      {{"s", "sec", "secs", "second", "seconds"}, 1'000'000'000},
-      {{"m", "min", "minute", "minutes"}, 60'000'000'000},
-      {{"h", "hour", "hours"}, 3'600'000'000'000},
-      {{"d", "day", "days"}, 86'400'000'000'000},
-  };
-  for (const Unit& u : kUnits) {
-    for (const char* name : u.names) {
-      if (unit != name) continue;
-      if (u.ns < 1'000'000) return n / (1'000'000 / u.ns);
-      Result<uint64_t> ms = Scale(n, u.ns / 1'000'000, text);
-      if (!ms.ok()) return Status::InvalidArgument(what);
-      return *ms;
-    }
-  }
-  return Status::InvalidArgument(what);
-}
-
-Result<uint64_t> ParseFlinkMemorySize(std::string_view text) {
-  auto parsed = NumberAndUnit(text);
-  const std::string what =
-      "'" + std::string(text) +
-      "' is not a Flink memory size (a whole number with an optional unit: "
-      "b, k/kb, m/mb, g/gb, t/tb, binary; a plain number is bytes)";
-  if (!parsed.ok()) return Status::InvalidArgument(what);
-  const auto& [n, unit] = *parsed;
-  struct Unit {
-    std::initializer_list<const char*> names;
-    int shift;
-  };
-  static const Unit kUnits[] = {
-      {{"", "b", "bytes"}, 0},        {{"k", "kb", "kibibytes"}, 10},
-      {{"m", "mb", "mebibytes"}, 20}, {{"g", "gb", "gibibytes"}, 30},
-      {{"t", "tb", "tebibytes"}, 40},
-  };
-  for (const Unit& u : kUnits) {
-    for (const char* name : u.names) {
-      if (unit != name) continue;
-      Result<uint64_t> bytes = Scale(n, uint64_t{1} << u.shift, text);
-      if (!bytes.ok()) return Status::InvalidArgument(what);
-      return *bytes;
-    }
-  }
-  return Status::InvalidArgument(what);
-}
 
 Result<FlinkConfig> ParseFlinkConfig(std::string_view text,
                                      std::string_view source) {

@@ -6,14 +6,14 @@
 // The keys that map onto a statebench setting become run settings (the
 // same optional fields a workload file has) plus a record of which key set
 // what; every other key becomes a note, so nothing is dropped silently.
-// Durations and memory sizes follow Flink's syntax (TimeUtils,
-// MemorySize): "30 s", "1 min", "500ms", "2 h", a plain number is
-// milliseconds; "64mb", "1 gb", "512k", a plain number is bytes; units are
-// case-insensitive and every size unit is binary.
+// Durations and memory sizes follow Flink's syntax (flink_values.h):
+// "30 s", "1 min", "500ms", "2 h", a plain number is milliseconds; "64mb",
+// "1 gb", "512k", a plain number is bytes; units are case-insensitive and
+// every size unit is binary.
 //
-// Errors: a file with no keys, unparsable YAML, a bad duration, size, number or boolean, a
-// backend type statebench cannot map, or two keys (or one key twice) with
-// conflicting values are InvalidArgument "file:line:col: key: ..."
+// Errors: a file with no keys, unparsable YAML, a bad duration, size, number or
+// boolean, a backend type statebench cannot map, or two keys (or one key twice)
+// with conflicting values are InvalidArgument "file:line:col: key: ..."
 // (1-based).
 // Thread safety: reentrant.
 #ifndef STATEBENCH_WORKLOADS_FLINK_CONFIG_H_
@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "backends/status.h"
+#include "workloads/flink_values.h"
 #include "workloads/workload_file.h"
 
 namespace statebench {
@@ -62,15 +63,6 @@ Result<FlinkConfig> LoadFlinkConfig(const std::string& path);
 // Parses `text`; `source` names it in messages.
 Result<FlinkConfig> ParseFlinkConfig(std::string_view text,
                                      std::string_view source);
-
-// Flink's duration syntax -> milliseconds: an integer with an optional
-// unit (ns, us/µs, ms, s, min/m, h, d and their long forms), rounded down
-// to whole milliseconds. InvalidArgument if malformed or out of range.
-Result<uint64_t> ParseFlinkDuration(std::string_view text);
-// Flink's memory-size syntax -> bytes: an integer with an optional unit
-// (b/bytes, k/kb/kibibytes, m/mb/mebibytes, g/gb/gibibytes,
-// t/tb/tebibytes; all binary). InvalidArgument if malformed or out of range.
-Result<uint64_t> ParseFlinkMemorySize(std::string_view text);
 
 }  // namespace statebench
 
