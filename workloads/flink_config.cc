@@ -241,6 +241,13 @@ class Reader {
   }
 
   Status Add(Leaf leaf) {
+    // yaml-cpp turns some control bytes of valid UTF-8 input into bytes
+    // that are not (NUL becomes a lone 0x85), so its output is checked too.
+    if (FirstInvalidUtf8(leaf.key) != std::string_view::npos ||
+        FirstInvalidUtf8(leaf.value) != std::string_view::npos) {
+      return Status::InvalidArgument(Where(source_, leaf.mark) +
+                                     ": not UTF-8 text");
+    }
     auto it = leaves_.find(leaf.key);
     if (it == leaves_.end()) {
       order_.push_back(leaf);

@@ -218,6 +218,8 @@ TEST(FlinkConfigTest, BadValuesNameFileLineColumnAndKey) {
       {"- a\n- b\n", "conf.yaml:1:1"},
       {"a: 1\nb\xff: 2\n", "conf.yaml:2:2: not UTF-8"},
       {"a: \xc3\xa9\xed\xa0\x80\n", "conf.yaml:1:6: not UTF-8"},
+      // yaml-cpp reads NUL 'N' as a lone 0x85 byte.
+      {std::string("x: 1\nk: a\0Nb\n", 13), "conf.yaml:2:4: not UTF-8"},
   };
   for (const auto& [text, want] : cases) {
     const std::string e = ErrorOf(text);
