@@ -106,6 +106,18 @@ TEST_F(FlinkConfigCliTest, Flink1FlatFileSetsBackendCheckpointsParallelism) {
             std::string::npos);
 }
 
+// A path is bytes: one that is not UTF-8 reaches the notes and argv of the
+// results, which keep U+FFFD in its place rather than abort the run.
+TEST_F(FlinkConfigCliTest, PathThatIsNotUtf8IsRecordedNotFatal) {
+  CliRun r = Run("run", {"-b", "memory", "--flink-config",
+                         Write("conf-\xff.yaml", kFlink1)});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const nlohmann::json j = Results();
+  EXPECT_NE(j["config"]["flink_config"]["file"].get<std::string>().find(
+                "conf-\xef\xbf\xbd.yaml"),
+            std::string::npos);
+}
+
 TEST_F(FlinkConfigCliTest, Flink2NestedFileSetsBackendCheckpointsParallelism) {
   CliRun r = Run("run", {"--flink-config", Write("config.yaml", kFlink2)});
   ASSERT_EQ(r.code, 0) << r.err;
