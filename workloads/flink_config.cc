@@ -382,6 +382,12 @@ class Reader {
             storage != nullptr ? storage_name == "filesystem" : dir != nullptr;
         backend = filesystem ? "fs" : "memory";
         if (storage == nullptr && dir != nullptr) Use(*dir, "backend", backend);
+        if (storage == nullptr && dir == nullptr) {
+          Note(*type,
+               "without a checkpoint directory Flink keeps hashmap "
+               "checkpoints on the JobManager (capped at 5 MiB): the memory "
+               "backend; set execution.checkpointing.dir for fs");
+        }
         break;
       }
       case BackendType::kLegacyFilesystem:

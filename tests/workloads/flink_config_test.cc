@@ -160,6 +160,9 @@ TEST(FlinkConfigTest, BackendNamesMapToStatebenchBackends) {
   for (const auto& [text, backend] : cases) {
     EXPECT_EQ(Parse(text).backend, backend) << text;
   }
+  // Why hashmap became memory is explained.
+  EXPECT_TRUE(HasNote(Parse("state.backend.type: hashmap\n"),
+                      "JobManager (capped at 5 MiB)"));
 }
 
 TEST(FlinkConfigTest, UnmappableBackendsAreErrorsNamingThePosition) {
