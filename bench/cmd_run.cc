@@ -193,6 +193,19 @@ int RunBenchmarks(RunOptions& o, CliContext& ctx, const std::string& command) {
            "state.backend.type)\n";
     return kExitUsage;
   }
+  // Production intervals (minutes, as Flink configurations give them) are
+  // longer than a short benchmark: the run would measure no checkpoint.
+  const RunConfig& rc0 = o.config;
+  const double run_ms = (rc0.warmup_s + rc0.measure_s) * 1000;
+  if (rc0.measure_events == 0 && rc0.checkpoint.interval_ms > 0 &&
+      rc0.checkpoint.interval_ms > run_ms) {
+    o.notes.push_back(
+        "checkpoint interval " + std::to_string(rc0.checkpoint.interval_ms) +
+        " ms is longer than the warmup and measured phase (" +
+        std::to_string(static_cast<int64_t>(run_ms)) +
+        " ms): no checkpoint is measured; raise --duration or set "
+        "--checkpoint-interval");
+  }
   if (command == "compare" && o.flink && !o.flink->backend.empty()) {
     o.notes.push_back(
         "flink config: compare measures every backend (or --backends), not "

@@ -135,6 +135,21 @@ TEST_F(FlinkConfigCliTest, Flink2NestedFileSetsBackendCheckpointsParallelism) {
       << r.err;
 }
 
+// A production interval from a Flink configuration is longer than a short
+// run; the run says that it measures no checkpoint.
+TEST_F(FlinkConfigCliTest, IntervalLongerThanTheRunIsANote) {
+  CliRun r = Run(
+      "run", {"-b", "memory", "--flink-config",
+              Write("long.yaml", "execution.checkpointing.interval: 3 min\n")});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("checkpoint interval 180000 ms is longer than the "
+                       "warmup and measured phase (250 ms)"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(Results()["config"]["notes"].dump().find("no checkpoint"),
+            std::string::npos);
+}
+
 TEST_F(FlinkConfigCliTest, WorkloadFileAndFlagsOverrideTheFlinkConfig) {
   const std::string flink = Write("flink-conf.yaml", kFlink1);
   const std::string workload = Write(
