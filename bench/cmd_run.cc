@@ -188,6 +188,30 @@ int RunBenchmarks(RunOptions& o, CliContext& ctx, const std::string& command) {
     return kExitUsage;
   }
   MeasureBoundedRunByEvents(&o);
+  if (command == "run" && o.backend.empty()) {
+    err << "statebench: run: --backend is required (or --flink-config with "
+           "state.backend.type)\n";
+    return kExitUsage;
+  }
+  // Production intervals (minutes, as Flink configurations give them) are
+  // longer than a short benchmark: the run would measure no checkpoint.
+  const RunConfig& rc0 = o.config;
+  const double run_ms = (rc0.warmup_s + rc0.measure_s) * 1000;
+  if (rc0.measure_events == 0 && rc0.checkpoint.interval_ms > 0 &&
+      rc0.checkpoint.interval_ms > run_ms) {
+    o.notes.push_back(
+        "checkpoint interval " + std::to_string(rc0.checkpoint.interval_ms) +
+        " ms is longer than the warmup and measured phase (" +
+        std::to_string(static_cast<int64_t>(run_ms)) +
+        " ms): no checkpoint is measured; raise --duration or set "
+        "--checkpoint-interval");
+  }
+  if (command == "compare" && o.flink && !o.flink->backend.empty()) {
+    o.notes.push_back(
+        "flink config: compare measures every backend (or --backends), not "
+        "only " +
+        o.flink->backend + " from state.backend.type");
+  }
   for (const std::string& note : o.notes) {
     err << "statebench: note: " << note << "\n";
   }
@@ -239,6 +263,7 @@ int RunBenchmarks(RunOptions& o, CliContext& ctx, const std::string& command) {
   config.erase("backend_options");
   config["backend_options"] = per_backend;
   if (!o.notes.empty()) config["notes"] = o.notes;
+  if (o.flink) config["flink_config"] = FlinkConfigRecord(o, names);
   results.config = config;
 
   ProgressFn progress = [&](const std::string& msg) {
@@ -390,7 +415,9 @@ void SetupRunCommands(CLI::App& app, CliContext* ctx) {
   auto run = std::make_shared<RunOptions>();
   CLI::App* run_cmd = app.add_subcommand(
       "run", "Measure one backend through the life of a keyed operator");
-  run_cmd->add_option("-b,--backend", run->backend, "Backend name")->required();
+  run_cmd->add_option("-b,--backend", run->backend,
+                      "Backend name (required unless --flink-config names "
+                      "one)");
   AddRunOptions(run_cmd, run.get());
   AddVerifyCyclesOption(run_cmd, run.get());
   run_cmd->callback([run, ctx, run_cmd] {

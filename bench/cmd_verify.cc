@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <iostream>
 #include <memory>
 
@@ -67,6 +68,11 @@ int RunVerify(VerifyOptions& o, CliContext& ctx) {
       err << "statebench: note: " << note << "\n";
     }
   }
+  if (o.run.backend.empty()) {
+    err << "statebench: verify: --backend is required (or --flink-config "
+           "with state.backend.type)\n";
+    return kExitUsage;
+  }
   RunConfig& rc = o.run.config;
   rc.backend = o.run.backend;
   const BackendRegistry& registry = BackendRegistry::Default();
@@ -98,6 +104,13 @@ int RunVerify(VerifyOptions& o, CliContext& ctx) {
     Result<std::pair<int, int>> parsed = ParseRescale(r);
     if (!parsed.ok()) {
       err << "statebench: " << parsed.status().message() << "\n";
+      return kExitUsage;
+    }
+    const int max_p = rc.max_parallelism;
+    if (max_p > 0 && std::max(parsed->first, parsed->second) > max_p) {
+      err << "statebench: --rescale " << r << ": max parallelism " << max_p
+          << " is below " << std::max(parsed->first, parsed->second)
+          << "; every subtask needs at least one key group\n";
       return kExitUsage;
     }
     rescales.push_back(*parsed);
@@ -143,6 +156,9 @@ int RunVerify(VerifyOptions& o, CliContext& ctx) {
   results.config = RunConfigToJson(rc);
   results.config["cycles"] = o.cycles;
   if (!o.run.notes.empty()) results.config["notes"] = o.run.notes;
+  if (o.run.flink) {
+    results.config["flink_config"] = FlinkConfigRecord(o.run, {rc.backend});
+  }
   RunResult run;
   run.backend = rc.backend;
   run.workload = rc.workload.name;
@@ -286,7 +302,8 @@ void SetupVerifyCommand(CLI::App& app, CliContext* ctx) {
       "verify",
       "Kill a running job with SIGKILL, restore its last checkpoint and "
       "compare with an oracle; verify rescaling");
-  sub->add_option("-b,--backend", o->run.backend, "Backend name")->required();
+  sub->add_option("-b,--backend", o->run.backend,
+                  "Backend name (required unless --flink-config names one)");
   AddMeasurementOptions(sub, &o->run);
   sub->add_option("--cycles", o->cycles, "Crash-restore cycles")
       ->check(CLI::Range(0, 100000))

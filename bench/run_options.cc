@@ -1,6 +1,7 @@
 #include "bench/run_options.h"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <optional>
 #include <utility>
@@ -110,6 +111,11 @@ void AddWorkloadOptions(CLI::App* sub, RunOptions* o) {
 void AddMeasurementOptions(CLI::App* sub, RunOptions* o) {
   RunConfig& c = o->config;
   AddWorkloadOptions(sub, o);
+  sub->add_option("--flink-config", o->flink_config,
+                  "Flink configuration file (flink-conf.yaml or config.yaml): "
+                  "its backend, checkpointing, parallelism and RocksDB keys "
+                  "are a base that the workload file and flags override")
+      ->check(CLI::ExistingFile);
   sub->add_option("--backend-opt", o->backend_opts,
                   "Backend option [backend.]name=value (repeatable; see "
                   "'statebench backends -v')");
@@ -226,10 +232,10 @@ Status SetField(WorkloadSpec* spec, const SpecField& field,
                               GetWorkloadSpecField(from, field));
 }
 
-void ApplyFileRun(const WorkloadFile& file, const RunOptions& flags,
-                  RunOptions* o) {
+// Applies one layer of run settings (the Flink configuration's or the
+// workload file's) over what `o` holds.
+void ApplyRunLayer(const WorkloadFileRun& run, RunOptions* o) {
   RunConfig& c = o->config;
-  const WorkloadFileRun& run = file.run;
   if (run.parallelism) c.parallelism = *run.parallelism;
   if (run.max_parallelism) c.max_parallelism = *run.max_parallelism;
   if (run.warmup_s) c.warmup_s = *run.warmup_s;
@@ -248,19 +254,68 @@ void ApplyFileRun(const WorkloadFile& file, const RunOptions& flags,
     c.checkpoint.timeout_ms = *run.checkpoint_timeout_ms;
   if (run.checkpoint_type) o->checkpoint_type = *run.checkpoint_type;
   if (run.backends) o->file_backends = *run.backends;
-  // File backend options first; --backend-opt flags are applied later
-  // and win.
-  std::vector<std::string> opts;
+}
+
+// The layers' backend options, lowest first: the last value of an option
+// is the one a backend gets, so --backend-opt flags win.
+void AppendBackendOptions(const WorkloadFileRun& run,
+                          std::vector<std::string>* opts) {
   for (const auto& [backend, kv] : run.backend_options) {
-    for (const auto& [k, v] : kv) opts.push_back(backend + "." + k + "=" + v);
+    for (const auto& [k, v] : kv) opts->push_back(backend + "." + k + "=" + v);
   }
-  opts.insert(opts.end(), flags.backend_opts.begin(), flags.backend_opts.end());
-  o->backend_opts = opts;
+}
+
+// The value `setting` (a FlinkKeyUse setting name) has after every layer.
+std::string FinalSetting(const RunOptions& o, const std::string& setting,
+                         const std::vector<std::string>& backends) {
+  const RunConfig& c = o.config;
+  if (setting == "backend") {
+    const std::string& flink = o.flink->backend;
+    return std::find(backends.begin(), backends.end(), flink) != backends.end()
+               ? flink
+               : (backends.size() == 1 ? backends.front() : "");
+  }
+  if (setting == "parallelism") return std::to_string(c.parallelism);
+  if (setting == "max_parallelism") return std::to_string(c.max_parallelism);
+  if (setting == "checkpoint.type") return o.checkpoint_type;
+  if (setting == "checkpoint.interval_ms") {
+    return std::to_string(c.checkpoint.interval_ms);
+  }
+  if (setting == "checkpoint.min_pause_ms") {
+    return std::to_string(c.checkpoint.min_pause_ms);
+  }
+  if (setting == "checkpoint.timeout_ms") {
+    return std::to_string(c.checkpoint.timeout_ms);
+  }
+  const std::string prefix = "backend_options.";
+  if (setting.rfind(prefix, 0) == 0) {
+    const std::string rest = setting.substr(prefix.size());
+    const size_t dot = rest.find('.');
+    const std::string backend = rest.substr(0, dot);
+    const std::string name = rest.substr(dot + 1);
+    std::string value;
+    for (const std::string& opt : o.backend_opts) {
+      if (opt.rfind(backend + "." + name + "=", 0) == 0) {
+        value = opt.substr(backend.size() + name.size() + 2);
+      } else if (opt.rfind(name + "=", 0) == 0) {
+        value = opt.substr(name.size() + 1);
+      }
+    }
+    return value;
+  }
+  return "";
 }
 
 }  // namespace
 
 Status FinalizeRunOptions(RunOptions* o) {
+  if (!o->flink_config.empty()) {
+    Result<FlinkConfig> flink = LoadFlinkConfig(o->flink_config);
+    if (!flink.ok()) {
+      return Status::InvalidArgument(flink.status().message());
+    }
+    o->flink = std::move(flink).value();
+  }
   std::optional<WorkloadFile> file;
   if (!o->workload_file.empty()) {
     Result<WorkloadFile> loaded = LoadWorkloadFile(o->workload_file);
@@ -312,15 +367,27 @@ Status FinalizeRunOptions(RunOptions* o) {
       SB_RETURN_IF_ERROR(SetField(&spec, f, flags.config.workload));
     }
   }
+  std::vector<std::string> backend_opts;
+  if (o->flink) {
+    ApplyRunLayer(o->flink->run, o);
+    AppendBackendOptions(o->flink->run, &backend_opts);
+    if (o->backend.empty()) o->backend = o->flink->backend;
+    o->notes.insert(o->notes.end(), o->flink->notes.begin(),
+                    o->flink->notes.end());
+  }
   if (file) {
     for (const std::string& field : file->spec_fields_set) {
       const SpecField* f = FindSpecField(field);
       if (f == nullptr || f->name == "name") continue;
       SB_RETURN_IF_ERROR(SetField(&spec, *f, file->spec));
     }
-    ApplyFileRun(*file, flags, o);
+    ApplyRunLayer(file->run, o);
+    AppendBackendOptions(file->run, &backend_opts);
     o->notes.insert(o->notes.end(), file->notes.begin(), file->notes.end());
   }
+  backend_opts.insert(backend_opts.end(), flags.backend_opts.begin(),
+                      flags.backend_opts.end());
+  o->backend_opts = std::move(backend_opts);
   o->config.workload = spec;
   for (const RunOptions::Override& ov : flags.overrides) {
     if (ov.option->count() > 0) ov.apply(flags, o);
@@ -344,7 +411,13 @@ Status FinalizeRunOptions(RunOptions* o) {
                                      "Q <= 1024");
     }
     int& p = o->config.parallelism;
-    if (p != 1 && p != from) {
+    // The Flink configuration's parallelism is a base that --rescale
+    // overrides; one from the workload file or -p must agree with it.
+    const bool from_flink = o->flink && o->flink->run.parallelism &&
+                            p == *o->flink->run.parallelism &&
+                            !(file && file->run.parallelism) &&
+                            flags.config.parallelism != p;
+    if (p != 1 && p != from && !from_flink) {
       return Status::InvalidArgument(
           "--rescale " + o->rescale + " starts at parallelism " +
           std::to_string(from) + ", but the run's parallelism is " +
@@ -353,7 +426,43 @@ Status FinalizeRunOptions(RunOptions* o) {
     p = from;
     o->config.rescale_to = to;
   }
+  // Every subtask needs a key group; Flink refuses the same job.
+  const int max_p = o->config.max_parallelism;
+  const int most = std::max(o->config.parallelism, o->config.rescale_to);
+  if (max_p > 0 && max_p < most) {
+    return Status::InvalidArgument(
+        "max parallelism " + std::to_string(max_p) + " is below the " +
+        (o->config.rescale_to > o->config.parallelism ? "rescale target "
+                                                      : "parallelism ") +
+        std::to_string(most) +
+        "; every subtask needs at least one key group, so raise "
+        "--max-parallelism (or pipeline.max-parallelism) to at least " +
+        std::to_string(most));
+  }
   return Status::Ok();
+}
+
+nlohmann::json FlinkConfigRecord(const RunOptions& o,
+                                 const std::vector<std::string>& backends) {
+  if (!o.flink) return nullptr;
+  nlohmann::json keys = nlohmann::json::object();
+  for (const FlinkKeyUse& use : o.flink->used) {
+    nlohmann::json sets = nlohmann::json::object();
+    nlohmann::json overridden = nlohmann::json::array();
+    for (const auto& [setting, value] : use.sets) {
+      sets[setting] = value;
+      if (FinalSetting(o, setting, backends) != value) {
+        overridden.push_back(setting);
+      }
+    }
+    nlohmann::json entry = {{"value", use.value},
+                            {"line", use.line},
+                            {"column", use.column},
+                            {"sets", sets}};
+    if (!overridden.empty()) entry["overridden"] = overridden;
+    keys[use.key] = entry;
+  }
+  return {{"file", o.flink->path}, {"keys", keys}};
 }
 
 void MeasureBoundedRunByEvents(RunOptions* o) {

@@ -5,11 +5,14 @@
 
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "bench/harness.h"
 #include "bench/output_paths.h"
+#include "workloads/flink_config.h"
 
 namespace CLI {
 class App;
@@ -35,6 +38,8 @@ struct RunOptions {
   std::string spawn_redis_appendfsync;  // "" = AOF off; always|everysec|no
   std::string spawn_pg_synchronous_commit = "on";
   // Workload inputs beyond the flags.
+  std::string flink_config;                // Flink's flink-conf/config.yaml
+  std::optional<FlinkConfig> flink;        // parsed from it
   std::string workload_file;               // YAML (or YCSB properties via it)
   std::vector<std::string> set_fields;     // "--set name=value" spec fields
   std::string trace;                       // replay this trace
@@ -59,6 +64,11 @@ struct RunOptions {
   std::vector<std::string> notes;
 };
 
+// Run settings come, lowest first, from the command's defaults, the Flink
+// configuration (--flink-config), the workload file, the flags given and
+// --set. The backend of run and verify is --backend, else the Flink
+// configuration's state.backend.type.
+//
 // Builds o->config.workload from, in this order: the defaults of the
 // workload named (by --set name=, else --workload, else the file's name:,
 // else the command's default), the command's own defaults (verify's smaller
@@ -73,6 +83,13 @@ Status FinalizeRunOptions(RunOptions* o);
 // measured phase counts N events (unless --events was given). For run and
 // compare; verify keeps the stream as it is.
 void MeasureBoundedRunByEvents(RunOptions* o);
+
+// The results' config.flink_config: the file and, per Flink key used, its
+// value, line and the statebench settings it set, each marked overridden
+// when a later layer (workload file, flags, --set) replaced it. `backends`
+// are the backends the run measures; null without --flink-config.
+nlohmann::json FlinkConfigRecord(const RunOptions& o,
+                                 const std::vector<std::string>& backends);
 
 // Splits "--backend-opt" values into per-backend option maps. An option
 // without a "backend." prefix applies to every backend of the run (and

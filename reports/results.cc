@@ -884,8 +884,14 @@ Result<ResultsFile> LoadResultsFile(const std::string& path) {
 }
 
 Status SaveResultsFile(const ResultsFile& results, const std::string& path) {
-  return WriteFileAtomically(path, ToJson(results).dump(2) + "\n",
-                             FileAccess::kShared);
+  // Paths and argv are bytes, not necessarily UTF-8; a byte JSON cannot
+  // hold becomes U+FFFD instead of aborting after the run.
+  return WriteFileAtomically(
+      path,
+      ToJson(results).dump(2, ' ', false,
+                           nlohmann::json::error_handler_t::replace) +
+          "\n",
+      FileAccess::kShared);
 }
 
 }  // namespace statebench

@@ -54,6 +54,8 @@ const char* SlotName(Slot s) {
       return "trace";
     case Slot::kYcsb:
       return "ycsb";
+    case Slot::kFlinkConfig:
+      return "flink";
     case Slot::kProfile:
       return "profile";
     case Slot::kRules:
@@ -124,7 +126,8 @@ void AddGeneric(Slot slot, std::vector<MalformedCase>* out) {
         "list_root", "null_root", "deep_closed"};
     // YAML files over 1 MiB are refused by size before parsing.
     const bool yaml = slot == Slot::kWorkloadFile || slot == Slot::kProfile ||
-                      slot == Slot::kRules || slot == Slot::kRulesExtend;
+                      slot == Slot::kRules || slot == Slot::kRulesExtend ||
+                      slot == Slot::kFlinkConfig;
     c.position = kNoPosition.count(name) == 0 &&
                  !(yaml && name.rfind("line_10mb", 0) == 0);
     out->push_back(std::move(c));
@@ -174,6 +177,7 @@ void AddContents(Slot slot,
 // Defined in malformed_specific.cc: the format-specific cases.
 void AddWorkloadCases(std::vector<MalformedCase>* out);
 void AddYcsbCases(std::vector<MalformedCase>* out);
+void AddFlinkConfigCases(std::vector<MalformedCase>* out);
 void AddProfileCases(std::vector<MalformedCase>* out);
 void AddRulesCases(std::vector<MalformedCase>* out);
 void AddFlagCases(std::vector<MalformedCase>* out);
@@ -182,13 +186,15 @@ std::vector<std::pair<std::string, Make>> ResultsMutations();
 
 std::vector<MalformedCase> AllMalformedCases() {
   std::vector<MalformedCase> all;
-  for (Slot s : {Slot::kWorkloadFile, Slot::kTrace, Slot::kProfile,
-                 Slot::kRules, Slot::kRulesExtend, Slot::kAdviseResults,
-                 Slot::kReport, Slot::kGateBaseline, Slot::kGateCurrent}) {
+  for (Slot s :
+       {Slot::kWorkloadFile, Slot::kTrace, Slot::kFlinkConfig, Slot::kProfile,
+        Slot::kRules, Slot::kRulesExtend, Slot::kAdviseResults, Slot::kReport,
+        Slot::kGateBaseline, Slot::kGateCurrent}) {
     AddGeneric(s, &all);
   }
   AddWorkloadCases(&all);
   AddYcsbCases(&all);
+  AddFlinkConfigCases(&all);
   {
     MalformedCase c;
     c.name = "ycsb_directory";
@@ -302,6 +308,9 @@ PreparedCase Prepare(const MalformedCase& c, const Fixtures& fx) {
       break;
     case Slot::kTrace:
       p.argv = with(quick_run, {"--trace", file});
+      break;
+    case Slot::kFlinkConfig:
+      p.argv = with(quick_run, {"--flink-config", file});
       break;
     case Slot::kYcsb: {
       const std::string yaml = fx.in_dir + "/" + c.name + ".yaml";

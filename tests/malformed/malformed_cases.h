@@ -32,6 +32,7 @@ enum class Slot {
   kWorkloadFile,   // run --workload-file F
   kTrace,          // run --trace F
   kYcsb,           // run --workload-file W, W says ycsb_properties: F
+  kFlinkConfig,    // run --flink-config F
   kProfile,        // advise --profile F
   kRules,          // advise --rules F
   kRulesExtend,    // advise --rules-extend F

@@ -79,6 +79,39 @@ void AddWorkloadCases(std::vector<MalformedCase>* out) {
       out);
 }
 
+void AddFlinkConfigCases(std::vector<MalformedCase>* out) {
+  AddContents(
+      Slot::kFlinkConfig,
+      {
+          {"list_of_keys", "- state.backend.type: rocksdb\n"},
+          {"unclosed_flow", "parallelism:\n  default: [2\n"},
+          {"backend_unknown", "state.backend.type: cassandra\n"},
+          {"backend_forst", "state:\n  backend:\n    type: forst\n"},
+          {"backend_conflict",
+           "state.backend.type: rocksdb\nstate:\n  backend:\n"
+           "    type: hashmap\n"},
+          {"key_twice", "parallelism.default: 2\nparallelism.default: 3\n"},
+          {"incremental_conflict",
+           "state.backend.incremental: true\n"
+           "execution.checkpointing.incremental: false\n"},
+          {"storage_unknown", "state.checkpoint-storage: s3\n"},
+          {"interval_unit", "execution.checkpointing.interval: 30 sek\n"},
+          {"interval_below_flink_minimum",
+           "execution.checkpointing.interval: 1 ms\n"},
+          {"incremental_word", "state.backend.incremental: sometimes\n"},
+          {"parallelism_zero", "parallelism.default: 0\n"},
+          {"retained_zero", "state.checkpoints.num-retained: 0\n"},
+          {"writebuffer_unit",
+           "state.backend.rocksdb.writebuffer.size: 64 zb\n"},
+          {"write_buffer_ratio_range",
+           "state.backend.rocksdb.memory.fixed-per-slot: 1gb\n"
+           "state.backend.rocksdb.memory.write-buffer-ratio: 2\n"},
+          {"compression_unknown",
+           "state.backend.rocksdb.compression.per.level: GZIP\n"},
+      },
+      out);
+}
+
 void AddYcsbCases(std::vector<MalformedCase>* out) {
   AddContents(
       Slot::kYcsb,

@@ -1,0 +1,34 @@
+// Flink's value syntax for configuration options (TimeUtils, MemorySize,
+// booleans), as the Flink configuration reader needs it.
+// Thread safety: reentrant.
+#ifndef STATEBENCH_WORKLOADS_FLINK_VALUES_H_
+#define STATEBENCH_WORKLOADS_FLINK_VALUES_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "backends/status.h"
+
+namespace statebench {
+
+// Flink's duration syntax -> milliseconds: a whole number with an optional
+// unit (ns, µs, ms, s, min/m, h, d and their long forms; none =
+// milliseconds), case-insensitive, rounded down to whole milliseconds.
+// InvalidArgument if malformed or out of range.
+Result<uint64_t> ParseFlinkDuration(std::string_view text);
+// Flink's memory-size syntax -> bytes: a whole number with an optional
+// unit (b/bytes, k/kb/kibibytes, m/mb/mebibytes, g/gb/gibibytes,
+// t/tb/tebibytes; all binary; none = bytes), case-insensitive.
+// InvalidArgument if malformed or out of range.
+Result<uint64_t> ParseFlinkMemorySize(std::string_view text);
+// "true" or "false", case-insensitive, as Flink reads booleans.
+Result<bool> ParseFlinkBool(std::string_view text);
+
+// The offset of the first byte that is not part of well-formed UTF-8, or
+// npos: keys and values end up in the results JSON, which must be UTF-8.
+size_t FirstInvalidUtf8(std::string_view text);
+
+}  // namespace statebench
+
+#endif  // STATEBENCH_WORKLOADS_FLINK_VALUES_H_
