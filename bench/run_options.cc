@@ -17,7 +17,8 @@ namespace statebench {
 Status ApplyBackendOptions(
     const std::vector<std::string>& raw,
     const std::vector<std::string>& backends,
-    std::map<std::string, std::map<std::string, std::string>>* out) {
+    std::map<std::string, std::map<std::string, std::string>>* out,
+    const std::map<std::string, std::string>& where) {
   for (const std::string& item : raw) {
     auto eq = item.find('=');
     if (eq == std::string::npos || eq == 0) {
@@ -30,6 +31,11 @@ Status ApplyBackendOptions(
     if (dot != std::string::npos) {
       std::string backend = name.substr(0, dot);
       if (!BackendRegistry::Default().Info(backend).ok()) {
+        if (auto w = where.find(backend); w != where.end()) {
+          return Status::InvalidArgument(
+              w->second + ": backend_options: " +
+              BackendRegistry::Default().Info(backend).status().message());
+        }
         return Status::InvalidArgument(
             "--backend-opt '" + item + "': " +
             BackendRegistry::Default().Info(backend).status().message());
@@ -40,6 +46,23 @@ Status ApplyBackendOptions(
     }
   }
   return Status::Ok();
+}
+
+std::string LocateBackendOptionError(const RunOptions& o,
+                                     const std::string& backend,
+                                     const std::string& message) {
+  const std::string prefix = backend + ".";
+  for (const auto& [key, where] : o.backend_opt_where) {
+    if (key.rfind(prefix, 0) != 0) continue;
+    const std::string name = key.substr(prefix.size());
+    // Backends name the option as 'name', name='value' or "option name".
+    if (message.find("'" + name + "'") != std::string::npos ||
+        message.find(name + "=") != std::string::npos ||
+        message.find("option " + name) != std::string::npos) {
+      return where + ": backend_options: " + message;
+    }
+  }
+  return message;
 }
 
 namespace {
@@ -253,6 +276,13 @@ void ApplyFileRun(const WorkloadFile& file, const RunOptions& flags,
   std::vector<std::string> opts;
   for (const auto& [backend, kv] : run.backend_options) {
     for (const auto& [k, v] : kv) opts.push_back(backend + "." + k + "=" + v);
+  }
+  o->backend_opt_where = run.backend_where;
+  for (const auto& [backend, kv] : run.backend_option_where) {
+    for (const auto& [k, w] : kv) o->backend_opt_where[backend + "." + k] = w;
+  }
+  for (const std::string& flag : flags.backend_opts) {
+    o->backend_opt_where.erase(flag.substr(0, flag.find('=')));
   }
   opts.insert(opts.end(), flags.backend_opts.begin(), flags.backend_opts.end());
   o->backend_opts = opts;
