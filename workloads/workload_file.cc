@@ -167,7 +167,7 @@ class Parser {
     SB_RETURN_IF_ERROR(ParseFields(w, ""));
     if (w["state_size"]) SB_RETURN_IF_ERROR(ApplyStateSize(w));
     Status valid = ValidateWorkloadSpec(out_.spec);
-    if (!valid.ok()) return LocateValidationError(valid);
+    if (!valid.ok()) return LocateValidationError(valid, w);
     return Status::Ok();
   }
 
@@ -274,7 +274,11 @@ class Parser {
   }
 
   // Validation names the field ("workload field 'x' ..."); point at it.
-  Status LocateValidationError(const Status& s) const {
+  // A field the file did not set (a preset's default that a value from
+  // the file contradicts) has no mark of its own: the message points at
+  // the `workload` mapping.
+  Status LocateValidationError(const Status& s,
+                               const YAML::Node& workload) const {
     const std::string& m = s.message();
     size_t open = m.find("field '");
     if (open != std::string::npos) {
@@ -285,7 +289,7 @@ class Parser {
         return Status::InvalidArgument(Where(source_, it->second) + ": " + m);
       }
     }
-    return Status::InvalidArgument(std::string(source_) + ": " + m);
+    return Status::InvalidArgument(Where(source_, workload.Mark()) + ": " + m);
   }
 
   template <typename T>

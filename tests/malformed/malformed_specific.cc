@@ -103,6 +103,11 @@ void AddWorkloadCases(std::vector<MalformedCase>* out) {
            "  memory:\n    max_state_size: 2MiB\n"},
           {"backend_options_unknown_backend",
            "backend_options:\n  nosuch:\n    x: 1\n"},
+          // The preset's window_slide_ms, not in the file, exceeds the
+          // file's window size: the message points at the mapping.
+          {"preset_contradicted",
+           "workload:\n  name: sliding-window\n  operator:\n"
+           "    window_size_ms: 1\n"},
           {"backend_option_latin1",
            "backend_options:\n  memory:\n    max_state_size: 1\xe9\n"},
       },
