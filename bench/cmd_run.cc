@@ -214,6 +214,10 @@ int RunBenchmarks(RunOptions& o, CliContext& ctx, const std::string& command) {
     err << "statebench: " << s.message() << "\n";
     return kExitUsage;
   }
+  if (Status s = CheckBackendOptionNames(o, per_backend); !s.ok()) {
+    err << "statebench: " << s.message() << "\n";
+    return kExitUsage;
+  }
   o.config.checkpoint.type = o.checkpoint_type == "incremental"
                                  ? CheckpointType::kIncremental
                                  : CheckpointType::kFull;

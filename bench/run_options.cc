@@ -48,6 +48,33 @@ Status ApplyBackendOptions(
   return Status::Ok();
 }
 
+Status CheckBackendOptionNames(
+    const RunOptions& o,
+    const std::map<std::string, std::map<std::string, std::string>>&
+        per_backend) {
+  for (const auto& [backend, options] : per_backend) {
+    Result<BackendInfo> info = BackendRegistry::Default().Info(backend);
+    if (!info.ok()) continue;  // named by no run; ApplyBackendOptions checked
+    for (const auto& [name, value] : options) {
+      bool known = false;
+      std::string list;
+      for (const BackendOptionInfo& opt : info->options) {
+        known = known || opt.name == name;
+        list += (list.empty() ? "" : ", ") + opt.name;
+      }
+      if (known) continue;
+      auto where = o.backend_opt_where.find(backend + "." + name);
+      return Status::InvalidArgument(
+          (where != o.backend_opt_where.end()
+               ? where->second + ": backend_options: "
+               : std::string("--backend-opt: ")) +
+          "unknown " + backend + " option '" + name +
+          "'; known options: " + (list.empty() ? "(none)" : list));
+    }
+  }
+  return Status::Ok();
+}
+
 std::string LocateBackendOptionError(const RunOptions& o,
                                      const std::string& backend,
                                      const std::string& message) {

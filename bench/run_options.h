@@ -86,6 +86,14 @@ Status ApplyBackendOptions(
     const std::vector<std::string>& backends,
     std::map<std::string, std::map<std::string, std::string>>* out,
     const std::map<std::string, std::string>& where = {});
+// Every option in `per_backend` is one its backend declares (BackendInfo::
+// options), so that a misspelt option fails before any backend of the run
+// is measured; values are the backend's to check when it opens.
+// InvalidArgument naming the option's file:line:col or --backend-opt.
+Status CheckBackendOptionNames(
+    const RunOptions& o,
+    const std::map<std::string, std::map<std::string, std::string>>&
+        per_backend);
 // A message about backend `backend`'s options, prefixed with the position
 // in the workload file of the option it names, if one came from there.
 std::string LocateBackendOptionError(const RunOptions& o,

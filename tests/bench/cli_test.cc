@@ -176,6 +176,23 @@ TEST(CliTest, NonUtf8ArgumentIsRefusedBeforeMeasuring) {
   (void)RemoveTree(*dir);
 }
 
+// A misspelt option of the second backend fails before the first one is
+// measured: nothing is printed or written but the one message.
+TEST(CliTest, UnknownBackendOptionFailsBeforeAnyBackendRuns) {
+  auto dir = MakeTempDirectory("statebench-cli-unknown-opt-");
+  ASSERT_TRUE(dir.ok());
+  CliRun r = Cli({"compare", "--backends", "memory,rocksdb", "--keys", "500",
+                  "-r", "1", "--warmup", "0", "--duration", "0.2",
+                  "--backend-opt", "rocksdb.block_cache_sise=1MiB", "-q", "-o",
+                  *dir + "/results.json"});
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("block_cache_sise"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--backend-opt"), std::string::npos) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+  EXPECT_TRUE(std::filesystem::is_empty(*dir));
+  (void)RemoveTree(*dir);
+}
+
 // A bounded run (run_events, YCSB's operationcount) that ends before
 // --duration: throughput is over the time the ops ran, not over
 // --duration, and the phase does not idle for the rest.

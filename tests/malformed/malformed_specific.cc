@@ -93,6 +93,8 @@ void AddWorkloadCases(std::vector<MalformedCase>* out) {
           // message still points into the file.
           {"backend_option_unknown",
            "backend_options:\n  memory:\n    nosuch: 1\n"},
+          {"backend_option_unknown_not_run",
+           "backend_options:\n  rocksdb:\n    nosuch: 1\n"},
           {"backend_option_value",
            "backend_options:\n  memory:\n    max_state_size: lots\n"},
           {"backend_option_duplicate",
