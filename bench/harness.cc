@@ -823,7 +823,7 @@ Status Repeater::Run() {
   rep.index = rep_;
   ResetPeakRss();
   io_start_ = ReadProcessIo();
-  Status status = CatchOutOfMemory("", [&]() -> Status {
+  Status status = CatchOutOfMemory("in the harness", [&]() -> Status {
     SB_RETURN_IF_ERROR(Open());
     SB_RETURN_IF_ERROR(PreflightWorkload());
     SB_RETURN_IF_ERROR(Load(&rep));
