@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 
 #include <set>
+#include <vector>
+
+#include "backends/text_check.h"
 
 namespace statebench::advisor {
 
@@ -18,10 +21,59 @@ Status ErrorAt(const std::string& origin, const YAML::Node& node,
       fmt::format("{}: {}", Where(origin, node), message));
 }
 
+namespace {
+
+// Every mapping of the document: no key twice (yaml-cpp keeps one of them
+// silently); every scalar within kMaxInputStringBytes.
+Status CheckTree(const YAML::Node& node, const std::string& origin, int depth) {
+  if (depth > 64) return ErrorAt(origin, node, "nested more than 64 deep");
+  if (node.IsScalar() && node.Scalar().size() > kMaxInputStringBytes) {
+    return ErrorAt(origin, node,
+                   fmt::format("a value of {} bytes; values are at most {} "
+                               "bytes",
+                               node.Scalar().size(), kMaxInputStringBytes));
+  }
+  if (node.IsSequence()) {
+    for (const YAML::Node& item : node) {
+      SB_RETURN_IF_ERROR(CheckTree(item, origin, depth + 1));
+    }
+  }
+  if (node.IsMap()) {
+    std::set<std::string> seen;
+    for (const auto& kv : node) {
+      SB_RETURN_IF_ERROR(CheckTree(kv.first, origin, depth + 1));
+      if (kv.first.IsScalar() && !seen.insert(kv.first.Scalar()).second) {
+        return ErrorAt(origin, kv.first,
+                       fmt::format("key '{}' given twice", kv.first.Scalar()));
+      }
+      SB_RETURN_IF_ERROR(CheckTree(kv.second, origin, depth + 1));
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<YAML::Node> LoadYaml(const std::string& text,
                             const std::string& origin) {
+  // Names and reasons from the file end up in the JSON recommendation.
+  SB_RETURN_IF_ERROR(CheckUtf8File(text, origin));
   try {
-    return YAML::Load(text);
+    std::vector<YAML::Node> documents = YAML::LoadAll(text);
+    if (documents.size() > 1) {
+      // YAML::Load() would quietly take the first one.
+      constexpr std::string_view kWhat =
+          "a second YAML document starts here; the file holds one document "
+          "(remove the '---' line)";
+      if (size_t line = SecondYamlDocumentLine(text); line > 0) {
+        return Status::InvalidArgument(
+            fmt::format("{}:{}:1: {}", origin, line, kWhat));
+      }
+      return ErrorAt(origin, documents[1], kWhat);
+    }
+    YAML::Node root = documents.empty() ? YAML::Node() : documents[0];
+    SB_RETURN_IF_ERROR(CheckTree(root, origin, 0));
+    return root;
   } catch (const YAML::ParserException& e) {
     return Status::InvalidArgument(fmt::format("{}:{}:{}: invalid YAML: {}",
                                                origin, e.mark.line + 1,

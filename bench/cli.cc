@@ -6,11 +6,13 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <string_view>
 #include <vector>
 
+#include "backends/text_check.h"
 #include "bench/commands.h"
 
 namespace statebench {
@@ -157,6 +159,44 @@ std::string Suggestions(CLI::App& app, int argc, const char* const* argv) {
   return out;
 }
 
+// Every argument may end up in a results file (the context records argv,
+// and paths and values are echoed in the config), which is JSON and so
+// UTF-8; and no flag needs a value longer than a path. Checked before
+// anything runs, naming the flag.
+std::string CheckArguments(int argc, const char* const* argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    std::string flag;
+    if (arg.starts_with("-") && arg.find('=') != std::string_view::npos) {
+      flag = std::string(arg.substr(0, arg.find('=')));
+    } else if (arg.starts_with("-")) {
+      flag = std::string(arg);
+    } else if (i > 1 && std::string_view(argv[i - 1]).starts_with("-")) {
+      flag = argv[i - 1];
+    }
+    if (FirstInvalidUtf8(flag)) flag.clear();
+    const std::string what =
+        flag.empty()
+            ? "argument " + std::to_string(i)
+            : "the value of " + flag + " (argument " + std::to_string(i) + ")";
+    if (arg.size() > kMaxInputStringBytes) {
+      return what + " is " + std::to_string(arg.size()) +
+             " bytes long; an argument is at most " +
+             std::to_string(kMaxInputStringBytes) + " bytes";
+    }
+    if (std::optional<size_t> bad = FirstInvalidUtf8(arg)) {
+      char byte[8];
+      std::snprintf(
+          byte, sizeof byte, "0x%02X",
+          static_cast<unsigned>(static_cast<unsigned char>(arg[*bad])));
+      return what + " is not valid UTF-8 (byte " + byte + " at offset " +
+             std::to_string(*bad) +
+             "); results are JSON, so names and paths must be UTF-8";
+    }
+  }
+  return "";
+}
+
 }  // namespace
 
 int RunCli(int argc, const char* const* argv, std::ostream& out,
@@ -187,6 +227,10 @@ int RunCli(int argc, const char* const* argv, std::ostream& out,
   SetupVerifyCommand(app, &ctx);
   SetupSweepCommand(app, &ctx);
   GuardNumericOptions(&app);
+  if (std::string bad = CheckArguments(argc, argv); !bad.empty()) {
+    err << "statebench: " << bad << "\n";
+    return kExitUsage;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {

@@ -99,11 +99,8 @@ Result<std::vector<ResultsFile>> LoadMeasurements(
 }
 
 std::string Render(const advisor::Recommendation& r, const std::string& fmt) {
-  if (fmt == "json") {
-    return advisor::RecommendationToJson(r).dump(
-               2, ' ', false, nlohmann::json::error_handler_t::replace) +
-           "\n";
-  }
+  if (fmt == "json")
+    return JsonText(advisor::RecommendationToJson(r), 2) + "\n";
   if (fmt == "md") return advisor::RenderMarkdown(r);
   return advisor::RenderConsole(r);
 }

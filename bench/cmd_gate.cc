@@ -254,10 +254,7 @@ std::optional<GateError> WriteOutputs(const GateCliOptions& o,
   }
   console.flush();
   const std::pair<const std::string*, std::string> files[] = {
-      {&o.json,
-       GateReportToJson(report, render)
-               .dump(2, ' ', false, nlohmann::json::error_handler_t::replace) +
-           "\n"},
+      {&o.json, JsonText(GateReportToJson(report, render), 2) + "\n"},
       {&o.junit, RenderGateJUnit(report, render)},
       {&o.markdown, RenderGateMarkdown(report, render, 0)},
   };

@@ -22,6 +22,7 @@
 #include "bench/commands.h"
 #include "bench/context.h"
 #include "bench/harness.h"
+#include "bench/memory_preflight.h"
 #include "bench/output_paths.h"
 #include "bench/run_options.h"
 #include "bench/run_output.h"
@@ -231,14 +232,31 @@ int RunBenchmarks(RunOptions& o, CliContext& ctx, const std::string& command) {
     }
   }
   std::map<std::string, std::map<std::string, std::string>> per_backend;
-  if (Status s = ApplyBackendOptions(o.backend_opts, names, &per_backend);
+  if (Status s = ApplyBackendOptions(o.backend_opts, names, &per_backend,
+                                     o.backend_opt_where);
       !s.ok()) {
+    err << "statebench: " << s.message() << "\n";
+    return kExitUsage;
+  }
+  if (Status s = CheckBackendOptionNames(o, per_backend); !s.ok()) {
     err << "statebench: " << s.message() << "\n";
     return kExitUsage;
   }
   o.config.checkpoint.type = o.checkpoint_type == "incremental"
                                  ? CheckpointType::kIncremental
                                  : CheckpointType::kFull;
+  // Before the workload is built (a zipfian generator over the key count
+  // takes time of its own) and before anything is measured.
+  if (std::optional<uint64_t> available = AvailableMemoryBytes()) {
+    for (const std::string& n : names) {
+      if (!registry.Info(n)->capabilities.memory_bound) continue;
+      Status fits = CheckHeapStateFits(n, o.config.workload, *available);
+      if (!fits.ok()) {
+        err << "statebench: " << fits.message() << "\n";
+        return kExitUsage;
+      }
+    }
+  }
   Result<std::unique_ptr<Workload>> workload =
       CreateWorkload(o.config.workload);
   if (!workload.ok()) {
@@ -337,7 +355,8 @@ int RunBenchmarks(RunOptions& o, CliContext& ctx, const std::string& command) {
       if (run.failure_phase == "open" &&
           run.failure_reason.rfind("InvalidArgument", 0) == 0) {
         // A bad option value is bad input, not a backend failure.
-        err << "statebench: " << name << ": " << run.failure_reason << "\n";
+        err << "statebench: " << name << ": "
+            << LocateBackendOptionError(o, name, run.failure_reason) << "\n";
         return kExitUsage;
       }
       err << "statebench: " << name << " failed in phase " << run.failure_phase

@@ -7,7 +7,9 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <new>
 #include <optional>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -64,6 +66,24 @@ void SleepMs(int ms) {
   std::this_thread::sleep_for(std::chrono::milliseconds(ms));
 }
 
+// A backend that runs out of memory fails its own run: the exception ends
+// at the thread that hit it (an exception leaving a thread would end the
+// process, and the other backends' results with it).
+Status OutOfMemory(std::string_view what) {
+  return Status::ResourceExhausted(
+      "out of memory (std::bad_alloc) " + std::string(what) +
+      "; the state does not fit in this process's memory");
+}
+
+template <typename Fn>
+Status CatchOutOfMemory(std::string_view what, Fn&& fn) {
+  try {
+    return fn();
+  } catch (const std::bad_alloc&) {
+    return OutOfMemory(what);
+  }
+}
+
 // Runs `body` on one thread per subtask and collects the first failure.
 Status ForEachSubtask(std::vector<std::unique_ptr<Subtask>>& subtasks,
                       RunControl& control,
@@ -72,7 +92,8 @@ Status ForEachSubtask(std::vector<std::unique_ptr<Subtask>>& subtasks,
   std::vector<std::thread> threads;
   for (size_t i = 0; i < subtasks.size(); ++i) {
     threads.emplace_back([&, i] {
-      results[i] = body(*subtasks[i]);
+      results[i] =
+          CatchOutOfMemory("in a subtask", [&] { return body(*subtasks[i]); });
       if (!results[i].ok()) {
         control.failed.store(true);
         control.stop.store(true);
@@ -719,7 +740,9 @@ Status Repeater::MeasureRestore(Repetition* rep) {
   for (int i = 0; i < config_.parallelism; ++i) {
     threads.emplace_back([&, i] {
       uint64_t s0 = NowNs();
-      statuses[i] = fresh[i]->Restore({handles[i]}, handles[i].key_groups);
+      statuses[i] = CatchOutOfMemory("restoring", [&] {
+        return fresh[i]->Restore({handles[i]}, handles[i].key_groups);
+      });
       rr.subtask_duration_ms[i] = static_cast<double>(NowNs() - s0) / kNsPerMs;
     });
   }
@@ -800,7 +823,7 @@ Status Repeater::Run() {
   rep.index = rep_;
   ResetPeakRss();
   io_start_ = ReadProcessIo();
-  Status status = [&]() -> Status {
+  Status status = CatchOutOfMemory("in the harness", [&]() -> Status {
     SB_RETURN_IF_ERROR(Open());
     SB_RETURN_IF_ERROR(PreflightWorkload());
     SB_RETURN_IF_ERROR(Load(&rep));
@@ -814,7 +837,7 @@ Status Repeater::Run() {
     if (config_.measure_restore) SB_RETURN_IF_ERROR(MeasureRestore(&rep));
     if (rescale && !rescaled_) SB_RETURN_IF_ERROR(MeasureRescaleOfRun(&rep));
     return Status::Ok();
-  }();
+  });
   if (!status.ok()) rep.status = unsupported_ ? "unsupported" : "failed";
   rep.peak_rss_bytes = ReadPeakRss();
   FlattenMetrics(&rep, config_.checkpoint.interval_ms);

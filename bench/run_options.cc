@@ -18,7 +18,8 @@ namespace statebench {
 Status ApplyBackendOptions(
     const std::vector<std::string>& raw,
     const std::vector<std::string>& backends,
-    std::map<std::string, std::map<std::string, std::string>>* out) {
+    std::map<std::string, std::map<std::string, std::string>>* out,
+    const std::map<std::string, std::string>& where) {
   for (const std::string& item : raw) {
     auto eq = item.find('=');
     if (eq == std::string::npos || eq == 0) {
@@ -31,6 +32,11 @@ Status ApplyBackendOptions(
     if (dot != std::string::npos) {
       std::string backend = name.substr(0, dot);
       if (!BackendRegistry::Default().Info(backend).ok()) {
+        if (auto w = where.find(backend); w != where.end()) {
+          return Status::InvalidArgument(
+              w->second + ": backend_options: " +
+              BackendRegistry::Default().Info(backend).status().message());
+        }
         return Status::InvalidArgument(
             "--backend-opt '" + item + "': " +
             BackendRegistry::Default().Info(backend).status().message());
@@ -41,6 +47,50 @@ Status ApplyBackendOptions(
     }
   }
   return Status::Ok();
+}
+
+Status CheckBackendOptionNames(
+    const RunOptions& o,
+    const std::map<std::string, std::map<std::string, std::string>>&
+        per_backend) {
+  for (const auto& [backend, options] : per_backend) {
+    Result<BackendInfo> info = BackendRegistry::Default().Info(backend);
+    if (!info.ok()) continue;  // named by no run; ApplyBackendOptions checked
+    for (const auto& [name, value] : options) {
+      bool known = false;
+      std::string list;
+      for (const BackendOptionInfo& opt : info->options) {
+        known = known || opt.name == name;
+        list += (list.empty() ? "" : ", ") + opt.name;
+      }
+      if (known) continue;
+      auto where = o.backend_opt_where.find(backend + "." + name);
+      return Status::InvalidArgument(
+          (where != o.backend_opt_where.end()
+               ? where->second + ": backend_options: "
+               : std::string("--backend-opt: ")) +
+          "unknown " + backend + " option '" + name +
+          "'; known options: " + (list.empty() ? "(none)" : list));
+    }
+  }
+  return Status::Ok();
+}
+
+std::string LocateBackendOptionError(const RunOptions& o,
+                                     const std::string& backend,
+                                     const std::string& message) {
+  const std::string prefix = backend + ".";
+  for (const auto& [key, where] : o.backend_opt_where) {
+    if (key.rfind(prefix, 0) != 0) continue;
+    const std::string name = key.substr(prefix.size());
+    // Backends name the option as 'name', name='value' or "option name".
+    if (message.find("'" + name + "'") != std::string::npos ||
+        message.find(name + "=") != std::string::npos ||
+        message.find("option " + name) != std::string::npos) {
+      return where + ": backend_options: " + message;
+    }
+  }
+  return message;
 }
 
 namespace {
@@ -384,6 +434,14 @@ Status FinalizeRunOptions(RunOptions* o) {
     ApplyRunLayer(file->run, o);
     AppendBackendOptions(file->run, &backend_opts);
     o->notes.insert(o->notes.end(), file->notes.begin(), file->notes.end());
+    // Where each backend option of the file stands, for its errors.
+    o->backend_opt_where = file->run.backend_where;
+    for (const auto& [backend, kv] : file->run.backend_option_where) {
+      for (const auto& [k, w] : kv) o->backend_opt_where[backend + "." + k] = w;
+    }
+  }
+  for (const std::string& flag : flags.backend_opts) {
+    o->backend_opt_where.erase(flag.substr(0, flag.find('=')));
   }
   backend_opts.insert(backend_opts.end(), flags.backend_opts.begin(),
                       flags.backend_opts.end());

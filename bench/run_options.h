@@ -45,6 +45,9 @@ struct RunOptions {
   std::string trace;                       // replay this trace
   std::string record_trace;                // record the op stream here
   std::vector<std::string> file_backends;  // backends named by the file
+  // "file:line:col" of the backend options the workload file set, by
+  // "backend" and "backend.option" (flags that override one drop it).
+  std::map<std::string, std::string> backend_opt_where;
   // After measuring a backend, run this many crash-restore cycles of
   // `statebench verify` on it and keep the verdict in its row (0 = none).
   int verify_cycles = 0;
@@ -93,11 +96,26 @@ nlohmann::json FlinkConfigRecord(const RunOptions& o,
 
 // Splits "--backend-opt" values into per-backend option maps. An option
 // without a "backend." prefix applies to every backend of the run (and
-// must then be known to each, which the factory checks).
+// must then be known to each, which the factory checks). `where` (see
+// RunOptions::backend_opt_where) locates the options from a file.
 Status ApplyBackendOptions(
     const std::vector<std::string>& raw,
     const std::vector<std::string>& backends,
-    std::map<std::string, std::map<std::string, std::string>>* out);
+    std::map<std::string, std::map<std::string, std::string>>* out,
+    const std::map<std::string, std::string>& where = {});
+// Every option in `per_backend` is one its backend declares (BackendInfo::
+// options), so that a misspelt option fails before any backend of the run
+// is measured; values are the backend's to check when it opens.
+// InvalidArgument naming the option's file:line:col or --backend-opt.
+Status CheckBackendOptionNames(
+    const RunOptions& o,
+    const std::map<std::string, std::map<std::string, std::string>>&
+        per_backend);
+// A message about backend `backend`'s options, prefixed with the position
+// in the workload file of the option it names, if one came from there.
+std::string LocateBackendOptionError(const RunOptions& o,
+                                     const std::string& backend,
+                                     const std::string& message);
 
 void AddWorkloadOptions(CLI::App* sub, RunOptions* o);
 // Workload options plus parallelism, cadence, phases, sampling, rate.

@@ -3,6 +3,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <new>
 #include <string>
 
 namespace statebench {
@@ -272,7 +273,17 @@ Status Subtask::SyncPhase() {
   // sync + async.
   s.async_thread =
       std::thread([&s, a0 = t1, async = std::move(snap).value()]() mutable {
-        Result<CheckpointHandle> h = async->Complete();
+        // Out of memory here fails the checkpoint (and with it the run),
+        // not the process.
+        Result<CheckpointHandle> h = [&]() -> Result<CheckpointHandle> {
+          try {
+            return async->Complete();
+          } catch (const std::bad_alloc&) {
+            return Status::ResourceExhausted(
+                "out of memory (std::bad_alloc) in the async phase of a "
+                "checkpoint");
+          }
+        }();
         async.reset();
         uint64_t a1 = NowNs();
         s.async_ns = a1 - a0;

@@ -18,6 +18,7 @@
 #include "backends/file_util.h"
 #include "bench/timed_backend.h"
 #include "bench/verify_job.h"
+#include "reports/results.h"
 
 extern char** environ;
 
@@ -350,7 +351,7 @@ int RunVerifyChild(const RunConfig& base, int out_fd) {
   run.measure_restore = false;
   std::mutex mu;
   auto write_line = [&](const nlohmann::json& j) {
-    std::string line = j.dump() + "\n";
+    std::string line = JsonText(j, -1) + "\n";
     std::lock_guard<std::mutex> lock(mu);
     const char* p = line.data();
     size_t left = line.size();

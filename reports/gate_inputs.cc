@@ -8,6 +8,7 @@
 #include <set>
 
 #include "reports/gate.h"
+#include "reports/report_util.h"
 
 namespace statebench {
 namespace {
@@ -60,8 +61,9 @@ std::vector<std::string> ContextMismatches(const ResultsFile& baseline,
     const json* c = ConfigField(current.config, section, key);
     if (b != nullptr && c != nullptr && *b != *c) {
       std::string name = *section ? std::string(section) + "." + key : key;
-      out.push_back(fmt::format("{}: baseline {}, current {}", name, b->dump(),
-                                c->dump()));
+      out.push_back(fmt::format("{}: baseline {}, current {}", name,
+                                report::DumpJson(*b, -1),
+                                report::DumpJson(*c, -1)));
     }
   }
   const auto base_runs = GateRunsByLabel(baseline);

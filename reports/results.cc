@@ -2,11 +2,16 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
+#include <limits>
+#include <set>
 #include <string_view>
 #include <type_traits>
 
 #include "backends/file_util.h"
+#include "backends/text_check.h"
+#include "reports/report_util.h"
 
 namespace statebench {
 namespace {
@@ -249,6 +254,9 @@ class Reader {
     if (!status_.ok()) return;
     auto it = obj.find(key);
     if (it == obj.end() || it->is_null()) return;  // absent: keep default
+    if constexpr (std::is_arithmetic_v<T> && !std::is_same_v<T, bool>) {
+      if (!CheckNumber<T>(*it, path + "." + key)) return;
+    }
     try {
       *out = it->get<T>();
     } catch (const json::exception&) {
@@ -256,6 +264,9 @@ class Reader {
            "has the wrong type (" + std::string(it->type_name()) + ")");
     }
   }
+  // Counts, sizes, durations, rates and ids are never negative; only the
+  // summaries of derived metrics may be (allow_negative).
+  void set_allow_negative(bool allow) { allow_negative_ = allow; }
   template <typename T>
   void GetOpt(const json& obj, const char* key, std::optional<T>* out,
               const std::string& path) {
@@ -298,8 +309,46 @@ class Reader {
   }
 
  private:
+  // A value that get<T>() would wrap, truncate or saturate (a 30-digit
+  // count is a float to the parser, -1 in a count wraps) is refused.
+  template <typename T>
+  bool CheckNumber(const json& v, const std::string& path) {
+    if (!v.is_number()) return true;  // get<T>() reports the wrong type
+    if constexpr (std::is_integral_v<T>) {
+      const std::string range =
+          "[" +
+          std::to_string(allow_negative_ ? std::numeric_limits<T>::min()
+                                         : T{0}) +
+          ", " + std::to_string(std::numeric_limits<T>::max()) + "]";
+      bool ok = false;
+      if (v.is_number_unsigned()) {
+        ok = v.get<uint64_t>() <=
+             static_cast<uint64_t>(std::numeric_limits<T>::max());
+      } else if (v.is_number_integer()) {
+        const int64_t x = v.get<int64_t>();
+        ok =
+            x >= (allow_negative_
+                      ? static_cast<int64_t>(std::numeric_limits<T>::min())
+                      : 0) &&
+            (x < 0 || static_cast<uint64_t>(x) <=
+                          static_cast<uint64_t>(std::numeric_limits<T>::max()));
+      }
+      if (!ok) Fail(path, "must be a whole number within " + range);
+      return ok;
+    } else {
+      const double x = v.get<double>();
+      if (!std::isfinite(x) || (!allow_negative_ && x < 0)) {
+        Fail(path, allow_negative_ ? "must be a finite number"
+                                   : "must be a finite number >= 0");
+        return false;
+      }
+      return true;
+    }
+  }
+
   std::string origin_;
   Status status_;
+  bool allow_negative_ = false;
 };
 
 void ReadLatency(Reader& r, const json& j, LatencySummary* l,
@@ -494,6 +543,13 @@ void ReadRepetition(Reader& r, const json& j, Repetition* rep,
 void ReadSummary(Reader& r, const json& j, MetricSummary* s,
                  const std::string& p) {
   if (!r.RequireObject(j, p)) return;
+  struct AllowNegative {
+    Reader& r;
+    explicit AllowNegative(Reader& reader) : r(reader) {
+      r.set_allow_negative(true);
+    }
+    ~AllowNegative() { r.set_allow_negative(false); }
+  } allow(r);
   if (const json* samples = r.Array(j, "samples", p)) {
     for (const json& v : *samples) {
       if (v.is_number()) s->samples.push_back(v.get<double>());
@@ -533,6 +589,9 @@ void ReadRun(Reader& r, const json& j, RunResult* run, const std::string& p) {
   r.Get(j, "backend_options", &run->backend_options, p);
   r.Get(j, "effective_config", &run->effective_config, p);
   r.Get(j, "parallelism", &run->parallelism, p);
+  if (r.status().ok() && j.contains("parallelism") && run->parallelism < 1) {
+    r.Fail(p + ".parallelism", "must be at least 1");
+  }
   r.Get(j, "max_parallelism", &run->max_parallelism, p);
   r.Get(j, "checkpoint_type", &run->checkpoint_type, p);
   r.Get(j, "latency_sample_every", &run->latency_sample_every, p);
@@ -845,6 +904,97 @@ class ErrorPositionSax : public nlohmann::json_sax<json> {
   size_t position_ = 0;
 };
 
+// A SAX pass over a document that parsed: refuses a key that appears twice
+// in one object (json::parse keeps the last one silently, so two tools
+// would read two different files) and strings longer than any statebench
+// writes, naming the JSON path.
+class DuplicateKeySax : public nlohmann::json_sax<json> {
+ public:
+  bool null() override { return Value(); }
+  bool boolean(bool) override { return Value(); }
+  bool number_integer(number_integer_t) override { return Value(); }
+  bool number_unsigned(number_unsigned_t) override { return Value(); }
+  bool number_float(number_float_t, const string_t&) override {
+    return Value();
+  }
+  bool string(string_t& s) override {
+    if (s.size() > kMaxResultsStringBytes) {
+      problem_ = ElementPath() + " is a string of " + std::to_string(s.size()) +
+                 " bytes; at most " + std::to_string(kMaxResultsStringBytes);
+      return false;
+    }
+    return Value();
+  }
+  bool binary(binary_t&) override { return Value(); }
+  bool start_object(std::size_t) override {
+    std::string path = ElementPath();
+    Value();
+    frames_.push_back({true, {}, std::move(path), 0, {}});
+    return true;
+  }
+  bool key(string_t& k) override {
+    Frame& f = frames_.back();
+    if (k.size() > kMaxInputStringBytes) {
+      problem_ = f.path + " has a key of " + std::to_string(k.size()) +
+                 " bytes; at most " + std::to_string(kMaxInputStringBytes);
+      return false;
+    }
+    if (!f.keys.insert(k).second) {
+      problem_ =
+          (f.path.empty() ? std::string("the top-level object") : f.path) +
+          " has the key \"" + k + "\" twice";
+      return false;
+    }
+    f.key = k;
+    return true;
+  }
+  bool end_object() override {
+    frames_.pop_back();
+    return true;
+  }
+  bool start_array(std::size_t) override {
+    std::string path = ElementPath();
+    Value();
+    frames_.push_back({false, {}, std::move(path), 0, {}});
+    return true;
+  }
+  bool end_array() override {
+    frames_.pop_back();
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&,
+                   const nlohmann::detail::exception&) override {
+    return false;
+  }
+  const std::string& problem() const { return problem_; }
+
+  // No statebench string comes near this: the longest are failure
+  // reasons and argv entries (at most kMaxInputStringBytes each).
+  static constexpr size_t kMaxResultsStringBytes = 64 * 1024;
+
+ private:
+  struct Frame {
+    bool object;
+    std::set<std::string> keys;
+    std::string path;
+    size_t index;
+    std::string key;
+  };
+  // The path of the value being read.
+  std::string ElementPath() const {
+    if (frames_.empty()) return "";
+    const Frame& f = frames_.back();
+    if (f.object) return f.path.empty() ? f.key : f.path + "." + f.key;
+    return f.path + "[" + std::to_string(f.index) + "]";
+  }
+  bool Value() {
+    if (!frames_.empty() && !frames_.back().object) ++frames_.back().index;
+    return true;
+  }
+  std::vector<Frame> frames_;
+  std::string problem_;
+};
+
 }  // namespace
 
 Result<ResultsFile> ParseResults(const std::string& text,
@@ -872,6 +1022,10 @@ Result<ResultsFile> ParseResults(const std::string& text,
         origin + ":" + std::to_string(line) + ":" + std::to_string(col) + ": " +
         (end_of_id != std::string::npos ? what.substr(end_of_id + 2) : what));
   }
+  DuplicateKeySax checker;
+  if (!json::sax_parse(text, &checker) && !checker.problem().empty()) {
+    return Status::InvalidArgument(origin + ": " + checker.problem());
+  }
   return ResultsFromJson(j, origin);
 }
 
@@ -883,15 +1037,13 @@ Result<ResultsFile> LoadResultsFile(const std::string& path) {
   return ParseResults(*text, path);
 }
 
+std::string JsonText(const nlohmann::json& j, int indent) {
+  return report::DumpJson(j, indent);
+}
+
 Status SaveResultsFile(const ResultsFile& results, const std::string& path) {
-  // Paths and argv are bytes, not necessarily UTF-8; a byte JSON cannot
-  // hold becomes U+FFFD instead of aborting after the run.
-  return WriteFileAtomically(
-      path,
-      ToJson(results).dump(2, ' ', false,
-                           nlohmann::json::error_handler_t::replace) +
-          "\n",
-      FileAccess::kShared);
+  return WriteFileAtomically(path, JsonText(ToJson(results), 2) + "\n",
+                             FileAccess::kShared);
 }
 
 }  // namespace statebench

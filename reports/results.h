@@ -311,6 +311,11 @@ std::vector<std::string> RunWarnings(const RunResult& run);
 bool IsSaturated(const RunResult& run);
 
 nlohmann::json ToJson(const ResultsFile& results);
+// `j` as JSON text (indent < 0: compact) that cannot fail: a non-finite
+// number becomes null and invalid UTF-8 in a string becomes U+FFFD, so
+// that a finished measurement is never lost to serialization. Every JSON
+// document statebench writes goes through this.
+std::string JsonText(const nlohmann::json& j, int indent);
 // `origin` names the source (a path) in error messages.
 Result<ResultsFile> ResultsFromJson(const nlohmann::json& j,
                                     const std::string& origin);

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <limits>
 
+#include "backends/text_check.h"
 #include "workloads/distributions.h"
 
 namespace statebench {
@@ -184,9 +185,28 @@ Status SetWorkloadSpecField(WorkloadSpec* spec, std::string_view name,
   }
   void* p = f->address(spec);
   switch (f->type) {
-    case SpecFieldType::kString:
+    case SpecFieldType::kString: {
+      // Names end up in every key or record the workload writes (the YCSB
+      // field name prefix in each field of each record), and all of them
+      // in the results JSON.
+      const size_t limit =
+          name == "ycsb.field_name_prefix" || name == "ycsb.table"
+              ? kMaxWorkloadNameBytes
+              : kMaxInputStringBytes;
+      if (text.size() > limit) {
+        return Status::InvalidArgument("workload field '" + std::string(name) +
+                                       "' is " + std::to_string(text.size()) +
+                                       " bytes long; at most " +
+                                       std::to_string(limit) + " bytes");
+      }
+      if (std::optional<size_t> bad = FirstInvalidUtf8(text)) {
+        return Status::InvalidArgument("workload field '" + std::string(name) +
+                                       "' is not valid UTF-8 (at byte " +
+                                       std::to_string(*bad) + ")");
+      }
       *static_cast<std::string*>(p) = std::string(text);
       return Status::Ok();
+    }
     case SpecFieldType::kUint64:
       return ParseInteger(name, text, static_cast<uint64_t*>(p));
     case SpecFieldType::kUint32:

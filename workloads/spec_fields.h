@@ -30,10 +30,15 @@ const std::vector<SpecField>& WorkloadSpecFields();
 // nullptr for an unknown name.
 const SpecField* FindSpecField(std::string_view name);
 
+// Longest ycsb.field_name_prefix and ycsb.table: each is repeated in every
+// record (YCSB's defaults are "field" and "usertable").
+inline constexpr size_t kMaxWorkloadNameBytes = 256;
+
 // Parses `text` for the field's type and stores it. Integers are decimal
 // (a leading '+' or '-' only where the type is signed), doubles finite,
-// bools "true"/"false". InvalidArgument "field 'x': ..." on a bad value or an
-// unknown name. Range checks are ValidateWorkloadSpec's.
+// bools "true"/"false", strings UTF-8 of at most kMaxInputStringBytes
+// (kMaxWorkloadNameBytes for the YCSB names). InvalidArgument "field 'x': ..."
+// on a bad value or an unknown name. Range checks are ValidateWorkloadSpec's.
 Status SetWorkloadSpecField(WorkloadSpec* spec, std::string_view name,
                             std::string_view text);
 // The field's value as text that SetWorkloadSpecField parses back exactly.

@@ -3,6 +3,7 @@
 #include <array>
 #include <cstring>
 
+#include "backends/text_check.h"
 #include "workloads/distributions.h"
 
 namespace statebench {
@@ -195,7 +196,29 @@ std::string DecodeHeader(std::string_view payload, TraceHeader* h) {
     h->spec_fields.emplace_back(std::move(name), std::move(value));
   }
   if (!c.done()) return "unexpected bytes at the end of the header";
-  return "";
+  return CheckHeaderStrings(*h);
+}
+
+std::string CheckHeaderStrings(const TraceHeader& h) {
+  auto bad = [](std::string_view what, std::string_view s) -> std::string {
+    if (s.size() > kMaxInputStringBytes) {
+      return "header " + std::string(what) + " is " + std::to_string(s.size()) +
+             " bytes long; at most " + std::to_string(kMaxInputStringBytes);
+    }
+    if (FirstInvalidUtf8(s)) {
+      return "header " + std::string(what) + " is not valid UTF-8";
+    }
+    return "";
+  };
+  std::string problem = bad("workload name", h.workload);
+  for (const WorkloadState& s : h.states) {
+    if (problem.empty()) problem = bad("state name", s.name);
+  }
+  for (const auto& [name, value] : h.spec_fields) {
+    if (problem.empty()) problem = bad("spec field name", name);
+    if (problem.empty()) problem = bad("spec field value", value);
+  }
+  return problem;
 }
 
 void EncodeOp(const Op& op, std::string* prev_key, uint64_t* prev_event,

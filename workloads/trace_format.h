@@ -67,6 +67,10 @@ class Cursor {
 std::string EncodeHeader(const TraceHeader& header);
 // Empty string on success, else what is wrong.
 std::string DecodeHeader(std::string_view payload, TraceHeader* header);
+// "" when every string of the header (workload, state names, spec fields)
+// is UTF-8 of at most kMaxInputStringBytes, else what is wrong: they end up
+// in the JSON results of a replay.
+std::string CheckHeaderStrings(const TraceHeader& header);
 
 // Appends one op, delta-encoded against *prev_* (updated).
 void EncodeOp(const Op& op, std::string* prev_key, uint64_t* prev_event,

@@ -253,6 +253,13 @@ class TextTraceReader : public TraceReader {
   }
 
   Status HeaderLine() {
+    Status s = ParseHeaderLine();
+    if (!s.ok()) return s;
+    std::string bad = tf::CheckHeaderStrings(header_);
+    return bad.empty() ? s : Error(bad);
+  }
+
+  Status ParseHeaderLine() {
     const size_t n = fields_.size();
     std::string a, b;
     if (n == 2 && fields_[0] == "workload" &&

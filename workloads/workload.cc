@@ -202,8 +202,14 @@ Status ValidateGeneric(const WorkloadSpec& s) {
   if (s.value_size > (64u << 20)) {
     return Field("value_size", "must be at most 67108864 (64 MiB)");
   }
-  if (s.value_size_min > s.value_size) {
-    return Field("value_size_min", "must not exceed value_size");
+  // value_size_min bounds only the distributions that draw sizes; a fixed
+  // size may be anything up to the limit, 0 included (an empty value is
+  // legal Flink state: a serializer may write no bytes).
+  if (s.value_size_distribution != "fixed" && s.value_size_min > s.value_size) {
+    return Field("value_size_min",
+                 "must not exceed value_size (" + std::to_string(s.value_size) +
+                     ") when " + "value_size_distribution is " +
+                     s.value_size_distribution);
   }
   SB_RETURN_IF_ERROR(
       ParseValueSizeDistribution(s.value_size_distribution)
@@ -283,6 +289,13 @@ Status ValidateYcsb(const YcsbSpec& y) {
   }
   if (y.field_length == 0 || y.field_length > (16u << 20)) {
     return Field("ycsb.field_length", "must be within [1, 16777216]");
+  }
+  // A record is one value of the record map state: the value_size limit
+  // holds for the whole of it.
+  if (uint64_t{y.field_count} * y.field_length > (64u << 20)) {
+    return Field("ycsb.field_length",
+                 "times ycsb.field_count must be at most 67108864 (64 MiB, "
+                 "the limit on a value)");
   }
   if (y.min_field_length > y.field_length) {
     return Field("ycsb.min_field_length", "must not exceed ycsb.field_length");

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "backends/file_util.h"
+#include "backends/text_check.h"
 #include "workloads/distributions.h"
 #include "workloads/operator.h"
 #include "workloads/spec_fields.h"
@@ -41,10 +42,19 @@ class Parser {
 
   Result<WorkloadFile> Parse(std::string_view text) {
     out_.path = std::string(source_);
+    SB_RETURN_IF_ERROR(CheckUtf8File(text, source_));
     YAML::Node root;
     std::optional<Status> yaml_error;
     try {
-      root = YAML::Load(std::string(text));
+      std::vector<YAML::Node> documents = YAML::LoadAll(std::string(text));
+      if (documents.size() > 1) {
+        // yaml-cpp's Load() would quietly take the first document.
+        return Status::InvalidArgument(
+            SecondDocumentWhere(text, documents[1]) +
+            ": a second YAML document starts here; a workload file holds "
+            "one document (remove the '---' line, or split the file)");
+      }
+      if (!documents.empty()) root = documents[0];
     } catch (const YAML::Exception& e) {
       yaml_error = Status::InvalidArgument(Where(source_, e.mark) + ": " +
                                            e.msg + "; " + kWhatItIs);
@@ -80,6 +90,16 @@ class Parser {
     return std::move(out_);
   }
 
+  // Where the second document of `text` starts: the marker line that
+  // opens it, else its root node.
+  std::string SecondDocumentWhere(std::string_view text,
+                                  const YAML::Node& second) const {
+    if (size_t line = SecondYamlDocumentLine(text); line > 0) {
+      return std::string(source_) + ":" + std::to_string(line) + ":1";
+    }
+    return Where(source_, second.Mark());
+  }
+
   Status Error(const YAML::Node& at, const std::string& what) const {
     return Status::InvalidArgument(Where(source_, at.Mark()) + ": " + what);
   }
@@ -89,6 +109,7 @@ class Parser {
                    std::vector<std::string_view> known) {
     std::set<std::string> seen;
     for (auto it = map.begin(); it != map.end(); ++it) {
+      SB_RETURN_IF_ERROR(CheckKeyLength(it->first));
       const std::string key = it->first.Scalar();
       if (!seen.insert(key).second) {
         return Error(it->first, "duplicate key '" + key + "'");
@@ -106,9 +127,26 @@ class Parser {
     return Status::Ok();
   }
 
+  // Keys are echoed in messages; none of the known ones is long.
+  Status CheckKeyLength(const YAML::Node& key) const {
+    constexpr size_t kMaxKeyBytes = 256;
+    if (key.IsScalar() && key.Scalar().size() > kMaxKeyBytes) {
+      return Error(key, "a key of " + std::to_string(key.Scalar().size()) +
+                            " bytes; keys are at most " +
+                            std::to_string(kMaxKeyBytes) + " bytes");
+    }
+    return Status::Ok();
+  }
+
   Result<std::string> Scalar(const YAML::Node& node, const std::string& key) {
     if (!node.IsScalar()) {
       return Error(node, "'" + key + "' must be a single value");
+    }
+    if (node.Scalar().size() > kMaxInputStringBytes) {
+      return Error(node, "'" + key + "' is " +
+                             std::to_string(node.Scalar().size()) +
+                             " bytes long; a value is at most " +
+                             std::to_string(kMaxInputStringBytes) + " bytes");
     }
     return node.Scalar();
   }
@@ -129,7 +167,7 @@ class Parser {
     SB_RETURN_IF_ERROR(ParseFields(w, ""));
     if (w["state_size"]) SB_RETURN_IF_ERROR(ApplyStateSize(w));
     Status valid = ValidateWorkloadSpec(out_.spec);
-    if (!valid.ok()) return LocateValidationError(valid);
+    if (!valid.ok()) return LocateValidationError(valid, w);
     return Status::Ok();
   }
 
@@ -138,6 +176,7 @@ class Parser {
   Status ParseFields(const YAML::Node& map, const std::string& prefix) {
     std::set<std::string> seen;
     for (auto it = map.begin(); it != map.end(); ++it) {
+      SB_RETURN_IF_ERROR(CheckKeyLength(it->first));
       const std::string key = it->first.Scalar();
       if (!seen.insert(key).second) {
         return Error(it->first, "duplicate key '" + key + "'");
@@ -235,7 +274,11 @@ class Parser {
   }
 
   // Validation names the field ("workload field 'x' ..."); point at it.
-  Status LocateValidationError(const Status& s) const {
+  // A field the file did not set (a preset's default that a value from
+  // the file contradicts) has no mark of its own: the message points at
+  // the `workload` mapping.
+  Status LocateValidationError(const Status& s,
+                               const YAML::Node& workload) const {
     const std::string& m = s.message();
     size_t open = m.find("field '");
     if (open != std::string::npos) {
@@ -246,7 +289,7 @@ class Parser {
         return Status::InvalidArgument(Where(source_, it->second) + ": " + m);
       }
     }
-    return Status::InvalidArgument(std::string(source_) + ": " + m);
+    return Status::InvalidArgument(Where(source_, workload.Mark()) + ": " + m);
   }
 
   template <typename T>
@@ -289,7 +332,8 @@ class Parser {
       const YAML::Node b = r["backends"];
       std::vector<std::string> names;
       if (b.IsScalar()) {
-        names.push_back(b.Scalar());
+        SB_ASSIGN_OR_RETURN(std::string name, Scalar(b, "backends"));
+        names.push_back(name);
       } else if (b.IsSequence() && b.size() > 0) {
         for (const YAML::Node& n : b) {
           SB_ASSIGN_OR_RETURN(std::string name, Scalar(n, "backends"));
@@ -348,16 +392,35 @@ class Parser {
     if (!b.IsMap()) {
       return Error(b, "'backend_options' must map backend names to options");
     }
+    std::set<std::string> backends_seen;
     for (auto it = b.begin(); it != b.end(); ++it) {
-      if (!it->second.IsMap()) {
-        return Error(it->second, "options of backend '" + it->first.Scalar() +
-                                     "' must be a mapping");
+      SB_RETURN_IF_ERROR(CheckKeyLength(it->first));
+      const std::string backend = it->first.Scalar();
+      if (!backends_seen.insert(backend).second) {
+        return Error(it->first, "duplicate key '" + backend + "'");
       }
-      auto& options = out_.run.backend_options[it->first.Scalar()];
+      if (!it->second.IsMap()) {
+        return Error(it->second,
+                     "options of backend '" + backend + "' must be a mapping");
+      }
+      auto& options = out_.run.backend_options[backend];
+      auto& where = out_.run.backend_option_where[backend];
+      // The backend name is checked when the run starts (workloads/ knows
+      // no backends); that message points here.
+      out_.run.backend_where[backend] = Where(source_, it->first.Mark());
       for (auto o = it->second.begin(); o != it->second.end(); ++o) {
-        SB_ASSIGN_OR_RETURN(std::string v,
-                            Scalar(o->second, o->first.Scalar()));
-        options[o->first.Scalar()] = v;
+        SB_RETURN_IF_ERROR(CheckKeyLength(o->first));
+        const std::string name = o->first.Scalar();
+        if (options.count(name) != 0) {
+          return Error(o->first, "duplicate key '" + name + "' in options of " +
+                                     "backend '" + backend + "'");
+        }
+        SB_ASSIGN_OR_RETURN(std::string v, Scalar(o->second, name));
+        if (std::optional<size_t> bad = FirstInvalidUtf8(v)) {
+          return Error(o->second, "'" + name + "' is not valid UTF-8");
+        }
+        options[name] = v;
+        where[name] = Where(source_, o->second.Mark());
       }
     }
     return Status::Ok();

@@ -41,6 +41,11 @@ struct WorkloadFileRun {
   std::optional<std::string> checkpoint_type;  // "full" | "incremental"
   // backend name -> option name -> value (backend-specific, passed as is).
   std::map<std::string, std::map<std::string, std::string>> backend_options;
+  // "file:line:col" of each backend name and option value above, for
+  // messages about them once the backends are known.
+  std::map<std::string, std::string> backend_where;
+  std::map<std::string, std::map<std::string, std::string>>
+      backend_option_where;
 };
 
 struct WorkloadFile {

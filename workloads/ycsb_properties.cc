@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "backends/file_util.h"
+#include "backends/text_check.h"
 #include "workloads/distributions.h"
 #include "workloads/spec_fields.h"
 #include "workloads/ycsb.h"
@@ -23,6 +24,9 @@ struct Property {
   bool has_assignment = false;
   std::string text;  // the logical line, for notes
 };
+
+// Property names are echoed in notes; YCSB's longest is 38 bytes.
+constexpr size_t kMaxYcsbKeyBytes = 256;
 
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) {
@@ -231,8 +235,23 @@ Result<YcsbPropertyFile> ParseYcsbProperties(std::string_view text,
   // The line after which the spec stopped validating (and never did again):
   // where a final validation error is reported.
   int invalid_since = 0;
+  // Java reads .properties as ISO-8859-1; statebench reads UTF-8, since
+  // names and notes from the file end up in the JSON results.
+  SB_RETURN_IF_ERROR(CheckUtf8File(text, source));
   for (const Property& p : SplitProperties(text)) {
     const std::string at = where + ":" + std::to_string(p.line);
+    if (p.key.size() > kMaxYcsbKeyBytes) {
+      return Status::InvalidArgument(
+          at + ": a property name of " + std::to_string(p.key.size()) +
+          " bytes; names are at most " + std::to_string(kMaxYcsbKeyBytes) +
+          " bytes");
+    }
+    if (p.value.size() > kMaxInputStringBytes) {
+      return Status::InvalidArgument(
+          at + ": property '" + p.key + "' has a value of " +
+          std::to_string(p.value.size()) + " bytes; values are at most " +
+          std::to_string(kMaxInputStringBytes) + " bytes");
+    }
     if (p.key == "fieldlengthdistribution" && p.value == "histogram") {
       return Status::InvalidArgument(
           at +
@@ -307,6 +326,15 @@ bool LooksLikeYcsbProperties(std::string_view text) {
 Result<YcsbPropertyFile> LoadYcsbPropertyFile(const std::string& path,
                                               const WorkloadSpec& base) {
   SB_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
+  // YCSB's own files are a few dozen lines. The bound is generous so
+  // that an overlong line is refused at its line, by the limits on names
+  // and values.
+  constexpr size_t kMaxBytes = 16 << 20;
+  if (text.size() > kMaxBytes) {
+    return Status::InvalidArgument(
+        path + ": " + std::to_string(text.size()) +
+        " bytes; a YCSB property file is at most 16 MiB");
+  }
   return ParseYcsbProperties(text, path, base);
 }
 

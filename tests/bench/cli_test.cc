@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -132,6 +133,63 @@ TEST(CliTest, RunWritesAParseableResultsFile) {
   EXPECT_EQ(results->context.command, "run");
   EXPECT_FALSE(results->context.git_sha.empty());
   EXPECT_NE(r.out.find("memory"), std::string::npos) << r.out;
+  (void)RemoveTree(*dir);
+}
+
+// An empty value is legal Flink state (a serializer may write no bytes):
+// --value-size 0 runs, on a heap and an on-disk backend, and its rows show
+// the keys' bytes only.
+TEST(CliTest, ValueSizeZeroRunsWithEmptyValues) {
+  auto dir = MakeTempDirectory("statebench-cli-empty-value-");
+  ASSERT_TRUE(dir.ok());
+  std::string path = *dir + "/results.json";
+  CliRun r =
+      Cli({"compare", "--backends", "memory,rocksdb", "--keys", "500",
+           "--value-size", "0", "-r", "1", "--warmup", "0", "--duration", "0.2",
+           "--checkpoint-interval", "50", "--no-restore", "-q", "-o", path});
+  ASSERT_EQ(r.code, 0) << r.err;
+  Result<ResultsFile> f = LoadResultsFile(path);
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  ASSERT_EQ(f->runs.size(), 2u);
+  for (const RunResult& run : f->runs) {
+    EXPECT_EQ(run.status, "ok") << run.backend << ": " << run.failure_reason;
+    EXPECT_GT(run.repetitions.at(0).measure_ops, 0u) << run.backend;
+  }
+  EXPECT_EQ(f->config["workload"]["value_size"], 0);
+  (void)RemoveTree(*dir);
+}
+
+// A byte that is not UTF-8 in an output path would reach the results
+// (argv is recorded); it is refused before anything runs, naming the flag,
+// instead of aborting in the JSON writer after the measurement.
+TEST(CliTest, NonUtf8ArgumentIsRefusedBeforeMeasuring) {
+  auto dir = MakeTempDirectory("statebench-cli-latin1-");
+  ASSERT_TRUE(dir.ok());
+  const std::string path = *dir + "/r\xe9.json";
+  CliRun r = Cli({"run", "--backend", "memory", "--keys", "1000", "--warmup",
+                  "0", "--duration", "0.2", "-q", "-o", path});
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("-o"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("UTF-8"), std::string::npos) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+  EXPECT_TRUE(std::filesystem::is_empty(*dir));
+  (void)RemoveTree(*dir);
+}
+
+// A misspelt option of the second backend fails before the first one is
+// measured: nothing is printed or written but the one message.
+TEST(CliTest, UnknownBackendOptionFailsBeforeAnyBackendRuns) {
+  auto dir = MakeTempDirectory("statebench-cli-unknown-opt-");
+  ASSERT_TRUE(dir.ok());
+  CliRun r = Cli({"compare", "--backends", "memory,rocksdb", "--keys", "500",
+                  "-r", "1", "--warmup", "0", "--duration", "0.2",
+                  "--backend-opt", "rocksdb.block_cache_sise=1MiB", "-q", "-o",
+                  *dir + "/results.json"});
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("block_cache_sise"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--backend-opt"), std::string::npos) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+  EXPECT_TRUE(std::filesystem::is_empty(*dir));
   (void)RemoveTree(*dir);
 }
 

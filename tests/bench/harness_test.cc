@@ -4,6 +4,8 @@
 
 #include <chrono>
 #include <map>
+#include <new>
+#include <string>
 
 #include "tests/bench/test_backend.h"
 #include "workloads/workload.h"
@@ -282,6 +284,35 @@ TEST(HarnessFailureTest, UnknownBackendIsAFailedRunNamingThePhase) {
   EXPECT_EQ(run.status, "failed");
   EXPECT_EQ(run.failure_phase, "open");
   EXPECT_NE(run.failure_reason.find("nope"), std::string::npos);
+}
+
+// Out of memory inside a backend's run is that backend's failed row, with
+// the reason: the exception must not leave the subtask thread (that ends
+// the process, and every other backend's results with it).
+TEST(HarnessFailureTest, OutOfMemoryIsAFailedRunNotAnAbort) {
+  for (const char* phase : {"load", "measure"}) {
+    SCOPED_TRACE(phase);
+    MapBackendKnobs knobs;
+    // The load writes 2000 ops; op 3000 falls into the measured phase.
+    const uint64_t at = std::string(phase) == "load" ? 500 : 3000;
+    knobs.on_op = [at](uint64_t op) {
+      if (op == at) throw std::bad_alloc();
+    };
+    BackendRegistry registry = MapRegistry(knobs);
+    RunConfig c = SmallRun();
+    c.parallelism = 2;
+    c.warmup_s = 0;
+    RunResult run = RunBenchmark(c, registry, [](const std::string&) {});
+    EXPECT_EQ(run.status, "failed");
+    EXPECT_EQ(run.failure_phase, phase) << run.failure_reason;
+    EXPECT_NE(run.failure_reason.find("out of memory"), std::string::npos)
+        << run.failure_reason;
+  }
+  // The next backend of the run still runs.
+  MapBackendKnobs knobs;
+  BackendRegistry registry = MapRegistry(knobs);
+  RunResult run = RunBenchmark(SmallRun(), registry, [](const std::string&) {});
+  EXPECT_EQ(run.status, "ok") << run.failure_reason;
 }
 
 }  // namespace

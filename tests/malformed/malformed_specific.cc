@@ -75,6 +75,43 @@ void AddWorkloadCases(std::vector<MalformedCase>* out) {
           {"truncated_mid_key", "workload:\n  name: value-rw\n  key_co"},
           {"ycsb_properties_missing", "workload:\n  ycsb_properties: nosuch\n"},
           {"ycsb_properties_list", "workload:\n  ycsb_properties: [a]\n"},
+          // yaml-cpp's Load() reads the first document only.
+          {"two_documents",
+           "workload:\n  key_count: 5\n---\nworkload:\n  key_count: 6\n"},
+          {"second_document_empty", "workload:\n  key_count: 5\n---\n"},
+          {"latin1_value",
+           "workload:\n  name: ycsb\n  ycsb:\n    table: caf\xe9\n"},
+          {"field_name_prefix_long",
+           "workload:\n  name: ycsb\n  ycsb:\n    field_name_prefix: " +
+               std::string(300, 'f') + "\n"},
+          {"value_5kb", "workload:\n  seed: " + std::string(5000, '1') + "\n"},
+          {"key_5kb", "workload:\n  " + std::string(5000, 'k') + ": 1\n"},
+          {"ycsb_record_over_64mib",
+           "workload:\n  name: ycsb\n  ycsb:\n    field_count: 1000\n"
+           "    field_length: 16777216\n"},
+          // Backend options are checked when the backend opens; the
+          // message still points into the file.
+          {"backend_option_unknown",
+           "backend_options:\n  memory:\n    nosuch: 1\n"},
+          {"backend_option_unknown_not_run",
+           "backend_options:\n  rocksdb:\n    nosuch: 1\n"},
+          {"backend_option_value",
+           "backend_options:\n  memory:\n    max_state_size: lots\n"},
+          {"backend_option_duplicate",
+           "backend_options:\n  memory:\n    max_state_size: 1MiB\n"
+           "    max_state_size: 2MiB\n"},
+          {"backend_options_backend_twice",
+           "backend_options:\n  memory:\n    max_state_size: 1MiB\n"
+           "  memory:\n    max_state_size: 2MiB\n"},
+          {"backend_options_unknown_backend",
+           "backend_options:\n  nosuch:\n    x: 1\n"},
+          // The preset's window_slide_ms, not in the file, exceeds the
+          // file's window size: the message points at the mapping.
+          {"preset_contradicted",
+           "workload:\n  name: sliding-window\n  operator:\n"
+           "    window_size_ms: 1\n"},
+          {"backend_option_latin1",
+           "backend_options:\n  memory:\n    max_state_size: 1\xe9\n"},
       },
       out);
 }
@@ -143,6 +180,13 @@ void AddYcsbCases(std::vector<MalformedCase>* out) {
           {"continued_huge", "recordcount=1\\\n  000000000000000000000000\n"},
           {"line_10mb_value",
            "recordcount=" + std::string(10u << 20, '9') + "\n"},
+          // Each record repeats the prefix in every field.
+          {"fieldnameprefix_long",
+           "fieldnameprefix=" + std::string(300, 'f') + "\n"},
+          {"fieldnameprefix_latin1", "fieldnameprefix=f\xe9ld\n"},
+          {"table_5kb", "table=" + std::string(5000, 't') + "\n"},
+          {"name_5kb", std::string(5000, 'n') + "=1\n"},
+          {"record_over_64mib", "fieldcount=1000\nfieldlength=16777216\n"},
       },
       out);
 }
@@ -177,6 +221,10 @@ void AddProfileCases(std::vector<MalformedCase>* out) {
           {"duplicate_key", ok + "state_size: 2GiB\n"},
           {"name_list", ok + "name: [a, b]\n"},
           {"budget_duration", ok + "disk_write_budget: 5ms\n"},
+          {"two_documents", ok + "---\n" + ok},
+          {"latin1_name", ok + "name: caf\xe9\n"},
+          {"name_5kb", ok + "name: " + std::string(5000, 'n') + "\n"},
+          {"skills_duplicate", ok + "skills:\n  sql: 1\n  sql: 2\n"},
       },
       out);
 }
@@ -227,6 +275,10 @@ void AddRulesCases(std::vector<MalformedCase>* out) {
                           note)},
       {"number_huge",
        rule("    when: [profile.state_size, \">\", \"1e999GiB\"]\n" + note)},
+      {"two_documents", rule(note) + "---\n" + rule(note)},
+      {"reason_latin1", rule("    effect: note\n    reason: caf\xe9\n")},
+      {"reason_5kb",
+       rule("    effect: note\n    reason: " + std::string(5000, 'r') + "\n")},
   };
   AddContents(Slot::kRules, list, out);
 }
@@ -395,6 +447,32 @@ std::vector<std::pair<std::string, Make>> ResultsMutations() {
       {"two_documents", text([](const std::string& t) { return t + t; })},
       {"empty_object", Constant("{}")},
       {"array_root", Constant("[]")},
+      // json::parse keeps one of two equal keys silently.
+      {"duplicate_key", text([](const std::string& t) {
+         std::string s = t;
+         size_t at = s.find("\"backend\": ");
+         if (at != std::string::npos) s.insert(at, "\"backend\": \"fs\", ");
+         return s;
+       })},
+      {"parallelism_negative",
+       edit([](json* j) { (*j)["runs"][0]["parallelism"] = -1; })},
+      {"count_30_digits", text([](const std::string& t) {
+         std::string s = t;
+         size_t at = s.find("\"measure_ops\": ");
+         if (at != std::string::npos) {
+           s.insert(at + 15, "123456789012345678901234567890, \"x\": ");
+         }
+         return s;
+       })},
+      {"count_negative", edit([](json* j) {
+         (*j)["runs"][0]["repetitions"][0]["measure_ops"] = -5;
+       })},
+      {"duration_negative", edit([](json* j) {
+         (*j)["runs"][0]["repetitions"][0]["measure_duration_s"] = -1.5;
+       })},
+      {"string_100kb", edit([](json* j) {
+         (*j)["runs"][0]["failure_reason"] = std::string(100000, 'x');
+       })},
   };
 }
 
@@ -482,6 +560,20 @@ void AddFlagCases(std::vector<MalformedCase>* out) {
        "--current",
        {"gate", "--baseline", "{R}", "--json", "{OUT}"}},
       {"trace_with_nul_name", "--trace", r({"--trace", "{T}.nosuch"})},
+      // Every argument may reach the JSON results (argv, paths, config).
+      {"output_latin1",
+       "-o",
+       {"run", "-b", "memory", "-q", "--duration", "0.1", "-o",
+        "{OUT}r\xe9.json"}},
+      {"set_latin1", "--set", r({"--set", "ycsb.table=caf\xe9"})},
+      {"set_5kb", "--set", r({"--set", "seed=" + std::string(5000, '1')})},
+      {"backend_opt_latin1", "--backend-opt",
+       r({"--backend-opt=memory.max_state_size=1\xe9"})},
+      {"record_trace_latin1", "--record-trace",
+       r({"--record-trace", "{OUT}\xe9"})},
+      // Refused before the load by the heap-state estimate.
+      {"heap_state_too_big", "--keys",
+       r({"--keys", "1099511627776", "--value-size", "67108864"})},
   };
   for (const F& f : flags) {
     MalformedCase c;

@@ -227,3 +227,35 @@ TEST(RecommendationViewTest, ReadsTheAdvisorShapeOnly) {
 
 }  // namespace
 }  // namespace statebench
+
+namespace statebench {
+namespace {
+
+// The last line of defence behind the input checks: a string that is not
+// UTF-8 (a host name, a backend's error text) never makes the results
+// writer throw, so a finished measurement is always saved.
+TEST(ResultsWriterTest, InvalidUtf8AndNonFiniteNumbersNeverThrow) {
+  ResultsFile results;
+  results.context.host = "h\xe9te";
+  RunResult run;
+  run.backend = "memory";
+  run.status = "failed";
+  run.failure_reason = std::string("cannot open caf\xe9: \xff\xfe");
+  run.extra["ratio"] = std::nan("");
+  results.runs.push_back(run);
+  auto dir = MakeTempDirectory("statebench-results-utf8-");
+  ASSERT_TRUE(dir.ok());
+  const std::string path = *dir + "/results.json";
+  ASSERT_TRUE(SaveResultsFile(results, path).ok());
+  Result<ResultsFile> back = LoadResultsFile(path);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(back->runs.at(0).failure_reason,
+            "cannot open caf\xef\xbf\xbd: \xef\xbf\xbd\xef\xbf\xbd");
+  EXPECT_TRUE(back->runs.at(0).extra["ratio"].is_null());
+  const std::string text = JsonText(ToJson(results), -1);
+  EXPECT_EQ(text.find("NaN"), std::string::npos);
+  (void)RemoveTree(*dir);
+}
+
+}  // namespace
+}  // namespace statebench
