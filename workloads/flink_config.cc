@@ -13,6 +13,7 @@
 #include <set>
 
 #include "backends/file_util.h"
+#include "backends/text_check.h"
 
 namespace statebench {
 namespace {
@@ -138,14 +139,10 @@ class Reader {
 
   Result<FlinkConfig> Parse(std::string_view text) {
     out_.path = std::string(source_);
-    if (size_t bad = FirstInvalidUtf8(text); bad != std::string_view::npos) {
-      const std::string_view before = text.substr(0, bad);
-      const size_t line_start = before.rfind('\n');
-      const size_t line = std::count(before.begin(), before.end(), '\n');
-      const size_t column =
-          bad - (line_start == std::string_view::npos ? 0 : line_start + 1);
-      return Status::InvalidArgument(source_ + ":" + std::to_string(line + 1) +
-                                     ":" + std::to_string(column + 1) +
+    if (std::optional<size_t> bad = FirstInvalidUtf8(text)) {
+      const auto [line, column] = LineColumnAt(text, *bad);
+      return Status::InvalidArgument(source_ + ":" + std::to_string(line) +
+                                     ":" + std::to_string(column) +
                                      ": not UTF-8 text");
     }
     YAML::Node root;
@@ -243,8 +240,7 @@ class Reader {
   Status Add(Leaf leaf) {
     // yaml-cpp turns some control bytes of valid UTF-8 input into bytes
     // that are not (NUL becomes a lone 0x85), so its output is checked too.
-    if (FirstInvalidUtf8(leaf.key) != std::string_view::npos ||
-        FirstInvalidUtf8(leaf.value) != std::string_view::npos) {
+    if (FirstInvalidUtf8(leaf.key) || FirstInvalidUtf8(leaf.value)) {
       return Status::InvalidArgument(Where(source_, leaf.mark) +
                                      ": not UTF-8 text");
     }

@@ -25,10 +25,6 @@ Result<uint64_t> ParseFlinkMemorySize(std::string_view text);
 // "true" or "false", case-insensitive, as Flink reads booleans.
 Result<bool> ParseFlinkBool(std::string_view text);
 
-// The offset of the first byte that is not part of well-formed UTF-8, or
-// npos: keys and values end up in the results JSON, which must be UTF-8.
-size_t FirstInvalidUtf8(std::string_view text);
-
 }  // namespace statebench
 
 #endif  // STATEBENCH_WORKLOADS_FLINK_VALUES_H_
