@@ -905,7 +905,10 @@ nlohmann::json RunConfigToJson(const RunConfig& c) {
           {"backend_options", c.backend_options},
           {"workload", w},
           {"parallelism", c.parallelism},
-          {"max_parallelism", c.max_parallelism},
+          // 0 asks for Flink's default; the results say which value that is.
+          {"max_parallelism", c.max_parallelism > 0
+                                  ? c.max_parallelism
+                                  : DefaultMaxParallelism(c.parallelism)},
           {"checkpoint",
            {{"interval_ms", c.checkpoint.interval_ms},
             {"min_pause_ms", c.checkpoint.min_pause_ms},

@@ -307,7 +307,7 @@ std::string LatencyBlock(const ResultsFile& results,
   if (!any) return "";
   return "LATENCY " + ConsoleSafe(op) +
          (corrected ? " (from intended start; coordinated omission corrected)"
-                    : " (service time; median of repetitions)") +
+                    : " (service time; all samples of all repetitions)") +
          "\n" + t.Render();
 }
 
@@ -384,9 +384,18 @@ std::string RenderConsole(const ResultsFile& results) {
     blocks.push_back(ThroughputBlock(results, labels));
     blocks.push_back(CheckpointBlock(results, labels));
     blocks.push_back(ReadsAndDurabilityBlock(results, labels));
+    bool any_latency = false;
     for (const std::string& op : report::OpKinds(results)) {
-      blocks.push_back(LatencyBlock(results, labels, op, false));
+      std::string block = LatencyBlock(results, labels, op, false);
+      any_latency = any_latency || !block.empty();
+      blocks.push_back(std::move(block));
       blocks.push_back(LatencyBlock(results, labels, op, true));
+    }
+    if (any_latency) {
+      blocks.push_back(
+          "Latency: percentiles, min, max and mean are of all samples of all "
+          "successful measured\nrepetitions (their merged histogram); the "
+          "per-repetition ones are in the results' repetitions[].\n");
     }
   }
   blocks.push_back(VerificationBlock(results, labels));

@@ -23,7 +23,7 @@ std::string Number(double v) {
 // ---- github-action-benchmark ------------------------------------------------
 
 void AddGab(json* out, const std::string& name, const std::string& unit,
-            const MetricSummary& s) {
+            const MetricSummary& s, const std::string& note = "") {
   if (!std::isfinite(s.median)) return;
   json e = {{"name", name}, {"unit", unit}, {"value", s.median}};
   if (s.samples.size() > 1 && std::isfinite(s.stddev)) {
@@ -31,15 +31,24 @@ void AddGab(json* out, const std::string& name, const std::string& unit,
   }
   e["extra"] = fmt::format("{} repetition{}; min {}; max {}", s.samples.size(),
                            s.samples.size() == 1 ? "" : "s",
-                           report::Sig3(s.min), report::Sig3(s.max));
+                           report::Sig3(s.min), report::Sig3(s.max)) +
+               note;
   out->push_back(std::move(e));
 }
 
 void AddGabMetric(json* out, const RunResult& run, const std::string& name,
-                  const std::string& metric, const std::string& unit) {
+                  const std::string& metric, const std::string& unit,
+                  const std::string& note = "") {
   if (const MetricSummary* s = FindMetric(run, metric)) {
-    AddGab(out, name, unit, *s);
+    AddGab(out, name, unit, *s, note);
   }
+}
+
+// The range and min/max of a latency entry are over the per-repetition
+// percentiles; its value is the percentile of all samples.
+std::string LatencyNote() {
+  return std::string("; value: ") + kLatencyDefinition +
+         "; range, min and max: over the per-repetition percentiles";
 }
 
 // ---- Bencher Metric Format
@@ -61,6 +70,17 @@ void AddBmfMetric(json* benchmark, const RunResult& run,
   if (const MetricSummary* s = FindMetric(run, metric)) {
     AddBmf(benchmark, measure, *s);
   }
+}
+
+// Every run, ok or not, has a "<name> failed" entry (0 or 1): a run that
+// starts failing raises github-action-benchmark's alert (0 -> 1), and the
+// reason is in its "extra".
+json FailedEntry(const RunResult& run, const std::string& name) {
+  const bool failed = run.status != "ok";
+  return {{"name", name + " failed"},
+          {"unit", "failed runs"},
+          {"value", failed ? 1 : 0},
+          {"extra", failed ? report::FailureText(run) : std::string("ok")}};
 }
 
 }  // namespace
@@ -107,12 +127,13 @@ std::string RenderGabSmaller(const ResultsFile& results) {
   std::vector<std::string> ops = report::OpKinds(results);
   for (size_t i = 0; i < results.runs.size(); ++i) {
     const RunResult& run = results.runs[i];
+    out.push_back(FailedEntry(run, names[i]));
     if (run.status != "ok") continue;
     const std::string& n = names[i];
     for (const std::string& op : ops) {
       for (const char* stat : {"p50", "p99", "p999"}) {
         AddGabMetric(&out, run, n + "/" + op + " " + stat + " latency",
-                     "latency." + op + "." + stat + "_ns", "ns");
+                     "latency." + op + "." + stat + "_ns", "ns", LatencyNote());
       }
     }
     AddGabMetric(&out, run, n + " checkpoint end-to-end",
@@ -140,7 +161,14 @@ std::string RenderGabBigger(const ResultsFile& results) {
   std::vector<std::string> names = report::StableRunNames(results);
   for (size_t i = 0; i < results.runs.size(); ++i) {
     const RunResult& run = results.runs[i];
-    if (run.status != "ok") continue;
+    if (run.status != "ok") {
+      // No work done: throughput 0, which raises the alert of a drop.
+      out.push_back({{"name", names[i] + " throughput"},
+                     {"unit", "ops/s"},
+                     {"value", 0},
+                     {"extra", report::FailureText(run)}});
+      continue;
+    }
     AddGabMetric(&out, run, names[i] + " throughput", "throughput.ops_per_s",
                  "ops/s");
     AddGabMetric(&out, run, names[i] + " event throughput",
@@ -157,8 +185,13 @@ std::string RenderBmf(const ResultsFile& results) {
   std::vector<std::string> ops = report::OpKinds(results);
   for (size_t i = 0; i < results.runs.size(); ++i) {
     const RunResult& run = results.runs[i];
-    if (run.status != "ok") continue;
-    json b = json::object();
+    // BMF has no error field: a "failed" measure (0 or 1) on every run
+    // lets a Bencher threshold catch a run that starts failing.
+    json b = {{"failed", {{"value", run.status == "ok" ? 0 : 1}}}};
+    if (run.status != "ok") {
+      out[names[i]] = std::move(b);
+      continue;
+    }
     AddBmfMetric(&b, run, "throughput", "throughput.ops_per_s");
     AddBmfMetric(&b, run, "write-amplification", "write_amplification");
     AddBmfMetric(&b, run, "space-amplification", "space_amplification");
@@ -187,6 +220,7 @@ std::string RenderBmf(const ResultsFile& results) {
       AddBmfMetric(&o, run, "latency-p50", p + "p50_ns");
       AddBmfMetric(&o, run, "latency-p99", p + "p99_ns");
       AddBmfMetric(&o, run, "latency-p999", p + "p999_ns");
+      AddBmfMetric(&o, run, "latency-p9999", p + "p9999_ns");
       AddBmfMetric(&o, run, "latency-max", p + "max_ns");
       if (!o.empty()) out[names[i] + "/" + op] = std::move(o);
     }

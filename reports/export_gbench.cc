@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 
 #include "reports/report.h"
 #include "reports/report_util.h"
@@ -32,6 +33,10 @@ struct Family {
   std::vector<uint64_t> iterations;
   std::vector<double> real_time_ns;
   std::vector<std::map<std::string, double>> counters;
+  // Counters whose mean and median aggregates hold the figure of all
+  // samples of all repetitions (the latency percentiles), not an
+  // aggregate of the per-repetition values.
+  std::map<std::string, double> all_samples;
 };
 
 void PutCounters(json* entry, const std::map<std::string, double>& counters) {
@@ -52,8 +57,9 @@ void AddMetric(std::map<std::string, double>* counters, const std::string& name,
 }
 
 Family WholeStream(const RunResult& run, const std::string& name) {
-  Family f{name + "/all", {}, {}, {}};
+  Family f{name + "/all", {}, {}, {}, {}};
   for (const Repetition& rep : run.repetitions) {
+    if (rep.status != "ok") continue;  // kept out of the summary too
     if (rep.measure_ops == 0 || !(rep.ops_per_s > 0)) continue;
     f.iterations.push_back(rep.measure_ops);
     f.real_time_ns.push_back(1e9 / rep.ops_per_s);
@@ -81,8 +87,21 @@ Family WholeStream(const RunResult& run, const std::string& name) {
 
 Family OneOpKind(const RunResult& run, const std::string& name,
                  const std::string& op) {
-  Family f{name + "/" + op, {}, {}, {}};
+  Family f{name + "/" + op, {}, {}, {}, {}};
+  for (const char* stat : {"p50", "p90", "p99", "p999", "p9999", "max"}) {
+    if (std::optional<double> v =
+            report::MetricMedian(run, "latency." + op + "." + stat + "_ns")) {
+      f.all_samples[std::string(stat) + "_ns"] = *v;
+    }
+  }
+  for (const char* stat : {"p50", "p99"}) {
+    if (std::optional<double> v = report::MetricMedian(
+            run, "latency_corrected." + op + "." + stat + "_ns")) {
+      f.all_samples["corrected_" + std::string(stat) + "_ns"] = *v;
+    }
+  }
   for (const Repetition& rep : run.repetitions) {
+    if (rep.status != "ok") continue;
     for (const OpKindResult& k : rep.ops) {
       if (k.op != op || k.count == 0 || k.latency.samples == 0) continue;
       f.iterations.push_back(k.count);
@@ -168,10 +187,31 @@ void EmitFamily(const Family& f, size_t family_index, bool aggregates_only,
     e["cpu_time"] = Finite(pick(time));
     e["time_unit"] = "ns";
     std::map<std::string, double> values;
-    for (const auto& [k, s] : counters) values[k] = pick(s);
+    for (const auto& [k, s] : counters) {
+      auto merged = f.all_samples.find(k);
+      values[k] = merged != f.all_samples.end() && agg != std::string("stddev")
+                      ? merged->second
+                      : pick(s);
+    }
     PutCounters(&e, values);
     benchmarks->push_back(std::move(e));
   }
+}
+
+// A run that failed or is unsupported, as Google Benchmark writes a
+// benchmark that called SkipWithError: error_occurred and error_message,
+// no iterations, zero times.
+json ErrorEntry(const RunResult& run, const std::string& name,
+                size_t family_index) {
+  const std::string run_name = name + "/all";
+  json e = Entry(run_name, family_index, 1, 0, nullptr);
+  e["error_occurred"] = true;
+  e["error_message"] = report::FailureText(run);
+  e["iterations"] = 0;
+  e["real_time"] = 0;
+  e["cpu_time"] = 0;
+  e["time_unit"] = "ns";
+  return e;
 }
 
 std::string LowerBuildType(const std::string& build_type) {
@@ -195,15 +235,21 @@ std::string RenderGbench(const ResultsFile& results, bool aggregates_only) {
       {"statebench_git_sha", c.git_sha},
       {"statebench_build_type", c.build_type},
       {"cpu_model", c.cpu_model},
+      {"statebench_latency_definition",
+       std::string(kLatencyDefinition) +
+           "; in gbench the mean and median aggregates' percentile "
+           "counters are these figures, the iteration entries' are each "
+           "repetition's own"},
   };
   json benchmarks = json::array();
   std::vector<std::string> names = report::StableRunNames(results);
   size_t family_index = 0;
   for (size_t i = 0; i < results.runs.size(); ++i) {
     const RunResult& run = results.runs[i];
-    // A failed run is left out rather than written as an error entry:
-    // googlecpp would record its zero time as a huge improvement.
-    if (run.status != "ok") continue;
+    if (run.status != "ok") {
+      benchmarks.push_back(ErrorEntry(run, names[i], family_index++));
+      continue;
+    }
     EmitFamily(WholeStream(run, names[i]), family_index++, aggregates_only,
                &benchmarks);
     std::vector<std::string> ops;

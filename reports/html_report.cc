@@ -5,6 +5,7 @@
 // Every string from the results file goes through HtmlEscape.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <string_view>
 
 #include "reports/html_charts.h"
@@ -370,15 +371,57 @@ std::string Comparison(const ResultsFile& r, const report::Labels& labels) {
     }
   }
   if (!rows.empty()) {
-    out +=
-        "<h3>Latency</h3><div class=\"scroll\"><table><thead><tr>"
-        "<th>op</th><th>backend</th><th class=\"num\">p50</th>"
-        "<th class=\"num\">p90</th><th class=\"num\">p99</th>"
-        "<th class=\"num\">p99.9</th><th class=\"num\">p99.99</th>"
-        "<th class=\"num\">max</th></tr></thead><tbody>" +
-        rows + "</tbody></table></div>";
+    out += "<h3>Latency</h3><p class=\"note\">" +
+           HtmlEscape(std::string(kLatencyDefinition)) +
+           ".</p><div class=\"scroll\"><table><thead><tr>"
+           "<th>op</th><th>backend</th><th class=\"num\">p50</th>"
+           "<th class=\"num\">p90</th><th class=\"num\">p99</th>"
+           "<th class=\"num\">p99.9</th><th class=\"num\">p99.99</th>"
+           "<th class=\"num\">max</th></tr></thead><tbody>" +
+           rows + "</tbody></table></div>";
   }
   return out + "</section>\n";
+}
+
+// The configuration as the runs applied it: a value the file leaves to a
+// default (0: "Flink's default", "per backend") is shown as the runs
+// resolved it, from the runs themselves, so older files read right too.
+std::vector<std::pair<std::string, std::string>> EffectiveConfigRows(
+    const ResultsFile& r, const report::Labels& labels) {
+  auto resolved = [&](auto value_of) {
+    std::vector<std::string> values;
+    std::string text;
+    for (size_t i = 0; i < r.runs.size(); ++i) {
+      std::string v = value_of(r.runs[i]);
+      if (v.empty()) continue;
+      values.push_back(v);
+      text += (text.empty() ? "" : ", ") + v + " (" + labels[i] + ")";
+    }
+    bool same = !values.empty() && std::all_of(values.begin(), values.end(),
+                                               [&](const std::string& v) {
+                                                 return v == values.front();
+                                               });
+    return same ? values.front() : text;
+  };
+  auto rows = report::FlattenScalars(r.config);
+  for (auto& [key, value] : rows) {
+    if (value != "0") continue;
+    std::string v;
+    if (key == "max_parallelism") {
+      v = resolved([](const RunResult& run) {
+        return run.max_parallelism > 0 ? std::to_string(run.max_parallelism)
+                                       : std::string();
+      });
+    } else if (key == "latency_sample_every") {
+      v = resolved([](const RunResult& run) {
+        return run.latency_sample_every > 0
+                   ? std::to_string(run.latency_sample_every)
+                   : std::string();
+      });
+    }
+    if (!v.empty()) value = v + " (default)";
+  }
+  return rows;
 }
 
 std::string Charts(const ResultsFile& r, const report::Labels& labels) {
@@ -537,7 +580,7 @@ std::string RenderHtml(const ResultsFile& results) {
   out += "<section id=\"environment\"><h2>Environment</h2>" +
          KeyValueTable(env) + "</section>\n";
   out += "<section id=\"configuration\"><h2>Effective configuration</h2>" +
-         KeyValueTable(report::FlattenScalars(results.config)) +
+         KeyValueTable(EffectiveConfigRows(results, labels)) +
          (results.runs.empty() ? ""
                                : RunSettings(results, labels) +
                                      ReadsAndDurability(results, labels)) +

@@ -244,8 +244,8 @@ Block Latency(const ResultsFile& results,
   if (block.rows.empty()) return block;
   block.head =
       std::string(corrected ? "### Latency from intended start (open loop)\n\n"
-                            : "### Latency (service time, median of "
-                              "repetitions)\n\n") +
+                            : "### Latency (service time)\n\n") +
+      std::string(kLatencyDefinition) + ".\n\n" +
       Header({"op", "backend", "p50", "p90", "p99", "p99.9", "p99.99", "max"},
              "llrrrrrr");
   return block;

@@ -136,6 +136,11 @@ Result<ResultsFile> MergeResultsForReport(
     return Status::InvalidArgument(
         "internal: one origin per results file is needed");
   }
+  // Files written before the summary's latency figures were of all
+  // samples read the same as new ones.
+  for (ResultsFile& f : files) {
+    for (RunResult& run : f.runs) MergeLatencySummary(&run);
+  }
   if (files.size() == 1) return std::move(files.front());
   // Runs that occur in more than one file record where they came from.
   std::map<std::string, std::set<size_t>> seen_in;

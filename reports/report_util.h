@@ -71,12 +71,16 @@ std::optional<double> MetricMedian(const RunResult& run, std::string_view name);
 
 // A short unique label per run, aligned with results.runs: the backend,
 // plus the workload when the file holds several, the checkpoint type when
-// it differs between runs of one backend, and the source file when merged
-// files collide.
+// it differs between runs of one backend, the backend options that differ
+// between runs of one configuration ("(mode=write-through)"; not where the
+// data lives: host, port, dir, ...), and the source file when merged files
+// still collide.
 std::vector<std::string> RunLabels(const ResultsFile& results);
 // A stable identifier per run for machine-read exports (gbench, gab, bmf,
-// csv): "backend/workload", plus "/<checkpoint type>" when not full, plus
-// "[source]" or "#n" when merged files collide. Never depends on the other
+// csv, hgrm): "backend/workload", plus "/<checkpoint type>" when not full,
+// plus "/<option>=<value>,..." for the backend options that tell runs of one
+// configuration apart (as RunLabels), plus "[source]" or "#n" when merged
+// files still collide. Never depends on the other
 // runs' names except to break exact collisions.
 std::vector<std::string> StableRunNames(const ResultsFile& results);
 
@@ -151,6 +155,10 @@ std::vector<std::string> WarningsOf(const RunResult& run);
 // The status a table shows: "ok", "saturated" (an ok open-loop run that
 // did not reach its rate), "failed" or "unsupported".
 std::string StatusText(const RunResult& run);
+
+// Why a run that is not "ok" has no figures, in one line: "failed in phase
+// 'load': <reason>" or "unsupported: <reason>"; "" for an ok run.
+std::string FailureText(const RunResult& run);
 
 // A restore verdict worth showing next to its duration: anything but
 // "verified" and "not_verified" (the plain restore that was not checked).

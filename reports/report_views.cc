@@ -77,6 +77,58 @@ void SplitCollisions(std::vector<std::string>* labels, Suffix suffix) {
   }
 }
 
+// Options that say where a backend's data lives or how to reach it, not
+// how it is configured: they differ from run to run (a private server's
+// port) and would make names unstable.
+bool IsLocationOption(const std::string& key) {
+  static const std::set<std::string> kLocation = {
+      "host",     "port",          "socket", "unix_socket", "user",
+      "password", "password_file", "dbname", "database",    "dir",
+      "path",     "url",           "uri",    "pid",         "connection",
+      "conninfo", "schema"};
+  return kLocation.count(key) > 0;
+}
+
+// For each group of runs with equal labels, the backend options (effective
+// when recorded, else as given) whose values differ within the group, as
+// "k=v,k2=v2"; "" for a run outside such a group.
+std::vector<std::string> DistinguishingOptions(
+    const std::vector<RunResult>& runs,
+    const std::vector<std::string>& labels) {
+  std::map<std::string, std::vector<size_t>> groups;
+  for (size_t i = 0; i < labels.size(); ++i) groups[labels[i]].push_back(i);
+  auto options = [&](size_t i) -> const std::map<std::string, std::string>& {
+    return runs[i].effective_config.empty() ? runs[i].backend_options
+                                            : runs[i].effective_config;
+  };
+  std::vector<std::string> out(labels.size());
+  for (const auto& [label, members] : groups) {
+    if (members.size() < 2) continue;
+    std::set<std::string> keys;
+    for (size_t i : members) {
+      for (const auto& [k, v] : options(i)) keys.insert(k);
+    }
+    std::vector<std::string> differing;
+    for (const std::string& k : keys) {
+      if (IsLocationOption(k)) continue;
+      std::set<std::string> values;
+      for (size_t i : members) {
+        auto it = options(i).find(k);
+        values.insert(it == options(i).end() ? "" : it->second);
+      }
+      if (values.size() > 1) differing.push_back(k);
+    }
+    for (size_t i : members) {
+      for (const std::string& k : differing) {
+        auto it = options(i).find(k);
+        out[i] += (out[i].empty() ? "" : ",") + k + "=" +
+                  (it == options(i).end() ? "" : it->second);
+      }
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::vector<std::string> RunLabels(const ResultsFile& results) {
@@ -89,6 +141,10 @@ std::vector<std::string> RunLabels(const ResultsFile& results) {
   }
   SplitCollisions(
       &labels, [&](size_t i) { return " (" + runs[i].checkpoint_type + ")"; });
+  std::vector<std::string> options = DistinguishingOptions(runs, labels);
+  SplitCollisions(&labels, [&](size_t i) {
+    return options[i].empty() ? "" : " (" + options[i] + ")";
+  });
   SplitCollisions(&labels, [&](size_t i) {
     std::string s = Source(runs[i]);
     return s.empty() ? s : " [" + s + "]";
@@ -109,6 +165,10 @@ std::vector<std::string> StableRunNames(const ResultsFile& results) {
              ? ""
              : "/" + run.checkpoint_type));
   }
+  std::vector<std::string> options = DistinguishingOptions(runs, names);
+  SplitCollisions(&names, [&](size_t i) {
+    return options[i].empty() ? "" : "/" + options[i];
+  });
   SplitCollisions(&names, [&](size_t i) {
     std::string s = Source(runs[i]);
     return s.empty() ? s : " [" + s + "]";
@@ -117,6 +177,20 @@ std::vector<std::string> StableRunNames(const ResultsFile& results) {
   SplitCollisions(&names,
                   [&](size_t i) { return " #" + std::to_string(i + 1); });
   return names;
+}
+
+std::string FailureText(const RunResult& run) {
+  if (run.status == "ok") return "";
+  if (run.status == "unsupported") {
+    return "unsupported" +
+           (run.failure_reason.empty() ? "" : ": " + run.failure_reason);
+  }
+  std::string text = run.status;
+  if (!run.failure_phase.empty()) {
+    text += " in phase '" + run.failure_phase + "'";
+  }
+  if (!run.failure_reason.empty()) text += ": " + run.failure_reason;
+  return text;
 }
 
 std::vector<RunChange> ChangesBetweenSources(const ResultsFile& results) {

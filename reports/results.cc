@@ -682,6 +682,95 @@ MetricSummary Summarize(std::vector<double> samples) {
   return s;
 }
 
+uint64_t HistogramValueAtPercentile(const HistogramBuckets& h,
+                                    double percentile, uint64_t max_ns) {
+  uint64_t total = 0;
+  for (const auto& [v, c] : h.buckets) total += c;
+  if (total == 0) return 0;
+  double p = std::clamp(percentile, 0.0, 100.0);
+  auto target =
+      static_cast<uint64_t>(std::ceil(p / 100.0 * static_cast<double>(total)));
+  if (target == 0) target = 1;
+  uint64_t seen = 0;
+  for (const auto& [v, c] : h.buckets) {
+    seen += c;
+    if (seen >= target) return max_ns > 0 ? std::min(v, max_ns) : v;
+  }
+  return max_ns > 0 ? max_ns : h.buckets.back().first;
+}
+
+namespace {
+
+// All samples of one op kind over the ok repetitions of a run.
+struct MergedLatency {
+  HistogramBuckets histogram;
+  uint64_t samples = 0;
+  double sum_ns = 0;
+  uint64_t min_ns = 0;
+  uint64_t max_ns = 0;
+};
+
+std::map<std::string, MergedLatency> MergeOpLatencies(const RunResult& run,
+                                                      bool corrected) {
+  std::map<std::string, std::map<uint64_t, uint64_t>> buckets;
+  std::map<std::string, MergedLatency> out;
+  for (const Repetition& rep : run.repetitions) {
+    if (rep.status != "ok") continue;
+    for (const OpKindResult& k : rep.ops) {
+      const HistogramBuckets* h =
+          corrected
+              ? (k.histogram_corrected ? &*k.histogram_corrected : nullptr)
+              : &k.histogram;
+      const LatencySummary* l =
+          corrected ? (k.latency_corrected ? &*k.latency_corrected : nullptr)
+                    : &k.latency;
+      if (h == nullptr || l == nullptr || h->buckets.empty() ||
+          l->samples == 0) {
+        continue;
+      }
+      for (const auto& [v, c] : h->buckets) buckets[k.op][v] += c;
+      MergedLatency& m = out[k.op];
+      m.min_ns = m.samples == 0 ? l->min_ns : std::min(m.min_ns, l->min_ns);
+      m.max_ns = std::max(m.max_ns, l->max_ns);
+      m.sum_ns += l->mean_ns * static_cast<double>(l->samples);
+      m.samples += l->samples;
+    }
+  }
+  for (auto& [op, m] : out) {
+    for (const auto& vc : buckets[op]) m.histogram.buckets.push_back(vc);
+  }
+  return out;
+}
+
+}  // namespace
+
+void MergeLatencySummary(RunResult* run) {
+  for (bool corrected : {false, true}) {
+    const std::string prefix = corrected ? "latency_corrected." : "latency.";
+    for (const auto& [op, m] : MergeOpLatencies(*run, corrected)) {
+      auto set = [&](const std::string& stat, double value) {
+        auto it = run->summary.find(prefix + op + "." + stat + "_ns");
+        if (it == run->summary.end() || it->second.samples.empty()) return;
+        if (std::isfinite(value)) it->second.median = value;
+      };
+      auto at = [&](double p) {
+        return static_cast<double>(
+            HistogramValueAtPercentile(m.histogram, p, m.max_ns));
+      };
+      set("p50", at(50));
+      set("p90", at(90));
+      set("p99", at(99));
+      set("p999", at(99.9));
+      set("p9999", at(99.99));
+      set("min", static_cast<double>(m.min_ns));
+      set("max", static_cast<double>(m.max_ns));
+      if (m.samples > 0) {
+        set("mean", m.sum_ns / static_cast<double>(m.samples));
+      }
+    }
+  }
+}
+
 void SummarizeRepetitions(RunResult* run) {
   std::map<std::string, std::vector<double>> by_metric;
   for (const Repetition& rep : run->repetitions) {
@@ -694,6 +783,7 @@ void SummarizeRepetitions(RunResult* run) {
   }
   run->summary.clear();
   for (auto& [k, v] : by_metric) run->summary[k] = Summarize(std::move(v));
+  MergeLatencySummary(run);
   run->achieved_rate.reset();
   run->saturated.reset();
   if (run->open_loop && run->target_rate > 0) {

@@ -300,8 +300,31 @@ inline constexpr double kSpreadWarning = 0.10;
 MetricSummary Summarize(std::vector<double> samples);
 // Fills run->summary from the metrics of the run's repetitions whose
 // status is "ok" (a failed repetition contributes nothing), then
-// achieved_rate, saturated and warnings (RunWarnings).
+// MergeLatencySummary, achieved_rate, saturated and warnings (RunWarnings).
 void SummarizeRepetitions(RunResult* run);
+
+// The one definition of a latency figure that users read, stated by every
+// report and export beside it.
+inline constexpr char kLatencyDefinition[] =
+    "Latency percentiles, min, max and mean are of all samples of all "
+    "successful measured repetitions (their merged histogram); "
+    "per-repetition percentiles are in repetitions[] and are what the "
+    "gate's U test compares";
+// Sets the `median` of each latency.<op>.<stat>_ns and
+// latency_corrected.<op>.<stat>_ns summary to the figure of all samples of
+// the run's "ok" repetitions: the percentile of their merged histogram,
+// the overall min and max, and the sample-weighted mean. A tail that one
+// repetition shows is real, and a median over repetitions hides it. The
+// samples, min, max, stddev and spread stay per repetition (the merged
+// percentile always lies between the smallest and the largest
+// per-repetition one). Idempotent; leaves a metric alone when no ok
+// repetition has a histogram for its op kind (older files).
+void MergeLatencySummary(RunResult* run);
+// HdrHistogram's getValueAtPercentile over bucket counts (percentile in
+// 0..100): the highest equivalent value of the bucket in which the count
+// reaches ceil(percentile% of the total), at most max_ns; 0 when empty.
+uint64_t HistogramValueAtPercentile(const HistogramBuckets& h,
+                                    double percentile, uint64_t max_ns);
 // The warnings the figures of `run` call for, derived from its summary:
 // open-loop saturation and throughput spread above kSpreadWarning. Also
 // for files written before RunResult::warnings existed.

@@ -130,6 +130,9 @@ TEST(CliTest, RunWritesAParseableResultsFile) {
   EXPECT_EQ(run.status, "ok");
   EXPECT_GT(run.summary.at("throughput.ops_per_s").median, 0);
   EXPECT_EQ(results->config["workload"]["key_count"], 1000);
+  // No --max-parallelism: the configuration says which default applied.
+  EXPECT_EQ(results->config["max_parallelism"], 128);
+  EXPECT_EQ(run.max_parallelism, 128);
   EXPECT_EQ(results->context.command, "run");
   EXPECT_FALSE(results->context.git_sha.empty());
   EXPECT_NE(r.out.find("memory"), std::string::npos) << r.out;

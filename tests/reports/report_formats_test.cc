@@ -483,9 +483,16 @@ TEST(EdgeCaseTest, EmptyAndFailedOnlyResultsRenderInEveryFormat) {
     EXPECT_NE(html.find("No checkpoints were taken"), std::string::npos);
   }
   EXPECT_NE(RenderConsole(failed_only).find("FAILED"), std::string::npos);
-  EXPECT_EQ(
-      json::parse(RenderGoogleBenchmarkJson(failed_only))["benchmarks"].size(),
-      0u);
+  // The failed run is an error entry, as Google Benchmark writes one.
+  const json errors =
+      json::parse(RenderGoogleBenchmarkJson(failed_only))["benchmarks"];
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0]["error_occurred"], true);
+  EXPECT_NE(errors[0]["error_message"].get<std::string>().find(
+                "failed in phase 'load': Unavailable"),
+            std::string::npos)
+      << errors[0].dump();
+  EXPECT_EQ(errors[0]["iterations"], 0);
 }
 
 TEST(OpenLoopTest, CorrectedLatencyIsShownBesideServiceTime) {
@@ -651,8 +658,9 @@ TEST(GbenchExportTest, HasGoogleBenchmarkLayout) {
     EXPECT_TRUE(j["context"].contains(key)) << key;
   }
   const json& b = j["benchmarks"];
-  // 2 ok runs x (all + 2 op kinds) families x (3 iterations + 3 aggregates).
-  ASSERT_EQ(b.size(), 2u * 3 * 6);
+  // 2 ok runs x (all + 2 op kinds) families x (3 iterations + 3 aggregates),
+  // then the failed run's error entry.
+  ASSERT_EQ(b.size(), 2u * 3 * 6 + 1);
   for (const json& e : b) {
     for (const char* key :
          {"name", "run_name", "run_type", "repetitions", "threads",
@@ -660,9 +668,14 @@ TEST(GbenchExportTest, HasGoogleBenchmarkLayout) {
       EXPECT_TRUE(e.contains(key)) << key << " in " << e.dump();
     }
     EXPECT_EQ(e["time_unit"], "ns");
-    EXPECT_EQ(e["name"].get<std::string>().find(kHostileBackend),
-              std::string::npos);
+    // Only the failed run (whose backend is the payload) is an error.
+    EXPECT_EQ(
+        e.contains("error_occurred"),
+        e["name"].get<std::string>().find(kHostileBackend) != std::string::npos)
+        << e.dump();
   }
+  EXPECT_EQ(b.back()["error_occurred"], true);
+  EXPECT_EQ(b.back()["run_type"], "iteration");
   // memory/value-rw/all: real_time is ns per op of each repetition.
   EXPECT_EQ(b[0]["name"], "memory/value-rw/all");
   EXPECT_EQ(b[0]["run_type"], "iteration");
@@ -684,11 +697,14 @@ TEST(GbenchExportTest, HasGoogleBenchmarkLayout) {
 TEST(GbenchExportTest, AggregatesOnlyHasNoIterationEntries) {
   json j = json::parse(RenderGoogleBenchmarkAggregatesJson(SampleResults()));
   const json& b = j["benchmarks"];
-  // 2 ok runs x 3 families x 3 aggregates.
-  ASSERT_EQ(b.size(), 2u * 3 * 3);
+  // 2 ok runs x 3 families x 3 aggregates, then the failed run's error
+  // entry (Google Benchmark too writes an iteration entry when there is
+  // nothing to aggregate).
+  ASSERT_EQ(b.size(), 2u * 3 * 3 + 1);
   std::set<std::string> names;
   for (const json& e : b) {
-    EXPECT_EQ(e["run_type"], "aggregate") << e.dump();
+    EXPECT_TRUE(e["run_type"] == "aggregate" || e.contains("error_occurred"))
+        << e.dump();
     EXPECT_TRUE(names.insert(e["name"].get<std::string>()).second) << e["name"];
   }
   EXPECT_EQ(b[1]["name"], "memory/value-rw/all_median");
@@ -713,6 +729,47 @@ TEST(GabExportTest, EntriesAreUniqueAndNumeric) {
   EXPECT_EQ(bigger[0]["name"], "memory/value-rw throughput");
   EXPECT_EQ(bigger[0]["unit"], "ops/s");
   EXPECT_DOUBLE_EQ(bigger[0]["value"].get<double>(), 1215000);
+}
+
+// A failed run is an entry of its own in every machine-read export, with
+// its reason, instead of vanishing.
+TEST(FailedRunExportTest, EveryExportHasTheFailedRun) {
+  const ResultsFile r = SampleResults();
+  const std::string failed = report::StableRunNames(r)[2];
+  json smaller = json::parse(RenderGabSmaller(r));
+  int failed_entries = 0;
+  for (const json& e : smaller) {
+    const std::string name = e["name"];
+    if (!name.ends_with(" failed")) continue;
+    ++failed_entries;
+    const bool is_failed_run = name == failed + " failed";
+    EXPECT_EQ(e["value"], is_failed_run ? 1 : 0) << name;
+    if (is_failed_run) {
+      EXPECT_NE(e["extra"].get<std::string>().find("failed in phase 'load'"),
+                std::string::npos);
+    }
+  }
+  EXPECT_EQ(failed_entries, 3);  // one per run, ok or not
+  bool bigger_seen = false;
+  for (const json& e : json::parse(RenderGabBigger(r))) {
+    if (e["name"] != failed + " throughput") continue;
+    bigger_seen = true;
+    EXPECT_EQ(e["value"], 0);
+    EXPECT_NE(e["extra"].get<std::string>().find("Unavailable"),
+              std::string::npos);
+  }
+  EXPECT_TRUE(bigger_seen);
+  json bmf = json::parse(RenderBmf(r));
+  ASSERT_TRUE(bmf.contains(failed));
+  EXPECT_EQ(bmf[failed]["failed"]["value"], 1);
+  EXPECT_EQ(bmf["memory/value-rw"]["failed"]["value"], 0);
+  // Unsupported is a failed entry too, saying so.
+  ResultsFile unsupported = r;
+  unsupported.runs[2].status = "unsupported";
+  unsupported.runs[2].failure_reason = "no list state";
+  json g = json::parse(RenderGoogleBenchmarkAggregatesJson(unsupported));
+  EXPECT_EQ(g["benchmarks"].back()["error_message"],
+            "unsupported: no list state");
 }
 
 TEST(BmfExportTest, IsBenchmarkToMeasureToValue) {
