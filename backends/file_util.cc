@@ -13,6 +13,8 @@
 #include <filesystem>
 #include <vector>
 
+#include "backends/output_temporaries.h"
+
 namespace statebench {
 namespace {
 
@@ -254,6 +256,7 @@ void RemoveTreeSignalSafe(const char* path) {
 }
 
 void RemoveTempDirectoriesSignalSafe() {
+  RemoveOutputTemporariesSignalSafe();
   pid_t self = ::getpid();
   for (TempSlot& slot : g_temp_dirs) {
     if (slot.state.load(std::memory_order_acquire) != kReady) continue;

@@ -22,6 +22,7 @@
 #include "bench/commands.h"
 #include "bench/context.h"
 #include "bench/harness.h"
+#include "bench/interrupt.h"
 #include "bench/output_paths.h"
 #include "bench/run_options.h"
 #include "bench/run_output.h"
@@ -81,7 +82,20 @@ Result<nlohmann::json> VerifyBackend(const RunConfig& rc, int cycles) {
   posix_spawn_file_actions_destroy(&fa);
   int status = 0;
   if (rc_spawn == 0) {
+    bool forwarded = false;
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+      // The child has its own handlers: it stops, cleans up and ends by
+      // the signal.
+      if (InterruptRequested() && !forwarded) {
+        ::kill(pid, InterruptSignal());
+        forwarded = true;
+      }
+    }
+    // A child ended by Ctrl-C means the whole process group was
+    // interrupted, even when this process has not seen its own signal yet.
+    if (WIFSIGNALED(status) &&
+        (WTERMSIG(status) == SIGINT || WTERMSIG(status) == SIGTERM)) {
+      NoteInterrupt(WTERMSIG(status));
     }
   }
   Result<nlohmann::json> verdict = [&]() -> Result<nlohmann::json> {
@@ -172,6 +186,9 @@ Status SaveResults(const ResultsFile& results, const std::string& path) {
 }
 
 int RunBenchmarks(RunOptions& o, CliContext& ctx, const std::string& command) {
+  // Ctrl-C ends the current backend's run between steps; the backends
+  // finished before it stay in the results file (rewritten after each).
+  InterruptScope interruptible;
   std::ostream& err = *ctx.err;
   const BackendRegistry& registry = BackendRegistry::Default();
   if (Status s = CheckOutputPaths(o.outputs); !s.ok()) {
@@ -248,8 +265,6 @@ int RunBenchmarks(RunOptions& o, CliContext& ctx, const std::string& command) {
   bool verification_failed = false;
   std::map<std::string, std::unique_ptr<ServerProcess>> servers;
   std::map<std::string, Status> spawn_failures;
-  // Servers and temporary directories go away on SIGINT/SIGTERM too.
-  InstallSpawnSignalHandlers();
   if (o.spawn) {
     for (const std::string& name : names) {
       if (registry.Info(name)->embedded) continue;
@@ -258,6 +273,7 @@ int RunBenchmarks(RunOptions& o, CliContext& ctx, const std::string& command) {
       so.redis.appendonly = !o.spawn_redis_appendfsync.empty();
       if (so.redis.appendonly) so.redis.appendfsync = o.spawn_redis_appendfsync;
       so.postgres.synchronous_commit = o.spawn_pg_synchronous_commit;
+      if (InterruptRequested()) break;
       progress("starting a private " + name + " server");
       Result<std::unique_ptr<ServerProcess>> server = ServerProcess::Start(so);
       if (!server.ok()) {
@@ -284,6 +300,12 @@ int RunBenchmarks(RunOptions& o, CliContext& ctx, const std::string& command) {
       run.failure_reason = f->second.ToString();
     } else {
       run = RunBenchmark(rc, registry, progress);
+    }
+    if (InterruptRequested()) {
+      // What this backend measured so far is not a result. Servers die
+      // at once: a graceful PostgreSQL stop can take seconds.
+      StopAllSpawnedServers();
+      return kExitInterrupted;
     }
     // The server's address and pid are facts of this run, not options the
     // user chose; the password file path is kept out of the results.
@@ -322,6 +344,10 @@ int RunBenchmarks(RunOptions& o, CliContext& ctx, const std::string& command) {
       progress(name + ": " + std::to_string(o.verify_cycles) +
                " crash-restore verification cycles");
       Result<nlohmann::json> v = VerifyBackend(rc, o.verify_cycles);
+      if (InterruptRequested()) {
+        StopAllSpawnedServers();
+        return kExitInterrupted;
+      }
       if (v.ok()) {
         run.verification = *v;
         if (v->value("verdict", "") == "failed") {

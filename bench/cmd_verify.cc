@@ -11,6 +11,7 @@
 #include "bench/commands.h"
 #include "bench/context.h"
 #include "bench/durability.h"
+#include "bench/interrupt.h"
 #include "bench/output_paths.h"
 #include "bench/run_options.h"
 #include "bench/verify.h"
@@ -55,6 +56,10 @@ std::string VerdictLine(const StateVerdict& v) {
 }
 
 int RunVerify(VerifyOptions& o, CliContext& ctx) {
+  // Ctrl-C stops between cycles and inside each wait: the child is killed,
+  // the cycle's directory removed, and no results file is written (its
+  // verdict would rest on the cycles that happened to finish).
+  InterruptScope interruptible;
   std::ostream& err = *ctx.err;
   // The verdict lines go to stderr when the results go to stdout.
   std::ostream& out = AnyOutputIsStandardOutput(o.outputs) ? err : *ctx.out;
@@ -154,11 +159,14 @@ int RunVerify(VerifyOptions& o, CliContext& ctx) {
   if (o.server_crash) {
     // Crashes the server instead of the job: a few cycles per setting.
     const int cycles = o.cycles_given ? o.cycles : 3;
-    InstallSpawnSignalHandlers();
     nlohmann::json settings_json = nlohmann::json::array();
     for (const DurabilitySetting& setting : *settings) {
       Result<DurabilityResult> d =
           RunServerDurability(rc, setting, cycles, registry, progress);
+      if (InterruptRequested()) {
+        StopAllSpawnedServers();
+        return kExitInterrupted;
+      }
       if (!d.ok()) {
         err << "statebench: verify " << rc.backend
             << " server crash: " << d.status().message() << "\n";
@@ -209,6 +217,7 @@ int RunVerify(VerifyOptions& o, CliContext& ctx) {
   }
   if (o.cycles > 0 && !o.server_crash) {
     Result<VerifyReport> report = RunCrashVerification(vc, registry, progress);
+    if (InterruptRequested()) return kExitInterrupted;
     if (!report.ok()) {
       err << "statebench: verify " << rc.backend << ": "
           << report.status().message() << "\n";
@@ -234,6 +243,7 @@ int RunVerify(VerifyOptions& o, CliContext& ctx) {
   nlohmann::json rescale_json = nlohmann::json::array();
   for (auto [from, to] : rescales) {
     Result<RescaleResult> r = RunRescaleVerification(rc, from, to, registry);
+    if (InterruptRequested()) return kExitInterrupted;
     if (!r.ok()) {
       err << "statebench: rescale " << from << "->" << to << ": "
           << r.status().message() << "\n";

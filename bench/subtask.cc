@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <string>
 
+#include "bench/interrupt.h"
+
 namespace statebench {
 namespace {
 
@@ -137,6 +139,7 @@ Status Subtask::RunLoad(const Workload& workload) {
     SB_RETURN_IF_ERROR(Apply(op));
     ++load_ops_;
     if (control_->failed.load(std::memory_order_relaxed)) break;
+    if (InterruptRequested()) return Status::Unavailable(InterruptReason());
   }
   SB_RETURN_IF_ERROR(load->status());
   load_logical_bytes_ += logical_bytes_written_ - before;
