@@ -439,8 +439,10 @@ void SetupGateCommand(CLI::App& app, CliContext* ctx) {
       "Fail CI on performance regressions: compare results with a "
       "Mann-Whitney U test and per-metric thresholds. Exit codes: 0 pass, "
       "1 regression, 2 usage or input error, 3 measurement failure");
-  gate->add_option("--baseline", o->baseline, "Baseline results file");
-  gate->add_option("--current", o->current, "Current results file");
+  gate->add_option("--baseline", o->baseline, "Baseline results file")
+      ->check(RegularInputFile());
+  gate->add_option("--current", o->current, "Current results file")
+      ->check(RegularInputFile());
   gate->add_option("--threshold", o->thresholds,
                    "METRIC=[+|-]X% or METRIC=off (repeatable). METRIC: a "
                    "name, a glob, or throughput, p50/p99/..., wa, checkpoint, "
