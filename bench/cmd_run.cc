@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -24,9 +25,11 @@
 #include "bench/harness.h"
 #include "bench/interrupt.h"
 #include "bench/output_paths.h"
+#include "bench/progress.h"
 #include "bench/run_options.h"
 #include "bench/run_output.h"
 #include "bench/spawn.h"
+#include "bench/timed_backend.h"
 #include "workloads/trace.h"
 
 extern char** environ;
@@ -258,8 +261,57 @@ int RunBenchmarks(RunOptions& o, CliContext& ctx, const std::string& command) {
   if (!o.notes.empty()) config["notes"] = o.notes;
   results.config = config;
 
+  // The live line: phase, backend, repetition, elapsed, ETA and events/s,
+  // from the harness's messages and its position reports.
+  TerminalProgress line(&err, ctx.stderr_is_tty && !o.quiet);
+  const uint64_t command_start = NowNs();
+  const double rep_s =
+      o.config.measure_events > 0 ? -1 : o.config.warmup_s + o.config.measure_s;
+  size_t backends_done = 0;
+  ProgressState state;
+  uint64_t rep_start = 0, rate_t = 0, rate_pos = 0;
+  auto seconds_since = [](uint64_t t) {
+    return static_cast<double>(NowNs() - t) / 1e9;
+  };
+  auto eta = [&]() -> double {
+    if (rep_s < 0 || state.step == 0) return -1;
+    const double reps_left = static_cast<double>(
+        (names.size() - backends_done - 1) * o.config.repetitions +
+        (o.config.repetitions - state.step));
+    return reps_left * rep_s + std::max(0.0, rep_s - seconds_since(rep_start));
+  };
   ProgressFn progress = [&](const std::string& msg) {
-    if (ctx.stderr_is_tty && !o.quiet) err << "statebench: " << msg << "\n";
+    line.Message("statebench: " + msg);
+    if (msg.find(": loading ") != std::string::npos) {
+      state.phase = "load";
+      state.rate = -1;
+      state.step = std::min(state.step + 1, o.config.repetitions);
+      state.steps = o.config.repetitions;
+      rep_start = NowNs();
+    } else if (msg.ends_with(": warmup and measure")) {
+      state.phase = o.config.warmup_s > 0 ? "warmup" : "measure";
+    } else {
+      return;
+    }
+    state.elapsed_s = seconds_since(command_start);
+    state.eta_s = eta();
+    line.Update(state, /*force=*/true);
+  };
+  auto on_position = [&](uint64_t pos) {
+    const uint64_t now = NowNs();
+    if (state.phase != "measure") {
+      state.phase = "measure";
+      rate_t = now;
+      rate_pos = pos;
+    } else if (now - rate_t >= 250000000ull && pos >= rate_pos) {
+      state.rate = static_cast<double>(pos - rate_pos) * 1e9 /
+                   static_cast<double>(now - rate_t);
+      rate_t = now;
+      rate_pos = pos;
+    }
+    state.elapsed_s = seconds_since(command_start);
+    state.eta_s = eta();
+    line.Update(state);
   };
   bool any_failed = false;
   bool verification_failed = false;
@@ -291,6 +343,10 @@ int RunBenchmarks(RunOptions& o, CliContext& ctx, const std::string& command) {
     RunConfig rc = o.config;
     rc.backend = name;
     rc.backend_options = per_backend[name];
+    if (line.enabled()) rc.on_position = on_position;
+    state = ProgressState{};
+    state.backend = name;
+    state.rate_unit = "events";
     RunResult run;
     if (auto f = spawn_failures.find(name); f != spawn_failures.end()) {
       run.backend = name;
@@ -301,6 +357,8 @@ int RunBenchmarks(RunOptions& o, CliContext& ctx, const std::string& command) {
     } else {
       run = RunBenchmark(rc, registry, progress);
     }
+    line.Clear();
+    ++backends_done;
     if (InterruptRequested()) {
       // What this backend measured so far is not a result. Servers die
       // at once: a graceful PostgreSQL stop can take seconds.

@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 
@@ -13,7 +15,9 @@
 #include "bench/durability.h"
 #include "bench/interrupt.h"
 #include "bench/output_paths.h"
+#include "bench/progress.h"
 #include "bench/run_options.h"
+#include "bench/timed_backend.h"
 #include "bench/verify.h"
 
 namespace statebench {
@@ -140,8 +144,22 @@ int RunVerify(VerifyOptions& o, CliContext& ctx) {
                                 : std::string(ctx.argv[0]));
   for (int i = 1; i < ctx.argc; ++i) vc.child_argv.push_back(ctx.argv[i]);
 
+  // Each finished cycle prints its line; the live line below it shows the
+  // cycle under way, the elapsed time and the ETA from the mean cycle.
+  TerminalProgress line(&err, ctx.stderr_is_tty && !o.run.quiet);
+  const uint64_t start = NowNs();
   ProgressFn progress = [&](const std::string& m) {
-    if (ctx.stderr_is_tty && !o.run.quiet) err << "statebench: " << m << "\n";
+    line.Message("statebench: " + m);
+    if (!m.starts_with("cycle ") || o.server_crash) return;
+    const int done = std::atoi(m.c_str() + 6) + 1;
+    ProgressState state;
+    state.backend = rc.backend;
+    state.phase = "cycle";
+    state.step = std::min(done + 1, o.cycles);
+    state.steps = o.cycles;
+    state.elapsed_s = static_cast<double>(NowNs() - start) / 1e9;
+    state.eta_s = state.elapsed_s / done * (o.cycles - done);
+    if (done < o.cycles) line.Update(state, /*force=*/true);
   };
   ResultsFile results;
   results.context = CollectContext("verify", ctx.argc, ctx.argv);
@@ -217,6 +235,7 @@ int RunVerify(VerifyOptions& o, CliContext& ctx) {
   }
   if (o.cycles > 0 && !o.server_crash) {
     Result<VerifyReport> report = RunCrashVerification(vc, registry, progress);
+    line.Clear();
     if (InterruptRequested()) return kExitInterrupted;
     if (!report.ok()) {
       err << "statebench: verify " << rc.backend << ": "
