@@ -339,6 +339,10 @@ int RunBenchmarks(RunOptions& o, CliContext& ctx, const std::string& command) {
       servers[name] = std::move(server).value();
     }
   }
+  if (InterruptRequested()) {
+    StopAllSpawnedServers();
+    return kExitInterrupted;
+  }
   for (const std::string& name : names) {
     RunConfig rc = o.config;
     rc.backend = name;
