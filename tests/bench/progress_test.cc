@@ -4,6 +4,9 @@
 #include "bench/progress.h"
 
 #include <gtest/gtest.h>
+#include <pty.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <sstream>
 #include <string>
@@ -84,6 +87,45 @@ TEST(TerminalProgressTest, ARunOnANonTerminalWritesNoProgress) {
   EXPECT_EQ(r.err.find('\r'), std::string::npos) << r.err;
   EXPECT_EQ(r.err.find("\x1b[K"), std::string::npos) << r.err;
   EXPECT_EQ(r.err.find("warmup and measure"), std::string::npos) << r.err;
+}
+
+// Through a pseudo-terminal, as a user sees it: the line is drawn in place
+// with a rate, and erased (the last bytes before the table clear it).
+TEST(TerminalProgressTest, ARunOnATerminalRedrawsOneLine) {
+  int master = -1;
+  const pid_t pid = ::forkpty(&master, nullptr, nullptr, nullptr);
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    // stdout away from the terminal: only stderr's progress goes there.
+    FILE* null = std::fopen("/dev/null", "w");
+    if (null != nullptr) ::dup2(::fileno(null), STDOUT_FILENO);
+    ::execl(STATEBENCH_BINARY, STATEBENCH_BINARY, "run", "--backend", "memory",
+            "--keys", "1000", "--duration", "1.2", "--warmup", "0",
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  std::string seen;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::read(master, buf, sizeof buf);
+    if (n <= 0) break;  // EIO once the child has closed the terminal
+    seen.append(buf, static_cast<size_t>(n));
+  }
+  ::close(master);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << seen;
+  EXPECT_NE(seen.find("\rmemory  measure  rep 1/1"), std::string::npos) << seen;
+  EXPECT_NE(seen.find("events/s\x1b[K"), std::string::npos) << seen;
+  // Drawn more than once, but not more than a few times a second.
+  size_t draws = 0;
+  for (size_t at = seen.find("\rmemory  "); at != std::string::npos;
+       at = seen.find("\rmemory  ", at + 1)) {
+    ++draws;
+  }
+  EXPECT_GE(draws, 3u) << seen;
+  EXPECT_LE(draws, 12u) << seen;
+  EXPECT_TRUE(seen.ends_with("\r\x1b[K")) << seen;
 }
 
 }  // namespace
