@@ -13,6 +13,8 @@
 #include <filesystem>
 #include <vector>
 
+#include "backends/output_temporaries.h"
+
 namespace statebench {
 namespace {
 
@@ -142,8 +144,14 @@ Result<std::string> ReadFileToString(const std::string& path) {
   } else if (!S_ISREG(st.st_mode)) {
     return Status::InvalidArgument(path + ": is not a regular file");
   }
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK and fstat: the path may have become a FIFO since lstat, and
+  // opening one would wait for a writer.
+  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) return Errno("cannot open", path);
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return Status::InvalidArgument(path + ": is not a regular file");
+  }
   std::string out;
   char chunk[65536];
   for (;;) {
@@ -254,6 +262,7 @@ void RemoveTreeSignalSafe(const char* path) {
 }
 
 void RemoveTempDirectoriesSignalSafe() {
+  RemoveOutputTemporariesSignalSafe();
   pid_t self = ::getpid();
   for (TempSlot& slot : g_temp_dirs) {
     if (slot.state.load(std::memory_order_acquire) != kReady) continue;

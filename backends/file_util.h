@@ -47,10 +47,11 @@ Status RemoveTreeBelow(const std::string& root, const std::string& relative);
 // directories are not followed").
 Status CheckRealDirectory(const std::string& dir);
 
-// Removes every registered temporary directory this process made, with
-// async-signal-safe calls only: for SIGINT/SIGTERM handlers (see
-// bench/spawn.h InstallSpawnSignalHandlers). Directories made by another
-// process (a fork) are left alone.
+// Removes every registered temporary directory this process made, and the
+// temporary files of outputs it has not finished writing (their targets keep
+// their old contents), with async-signal-safe calls only: for SIGINT/SIGTERM
+// handlers (see bench/spawn.h InstallSpawnSignalHandlers). Directories made by
+// another process (a fork) are left alone.
 void RemoveTempDirectoriesSignalSafe();
 // Removes a directory tree with async-signal-safe calls only (openat,
 // getdents64, unlinkat). Does not follow symlinks.

@@ -8,11 +8,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+
+#include "backends/output_temporaries.h"
 
 namespace statebench {
 namespace {
@@ -25,6 +28,43 @@ constexpr char kTempAlphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 std::string Quoted(const std::string& path) { return "'" + path + "'"; }
+
+// Unfinished temporary files, for RemoveOutputTemporariesSignalSafe():
+// fixed-size and lock-free, so that a signal handler can walk it while the
+// writer updates it. A temporary that finds no free slot is still removed
+// by its OutputFile, or swept as stale later.
+constexpr int kTempFileSlots = 32;
+constexpr size_t kTempFilePathMax = 512;
+enum TempFileState : int { kFree = 0, kWriting = 1, kReady = 2 };
+struct TempFileSlot {
+  std::atomic<int> state{kFree};
+  pid_t owner = 0;
+  char path[kTempFilePathMax];
+};
+TempFileSlot g_temp_files[kTempFileSlots];
+
+void RegisterTempFile(const std::string& path) {
+  if (path.size() >= kTempFilePathMax) return;
+  for (TempFileSlot& slot : g_temp_files) {
+    int expected = kFree;
+    if (!slot.state.compare_exchange_strong(expected, kWriting)) continue;
+    std::memcpy(slot.path, path.c_str(), path.size() + 1);
+    slot.owner = ::getpid();
+    slot.state.store(kReady, std::memory_order_release);
+    return;
+  }
+}
+
+void ForgetTempFile(const std::string& path) {
+  for (TempFileSlot& slot : g_temp_files) {
+    if (slot.state.load(std::memory_order_acquire) != kReady) continue;
+    if (path != slot.path) continue;
+    int expected = kReady;
+    if (slot.state.compare_exchange_strong(expected, kWriting)) {
+      slot.state.store(kFree, std::memory_order_release);
+    }
+  }
+}
 
 Status Errno(std::string_view what, const std::string& path) {
   return Status::IoError(std::string(what) + " " + Quoted(path) + ": " +
@@ -314,6 +354,7 @@ Result<std::unique_ptr<OutputFile>> OutputFile::Open(const std::string& path,
                            Quoted(r.path));
   }
   f->owns_fd_ = true;
+  RegisterTempFile(f->temp_);
   if (access == FileAccess::kPrivate) {
     ::fchmod(f->fd_, 0600);
   } else if (r.exists) {
@@ -331,6 +372,7 @@ Result<std::unique_ptr<OutputFile>> OutputFile::Open(const std::string& path,
 OutputFile::~OutputFile() {
   if (owns_fd_ && fd_ >= 0) ::close(fd_);
   if (atomic_ && !committed_ && !temp_.empty()) ::unlink(temp_.c_str());
+  if (atomic_ && !temp_.empty()) ForgetTempFile(temp_);
 }
 
 Status OutputFile::Flush() {
@@ -376,6 +418,7 @@ Status OutputFile::Commit() {
     return Errno("cannot rename into", target_);
   }
   committed_ = true;
+  ForgetTempFile(temp_);
   const std::string dir = DirName(target_);
   int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd < 0) return Errno("cannot open directory", dir);
@@ -407,6 +450,14 @@ void SweepStaleTemporaries(const std::string& path) {
     }
   }
   ::closedir(d);
+}
+
+void RemoveOutputTemporariesSignalSafe() {
+  const pid_t self = ::getpid();
+  for (TempFileSlot& slot : g_temp_files) {
+    if (slot.state.load(std::memory_order_acquire) != kReady) continue;
+    if (slot.owner == self) ::unlink(slot.path);
+  }
 }
 
 }  // namespace statebench

@@ -121,7 +121,7 @@ PostgresBackend::PostgresBackend(const BackendConfig& config,
     : config_(config),
       s_(std::move(settings)),
       watchdog_(s_.command_timeout_ms),
-      io_(s_.conninfo, s_.target, s_.server_pid),
+      io_(s_.conninfo, s_.target, s_.server_pid, s_.command_timeout_ms),
       clear_{config.key_groups} {}
 
 Status PostgresBackend::Open() {
@@ -147,6 +147,7 @@ Status PostgresBackend::Open() {
 
 Status PostgresBackend::Connect() {
   conn_.reset();
+  SB_RETURN_IF_ERROR(CheckServerResponsive(s_.target.describe));
   try {
     conn_ = std::make_unique<pqxx::connection>(s_.conninfo);
     pqxx::nontransaction t(*conn_);
@@ -164,7 +165,13 @@ Status PostgresBackend::Connect() {
     }
   } catch (...) {
     conn_.reset();
-    return Scrub(CurrentExceptionToStatus(s_.target, std::current_exception()));
+    Status s = CurrentExceptionToStatus(s_.target, std::current_exception());
+    // libpq's connect_timeout: a stopped server still completes the TCP
+    // handshake (the kernel does) but never answers the startup packet.
+    if (s.message().find("timeout expired") != std::string::npos) {
+      MarkServerUnresponsive(s_.target.describe, s);
+    }
+    return Scrub(s);
   }
   return Status::Ok();
 }
@@ -205,6 +212,7 @@ Status PostgresBackend::Fail(std::exception_ptr e) {
     s = Status::Unavailable(s_.target.describe + ": no reply within " +
                             std::to_string(s_.command_timeout_ms) +
                             " ms (command_timeout_ms)");
+    MarkServerUnresponsive(s_.target.describe, s);
   }
   bool had_writes = dirty_;
   AbortTxn();

@@ -136,6 +136,7 @@ class PostgresBackend final : public StateBackend {
   // Runs fn(txn) in the open transaction under the watchdog.
   template <typename Fn>
   Status Run(Fn&& fn) {
+    SB_RETURN_IF_ERROR(CheckServerResponsive(s_.target.describe));
     SB_RETURN_IF_ERROR(EnsureTxn());
     watchdog_.Arm(conn_->sock());
     try {
@@ -150,6 +151,7 @@ class PostgresBackend final : public StateBackend {
   // Runs fn(connection) with no state transaction open.
   template <typename Fn>
   Status RunOutsideTxn(Fn&& fn) {
+    SB_RETURN_IF_ERROR(CheckServerResponsive(s_.target.describe));
     if (conn_ == nullptr) SB_RETURN_IF_ERROR(Connect());
     watchdog_.Arm(conn_->sock());
     Status s;

@@ -189,10 +189,11 @@ void SocketWatchdog::Loop() {
 }
 
 PostgresIoStats::PostgresIoStats(std::string conninfo, PostgresTarget target,
-                                 int server_pid)
+                                 int server_pid, int command_timeout_ms)
     : conninfo_(std::move(conninfo)),
       target_(std::move(target)),
-      server_pid_(server_pid) {}
+      server_pid_(server_pid),
+      command_timeout_ms_(command_timeout_ms) {}
 
 PostgresIoStats::~PostgresIoStats() = default;
 
@@ -202,9 +203,14 @@ void PostgresIoStats::CloseConnection::operator()(
 }
 
 Result<PostgresIoStats::Counters> PostgresIoStats::Read() {
+  SB_RETURN_IF_ERROR(CheckServerResponsive(target_.describe));
+  if (watchdog_ == nullptr) {
+    watchdog_ = std::make_unique<SocketWatchdog>(command_timeout_ms_);
+  }
   try {
     if (conn_ == nullptr) conn_.reset(new pqxx::connection(conninfo_));
     pqxx::nontransaction tx(*conn_);
+    watchdog_->Arm(conn_->sock());
     pqxx::row r = tx.exec1(
         "SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::text, "
         "(SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) "
@@ -213,10 +219,19 @@ Result<PostgresIoStats::Counters> PostgresIoStats::Read() {
     Counters c;
     c.wal_bytes = std::strtoull(r[0].c_str(), nullptr, 10);
     c.table_bytes = std::strtoull(r[1].c_str(), nullptr, 10);
+    watchdog_->Disarm();
     return c;
   } catch (...) {
+    watchdog_->Disarm();
     conn_.reset();
-    return CurrentExceptionToStatus(target_, std::current_exception());
+    Status s = CurrentExceptionToStatus(target_, std::current_exception());
+    if (watchdog_->Fired()) {
+      s = Status::Unavailable(target_.describe + ": no reply within " +
+                              std::to_string(command_timeout_ms_) +
+                              " ms (command_timeout_ms)");
+      MarkServerUnresponsive(target_.describe, s);
+    }
+    return s;
   }
 }
 

@@ -95,7 +95,10 @@ class SocketWatchdog {
 // Has its own connection; Sample() is thread-safe.
 class PostgresIoStats {
  public:
-  PostgresIoStats(std::string conninfo, PostgresTarget target, int server_pid);
+  // Its query runs under a SocketWatchdog of `command_timeout_ms`: a stuck
+  // server must not hang the sampling caller.
+  PostgresIoStats(std::string conninfo, PostgresTarget target, int server_pid,
+                  int command_timeout_ms);
   ~PostgresIoStats();
   void Start();
   IoStats Sample();
@@ -112,6 +115,8 @@ class PostgresIoStats {
   const std::string conninfo_;
   const PostgresTarget target_;
   const int server_pid_;
+  const int command_timeout_ms_;
+  std::unique_ptr<SocketWatchdog> watchdog_;  // made at the first query
   // pqxx::connection_base has no virtual destructor: only deleting the
   // pqxx::connection itself closes the socket.
   struct CloseConnection {

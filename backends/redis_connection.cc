@@ -7,6 +7,8 @@
 #include <cstring>
 #include <vector>
 
+#include "backends/server_common.h"
+
 namespace statebench {
 namespace {
 
@@ -45,9 +47,11 @@ Status RedisConnection::ContextError() {
     case REDIS_ERR_IO:
       if (detail == std::strerror(EAGAIN) ||
           detail == std::strerror(EWOULDBLOCK)) {
-        return Status::Unavailable(describe_ + ": no reply within " +
-                                   std::to_string(command_timeout_ms_) +
-                                   " ms (command_timeout_ms)");
+        Status timeout = Status::Unavailable(
+            describe_ + ": no reply within " +
+            std::to_string(command_timeout_ms_) + " ms (command_timeout_ms)");
+        MarkServerUnresponsive(describe_, timeout);
+        return timeout;
       }
       return Status::Unavailable(describe_ + ": I/O error: " + detail);
     case REDIS_ERR_EOF:
@@ -88,6 +92,7 @@ Status RedisConnection::ReplyError(const redisReply& reply) {
 }
 
 Status RedisConnection::Connect() {
+  SB_RETURN_IF_ERROR(CheckServerResponsive(describe_));
   redisContext* raw = redisConnectWithTimeout(uri_.host.c_str(), uri_.port,
                                               ToTimeval(connect_timeout_ms_));
   if (raw == nullptr) {
@@ -140,6 +145,10 @@ constexpr size_t kFormatLimit = 64 << 10;
 
 Status RedisConnection::AppendArgv(int argc, const char** argv,
                                    const size_t* lens) {
+  if (Status s = CheckServerResponsive(describe_); !s.ok()) {
+    Drop();
+    return s;
+  }
   if (ctx_ == nullptr) {
     if (outstanding_ != 0) {
       return Status::Unavailable(describe_ + ": connection lost");

@@ -4,12 +4,15 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <charconv>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <mutex>
 #include <set>
 #include <sstream>
 
@@ -381,6 +384,44 @@ uint64_t HandleMetadataCount(const CheckpointHandle& h,
   uint64_t v = 0;
   std::from_chars(it->second.data(), it->second.data() + it->second.size(), v);
   return v;
+}
+
+namespace {
+
+struct Unresponsive {
+  std::chrono::steady_clock::time_point until;
+  std::string message;
+};
+std::mutex g_unresponsive_mu;
+std::map<std::string, Unresponsive> g_unresponsive;
+// Lets every command skip the mutex while no server is recorded.
+std::atomic<int> g_unresponsive_count{0};
+
+}  // namespace
+
+void MarkServerUnresponsive(const std::string& server, const Status& why) {
+  std::lock_guard<std::mutex> lock(g_unresponsive_mu);
+  g_unresponsive[server] = {std::chrono::steady_clock::now() +
+                                std::chrono::milliseconds(kUnresponsiveMs),
+                            why.message()};
+  g_unresponsive_count.store(static_cast<int>(g_unresponsive.size()));
+}
+
+Status CheckServerResponsive(const std::string& server) {
+  if (g_unresponsive_count.load(std::memory_order_relaxed) == 0) {
+    return Status::Ok();
+  }
+  std::lock_guard<std::mutex> lock(g_unresponsive_mu);
+  auto it = g_unresponsive.find(server);
+  if (it == g_unresponsive.end()) return Status::Ok();
+  if (std::chrono::steady_clock::now() >= it->second.until) {
+    g_unresponsive.erase(it);
+    g_unresponsive_count.store(static_cast<int>(g_unresponsive.size()));
+    return Status::Ok();
+  }
+  return Status::Unavailable(it->second.message +
+                             "; not asked again: it did not answer moments "
+                             "ago");
 }
 
 }  // namespace statebench

@@ -6,7 +6,8 @@
 // memory). Nothing in this file puts it into a message; ScrubSecret() is the
 // last line of defence applied to every error a server backend returns.
 //
-// All functions are thread-safe (they touch no shared state).
+// All functions are thread-safe (only the unresponsive-server record below
+// is shared, behind a mutex).
 #ifndef STATEBENCH_BACKENDS_SERVER_COMMON_H_
 #define STATEBENCH_BACKENDS_SERVER_COMMON_H_
 
@@ -65,6 +66,18 @@ Result<int64_t> ParseIntOption(std::string_view backend, std::string_view name,
 // Replaces every occurrence of `secret` in the status message by "***".
 // Returns `status` unchanged when the secret is empty or absent.
 Status ScrubSecret(const Status& status, std::string_view secret);
+
+// A server that let a command go unanswered for command_timeout_ms (alive
+// but stuck: SIGSTOP, a storage stall) is recorded for kUnresponsiveMs, so
+// that the steps after the first timeout (the final checkpoint, the io
+// statistics, closing) fail at once instead of each reconnecting (the
+// kernel still accepts connections for a stopped process) and waiting for
+// the timeout again. `server` is the backend's description ("redis
+// 127.0.0.1:6379"); the process-wide record covers every connection to it.
+inline constexpr int kUnresponsiveMs = 30000;
+void MarkServerUnresponsive(const std::string& server, const Status& why);
+// Ok, or Unavailable repeating the recorded timeout.
+Status CheckServerResponsive(const std::string& server);
 
 // Replaces the password of a "scheme://user:password@host..." URI by "***";
 // other strings are returned unchanged. Also masks "password=..." in a libpq

@@ -70,7 +70,8 @@ Result<std::string> ReadKeyFile(std::string_view backend,
                                 const std::string& path) {
   std::string opt =
       std::string(backend) + " option " + kEncryptionKeyFileOption + " " + path;
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: a FIFO must not block the open (fstat refuses it next).
+  int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) {
     return Status::InvalidArgument(opt + ": " + std::strerror(errno));
   }

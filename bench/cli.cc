@@ -14,6 +14,8 @@
 
 #include "backends/text_check.h"
 #include "bench/commands.h"
+#include "bench/interrupt.h"
+#include "bench/spawn.h"
 
 namespace statebench {
 namespace {
@@ -254,7 +256,16 @@ int RunCli(int argc, const char* const* argv, std::ostream& out,
     err << "statebench: no command given\n";
     return kExitUsage;
   }
-  return ctx.action();
+  // Every command stops its servers and removes its temporary files on
+  // SIGINT/SIGTERM; the measuring ones stop between steps (InterruptScope).
+  InstallSpawnSignalHandlers();
+  ClearInterrupt();
+  const int code = ctx.action();
+  if (InterruptRequested()) {
+    err << "statebench: interrupted\n";
+    return kExitInterrupted;
+  }
+  return code;
 }
 
 int RunCli(int argc, const char* const* argv) {

@@ -197,16 +197,20 @@ void SetupAdviseCommand(CLI::App& app, CliContext* ctx) {
       "Recommend a state backend for a requirements profile, from measured "
       "results");
   cmd->add_option("--profile", o->profile,
-                  "Requirements profile (YAML; see advisor/examples)");
+                  "Requirements profile (YAML; see advisor/examples)")
+      ->check(RegularInputFile());
   cmd->add_option("--results", o->results,
                   "Results file(s) to advise from (repeatable; runs are "
-                  "merged)");
+                  "merged)")
+      ->check(RegularInputFile());
   cmd->add_option("--rules", o->rules,
                   "Rules file replacing the defaults (or extending them when "
-                  "it says 'mode: extend')");
+                  "it says 'mode: extend')")
+      ->check(RegularInputFile());
   cmd->add_option("--rules-extend", o->rules_extend,
                   "Rules file added to the defaults; a rule with a default "
-                  "rule's id replaces it (repeatable)");
+                  "rule's id replaces it (repeatable)")
+      ->check(RegularInputFile());
   cmd->add_option("--format", o->format, "Output format")
       ->check(CLI::IsMember({"console", "json", "md"}))
       ->capture_default_str();

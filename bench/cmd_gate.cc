@@ -15,6 +15,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cerrno>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -25,6 +26,7 @@
 
 #include "backends/file_util.h"
 #include "bench/commands.h"
+#include "bench/interrupt.h"
 #include "bench/output_paths.h"
 #include "reports/gate.h"
 #include "reports/results.h"
@@ -100,10 +102,24 @@ Result<int> SpawnAndWait(const std::vector<std::string>& argv,
                                    "': " + std::strerror(rc));
   }
   int status = 0;
+  bool forwarded = false;
   while (waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) {
       return Status::IoError(std::string("waitpid: ") + std::strerror(errno));
     }
+    // The child stops, cleans up and ends by the signal itself.
+    if (InterruptRequested() && !forwarded) {
+      ::kill(pid, InterruptSignal());
+      forwarded = true;
+    }
+  }
+  // A child ended by Ctrl-C (by the signal, or with 128 + it) means the
+  // whole process group was interrupted: not a measurement failure.
+  const int child_signal = WIFSIGNALED(status) ? WTERMSIG(status)
+                           : WIFEXITED(status) ? WEXITSTATUS(status) - 128
+                                               : 0;
+  if (child_signal == SIGINT || child_signal == SIGTERM) {
+    NoteInterrupt(child_signal);
   }
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
@@ -172,6 +188,7 @@ std::optional<GateError> RunOnce(Side& side,
   argv.insert(argv.end(),
               {"--repetitions", "1", "--quiet", "--output", stem + ".json"});
   Result<int> code = SpawnAndWait(argv, stem + ".log");
+  if (InterruptRequested()) return GateError{kExitInterrupted, ""};
   if (!code.ok()) {
     return code.status().code() == StatusCode::kInvalidArgument
                ? Usage(side.name + " binary: " + code.status().message())
@@ -400,8 +417,13 @@ std::optional<GateError> Gate(const GateCliOptions& o, CliContext& ctx,
 }
 
 int RunGate(const GateCliOptions& o, CliContext& ctx) {
+  // With --run, Ctrl-C reaches the measuring children too; the gate waits
+  // for them to clean up and then ends as interrupted, judging nothing.
+  InterruptScope interruptible;
   int exit_code = kExitOk;
-  if (std::optional<GateError> e = Gate(o, ctx, &exit_code)) {
+  std::optional<GateError> e = Gate(o, ctx, &exit_code);
+  if (InterruptRequested()) return kExitInterrupted;
+  if (e) {
     *ctx.err << "statebench gate: " << e->message << "\n";
     return e->exit_code;
   }
@@ -417,8 +439,10 @@ void SetupGateCommand(CLI::App& app, CliContext* ctx) {
       "Fail CI on performance regressions: compare results with a "
       "Mann-Whitney U test and per-metric thresholds. Exit codes: 0 pass, "
       "1 regression, 2 usage or input error, 3 measurement failure");
-  gate->add_option("--baseline", o->baseline, "Baseline results file");
-  gate->add_option("--current", o->current, "Current results file");
+  gate->add_option("--baseline", o->baseline, "Baseline results file")
+      ->check(RegularInputFile());
+  gate->add_option("--current", o->current, "Current results file")
+      ->check(RegularInputFile());
   gate->add_option("--threshold", o->thresholds,
                    "METRIC=[+|-]X% or METRIC=off (repeatable). METRIC: a "
                    "name, a glob, or throughput, p50/p99/..., wa, checkpoint, "

@@ -72,7 +72,8 @@ void SetupReportCommand(CLI::App& app, CliContext* ctx) {
       "Render results files (several are merged into one comparison)");
   sub->add_option("results", opts->inputs, "Results files (JSON)")
       ->required()
-      ->check(CLI::ExistingFile);
+      ->check(CLI::ExistingFile)
+      ->check(RegularInputFile());
   std::string help = "Output format:";
   for (const ReportFormatInfo& f : ReportFormats()) {
     help += "\n  " + f.name + ": " + f.description;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -23,10 +24,13 @@
 #include "bench/context.h"
 #include "bench/harness.h"
 #include "bench/memory_preflight.h"
+#include "bench/interrupt.h"
 #include "bench/output_paths.h"
+#include "bench/progress.h"
 #include "bench/run_options.h"
 #include "bench/run_output.h"
 #include "bench/spawn.h"
+#include "bench/timed_backend.h"
 #include "workloads/trace.h"
 
 extern char** environ;
@@ -82,7 +86,20 @@ Result<nlohmann::json> VerifyBackend(const RunConfig& rc, int cycles) {
   posix_spawn_file_actions_destroy(&fa);
   int status = 0;
   if (rc_spawn == 0) {
+    bool forwarded = false;
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+      // The child has its own handlers: it stops, cleans up and ends by
+      // the signal.
+      if (InterruptRequested() && !forwarded) {
+        ::kill(pid, InterruptSignal());
+        forwarded = true;
+      }
+    }
+    // A child ended by Ctrl-C means the whole process group was
+    // interrupted, even when this process has not seen its own signal yet.
+    if (WIFSIGNALED(status) &&
+        (WTERMSIG(status) == SIGINT || WTERMSIG(status) == SIGTERM)) {
+      NoteInterrupt(WTERMSIG(status));
     }
   }
   Result<nlohmann::json> verdict = [&]() -> Result<nlohmann::json> {
@@ -173,6 +190,9 @@ Status SaveResults(const ResultsFile& results, const std::string& path) {
 }
 
 int RunBenchmarks(RunOptions& o, CliContext& ctx, const std::string& command) {
+  // Ctrl-C ends the current backend's run between steps; the backends
+  // finished before it stay in the results file (rewritten after each).
+  InterruptScope interruptible;
   std::ostream& err = *ctx.err;
   const BackendRegistry& registry = BackendRegistry::Default();
   if (Status s = CheckOutputPaths(o.outputs); !s.ok()) {
@@ -284,15 +304,62 @@ int RunBenchmarks(RunOptions& o, CliContext& ctx, const std::string& command) {
   if (o.flink) config["flink_config"] = FlinkConfigRecord(o, names);
   results.config = config;
 
+  // The live line: phase, backend, repetition, elapsed, ETA and events/s,
+  // from the harness's messages and its position reports.
+  TerminalProgress line(&err, ctx.stderr_is_tty && !o.quiet);
+  const uint64_t command_start = NowNs();
+  const double rep_s =
+      o.config.measure_events > 0 ? -1 : o.config.warmup_s + o.config.measure_s;
+  size_t backends_done = 0;
+  ProgressState state;
+  uint64_t rep_start = 0, rate_t = 0, rate_pos = 0;
+  auto seconds_since = [](uint64_t t) {
+    return static_cast<double>(NowNs() - t) / 1e9;
+  };
+  auto eta = [&]() -> double {
+    if (rep_s < 0 || state.step == 0) return -1;
+    const double reps_left = static_cast<double>(
+        (names.size() - backends_done - 1) * o.config.repetitions +
+        (o.config.repetitions - state.step));
+    return reps_left * rep_s + std::max(0.0, rep_s - seconds_since(rep_start));
+  };
   ProgressFn progress = [&](const std::string& msg) {
-    if (ctx.stderr_is_tty && !o.quiet) err << "statebench: " << msg << "\n";
+    line.Message("statebench: " + msg);
+    if (msg.find(": loading ") != std::string::npos) {
+      state.phase = "load";
+      state.rate = -1;
+      state.step = std::min(state.step + 1, o.config.repetitions);
+      state.steps = o.config.repetitions;
+      rep_start = NowNs();
+    } else if (msg.ends_with(": warmup and measure")) {
+      state.phase = o.config.warmup_s > 0 ? "warmup" : "measure";
+    } else {
+      return;
+    }
+    state.elapsed_s = seconds_since(command_start);
+    state.eta_s = eta();
+    line.Update(state, /*force=*/true);
+  };
+  auto on_position = [&](uint64_t pos) {
+    const uint64_t now = NowNs();
+    if (state.phase != "measure") {
+      state.phase = "measure";
+      rate_t = now;
+      rate_pos = pos;
+    } else if (now - rate_t >= 250000000ull && pos >= rate_pos) {
+      state.rate = static_cast<double>(pos - rate_pos) * 1e9 /
+                   static_cast<double>(now - rate_t);
+      rate_t = now;
+      rate_pos = pos;
+    }
+    state.elapsed_s = seconds_since(command_start);
+    state.eta_s = eta();
+    line.Update(state);
   };
   bool any_failed = false;
   bool verification_failed = false;
   std::map<std::string, std::unique_ptr<ServerProcess>> servers;
   std::map<std::string, Status> spawn_failures;
-  // Servers and temporary directories go away on SIGINT/SIGTERM too.
-  InstallSpawnSignalHandlers();
   if (o.spawn) {
     for (const std::string& name : names) {
       if (registry.Info(name)->embedded) continue;
@@ -301,6 +368,7 @@ int RunBenchmarks(RunOptions& o, CliContext& ctx, const std::string& command) {
       so.redis.appendonly = !o.spawn_redis_appendfsync.empty();
       if (so.redis.appendonly) so.redis.appendfsync = o.spawn_redis_appendfsync;
       so.postgres.synchronous_commit = o.spawn_pg_synchronous_commit;
+      if (InterruptRequested()) break;
       progress("starting a private " + name + " server");
       Result<std::unique_ptr<ServerProcess>> server = ServerProcess::Start(so);
       if (!server.ok()) {
@@ -314,10 +382,18 @@ int RunBenchmarks(RunOptions& o, CliContext& ctx, const std::string& command) {
       servers[name] = std::move(server).value();
     }
   }
+  if (InterruptRequested()) {
+    StopAllSpawnedServers();
+    return kExitInterrupted;
+  }
   for (const std::string& name : names) {
     RunConfig rc = o.config;
     rc.backend = name;
     rc.backend_options = per_backend[name];
+    if (line.enabled()) rc.on_position = on_position;
+    state = ProgressState{};
+    state.backend = name;
+    state.rate_unit = "events";
     RunResult run;
     if (auto f = spawn_failures.find(name); f != spawn_failures.end()) {
       run.backend = name;
@@ -327,6 +403,14 @@ int RunBenchmarks(RunOptions& o, CliContext& ctx, const std::string& command) {
       run.failure_reason = f->second.ToString();
     } else {
       run = RunBenchmark(rc, registry, progress);
+    }
+    line.Clear();
+    ++backends_done;
+    if (InterruptRequested()) {
+      // What this backend measured so far is not a result. Servers die
+      // at once: a graceful PostgreSQL stop can take seconds.
+      StopAllSpawnedServers();
+      return kExitInterrupted;
     }
     // The server's address and pid are facts of this run, not options the
     // user chose; the password file path is kept out of the results.
@@ -366,6 +450,10 @@ int RunBenchmarks(RunOptions& o, CliContext& ctx, const std::string& command) {
       progress(name + ": " + std::to_string(o.verify_cycles) +
                " crash-restore verification cycles");
       Result<nlohmann::json> v = VerifyBackend(rc, o.verify_cycles);
+      if (InterruptRequested()) {
+        StopAllSpawnedServers();
+        return kExitInterrupted;
+      }
       if (v.ok()) {
         run.verification = *v;
         if (v->value("verdict", "") == "failed") {

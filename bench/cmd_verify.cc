@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 
@@ -12,8 +13,11 @@
 #include "bench/commands.h"
 #include "bench/context.h"
 #include "bench/durability.h"
+#include "bench/interrupt.h"
 #include "bench/output_paths.h"
+#include "bench/progress.h"
 #include "bench/run_options.h"
+#include "bench/timed_backend.h"
 #include "bench/verify.h"
 
 namespace statebench {
@@ -56,6 +60,10 @@ std::string VerdictLine(const StateVerdict& v) {
 }
 
 int RunVerify(VerifyOptions& o, CliContext& ctx) {
+  // Ctrl-C stops between cycles and inside each wait: the child is killed,
+  // the cycle's directory removed, and no results file is written (its
+  // verdict would rest on the cycles that happened to finish).
+  InterruptScope interruptible;
   std::ostream& err = *ctx.err;
   // The verdict lines go to stderr when the results go to stdout.
   std::ostream& out = AnyOutputIsStandardOutput(o.outputs) ? err : *ctx.out;
@@ -148,8 +156,22 @@ int RunVerify(VerifyOptions& o, CliContext& ctx) {
                                 : std::string(ctx.argv[0]));
   for (int i = 1; i < ctx.argc; ++i) vc.child_argv.push_back(ctx.argv[i]);
 
+  // Each finished cycle prints its line; the live line below it shows the
+  // cycle under way, the elapsed time and the ETA from the mean cycle.
+  TerminalProgress line(&err, ctx.stderr_is_tty && !o.run.quiet);
+  const uint64_t start = NowNs();
   ProgressFn progress = [&](const std::string& m) {
-    if (ctx.stderr_is_tty && !o.run.quiet) err << "statebench: " << m << "\n";
+    line.Message("statebench: " + m);
+    if (!m.starts_with("cycle ") || o.server_crash) return;
+    const int done = std::atoi(m.c_str() + 6) + 1;
+    ProgressState state;
+    state.backend = rc.backend;
+    state.phase = "cycle";
+    state.step = std::min(done + 1, o.cycles);
+    state.steps = o.cycles;
+    state.elapsed_s = static_cast<double>(NowNs() - start) / 1e9;
+    state.eta_s = state.elapsed_s / done * (o.cycles - done);
+    if (done < o.cycles) line.Update(state, /*force=*/true);
   };
   ResultsFile results;
   results.context = CollectContext("verify", ctx.argc, ctx.argv);
@@ -170,11 +192,14 @@ int RunVerify(VerifyOptions& o, CliContext& ctx) {
   if (o.server_crash) {
     // Crashes the server instead of the job: a few cycles per setting.
     const int cycles = o.cycles_given ? o.cycles : 3;
-    InstallSpawnSignalHandlers();
     nlohmann::json settings_json = nlohmann::json::array();
     for (const DurabilitySetting& setting : *settings) {
       Result<DurabilityResult> d =
           RunServerDurability(rc, setting, cycles, registry, progress);
+      if (InterruptRequested()) {
+        StopAllSpawnedServers();
+        return kExitInterrupted;
+      }
       if (!d.ok()) {
         err << "statebench: verify " << rc.backend
             << " server crash: " << d.status().message() << "\n";
@@ -225,6 +250,8 @@ int RunVerify(VerifyOptions& o, CliContext& ctx) {
   }
   if (o.cycles > 0 && !o.server_crash) {
     Result<VerifyReport> report = RunCrashVerification(vc, registry, progress);
+    line.Clear();
+    if (InterruptRequested()) return kExitInterrupted;
     if (!report.ok()) {
       err << "statebench: verify " << rc.backend << ": "
           << report.status().message() << "\n";
@@ -250,6 +277,7 @@ int RunVerify(VerifyOptions& o, CliContext& ctx) {
   nlohmann::json rescale_json = nlohmann::json::array();
   for (auto [from, to] : rescales) {
     Result<RescaleResult> r = RunRescaleVerification(rc, from, to, registry);
+    if (InterruptRequested()) return kExitInterrupted;
     if (!r.ok()) {
       err << "statebench: rescale " << from << "->" << to << ": "
           << r.status().message() << "\n";

@@ -22,6 +22,9 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitRegression = 1;
 inline constexpr int kExitUsage = 2;
 inline constexpr int kExitFailure = 3;
+// Interrupted by SIGINT (Ctrl-C) or SIGTERM (bench/interrupt.h): RunCli
+// returns it, and main() then ends the process by the signal itself.
+inline constexpr int kExitInterrupted = 130;
 
 struct CliContext {
   std::ostream* out = nullptr;  // console output (tables, reports)

@@ -15,6 +15,7 @@
 
 #include "backends/file_util.h"
 #include "backends/snapshot_codec.h"
+#include "bench/interrupt.h"
 #include "bench/proc_stats.h"
 #include "bench/rescale.h"
 #include "bench/run_record.h"
@@ -61,6 +62,8 @@ void RecordCodecFields(const CheckpointHandle& h, SubtaskCheckpoint* sc,
   sc->encrypt_cpu_ms = ms(MetadataNumber(h, kMetaEncryptCpuNs));
 }
 constexpr uint64_t kNsPerS = 1'000'000'000;
+
+Status InterruptedStatus() { return Status::Unavailable(InterruptReason()); }
 
 void SleepMs(int ms) {
   std::this_thread::sleep_for(std::chrono::milliseconds(ms));
@@ -506,7 +509,7 @@ Status Repeater::Warmup(Repetition* rep) {
   // measures exactly what a recording executed).
   if (config_.warmup_s > 0) {
     std::thread warm([&] {
-      while (!control_.stop.load() &&
+      while (!control_.stop.load() && !InterruptRequested() &&
              NowNs() - warmup_start < config_.warmup_s * kNsPerS &&
              !(config_.end_at_end_of_input && AllInputEnded(control_))) {
         SleepMs(2);
@@ -520,6 +523,7 @@ Status Repeater::Warmup(Repetition* rep) {
     warm.join();
     SB_RETURN_IF_ERROR(warm_status);
   }
+  if (InterruptRequested()) return InterruptedStatus();
   if (config_.measure_events > 0) SB_RETURN_IF_ERROR(AlignEventCount());
   rep->warmup_duration_s =
       static_cast<double>(NowNs() - warmup_start) / kNsPerS;
@@ -597,6 +601,10 @@ Status Repeater::Measure(Repetition* rep) {
       rep->measure_end = "stopped";
       break;
     }
+    if (InterruptRequested()) {
+      rep->measure_end = "interrupted";
+      break;
+    }
     if (config_.measure_events == 0 &&
         now - start >= static_cast<uint64_t>(config_.measure_s * kNsPerS)) {
       rep->measure_end = "duration";
@@ -648,6 +656,7 @@ Status Repeater::Measure(Repetition* rep) {
     rep->measure_end = "end_of_input";
   }
   SB_RETURN_IF_ERROR(sub_status);
+  if (rep->measure_end == "interrupted") return InterruptedStatus();
   ReportExecuted();
   if (rep->measure_ops == 0) {
     return Status::FailedPrecondition("the measured phase ran no op: " +
@@ -830,6 +839,7 @@ Status Repeater::Run() {
     SB_RETURN_IF_ERROR(PreflightLoaded());
     progress_(config_.backend + ": warmup and measure");
     SB_RETURN_IF_ERROR(Measure(&rep));
+    if (InterruptRequested()) return InterruptedStatus();
     const bool rescale = config_.rescale_to > 0;
     if (rescale && !run_->capabilities.remote && last_completed_) {
       SB_RETURN_IF_ERROR(MeasureRescaleOfRun(&rep));

@@ -1,3 +1,10 @@
 #include "bench/cli.h"
+#include "bench/interrupt.h"
 
-int main(int argc, char** argv) { return statebench::RunCli(argc, argv); }
+int main(int argc, char** argv) {
+  const int code = statebench::RunCli(argc, argv);
+  // An interrupted command ends by its signal, as it would without a
+  // handler, so that a calling shell or CI runner sees "killed by SIGINT".
+  statebench::ReraiseIfInterrupted();
+  return code;
+}

@@ -1,10 +1,33 @@
 #include "bench/output_paths.h"
 
+#include <sys/stat.h>
+
 #include <CLI/CLI.hpp>
 
 #include "backends/output_file.h"
 
 namespace statebench {
+
+const CLI::Validator& RegularInputFile() {
+  static const CLI::Validator kValidator(
+      [](std::string& path) -> std::string {
+        struct stat st;
+        if (::stat(path.c_str(), &st) != 0 || S_ISREG(st.st_mode) ||
+            S_ISDIR(st.st_mode)) {
+          return "";  // absent or a directory: the other checks say so
+        }
+        const char* kind = S_ISFIFO(st.st_mode)   ? "a FIFO"
+                           : S_ISCHR(st.st_mode)  ? "a character device"
+                           : S_ISBLK(st.st_mode)  ? "a block device"
+                           : S_ISSOCK(st.st_mode) ? "a socket"
+                                                  : "not a regular file";
+        return "'" + path + "' is " + kind +
+               ", not a regular file; inputs are read to their end, which a "
+               "pipe or device may never reach: copy it to a file first";
+      },
+      "");
+  return kValidator;
+}
 
 void AddOutputIfGiven(CLI::App* sub, const std::string& flag,
                       const std::string& value,

@@ -10,6 +10,7 @@
 
 namespace CLI {
 class App;
+class Validator;
 }  // namespace CLI
 
 namespace statebench {
@@ -25,6 +26,13 @@ struct OutputPath {
 void AddOutputIfGiven(CLI::App* sub, const std::string& flag,
                       const std::string& value,
                       std::vector<OutputPath>* outputs);
+
+// For input flags (--trace, --workload-file, --profile, results files):
+// refuses, at parse time, an existing path that is not a regular file
+// after symlinks (a FIFO, a device, a socket), naming the flag: statebench
+// reads an input to its end, which a pipe nobody writes to never reaches.
+// An absent path passes, for the loader to report.
+const CLI::Validator& RegularInputFile();
 
 // Ok when every output can be written (backends/output_file.h:
 // CheckOutputFile, CheckOutputDirectory). Otherwise InvalidArgument

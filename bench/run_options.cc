@@ -109,14 +109,16 @@ void AddWorkloadOptions(CLI::App* sub, RunOptions* o) {
   sub->add_option("--workload-file,-P", o->workload_file,
                   "Workload file: YAML (see README) or a YCSB property file "
                   "(workloada ...); flags override it")
-      ->check(CLI::ExistingFile);
+      ->check(CLI::ExistingFile)
+      ->check(RegularInputFile());
   sub->add_option(
       "--set", o->set_fields,
       "Set a workload field by name, e.g. operator.window_size_ms=5000 "
       "(repeatable)");
   sub->add_option("--trace", o->trace,
                   "Replay the op stream in this trace file")
-      ->check(CLI::ExistingFile);
+      ->check(CLI::ExistingFile)
+      ->check(RegularInputFile());
   sub->add_option("--record-trace", o->record_trace,
                   "Record the op stream the run executes (load, warmup and "
                   "measured events of the first backend's first repetition) "

@@ -147,11 +147,14 @@ class ServerProcess {
 // async-signal-safe calls: callable from a signal handler.
 void StopAllSpawnedServers();
 
-// Installs SIGINT and SIGTERM handlers that call StopAllSpawnedServers(),
-// remove the temporary directories this process made
-// (RemoveTempDirectoriesSignalSafe, backends/file_util.h) and then re-raise
-// the signal with its default action (so the exit status still says
-// "killed by signal"). Call once, from the main thread.
+// Installs the SIGINT and SIGTERM handlers of bench/interrupt.h: inside an
+// InterruptScope the first signal is only recorded for a cooperative
+// shutdown; otherwise (and on a second signal) they call
+// StopAllSpawnedServers(), remove the temporary directories and unfinished
+// output files this process made (RemoveTempDirectoriesSignalSafe,
+// backends/file_util.h) and re-raise the signal with its default action
+// (so the exit status still says "killed by signal"). Call from the main
+// thread; a second call does nothing.
 void InstallSpawnSignalHandlers();
 
 // The server binary for `backend` ("redis": redis-server from PATH;

@@ -82,24 +82,4 @@ void StopAllSpawnedServers() {
   }
 }
 
-namespace {
-
-void StopAndReraise(int sig) {
-  StopAllSpawnedServers();
-  RemoveTempDirectoriesSignalSafe();
-  ::signal(sig, SIG_DFL);
-  ::raise(sig);
-}
-
-}  // namespace
-
-void InstallSpawnSignalHandlers() {
-  struct sigaction sa {};
-  sa.sa_handler = StopAndReraise;
-  sigemptyset(&sa.sa_mask);
-  sa.sa_flags = SA_RESETHAND;
-  ::sigaction(SIGINT, &sa, nullptr);
-  ::sigaction(SIGTERM, &sa, nullptr);
-}
-
 }  // namespace statebench

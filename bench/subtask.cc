@@ -6,6 +6,8 @@
 #include <new>
 #include <string>
 
+#include "bench/interrupt.h"
+
 namespace statebench {
 namespace {
 
@@ -138,6 +140,7 @@ Status Subtask::RunLoad(const Workload& workload) {
     SB_RETURN_IF_ERROR(Apply(op));
     ++load_ops_;
     if (control_->failed.load(std::memory_order_relaxed)) break;
+    if (InterruptRequested()) return Status::Unavailable(InterruptReason());
   }
   SB_RETURN_IF_ERROR(load->status());
   load_logical_bytes_ += logical_bytes_written_ - before;

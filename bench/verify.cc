@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "backends/file_util.h"
+#include "bench/interrupt.h"
 #include "bench/timed_backend.h"
 #include "bench/verify_job.h"
 #include "reports/results.h"
@@ -150,7 +151,7 @@ Result<ChildReport> RunAndKillChild(const VerifyConfig& config,
     if (!killed && !report.checkpoints.empty() && first == first.max())
       first = now;
     if (!killed &&
-        (now >= deadline ||
+        (now >= deadline || InterruptRequested() ||
          (first != first.max() &&
           now - first >= std::chrono::duration<double>(*kill_after_s)))) {
       ::kill(pid, SIGKILL);
@@ -175,6 +176,7 @@ Result<ChildReport> RunAndKillChild(const VerifyConfig& config,
   ::close(fds[0]);
   int wstatus = 0;
   ::waitpid(pid, &wstatus, 0);
+  if (InterruptRequested()) return Status::Unavailable(InterruptReason());
   SB_RETURN_IF_ERROR(status);
   if (!killed) {
     return Status::Internal("verify child exited by itself (status " +
@@ -418,6 +420,7 @@ Result<VerifyReport> RunCrashVerification(const VerifyConfig& config,
   report.backend = config.run.backend;
   std::mt19937_64 rng(config.seed);
   for (int cycle = 0; cycle < config.cycles; ++cycle) {
+    if (InterruptRequested()) return Status::Unavailable(InterruptReason());
     SB_ASSIGN_OR_RETURN(std::string dir,
                         MakeTempDirectory("statebench-verify-"));
     CycleResult cr;
@@ -451,8 +454,9 @@ Result<VerifyReport> RunCrashVerification(const VerifyConfig& config,
     // A cycle that went wrong keeps its files for a post-mortem (the
     // first such cycle only, so that a broken backend cannot fill the
     // disk); every other cycle's directory goes now.
+    // An interrupted cycle proves nothing and is not kept.
     const bool failed = !status.ok() || !cr.verdict.exactly_once();
-    if (failed && report.kept_dir.empty()) {
+    if (failed && report.kept_dir.empty() && !InterruptRequested()) {
       report.kept_dir = dir;
     } else {
       (void)RemoveTree(dir);

@@ -1,4 +1,8 @@
 // TraceReader for the binary and text formats.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <charconv>
 #include <cinttypes>
@@ -359,13 +363,30 @@ class TextTraceReader : public TraceReader {
 
 Result<std::unique_ptr<TraceReader>> TraceReader::Open(
     const std::string& path) {
-  File file(std::fopen(path.c_str(), "rb"));
-  if (!file) {
+  // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
+  // writer for ever; a regular file ignores the flag.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
     std::string why = std::strerror(errno);
     if (errno == ENOENT) {
       return Status::NotFound("trace file '" + path + "' not found");
     }
     return Status::IoError("cannot open trace '" + path + "': " + why);
+  }
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return Status::InvalidArgument(
+        "trace '" + path +
+        "' is not a regular file; a trace is read to its end, which a pipe "
+        "or device may never reach: copy it to a file first");
+  }
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  File file(::fdopen(fd, "rb"));
+  if (!file) {
+    ::close(fd);
+    return Status::IoError("cannot open trace '" + path +
+                           "': " + std::strerror(errno));
   }
   char magic[8] = {};
   size_t got = std::fread(magic, 1, sizeof(magic), file.get());

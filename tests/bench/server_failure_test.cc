@@ -5,6 +5,9 @@
 //     backends still measured;
 //   - server killed mid-run: detected within 5 s, the row failed with its
 //     phase, the repetitions measured so far kept;
+//   - server stopped (SIGSTOP) mid-run: detected after one command timeout,
+//     not one per step that reconnects (or never, for a query without a
+//     client-side timeout);
 //   - wrong password: one clear message naming the backend and host:port.
 // And a canary scan: the server's password never appears in stdout, stderr,
 // the results file, any report format or any process's argv.
@@ -29,6 +32,7 @@
 #include "bench/spawn.h"
 #include "reports/results.h"
 #include "tests/bench/server_binary.h"
+#include "tests/test_process.h"
 
 extern char** environ;
 
@@ -235,6 +239,78 @@ TEST_P(KilledServerTest, IsDetectedWithinFiveSecondsAndKeepsWhatWasMeasured) {
 }
 
 INSTANTIATE_TEST_SUITE_P(ServerBackends, KilledServerTest,
+                         ::testing::Values("redis", "postgres"));
+
+class StoppedServerTest : public ::testing::TestWithParam<std::string> {};
+
+// A stopped server still completes TCP handshakes (the kernel does), so
+// every step that reconnects waits for the command timeout again: the
+// final checkpoint, the io statistics, closing. After the first timeout
+// the rest must fail at once.
+TEST_P(StoppedServerTest, IsDetectedAfterOneCommandTimeout) {
+  const std::string backend = GetParam();
+  SB_REQUIRE_BINARY(backend);
+  std::unique_ptr<ServerProcess> server = StartServer(backend);
+  ASSERT_NE(server, nullptr);
+  TempDir tmp;
+  const std::string child_tmp = tmp / "tmp";
+  ASSERT_TRUE(EnsureDirectory(child_tmp).ok());
+  constexpr double kTimeoutS = 3;
+  constexpr double kDurationS = 3;
+  const std::vector<std::string> args = {
+      STATEBENCH_BINARY,
+      "run",
+      "--backend",
+      backend,
+      "--backend-opt",
+      "uri=" + server->uri(),
+      "--backend-opt",
+      "password_file=" + server->password_file(),
+      "--backend-opt",
+      "command_timeout_ms=" + std::to_string(int(kTimeoutS * 1000)),
+      "--keys",
+      "1000",
+      "--warmup",
+      "0",
+      "--duration",
+      std::to_string(kDurationS),
+      "--checkpoint-interval",
+      "200",
+      "-q"};
+  // The child's TMPDIR shows when its run has opened the backend.
+  const char* old_tmp = std::getenv("TMPDIR");
+  const std::string saved = old_tmp != nullptr ? old_tmp : "";
+  ::setenv("TMPDIR", child_tmp.c_str(), 1);
+  testing::ChildProcess child;
+  const bool started = child.Start(args, tmp / "capture");
+  if (saved.empty()) {
+    ::unsetenv("TMPDIR");
+  } else {
+    ::setenv("TMPDIR", saved.c_str(), 1);
+  }
+  ASSERT_TRUE(started);
+  const Clock::time_point deadline = Clock::now() + std::chrono::seconds(60);
+  while (std::filesystem::is_empty(child_tmp) && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  // The whole process group: postgres answers from its backend processes.
+  ASSERT_EQ(::kill(-server->pid(), SIGSTOP), 0);
+  const Clock::time_point stopped = Clock::now();
+  testing::ProcessResult r = child.Wait(60);
+  const double detect_s = SecondsSince(stopped);
+  ::kill(-server->pid(), SIGCONT);
+  EXPECT_FALSE(r.timed_out) << "the run hung on the stopped server";
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_TRUE(r.err.find("no reply within 3000 ms") != std::string::npos ||
+              r.err.find("timeout expired") != std::string::npos)
+      << r.err;
+  // The rest of the measured phase, one timeout, and slack for a loaded
+  // machine; a second timeout would already be too many.
+  EXPECT_LT(detect_s, kDurationS + 2 * kTimeoutS) << r.err;
+}
+
+INSTANTIATE_TEST_SUITE_P(ServerBackends, StoppedServerTest,
                          ::testing::Values("redis", "postgres"));
 
 class WrongPasswordTest : public ::testing::TestWithParam<std::string> {};

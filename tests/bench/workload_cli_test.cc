@@ -3,6 +3,7 @@
 // and subtasks that own no key. Runs that could hang are child processes
 // with a timeout, so that a regression fails instead of stalling ctest.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <fstream>
@@ -98,6 +99,31 @@ const char* const kPresets[] = {"ycsb-a",      "ycsb-b",     "ycsb-c",
 // Every preset named on the command line runs with the preset's spec, as it
 // does when named by `--set name=` or by a workload file's `name:`; --keys,
 // given by the user, still wins.
+// An input that is a FIFO nobody writes to would block the read for ever:
+// every input flag refuses it at once with exit 2, naming flag and path.
+TEST_F(WorkloadCliTest, InputsThatAreFifosAreRefusedNamingTheFlag) {
+  const std::string fifo = Path("fifo");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
+      {"--trace", {"run", "-b", "memory", "--trace", fifo}},
+      {"--workload-file", {"run", "-b", "memory", "--workload-file", fifo}},
+      {"--profile", {"advise", "--profile", fifo}},
+      {"--results", {"advise", "--profile", fifo + "x", "--results", fifo}},
+      {"--rules", {"advise", "--rules", fifo}},
+      {"results", {"report", fifo}},
+      {"--baseline", {"gate", "--baseline", fifo, "--current", fifo + "x"}},
+      {"--current", {"gate", "--current", fifo}}};
+  for (const auto& [flag, args] : cases) {
+    SCOPED_TRACE(flag);
+    testing::ProcessResult r = Child(args, dir_, 10);
+    EXPECT_FALSE(r.timed_out) << "blocked on the FIFO";
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find(flag + ": '" + fifo + "' is a FIFO"),
+              std::string::npos)
+        << r.err;
+  }
+}
+
 TEST_F(WorkloadCliTest, PresetsApplyWhateverNamesThem) {
   for (const char* preset : kPresets) {
     WorkloadSpec want = *DefaultWorkloadSpec(preset);
