@@ -308,7 +308,10 @@ TEST_F(WorkloadCliTest, ReplayOfARecordingMatchesTheLiveRun) {
     }
   }
   // With a warmup, the whole executed stream is recorded: warmup and
-  // measured ops together match.
+  // measured ops together match. The replay measures all of it (--warmup
+  // 0): a timed warmup of a replay, which runs faster than the live
+  // generator, may use up the recorded ops, and that is not what this
+  // checks.
   const std::string trace = Path("warm.trace");
   testing::ProcessResult live =
       Child({"run", "--backend", "memory", "--workload", "interval-join",
@@ -318,13 +321,15 @@ TEST_F(WorkloadCliTest, ReplayOfARecordingMatchesTheLiveRun) {
             dir_);
   ASSERT_EQ(live.exit_code, 0) << live.err;
   testing::ProcessResult replay =
-      Child({"run", "--backend", "memory", "--trace", trace, "--warmup", "0.2",
+      Child({"run", "--backend", "memory", "--trace", trace, "--warmup", "0",
              "--duration", "120", "--no-restore", "-o", Path("replay.json")},
             dir_);
   ASSERT_EQ(replay.exit_code, 0) << replay.err;
   const Repetition a = Load("live.json").runs[0].repetitions[0];
   const Repetition b = Load("replay.json").runs[0].repetitions[0];
-  EXPECT_EQ(a.warmup_ops + a.measure_ops, b.warmup_ops + b.measure_ops);
+  EXPECT_GT(a.warmup_ops, 0u);
+  EXPECT_EQ(b.warmup_ops, 0u);
+  EXPECT_EQ(a.warmup_ops + a.measure_ops, b.measure_ops);
 }
 
 // --events N on a trace of N events ends when the trace does (the warmup
