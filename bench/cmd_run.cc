@@ -23,8 +23,8 @@
 #include "bench/commands.h"
 #include "bench/context.h"
 #include "bench/harness.h"
-#include "bench/memory_preflight.h"
 #include "bench/interrupt.h"
+#include "bench/memory_preflight.h"
 #include "bench/output_paths.h"
 #include "bench/progress.h"
 #include "bench/run_options.h"
@@ -233,9 +233,6 @@ int RunBenchmarks(RunOptions& o, CliContext& ctx, const std::string& command) {
         "only " +
         o.flink->backend + " from state.backend.type");
   }
-  for (const std::string& note : o.notes) {
-    err << "statebench: note: " << note << "\n";
-  }
   std::vector<std::string> names =
       command == "run" ? std::vector<std::string>{o.backend} : o.backends;
   if (names.empty()) names = o.file_backends;
@@ -262,26 +259,38 @@ int RunBenchmarks(RunOptions& o, CliContext& ctx, const std::string& command) {
     err << "statebench: " << s.message() << "\n";
     return kExitUsage;
   }
+  if (Status s = PreflightBackendOptions(o, names, per_backend); !s.ok()) {
+    err << "statebench: " << s.message() << "\n";
+    return kExitUsage;
+  }
   o.config.checkpoint.type = o.checkpoint_type == "incremental"
                                  ? CheckpointType::kIncremental
                                  : CheckpointType::kFull;
   // Before the workload is built (a zipfian generator over the key count
-  // takes time of its own) and before anything is measured.
+  // takes time of its own) and before anything is measured. A state one
+  // backend cannot hold in memory is bad input when it is the only one;
+  // beside others it is that backend's finding (an unsupported row).
+  std::map<std::string, Status> cannot_hold;
   if (std::optional<uint64_t> available = AvailableMemoryBytes()) {
     for (const std::string& n : names) {
       if (!registry.Info(n)->capabilities.memory_bound) continue;
       Status fits = CheckHeapStateFits(n, o.config.workload, *available);
-      if (!fits.ok()) {
-        err << "statebench: " << fits.message() << "\n";
-        return kExitUsage;
-      }
+      if (!fits.ok()) cannot_hold.emplace(n, fits);
     }
+  }
+  if (!cannot_hold.empty() && cannot_hold.size() == names.size()) {
+    err << "statebench: " << cannot_hold.begin()->second.message() << "\n";
+    return kExitUsage;
   }
   Result<std::unique_ptr<Workload>> workload =
       CreateWorkload(o.config.workload);
   if (!workload.ok()) {
     err << "statebench: workload: " << workload.status().message() << "\n";
     return kExitUsage;
+  }
+  // Notes once the input is known to be good: bad input gets one message.
+  for (const std::string& note : o.notes) {
+    err << "statebench: note: " << note << "\n";
   }
   std::optional<ExecutedStream> executed;
   if (!o.record_trace.empty()) {
@@ -401,6 +410,12 @@ int RunBenchmarks(RunOptions& o, CliContext& ctx, const std::string& command) {
       run.status = "failed";
       run.failure_phase = "spawn";
       run.failure_reason = f->second.ToString();
+    } else if (auto h = cannot_hold.find(name); h != cannot_hold.end()) {
+      run.backend = name;
+      run.workload = rc.workload.name;
+      run.status = "unsupported";
+      run.failure_phase = "preflight";
+      run.failure_reason = h->second.message();
     } else {
       run = RunBenchmark(rc, registry, progress);
     }

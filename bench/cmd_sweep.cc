@@ -126,9 +126,6 @@ int RunSweepCommand(SweepOptions& so, CliContext& ctx) {
   };
   if (Status s = CheckOutputPaths(o.outputs); !s.ok()) return usage(s);
   if (Status s = FinalizeRunOptions(&o); !s.ok()) return usage(s);
-  for (const std::string& note : o.notes) {
-    err << "statebench: note: " << note << "\n";
-  }
   std::vector<std::string> names = o.backends;
   if (names.empty()) names = {"memory", "fs", "rocksdb"};
   for (const std::string& n : names) {
@@ -137,8 +134,15 @@ int RunSweepCommand(SweepOptions& so, CliContext& ctx) {
     }
   }
   std::map<std::string, std::map<std::string, std::string>> per_backend;
-  if (Status s = ApplyBackendOptions(o.backend_opts, names, &per_backend);
+  if (Status s = ApplyBackendOptions(o.backend_opts, names, &per_backend,
+                                     o.backend_opt_where);
       !s.ok()) {
+    return usage(s);
+  }
+  if (Status s = CheckBackendOptionNames(o, per_backend); !s.ok()) {
+    return usage(s);
+  }
+  if (Status s = PreflightBackendOptions(o, names, per_backend); !s.ok()) {
     return usage(s);
   }
   // RocksDB bigger than memory: the block cache is the only cache (direct
@@ -178,6 +182,10 @@ int RunSweepCommand(SweepOptions& so, CliContext& ctx) {
   if (!plan.ok()) {
     return usage(plan.status().WithContext(
         so.state_sizes.empty() ? "--up-to" : "--state-sizes"));
+  }
+  // Notes once the input is known to be good: bad input gets one message.
+  for (const std::string& note : o.notes) {
+    err << "statebench: note: " << note << "\n";
   }
   if (!o.quiet || so.dry_run) PrintPlan(*plan, *per_key, err);
   if (so.dry_run) return kExitOk;

@@ -6,6 +6,7 @@
 #include <optional>
 #include <utility>
 
+#include "backends/file_util.h"
 #include "backends/registry.h"
 #include "workloads/spec_fields.h"
 #include "workloads/workload_file.h"
@@ -91,6 +92,40 @@ std::string LocateBackendOptionError(const RunOptions& o,
     }
   }
   return message;
+}
+
+Status PreflightBackendOptions(
+    const RunOptions& o, const std::vector<std::string>& backends,
+    const std::map<std::string, std::map<std::string, std::string>>&
+        per_backend) {
+  const BackendRegistry& registry = BackendRegistry::Default();
+  for (const std::string& name : backends) {
+    Result<BackendInfo> info = registry.Info(name);
+    if (!info.ok() || !info->embedded) continue;
+    auto options = per_backend.find(name);
+    if (options == per_backend.end() || options->second.empty()) continue;
+    SB_ASSIGN_OR_RETURN(std::string dir,
+                        MakeTempDirectory("statebench-options-"));
+    BackendConfig bc;
+    bc.work_dir = dir + "/work";
+    bc.checkpoint_dir = dir + "/checkpoints";
+    bc.options = options->second;
+    Status s = EnsureDirectory(bc.work_dir);
+    if (s.ok()) s = EnsureDirectory(bc.checkpoint_dir);
+    if (s.ok()) {
+      Result<std::unique_ptr<StateBackend>> b = registry.Create(name, bc);
+      if (b.ok()) {
+        (void)(*b)->Close();
+      } else if (b.status().code() == StatusCode::kInvalidArgument) {
+        s = Status::InvalidArgument(
+            name + ": " +
+            LocateBackendOptionError(o, name, b.status().message()));
+      }
+    }
+    (void)RemoveTree(dir);
+    SB_RETURN_IF_ERROR(s);
+  }
+  return Status::Ok();
 }
 
 namespace {

@@ -117,6 +117,16 @@ std::string LocateBackendOptionError(const RunOptions& o,
                                      const std::string& backend,
                                      const std::string& message);
 
+// Opens each embedded backend once with its options in a scratch
+// directory, before anything is measured, so that a bad option value (which
+// only the backend's factory can judge) is bad input, named where it was
+// given, instead of a failure after other backends ran. Server backends
+// are judged when they connect.
+Status PreflightBackendOptions(
+    const RunOptions& o, const std::vector<std::string>& backends,
+    const std::map<std::string, std::map<std::string, std::string>>&
+        per_backend);
+
 void AddWorkloadOptions(CLI::App* sub, RunOptions* o);
 // Workload options plus parallelism, cadence, phases, sampling, rate.
 void AddMeasurementOptions(CLI::App* sub, RunOptions* o);

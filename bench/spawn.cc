@@ -551,6 +551,12 @@ Status ServerProcess::Terminate(int signal, int timeout_ms) {
     return Status::Internal("spawn: " + options_.backend + " pid " +
                             std::to_string(pid) + " survived SIGKILL");
   }
+  // The server's children (postgres backends) die with it but may hold its
+  // listening socket a moment longer; a restart onto the port waits for
+  // the whole process group to be gone.
+  for (int i = 0; i < 1000 && ::kill(-pid, 0) == 0; ++i) {
+    ::usleep(5000);
+  }
   return Status::Ok();
 }
 
