@@ -1017,22 +1017,21 @@ class DuplicateKeySax : public nlohmann::json_sax<json> {
   }
   bool binary(binary_t&) override { return Value(); }
   bool start_object(std::size_t) override {
-    std::string path = ElementPath();
     Value();
-    frames_.push_back({true, {}, std::move(path), 0, {}});
+    frames_.push_back({true, {}, 0, {}});
     return true;
   }
   bool key(string_t& k) override {
     Frame& f = frames_.back();
     if (k.size() > kMaxInputStringBytes) {
-      problem_ = f.path + " has a key of " + std::to_string(k.size()) +
+      problem_ = ContainerPath() + " has a key of " + std::to_string(k.size()) +
                  " bytes; at most " + std::to_string(kMaxInputStringBytes);
       return false;
     }
     if (!f.keys.insert(k).second) {
-      problem_ =
-          (f.path.empty() ? std::string("the top-level object") : f.path) +
-          " has the key \"" + k + "\" twice";
+      const std::string path = ContainerPath();
+      problem_ = (path.empty() ? std::string("the top-level object") : path) +
+                 " has the key \"" + k + "\" twice";
       return false;
     }
     f.key = k;
@@ -1043,9 +1042,8 @@ class DuplicateKeySax : public nlohmann::json_sax<json> {
     return true;
   }
   bool start_array(std::size_t) override {
-    std::string path = ElementPath();
     Value();
-    frames_.push_back({false, {}, std::move(path), 0, {}});
+    frames_.push_back({false, {}, 0, {}});
     return true;
   }
   bool end_array() override {
@@ -1066,16 +1064,34 @@ class DuplicateKeySax : public nlohmann::json_sax<json> {
   struct Frame {
     bool object;
     std::set<std::string> keys;
-    std::string path;
-    size_t index;
-    std::string key;
+    size_t index;     // arrays: elements started so far
+    std::string key;  // objects: the current key
   };
+  // The path of frames_[0..n), built only for a message: a path kept per
+  // frame would cost time quadratic in the nesting depth.
+  std::string PathOf(size_t n) const {
+    std::string path;
+    for (size_t i = 0; i < n; ++i) {
+      const Frame& f = frames_[i];
+      if (f.object) {
+        path += (path.empty() ? "" : ".") + f.key;
+      } else {
+        path += "[" + std::to_string(f.index - 1) + "]";
+      }
+    }
+    return path;
+  }
+  // The path of the innermost container.
+  std::string ContainerPath() const {
+    return frames_.empty() ? "" : PathOf(frames_.size() - 1);
+  }
   // The path of the value being read.
   std::string ElementPath() const {
     if (frames_.empty()) return "";
     const Frame& f = frames_.back();
-    if (f.object) return f.path.empty() ? f.key : f.path + "." + f.key;
-    return f.path + "[" + std::to_string(f.index) + "]";
+    std::string path = ContainerPath();
+    if (f.object) return path.empty() ? f.key : path + "." + f.key;
+    return path + "[" + std::to_string(f.index) + "]";
   }
   bool Value() {
     if (!frames_.empty() && !frames_.back().object) ++frames_.back().index;
