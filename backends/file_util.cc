@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "backends/output_temporaries.h"
+#include "backends/signal_safe_paths.h"
 
 namespace statebench {
 namespace {
@@ -23,40 +24,12 @@ Status Errno(std::string_view what, const std::string& path) {
                          std::strerror(errno));
 }
 
-// The registry of temporary directories: fixed-size and lock-free, so that a
-// signal handler can walk it while other threads update it.
-constexpr int kTempSlots = 128;
-constexpr size_t kTempPathMax = 512;
-enum SlotState : int { kFree = 0, kWriting = 1, kReady = 2 };
-struct TempSlot {
-  std::atomic<int> state{kFree};
-  pid_t owner = 0;
-  char path[kTempPathMax];
-};
-TempSlot g_temp_dirs[kTempSlots];
+// The temporary directories, for RemoveTempDirectoriesSignalSafe().
+SignalSafePathSet<128> g_temp_dirs;
 
-void RegisterTempDirectory(const std::string& path) {
-  if (path.size() >= kTempPathMax) return;
-  for (TempSlot& slot : g_temp_dirs) {
-    int expected = kFree;
-    if (!slot.state.compare_exchange_strong(expected, kWriting)) continue;
-    std::memcpy(slot.path, path.c_str(), path.size() + 1);
-    slot.owner = ::getpid();
-    slot.state.store(kReady, std::memory_order_release);
-    return;
-  }
-}
+void RegisterTempDirectory(const std::string& path) { g_temp_dirs.Add(path); }
 
-void ForgetTempDirectory(const std::string& path) {
-  for (TempSlot& slot : g_temp_dirs) {
-    if (slot.state.load(std::memory_order_acquire) != kReady) continue;
-    if (path != slot.path) continue;
-    int expected = kReady;
-    if (slot.state.compare_exchange_strong(expected, kWriting)) {
-      slot.state.store(kFree, std::memory_order_release);
-    }
-  }
-}
+void ForgetTempDirectory(const std::string& path) { g_temp_dirs.Remove(path); }
 
 struct LinuxDirent64 {
   ino64_t d_ino;
@@ -263,12 +236,7 @@ void RemoveTreeSignalSafe(const char* path) {
 
 void RemoveTempDirectoriesSignalSafe() {
   RemoveOutputTemporariesSignalSafe();
-  pid_t self = ::getpid();
-  for (TempSlot& slot : g_temp_dirs) {
-    if (slot.state.load(std::memory_order_acquire) != kReady) continue;
-    if (slot.owner != self) continue;
-    RemoveTreeSignalSafe(slot.path);
-  }
+  g_temp_dirs.ForEachOwn([](const char* path) { RemoveTreeSignalSafe(path); });
 }
 
 uint64_t DirectorySize(const std::string& path) {

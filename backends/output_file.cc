@@ -16,6 +16,7 @@
 #include <ctime>
 
 #include "backends/output_temporaries.h"
+#include "backends/signal_safe_paths.h"
 
 namespace statebench {
 namespace {
@@ -29,42 +30,12 @@ constexpr char kTempAlphabet[] =
 
 std::string Quoted(const std::string& path) { return "'" + path + "'"; }
 
-// Unfinished temporary files, for RemoveOutputTemporariesSignalSafe():
-// fixed-size and lock-free, so that a signal handler can walk it while the
-// writer updates it. A temporary that finds no free slot is still removed
-// by its OutputFile, or swept as stale later.
-constexpr int kTempFileSlots = 32;
-constexpr size_t kTempFilePathMax = 512;
-enum TempFileState : int { kFree = 0, kWriting = 1, kReady = 2 };
-struct TempFileSlot {
-  std::atomic<int> state{kFree};
-  pid_t owner = 0;
-  char path[kTempFilePathMax];
-};
-TempFileSlot g_temp_files[kTempFileSlots];
+// Unfinished temporary files, for RemoveOutputTemporariesSignalSafe().
+SignalSafePathSet<32> g_temp_files;
 
-void RegisterTempFile(const std::string& path) {
-  if (path.size() >= kTempFilePathMax) return;
-  for (TempFileSlot& slot : g_temp_files) {
-    int expected = kFree;
-    if (!slot.state.compare_exchange_strong(expected, kWriting)) continue;
-    std::memcpy(slot.path, path.c_str(), path.size() + 1);
-    slot.owner = ::getpid();
-    slot.state.store(kReady, std::memory_order_release);
-    return;
-  }
-}
+void RegisterTempFile(const std::string& path) { g_temp_files.Add(path); }
 
-void ForgetTempFile(const std::string& path) {
-  for (TempFileSlot& slot : g_temp_files) {
-    if (slot.state.load(std::memory_order_acquire) != kReady) continue;
-    if (path != slot.path) continue;
-    int expected = kReady;
-    if (slot.state.compare_exchange_strong(expected, kWriting)) {
-      slot.state.store(kFree, std::memory_order_release);
-    }
-  }
-}
+void ForgetTempFile(const std::string& path) { g_temp_files.Remove(path); }
 
 Status Errno(std::string_view what, const std::string& path) {
   return Status::IoError(std::string(what) + " " + Quoted(path) + ": " +
@@ -453,11 +424,7 @@ void SweepStaleTemporaries(const std::string& path) {
 }
 
 void RemoveOutputTemporariesSignalSafe() {
-  const pid_t self = ::getpid();
-  for (TempFileSlot& slot : g_temp_files) {
-    if (slot.state.load(std::memory_order_acquire) != kReady) continue;
-    if (slot.owner == self) ::unlink(slot.path);
-  }
+  g_temp_files.ForEachOwn([](const char* path) { ::unlink(path); });
 }
 
 }  // namespace statebench

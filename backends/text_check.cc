@@ -1,5 +1,6 @@
 #include "backends/text_check.h"
 
+#include <cctype>
 #include <cstdio>
 
 namespace statebench {
@@ -37,6 +38,26 @@ std::optional<size_t> FirstInvalidUtf8(std::string_view text) {
     i += len;
   }
   return std::nullopt;
+}
+
+std::string_view TrimSpace(std::string_view text) {
+  while (!text.empty() &&
+         std::isspace(static_cast<unsigned char>(text.front()))) {
+    text.remove_prefix(1);
+  }
+  while (!text.empty() &&
+         std::isspace(static_cast<unsigned char>(text.back()))) {
+    text.remove_suffix(1);
+  }
+  return text;
+}
+
+std::string AsciiLower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return out;
 }
 
 std::pair<size_t, size_t> LineColumnAt(std::string_view text, size_t offset) {

@@ -27,6 +27,12 @@ inline constexpr size_t kMaxInputStringBytes = 4096;
 // nothing above U+10FFFF), or nullopt when all of `text` is UTF-8.
 std::optional<size_t> FirstInvalidUtf8(std::string_view text);
 
+// `text` without leading and trailing white space (isspace).
+std::string_view TrimSpace(std::string_view text);
+
+// `text` with ASCII letters lower-cased (option values, units, names).
+std::string AsciiLower(std::string_view text);
+
 // 1-based line and column of byte `offset` of `text`.
 std::pair<size_t, size_t> LineColumnAt(std::string_view text, size_t offset);
 

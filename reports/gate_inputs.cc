@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "backends/text_check.h"
 #include "reports/gate.h"
 #include "reports/report_util.h"
 
@@ -26,11 +27,6 @@ const json* ConfigField(const json& config, const char* section,
     return &*it;
   }
   return nullptr;
-}
-
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(c));
-  return s;
 }
 
 std::string JoinSet(const std::set<std::string>& names) {
@@ -91,7 +87,7 @@ std::vector<std::string> ContextMismatches(const ResultsFile& baseline,
   }
   const std::string bt = baseline.context.build_type;
   const std::string ct = current.context.build_type;
-  if (!bt.empty() && !ct.empty() && Lower(bt) != Lower(ct)) {
+  if (!bt.empty() && !ct.empty() && AsciiLower(bt) != AsciiLower(ct)) {
     out.push_back("build type: baseline " + bt + ", current " + ct);
   }
   if (baseline.context.cpu_count > 0 && current.context.cpu_count > 0 &&

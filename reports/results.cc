@@ -621,20 +621,6 @@ void ReadRun(Reader& r, const json& j, RunResult* run, const std::string& p) {
   }
 }
 
-// Line and column of byte offset `pos` in `text` (1-based).
-std::pair<size_t, size_t> LineColumn(const std::string& text, size_t pos) {
-  size_t line = 1, col = 1;
-  for (size_t i = 0; i < pos && i < text.size(); ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      col = 1;
-    } else {
-      ++col;
-    }
-  }
-  return {line, col};
-}
-
 }  // namespace
 
 MetricInfo DescribeMetric(const std::string& name) {
@@ -1109,7 +1095,7 @@ Result<ResultsFile> ParseResults(const std::string& text,
   try {
     j = json::parse(text);
   } catch (const json::parse_error& e) {
-    auto [line, col] = LineColumn(text, e.byte == 0 ? 0 : e.byte - 1);
+    auto [line, col] = LineColumnAt(text, e.byte == 0 ? 0 : e.byte - 1);
     std::string what = e.what();
     // nlohmann's message ends with its own description after "; ".
     auto pos = what.find("syntax error while parsing value - ");
@@ -1121,7 +1107,7 @@ Result<ResultsFile> ParseResults(const std::string& text,
     ErrorPositionSax sax;
     (void)json::sax_parse(text, &sax);
     auto [line, col] =
-        LineColumn(text, sax.position() == 0 ? 0 : sax.position() - 1);
+        LineColumnAt(text, sax.position() == 0 ? 0 : sax.position() - 1);
     std::string what = e.what();  // "[json.exception.out_of_range.406] ..."
     auto end_of_id = what.find("] ");
     return Status::InvalidArgument(

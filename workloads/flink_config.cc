@@ -14,28 +14,12 @@
 
 #include "backends/file_util.h"
 #include "backends/text_check.h"
+#include "workloads/yaml_position.h"
 
 namespace statebench {
 namespace {
 
 constexpr const char* kRocksPrefix = "state.backend.rocksdb.";
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
 
 // The value of one key as the file gives it.
 struct Leaf {
@@ -45,15 +29,6 @@ struct Leaf {
   YAML::Mark mark;
   bool consumed = false;
 };
-
-std::string Where(std::string_view source, const YAML::Mark& mark) {
-  std::string out(source);
-  if (mark.line >= 0) {
-    out += ":" + std::to_string(mark.line + 1) + ":" +
-           std::to_string(mark.column + 1);
-  }
-  return out;
-}
 
 enum class BackendType {
   kRocksDb,
@@ -66,7 +41,7 @@ enum class BackendType {
 
 // state.backend.type as Flink reads it: a short name or a factory class.
 BackendType ClassifyBackendType(std::string_view value) {
-  std::string t = Lower(Trim(value));
+  std::string t = AsciiLower(TrimSpace(value));
   if (auto dot = t.rfind('.'); dot != std::string::npos) t = t.substr(dot + 1);
   if (t == "rocksdb" || t == "embeddedrocksdb" ||
       t == "embeddedrocksdbstatebackendfactory" ||
@@ -152,14 +127,15 @@ class Reader {
       // benchmark it is a wrong or truncated file far more often.
       if (!root.IsMap() || root.size() == 0) {
         return Status::InvalidArgument(
-            Where(source_, root.Mark()) +
+            YamlPosition(source_, root.Mark()) +
             ": a Flink configuration is a mapping of keys to values "
             "(flink-conf.yaml 'key: value' lines or a nested config.yaml); "
             "this file holds none");
       }
       SB_RETURN_IF_ERROR(Flatten(root, ""));
     } catch (const YAML::Exception& e) {
-      return Status::InvalidArgument(Where(source_, e.mark) + ": " + e.msg +
+      return Status::InvalidArgument(YamlPosition(source_, e.mark) + ": " +
+                                     e.msg +
                                      "; not a Flink configuration file");
     }
     SB_RETURN_IF_ERROR(ApplyBackend());
@@ -186,8 +162,8 @@ class Reader {
 
  private:
   Status Error(const Leaf& l, const std::string& what) const {
-    return Status::InvalidArgument(Where(source_, l.mark) + ": " + l.key +
-                                   ": " + what);
+    return Status::InvalidArgument(YamlPosition(source_, l.mark) + ": " +
+                                   l.key + ": " + what);
   }
 
   void Note(const Leaf& l, const std::string& why) {
@@ -205,7 +181,7 @@ class Reader {
       const YAML::Node k = it->first;
       const YAML::Node v = it->second;
       if (!k.IsScalar() || k.Scalar().empty()) {
-        return Status::InvalidArgument(Where(source_, k.Mark()) +
+        return Status::InvalidArgument(YamlPosition(source_, k.Mark()) +
                                        ": a key must be a plain name");
       }
       const std::string key =
@@ -223,8 +199,8 @@ class Reader {
       } else if (v.IsSequence()) {
         for (const YAML::Node& item : v) {
           if (!item.IsScalar()) {
-            return Status::InvalidArgument(Where(source_, item.Mark()) + ": " +
-                                           key +
+            return Status::InvalidArgument(YamlPosition(source_, item.Mark()) +
+                                           ": " + key +
                                            ": a list holds single values only");
           }
           leaf.values.push_back(item.Scalar());
@@ -241,7 +217,7 @@ class Reader {
     // yaml-cpp turns some control bytes of valid UTF-8 input into bytes
     // that are not (NUL becomes a lone 0x85), so its output is checked too.
     if (FirstInvalidUtf8(leaf.key) || FirstInvalidUtf8(leaf.value)) {
-      return Status::InvalidArgument(Where(source_, leaf.mark) +
+      return Status::InvalidArgument(YamlPosition(source_, leaf.mark) +
                                      ": not UTF-8 text");
     }
     auto it = leaves_.find(leaf.key);
@@ -250,10 +226,10 @@ class Reader {
       leaves_.emplace(leaf.key, std::move(leaf));
       return Status::Ok();
     }
-    if (Trim(it->second.value) != Trim(leaf.value)) {
+    if (TrimSpace(it->second.value) != TrimSpace(leaf.value)) {
       return Error(leaf, "'" + leaf.value + "' conflicts with '" +
                              it->second.value + "' at " +
-                             Where(source_, it->second.mark));
+                             YamlPosition(source_, it->second.mark));
     }
     return Status::Ok();
   }
@@ -268,10 +244,12 @@ class Reader {
       it->second.consumed = true;
       if (found == nullptr) {
         found = &it->second;
-      } else if (Lower(Trim(found->value)) != Lower(Trim(it->second.value))) {
+      } else if (AsciiLower(TrimSpace(found->value)) !=
+                 AsciiLower(TrimSpace(it->second.value))) {
         return Error(it->second, "'" + it->second.value + "' conflicts with " +
                                      found->key + ": '" + found->value +
-                                     "' at " + Where(source_, found->mark));
+                                     "' at " +
+                                     YamlPosition(source_, found->mark));
       }
     }
     return found;
@@ -300,7 +278,7 @@ class Reader {
   }
 
   Result<int64_t> Int(const Leaf& l, int64_t lo, int64_t hi) {
-    const std::string_view t = Trim(l.value);
+    const std::string_view t = TrimSpace(l.value);
     int64_t v = 0;
     auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
     if (t.empty() || ec != std::errc() || end != t.data() + t.size() ||
@@ -345,7 +323,7 @@ class Reader {
                                          "state.checkpoints.dir"}));
     std::string storage_name;
     if (storage != nullptr) {
-      storage_name = Lower(Trim(storage->value));
+      storage_name = AsciiLower(TrimSpace(storage->value));
       if (storage_name != "jobmanager" && storage_name != "filesystem") {
         return Error(*storage, "'" + storage->value +
                                    "' is not a checkpoint storage statebench "
@@ -411,7 +389,7 @@ class Reader {
         storage_name != implied_storage) {
       return Error(*storage, "'" + storage->value + "' conflicts with " +
                                  type->key + ": '" + type->value + "' at " +
-                                 Where(source_, type->mark));
+                                 YamlPosition(source_, type->mark));
     }
     out_.backend = backend;
     Use(*type, "backend", backend);
@@ -528,7 +506,7 @@ class Reader {
     double write_ratio = 0.5;
     if (ratio != nullptr) {
       char* end = nullptr;
-      const std::string v(Trim(ratio->value));
+      const std::string v(TrimSpace(ratio->value));
       write_ratio = std::strtod(v.c_str(), &end);
       if (v.empty() || *end != '\0' || !(write_ratio > 0 && write_ratio < 1)) {
         return Error(
@@ -610,7 +588,7 @@ class Reader {
       std::string_view rest = v;
       while (!rest.empty()) {  // Flink 1.x writes a list as "a;b;c"
         const size_t semi = rest.find(';');
-        std::string item(Trim(rest.substr(0, semi)));
+        std::string item(TrimSpace(rest.substr(0, semi)));
         std::transform(item.begin(), item.end(), item.begin(),
                        [](unsigned char c) { return std::toupper(c); });
         if (!item.empty()) items.push_back(item);

@@ -8,25 +8,10 @@
 #include <string>
 #include <utility>
 
+#include "backends/text_check.h"
+
 namespace statebench {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
 
 // 'text' (built by appending: GCC 12 warns falsely about "'" + string).
 std::string Quoted(std::string_view text) {
@@ -39,7 +24,7 @@ std::string Quoted(std::string_view text) {
 // Splits "30 s" into 30 and "s" (lower case). Flink takes an unsigned
 // integer only: no sign, no fraction, no exponent.
 Result<std::pair<uint64_t, std::string>> NumberAndUnit(std::string_view text) {
-  std::string_view t = Trim(text);
+  std::string_view t = TrimSpace(text);
   size_t digits = 0;
   while (digits < t.size() &&
          std::isdigit(static_cast<unsigned char>(t[digits]))) {
@@ -54,7 +39,7 @@ Result<std::pair<uint64_t, std::string>> NumberAndUnit(std::string_view text) {
   if (ec != std::errc() || end != t.data() + digits) {
     return Status::InvalidArgument(Quoted(text) + " is out of range");
   }
-  return std::make_pair(n, Lower(Trim(t.substr(digits))));
+  return std::make_pair(n, AsciiLower(TrimSpace(t.substr(digits))));
 }
 
 Result<uint64_t> Scale(uint64_t n, uint64_t factor, std::string_view text) {
@@ -128,7 +113,7 @@ Result<uint64_t> ParseFlinkMemorySize(std::string_view text) {
 }
 
 Result<bool> ParseFlinkBool(std::string_view text) {
-  const std::string v = Lower(Trim(text));
+  const std::string v = AsciiLower(TrimSpace(text));
   if (v == "true") return true;
   if (v == "false") return false;
   return Status::InvalidArgument(Quoted(text) + " is not true or false");

@@ -13,6 +13,7 @@
 #include "workloads/distributions.h"
 #include "workloads/operator.h"
 #include "workloads/spec_fields.h"
+#include "workloads/yaml_position.h"
 #include "workloads/ycsb.h"
 
 namespace statebench {
@@ -24,15 +25,6 @@ constexpr std::string_view kSections[] = {"event_time", "operator", "ycsb",
 constexpr const char* kWhatItIs =
     "a workload file is a mapping with keys workload, run, checkpoint, "
     "backend_options (YAML), or a YCSB property file of key=value lines";
-
-std::string Where(std::string_view source, const YAML::Mark& mark) {
-  std::string out(source);
-  if (mark.line >= 0) {
-    out += ":" + std::to_string(mark.line + 1) + ":" +
-           std::to_string(mark.column + 1);
-  }
-  return out;
-}
 
 // Parses one YAML document; every error carries file:line:col.
 class Parser {
@@ -56,8 +48,8 @@ class Parser {
       }
       if (!documents.empty()) root = documents[0];
     } catch (const YAML::Exception& e) {
-      yaml_error = Status::InvalidArgument(Where(source_, e.mark) + ": " +
-                                           e.msg + "; " + kWhatItIs);
+      yaml_error = Status::InvalidArgument(YamlPosition(source_, e.mark) +
+                                           ": " + e.msg + "; " + kWhatItIs);
     }
     // YCSB's own workload files (key=value lines) run as they are.
     if ((yaml_error || !root.IsMap()) && LooksLikeYcsbProperties(text)) {
@@ -73,7 +65,8 @@ class Parser {
       SB_RETURN_IF_ERROR(ParseCheckpoint(root["checkpoint"]));
       SB_RETURN_IF_ERROR(ParseBackendOptions(root["backend_options"]));
     } catch (const YAML::Exception& e) {
-      return Status::InvalidArgument(Where(source_, e.mark) + ": " + e.msg);
+      return Status::InvalidArgument(YamlPosition(source_, e.mark) + ": " +
+                                     e.msg);
     }
     return std::move(out_);
   }
@@ -97,11 +90,12 @@ class Parser {
     if (size_t line = SecondYamlDocumentLine(text); line > 0) {
       return std::string(source_) + ":" + std::to_string(line) + ":1";
     }
-    return Where(source_, second.Mark());
+    return YamlPosition(source_, second.Mark());
   }
 
   Status Error(const YAML::Node& at, const std::string& what) const {
-    return Status::InvalidArgument(Where(source_, at.Mark()) + ": " + what);
+    return Status::InvalidArgument(YamlPosition(source_, at.Mark()) + ": " +
+                                   what);
   }
 
   // Rejects unknown and duplicate keys of a mapping.
@@ -286,10 +280,12 @@ class Parser {
       size_t close = m.find('\'', start);
       auto it = marks_.find(m.substr(start, close - start));
       if (it != marks_.end()) {
-        return Status::InvalidArgument(Where(source_, it->second) + ": " + m);
+        return Status::InvalidArgument(YamlPosition(source_, it->second) +
+                                       ": " + m);
       }
     }
-    return Status::InvalidArgument(Where(source_, workload.Mark()) + ": " + m);
+    return Status::InvalidArgument(YamlPosition(source_, workload.Mark()) +
+                                   ": " + m);
   }
 
   template <typename T>
@@ -407,7 +403,7 @@ class Parser {
       auto& where = out_.run.backend_option_where[backend];
       // The backend name is checked when the run starts (workloads/ knows
       // no backends); that message points here.
-      out_.run.backend_where[backend] = Where(source_, it->first.Mark());
+      out_.run.backend_where[backend] = YamlPosition(source_, it->first.Mark());
       for (auto o = it->second.begin(); o != it->second.end(); ++o) {
         SB_RETURN_IF_ERROR(CheckKeyLength(o->first));
         const std::string name = o->first.Scalar();
@@ -420,7 +416,7 @@ class Parser {
           return Error(o->second, "'" + name + "' is not valid UTF-8");
         }
         options[name] = v;
-        where[name] = Where(source_, o->second.Mark());
+        where[name] = YamlPosition(source_, o->second.Mark());
       }
     }
     return Status::Ok();

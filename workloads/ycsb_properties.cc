@@ -28,16 +28,6 @@ struct Property {
 // Property names are echoed in notes; YCSB's longest is 38 bytes.
 constexpr size_t kMaxYcsbKeyBytes = 256;
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
 // Splits Java .properties text into key/value pairs with the line each
 // starts on. Escapes other than the line continuation are kept verbatim;
 // YCSB's own files use none.
@@ -54,12 +44,12 @@ std::vector<Property> SplitProperties(std::string_view text) {
     pos = nl + 1;
     ++line_no;
     if (!raw.empty() && raw.back() == '\r') raw.remove_suffix(1);
-    std::string_view line = logical.empty() ? Trim(raw) : raw;
+    std::string_view line = logical.empty() ? TrimSpace(raw) : raw;
     if (logical.empty()) {
       if (line.empty() || line.front() == '#' || line.front() == '!') continue;
       logical_start = line_no;
     } else {
-      line = Trim(line);
+      line = TrimSpace(line);
     }
     bool continued = !line.empty() && line.back() == '\\';
     if (continued) line.remove_suffix(1);
@@ -68,15 +58,15 @@ std::vector<Property> SplitProperties(std::string_view text) {
     size_t sep = logical.find_first_of("=: \t");
     Property p;
     p.line = logical_start;
-    p.key = std::string(Trim(std::string_view(logical).substr(0, sep)));
+    p.key = std::string(TrimSpace(std::string_view(logical).substr(0, sep)));
     p.text = logical;
     if (sep != std::string::npos) {
-      std::string_view rest = Trim(std::string_view(logical).substr(sep));
+      std::string_view rest = TrimSpace(std::string_view(logical).substr(sep));
       if (!rest.empty() && (rest.front() == '=' || rest.front() == ':')) {
         rest.remove_prefix(1);
         p.has_assignment = true;
       }
-      p.value = std::string(Trim(rest));
+      p.value = std::string(TrimSpace(rest));
     }
     out.push_back(std::move(p));
     logical.clear();
@@ -301,7 +291,7 @@ bool LooksLikeYcsbProperties(std::string_view text) {
   while (pos < text.size()) {
     size_t nl = text.find('\n', pos);
     if (nl == std::string_view::npos) nl = text.size();
-    std::string_view line = Trim(text.substr(pos, nl - pos));
+    std::string_view line = TrimSpace(text.substr(pos, nl - pos));
     pos = nl + 1;
     if (line.empty() || line.front() == '#' || line.front() == '!') continue;
     size_t key_end = 0;
@@ -312,11 +302,11 @@ bool LooksLikeYcsbProperties(std::string_view text) {
       ++key_end;
     }
     if (key_end == 0) continue;
-    std::string_view rest = Trim(line.substr(key_end));
+    std::string_view rest = TrimSpace(line.substr(key_end));
     if (!rest.empty() && rest.front() == '=') assignment = true;
     // "workload:" with nothing (or a comment) after it opens a YAML mapping.
     if (!rest.empty() && rest.front() == ':') {
-      std::string_view value = Trim(rest.substr(1));
+      std::string_view value = TrimSpace(rest.substr(1));
       if (value.empty() || value.front() == '#') return false;
     }
   }
