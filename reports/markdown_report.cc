@@ -346,6 +346,78 @@ Block Changes(const ResultsFile& results) {
   return block;
 }
 
+// A sweep's cost models: per backend and metric the sizes measured, the
+// model chosen on held-out error, and its forecast of the largest size
+// from the others (see docs/sweep.md).
+Block Curves(const ResultsFile& results) {
+  Block block{"cost model rows", "", {}, "\n", 0};
+  if (!results.curves.is_object() || !results.curves.contains("backends")) {
+    return block;
+  }
+  block.head =
+      "### Cost models against state per subtask\n\nEach metric over the "
+      "sizes measured; the model is chosen on leave-one-out error; the last "
+      "column forecasts the largest size from the others, with the 90% "
+      "interval.\n\n" +
+      Header({"backend", "metric",
+              "measured (smallest to largest per "
+              "subtask)",
+              "model", "held-out error", "largest: forecast"},
+             "llllrl");
+  static const char* const kShown[] = {"throughput.ops_per_s",
+                                       "checkpoint.median_end_to_end_ms",
+                                       "checkpoint.p90_end_to_end_ms",
+                                       "checkpoint.median_size_bytes",
+                                       "restore.duration_ms",
+                                       "rescale.duration_ms",
+                                       "memory.peak_rss_bytes",
+                                       "io.storage_size_bytes",
+                                       "reads.memory_share"};
+  for (const auto& [label, metrics] : results.curves["backends"].items()) {
+    for (const char* metric : kShown) {
+      if (!metrics.contains(metric)) continue;
+      const nlohmann::json& c = metrics[metric];
+      const MetricInfo info = DescribeMetric(metric);
+      std::string measured;
+      if (c.contains("points") && c["points"].is_array()) {
+        for (const nlohmann::json& p : c["points"]) {
+          if (!p.is_array() || p.size() != 2) continue;
+          measured += (measured.empty() ? "" : ", ") +
+                      FormatBytes(p[0].get<double>()) + ": " +
+                      report::FormatMetricValue(p[1].get<double>(), info.unit);
+        }
+      }
+      std::string model = "-", holdout = "-";
+      if (c.contains("model")) {
+        model = c["model"].value("describe", std::string("-"));
+        if (c["model"].contains("holdout_error")) {
+          holdout = fmt::format(
+              "{:.0f}%", 100 * c["model"]["holdout_error"].get<double>());
+        }
+      } else if (c.contains("model_error")) {
+        model = c.value("model_error", std::string("-"));
+      }
+      std::string check = "-";
+      if (c.contains("forecast_check")) {
+        const nlohmann::json& f = c["forecast_check"];
+        check = fmt::format(
+            "{} vs {} measured ({:+.0f}%, {} [{}, {}])",
+            report::FormatMetricValue(f.value("forecast", 0.0), info.unit),
+            report::FormatMetricValue(f.value("measured", 0.0), info.unit),
+            100 * f.value("relative_error", 0.0),
+            f.value("inside_interval", false) ? "inside" : "outside",
+            report::FormatMetricValue(f.value("low", 0.0), info.unit),
+            report::FormatMetricValue(f.value("high", 0.0), info.unit));
+      }
+      block.rows.push_back(
+          Row({MarkdownEscape(label), report::MarkdownCode(metric),
+               MarkdownEscape(measured), MarkdownEscape(model), holdout,
+               MarkdownEscape(check)}));
+    }
+  }
+  return block;
+}
+
 }  // namespace
 
 std::string RenderMarkdown(const ResultsFile& results) {
@@ -368,9 +440,10 @@ std::string RenderMarkdown(const ResultsFile& results) {
   Block reads = ReadsAndDurability(results, labels);
   Block latency = Latency(results, labels, false);
   Block changes = Changes(results);
+  Block curves = Curves(results);
   const std::vector<const Block*> core = {
-      &recommendation, &verification, &comparison, &changes,
-      &codecs,         &reads,        &latency};
+      &recommendation, &verification, &comparison, &curves,
+      &changes,        &codecs,       &reads,      &latency};
   // Optional sections, in the order they are given up when too long.
   std::vector<std::pair<std::string, std::string>> optional = {
       {"configuration",
@@ -394,7 +467,7 @@ std::string RenderMarkdown(const ResultsFile& results) {
     dropped.push_back(name);
   }
   // Then the core tables give up rows, least essential table first.
-  for (Block* b : {&latency, &reads, &codecs, &changes, &verification,
+  for (Block* b : {&latency, &reads, &codecs, &changes, &curves, &verification,
                    &comparison, &recommendation}) {
     const size_t n = size();
     if (n <= budget) break;

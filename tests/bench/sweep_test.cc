@@ -139,6 +139,16 @@ TEST(SweepCliTest, MeasuresEachSizeAndWritesCurves) {
   EXPECT_EQ(f->runs[1].backend_options.at("use_direct_reads"), "on");
   EXPECT_EQ(f->runs[1].repetitions[0].restores[0].mode, "checkpoint-storage");
   EXPECT_NE(r.out.find("COST MODELS"), std::string::npos) << r.out;
+  // The Markdown report has the same models as a table.
+  CliRun md =
+      Cli({"report", dir + "/r.json", "--format", "md", "-o", dir + "/r.md"});
+  ASSERT_EQ(md.code, 0) << md.err;
+  const std::string text = ReadWholeFile(dir + "/r.md");
+  EXPECT_NE(text.find("### Cost models against state per subtask"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("| rocksdb | `restore.duration_ms` |"), std::string::npos)
+      << text;
   (void)RemoveTree(dir);
 }
 
