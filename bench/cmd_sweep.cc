@@ -209,7 +209,9 @@ int RunSweepCommand(SweepOptions& so, CliContext& ctx) {
   };
   using Clock = std::chrono::steady_clock;
   const Clock::time_point start = Clock::now();
-  double estimated_done = 0, estimated_left = 0;
+  // The pace of the estimate: measured over estimated seconds of the steps
+  // that measured (a refused step returns at once and says nothing).
+  double estimated_done = 0, measured_done = 0, estimated_left = 0;
   for (const SweepStep& s : *plan) {
     if (s.skip_reason.empty()) estimated_left += s.seconds;
   }
@@ -233,10 +235,15 @@ int RunSweepCommand(SweepOptions& so, CliContext& ctx) {
       rc.backend = step.backend;
       rc.backend_options = per_backend[step.backend];
       rc.workload.key_count = step.keys;
+      const Clock::time_point step_start = Clock::now();
       run = RunBenchmark(rc, registry, progress);
       run.backend_options.erase("password_file");
-      estimated_done += step.seconds;
       estimated_left -= step.seconds;
+      if (run.status == "ok") {
+        estimated_done += step.seconds;
+        measured_done +=
+            std::chrono::duration<double>(Clock::now() - step_start).count();
+      }
       if (run.status == "failed") {
         any_failed = true;
         err << "statebench: " << step.backend << " at "
@@ -258,7 +265,8 @@ int RunSweepCommand(SweepOptions& so, CliContext& ctx) {
       const double elapsed =
           std::chrono::duration<double>(Clock::now() - start).count();
       // The estimate scaled by how the finished steps compared with it.
-      const double pace = estimated_done > 0 ? elapsed / estimated_done : 1;
+      const double pace =
+          estimated_done > 0 ? measured_done / estimated_done : 1;
       err << fmt::format(
           "statebench: sweep [{}/{}] {} at {}: {}; elapsed {}, ETA {}\n", index,
           plan->size(), step.backend, Size(step.state_bytes),

@@ -86,7 +86,12 @@ bool IsLocationOption(const std::string& key) {
       "password", "password_file", "dbname", "database",    "dir",
       "path",     "url",           "uri",    "pid",         "connection",
       "conninfo", "schema"};
-  return kLocation.count(key) > 0;
+  // Effective configurations name them with a prefix
+  // ("checkpoint.dir", "server.pid").
+  const size_t dot = key.rfind('.');
+  const std::string leaf = dot == std::string::npos ? key : key.substr(dot + 1);
+  return kLocation.count(leaf) > 0 || leaf.ends_with("_dir") ||
+         leaf.ends_with("_path") || leaf.ends_with("_file");
 }
 
 // For each group of runs with equal labels, the backend options (effective
@@ -141,6 +146,7 @@ std::vector<std::string> RunLabels(const ResultsFile& results) {
   }
   SplitCollisions(
       &labels, [&](size_t i) { return " (" + runs[i].checkpoint_type + ")"; });
+  SplitCollisions(&labels, [&](size_t i) { return SweepSize(runs[i]); });
   std::vector<std::string> options = DistinguishingOptions(runs, labels);
   SplitCollisions(&labels, [&](size_t i) {
     return options[i].empty() ? "" : " (" + options[i] + ")";
@@ -149,7 +155,6 @@ std::vector<std::string> RunLabels(const ResultsFile& results) {
     std::string s = Source(runs[i]);
     return s.empty() ? s : " [" + s + "]";
   });
-  SplitCollisions(&labels, [&](size_t i) { return SweepSize(runs[i]); });
   SplitCollisions(&labels,
                   [&](size_t i) { return " #" + std::to_string(i + 1); });
   return labels;
@@ -165,6 +170,7 @@ std::vector<std::string> StableRunNames(const ResultsFile& results) {
              ? ""
              : "/" + run.checkpoint_type));
   }
+  SplitCollisions(&names, [&](size_t i) { return SweepSize(runs[i]); });
   std::vector<std::string> options = DistinguishingOptions(runs, names);
   SplitCollisions(&names, [&](size_t i) {
     return options[i].empty() ? "" : "/" + options[i];
@@ -173,7 +179,6 @@ std::vector<std::string> StableRunNames(const ResultsFile& results) {
     std::string s = Source(runs[i]);
     return s.empty() ? s : " [" + s + "]";
   });
-  SplitCollisions(&names, [&](size_t i) { return SweepSize(runs[i]); });
   SplitCollisions(&names,
                   [&](size_t i) { return " #" + std::to_string(i + 1); });
   return names;
