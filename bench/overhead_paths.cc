@@ -287,7 +287,8 @@ Result<uint64_t> HarnessRunner::RunChunk(uint64_t count) {
 #ifdef STATEBENCH_WITH_REDIS
   // Buffered redis applies a completed checkpoint on a background thread;
   // the direct loop's timer includes its EXEC, so this one waits for it.
-  if (auto* redis = dynamic_cast<redis_internal::RedisBackend*>(&st.backend().inner())) {
+  if (auto* redis =
+          dynamic_cast<redis_internal::RedisBackend*>(&st.backend().inner())) {
     SB_RETURN_IF_ERROR(redis->WaitApplied());
   }
 #endif

@@ -7,8 +7,8 @@
 #include <string>
 #include <string_view>
 
-#include "tests/fuzz/fuzz_input.h"
 #include "backends/text_check.h"
+#include "tests/fuzz/fuzz_input.h"
 #include "workloads/flink_config.h"
 
 namespace {
