@@ -32,8 +32,6 @@ struct SweepOptions {
   bool dry_run = false;
 };
 
-std::string Size(uint64_t bytes) { return FormatStateSize(bytes); }
-
 std::string Duration(double s) {
   if (s < 90) return fmt::format("{:.0f} s", s);
   if (s < 5400) return fmt::format("{:.0f} min", s / 60);
@@ -71,9 +69,9 @@ void PrintPlan(const std::vector<SweepStep>& steps, double bytes_per_key,
     if (s.skip_reason.empty()) total += s.seconds;
     err << fmt::format(
         "  {:<10} {:>10} {:>12} {:>9} {:>10} {:>10}{}\n", s.backend,
-        Size(s.state_bytes), s.keys,
+        FormatStateSize(s.state_bytes), s.keys,
         s.skip_reason.empty() ? Duration(s.seconds) : "skip",
-        Size(s.disk_bytes), Size(s.memory_bytes),
+        FormatStateSize(s.disk_bytes), FormatStateSize(s.memory_bytes),
         s.skip_reason.empty() ? "" : "  (" + s.skip_reason + ")");
   }
   err << "  estimated total: " << Duration(total) << "\n";
@@ -228,7 +226,8 @@ int RunSweepCommand(SweepOptions& so, CliContext& ctx) {
       run.status = "unsupported";
       run.failure_phase = "plan";
       run.failure_reason = step.skip_reason;
-      err << "statebench: " << step.backend << " at " << Size(step.state_bytes)
+      err << "statebench: " << step.backend << " at "
+          << FormatStateSize(step.state_bytes)
           << ": skipped: " << step.skip_reason << "\n";
     } else {
       RunConfig rc = o.config;
@@ -247,7 +246,7 @@ int RunSweepCommand(SweepOptions& so, CliContext& ctx) {
       if (run.status == "failed") {
         any_failed = true;
         err << "statebench: " << step.backend << " at "
-            << Size(step.state_bytes) << " failed in phase "
+            << FormatStateSize(step.state_bytes) << " failed in phase "
             << run.failure_phase << ": " << run.failure_reason << "\n";
       }
     }
@@ -269,7 +268,7 @@ int RunSweepCommand(SweepOptions& so, CliContext& ctx) {
           estimated_done > 0 ? measured_done / estimated_done : 1;
       err << fmt::format(
           "statebench: sweep [{}/{}] {} at {}: {}; elapsed {}, ETA {}\n", index,
-          plan->size(), step.backend, Size(step.state_bytes),
+          plan->size(), step.backend, FormatStateSize(step.state_bytes),
           results.runs.back().status, Duration(elapsed),
           Duration(std::max(0.0, estimated_left * pace)));
     }

@@ -19,10 +19,9 @@ std::atomic<bool> g_installed{false};
 timer_t g_watchdog{};
 bool g_has_watchdog = false;
 
-// Only async-signal-safe calls: it runs inside the handlers.
-[[noreturn]] void CleanUpAndDie(int sig) {
-  StopAllSpawnedServers();
-  RemoveTempDirectoriesSignalSafe();
+// Ends the process by `sig` with its default action, so that the parent
+// sees the signal (a shell shows 128 + sig). Async-signal-safe.
+[[noreturn]] void DieBy(int sig) {
   ::signal(sig, SIG_DFL);
   sigset_t set;
   sigemptyset(&set);
@@ -30,6 +29,13 @@ bool g_has_watchdog = false;
   ::sigprocmask(SIG_UNBLOCK, &set, nullptr);
   ::raise(sig);
   ::_exit(128 + sig);
+}
+
+// Only async-signal-safe calls: it runs inside the handlers.
+[[noreturn]] void CleanUpAndDie(int sig) {
+  StopAllSpawnedServers();
+  RemoveTempDirectoriesSignalSafe();
+  DieBy(sig);
 }
 
 void OnSignal(int sig) {
@@ -82,13 +88,7 @@ void ReraiseIfInterrupted() {
     itimerspec off{};
     ::timer_settime(g_watchdog, 0, &off, nullptr);
   }
-  ::signal(sig, SIG_DFL);
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, sig);
-  ::sigprocmask(SIG_UNBLOCK, &set, nullptr);
-  ::raise(sig);
-  ::_exit(128 + sig);
+  DieBy(sig);
 }
 
 InterruptScope::InterruptScope() { g_scopes.fetch_add(1); }

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "reports/cost_model.h"
+#include "reports/report_util.h"
 #include "workloads/workload_file.h"
 
 namespace statebench {
@@ -18,21 +19,10 @@ constexpr uint64_t kMiB = 1ull << 20;
 }  // namespace
 
 std::string FormatStateSize(uint64_t bytes) {
-  static const char* const kUnits[] = {"bytes", "KiB", "MiB", "GiB", "TiB"};
-  double v = static_cast<double>(bytes);
-  int u = 0;
-  while (v >= 1024 && u < 4) {
-    v /= 1024;
-    ++u;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.4g %s", v, kUnits[u]);
-  return buf;
+  return report::FormatBytes(static_cast<double>(bytes));
 }
 
 namespace {
-
-std::string Mib(uint64_t bytes) { return FormatStateSize(bytes); }
 
 // Keys loaded per second, a prior for the first estimate of each backend
 // (measured on the project's 2-vCPU machine, rounded down).
@@ -78,7 +68,8 @@ Result<std::vector<uint64_t>> ParseStateSizes(
     }
     if (!sizes.empty() && *size < sizes.back()) {
       return Status::InvalidArgument(flag + ": sizes must ascend; '" + item +
-                                     "' follows " + Mib(sizes.back()));
+                                     "' follows " +
+                                     FormatStateSize(sizes.back()));
     }
     sizes.push_back(*size);
   }
@@ -92,8 +83,9 @@ Result<std::vector<uint64_t>> GeometricStateSizes(uint64_t from, uint64_t up_to,
     return Status::InvalidArgument("--steps: a curve needs at least 2 sizes");
   }
   if (from == 0 || up_to <= from) {
-    return Status::InvalidArgument("--up-to " + Mib(up_to) +
-                                   " must exceed --from " + Mib(from));
+    return Status::InvalidArgument("--up-to " + FormatStateSize(up_to) +
+                                   " must exceed --from " +
+                                   FormatStateSize(from));
   }
   const double factor = std::pow(static_cast<double>(up_to) / from,
                                  1.0 / static_cast<double>(steps - 1));
@@ -105,9 +97,10 @@ Result<std::vector<uint64_t>> GeometricStateSizes(uint64_t from, uint64_t up_to,
       size = (size + kMiB / 2) / kMiB * kMiB;
     }
     if (!sizes.empty() && size <= sizes.back()) {
-      return Status::InvalidArgument(
-          "--steps " + std::to_string(steps) + " between " + Mib(from) +
-          " and " + Mib(up_to) + " gives repeated sizes; use fewer steps");
+      return Status::InvalidArgument("--steps " + std::to_string(steps) +
+                                     " between " + FormatStateSize(from) +
+                                     " and " + FormatStateSize(up_to) +
+                                     " gives repeated sizes; use fewer steps");
     }
     sizes.push_back(size);
   }
@@ -155,7 +148,8 @@ Result<std::vector<SweepStep>> PlanSweep(const SweepPlanInput& in) {
         std::floor(static_cast<double>(size) / in.bytes_per_key);
     if (keys_d < in.parallelism) {
       return Status::InvalidArgument(
-          "state size " + Mib(size) + " is below one key per subtask (" +
+          "state size " + FormatStateSize(size) +
+          " is below one key per subtask (" +
           std::to_string(static_cast<int>(in.bytes_per_key)) +
           " bytes per key, parallelism " + std::to_string(in.parallelism) +
           ")");
@@ -174,10 +168,11 @@ Result<std::vector<SweepStep>> PlanSweep(const SweepPlanInput& in) {
                   in.seconds_per_run + 3 * state / (200.0 * kMiB) + 2;
       if (IsHeap(b) && in.machine.memory_available > 0 &&
           s.memory_bytes > in.machine.memory_available) {
-        s.skip_reason = b + " keeps state on the heap: " + Mib(size) +
-                        " with Flink's 2x headroom needs " +
-                        Mib(s.memory_bytes) + ", and the machine has " +
-                        Mib(in.machine.memory_available) + " available";
+        s.skip_reason =
+            b + " keeps state on the heap: " + FormatStateSize(size) +
+            " with Flink's 2x headroom needs " +
+            FormatStateSize(s.memory_bytes) + ", and the machine has " +
+            FormatStateSize(in.machine.memory_available) + " available";
       }
       steps.push_back(s);
     }
@@ -187,7 +182,7 @@ Result<std::vector<SweepStep>> PlanSweep(const SweepPlanInput& in) {
           return !s.skip_reason.empty();
         })) {
       return Status::InvalidArgument(
-          "state size " + Mib(size) +
+          "state size " + FormatStateSize(size) +
           " is beyond this machine: " + first->skip_reason);
     }
   }
@@ -202,9 +197,10 @@ Result<std::vector<SweepStep>> PlanSweep(const SweepPlanInput& in) {
   if (worst_step != nullptr && in.machine.disk_free > 0 &&
       worst > in.machine.disk_free / 10 * 9) {
     return Status::InvalidArgument(
-        "state size " + Mib(worst_step->state_bytes) + " on " +
-        worst_step->backend + " needs about " + Mib(worst) +
-        " of disk, and the work directory has " + Mib(in.machine.disk_free) +
+        "state size " + FormatStateSize(worst_step->state_bytes) + " on " +
+        worst_step->backend + " needs about " + FormatStateSize(worst) +
+        " of disk, and the work directory has " +
+        FormatStateSize(in.machine.disk_free) +
         " free; lower --up-to / --state-sizes or point TMPDIR elsewhere");
   }
   return steps;

@@ -48,16 +48,12 @@ std::string Source(const RunResult& run) {
   return it != run.extra.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
-// " @ 64 MiB" for a run of a sweep (its job state size), else "".
+// " @ 64.0 MiB" for a run of a sweep (its job state size), else "".
 std::string SweepSize(const RunResult& run) {
   auto it = run.extra.find("sweep");
   if (it == run.extra.end() || !it->is_object()) return "";
   const double bytes = it->value("state_bytes", 0.0);
-  if (!(bytes > 0)) return "";
-  if (bytes >= 1024.0 * 1024 * 1024) {
-    return fmt::format(" @ {:.3g} GiB", bytes / (1024.0 * 1024 * 1024));
-  }
-  return fmt::format(" @ {:.3g} MiB", bytes / (1024.0 * 1024));
+  return bytes > 0 ? " @ " + FormatBytes(bytes) : "";
 }
 
 // Appends suffix(i) to each label of a group of equal labels, when the

@@ -3,11 +3,15 @@
 #ifndef STATEBENCH_TESTS_CLI_RUNNER_H_
 #define STATEBENCH_TESTS_CLI_RUNNER_H_
 
+#include <gtest/gtest.h>
+
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "backends/file_util.h"
 #include "bench/cli.h"
+#include "reports/results.h"
 
 namespace statebench::testing {
 
@@ -28,6 +32,25 @@ inline CliRun Cli(std::vector<std::string> args) {
   r.out = out.str();
   r.err = err.str();
   return r;
+}
+
+// Runs `args` with -o into a temporary directory and loads the results;
+// the console output goes to *console when given.
+inline ResultsFile RunAndLoad(std::vector<std::string> args,
+                              std::string* console) {
+  Result<std::string> dir = MakeTempDirectory("statebench-cli-results-");
+  EXPECT_TRUE(dir.ok());
+  if (!dir.ok()) return ResultsFile{};
+  const std::string path = *dir + "/results.json";
+  args.push_back("-o");
+  args.push_back(path);
+  CliRun r = Cli(args);
+  EXPECT_EQ(r.code, 0) << r.err;
+  if (console != nullptr) *console = r.out;
+  Result<ResultsFile> results = LoadResultsFile(path);
+  EXPECT_TRUE(results.ok()) << results.status().ToString();
+  (void)RemoveTree(*dir);
+  return results.ok() ? *results : ResultsFile{};
 }
 
 }  // namespace statebench::testing

@@ -25,22 +25,7 @@ namespace {
 
 using testing::Cli;
 using testing::CliRun;
-
-// Runs `args` with -o into a temporary directory and loads the results.
-ResultsFile RunAndLoad(std::vector<std::string> args, std::string* console) {
-  auto dir = MakeTempDirectory("statebench-ckpt-figures-");
-  EXPECT_TRUE(dir.ok());
-  std::string path = *dir + "/results.json";
-  args.push_back("-o");
-  args.push_back(path);
-  CliRun r = Cli(args);
-  EXPECT_EQ(r.code, 0) << r.err;
-  if (console != nullptr) *console = r.out;
-  Result<ResultsFile> results = LoadResultsFile(path);
-  EXPECT_TRUE(results.ok()) << results.status().ToString();
-  (void)RemoveTree(*dir);
-  return results.ok() ? *results : ResultsFile{};
-}
+using testing::RunAndLoad;
 
 // The memory backend, with every state op of subtask 0 made 5 us slower:
 // one subtask that falls behind the others, as the subtask holding the hot

@@ -6,30 +6,13 @@
 #include <string>
 #include <vector>
 
-#include "backends/file_util.h"
 #include "reports/results.h"
 #include "tests/cli_runner.h"
 
 namespace statebench {
 namespace {
 
-using testing::Cli;
-using testing::CliRun;
-
-ResultsFile RunAndLoad(std::vector<std::string> args, std::string* console) {
-  auto dir = MakeTempDirectory("statebench-rss-figures-");
-  EXPECT_TRUE(dir.ok());
-  std::string path = *dir + "/results.json";
-  args.push_back("-o");
-  args.push_back(path);
-  CliRun r = Cli(args);
-  EXPECT_EQ(r.code, 0) << r.err;
-  if (console != nullptr) *console = r.out;
-  Result<ResultsFile> results = LoadResultsFile(path);
-  EXPECT_TRUE(results.ok()) << results.status().ToString();
-  (void)RemoveTree(*dir);
-  return results.ok() ? *results : ResultsFile{};
-}
+using testing::RunAndLoad;
 
 // The verified rescale replays the workload into the harness's reference
 // model; that memory is not the backend's and stays out of the peak RSS
