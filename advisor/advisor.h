@@ -22,7 +22,7 @@
 #include "advisor/measurements.h"
 #include "advisor/profile.h"
 #include "advisor/rules.h"
-#include "reports/results.h"
+#include "reports/results/results.h"
 
 namespace statebench::advisor {
 

@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "advisor/units.h"
-#include "backends/status.h"
+#include "base/status.h"
 
 namespace statebench::advisor {
 

@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "reports/results.h"
+#include "reports/results/results.h"
 
 namespace statebench::advisor {
 

@@ -8,7 +8,7 @@
 
 #include "advisor/units.h"
 #include "advisor/yaml_util.h"
-#include "backends/file_util.h"
+#include "base/file_util.h"
 
 namespace statebench::advisor {
 namespace {

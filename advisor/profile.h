@@ -9,7 +9,7 @@
 #include <optional>
 #include <string>
 
-#include "backends/status.h"
+#include "base/status.h"
 
 namespace statebench::advisor {
 

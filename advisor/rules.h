@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "advisor/facts.h"
-#include "backends/status.h"
+#include "base/status.h"
 
 namespace statebench::advisor {
 

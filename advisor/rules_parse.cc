@@ -7,7 +7,7 @@
 
 #include "advisor/rules.h"
 #include "advisor/yaml_util.h"
-#include "backends/file_util.h"
+#include "base/file_util.h"
 
 namespace statebench::advisor {
 namespace {

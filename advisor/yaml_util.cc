@@ -5,7 +5,7 @@
 #include <set>
 #include <vector>
 
-#include "backends/text_check.h"
+#include "base/text_check.h"
 
 namespace statebench::advisor {
 

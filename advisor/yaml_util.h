@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "backends/status.h"
+#include "base/status.h"
 
 namespace statebench::advisor {
 

@@ -1,18 +1,18 @@
 // The one place that knows which backends exist.
-#include "backends/fs_backend.h"
-#include "backends/memory_backend.h"
+#include "backends/heap/fs_backend.h"
+#include "backends/heap/memory_backend.h"
 #include "backends/registry.h"
-#include "backends/rocksdb_backend.h"
+#include "backends/rocksdb/rocksdb_backend.h"
 #include "rocksdb/version.h"
 #ifdef STATEBENCH_WITH_REDIS
 #include <hiredis/hiredis.h>
 
-#include "backends/redis_backend.h"
+#include "backends/redis/redis_backend.h"
 #endif
 #ifdef STATEBENCH_WITH_POSTGRES
 #include <pqxx/version.hxx>
 
-#include "backends/postgres_backend.h"
+#include "backends/postgres/postgres_backend.h"
 #endif
 
 namespace statebench {

@@ -4,34 +4,6 @@
 
 namespace statebench {
 
-std::string_view StateKindName(StateKind kind) {
-  switch (kind) {
-    case StateKind::kValue:
-      return "value";
-    case StateKind::kList:
-      return "list";
-    case StateKind::kMap:
-      return "map";
-  }
-  return "unknown";
-}
-
-std::string_view CheckpointTypeName(CheckpointType type) {
-  return type == CheckpointType::kFull ? "full" : "incremental";
-}
-
-std::string_view RescaleModeName(RescaleMode mode) {
-  switch (mode) {
-    case RescaleMode::kKeyGroupOffsets:
-      return "key-group-offsets";
-    case RescaleMode::kClipDeleteRange:
-      return "clip-delete-range";
-    case RescaleMode::kSharedStore:
-      return "shared-store";
-  }
-  return "unknown";
-}
-
 Status BackendRegistry::Register(BackendInfo info, BackendFactory factory) {
   if (Find(info.name) != nullptr) {
     return Status::AlreadyExists("backend '" + info.name +

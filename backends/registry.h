@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "backends/state_backend.h"
-#include "backends/status.h"
+#include "base/status.h"
 
 namespace statebench {
 

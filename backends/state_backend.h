@@ -41,13 +41,23 @@
 #include <utility>
 #include <vector>
 
-#include "backends/key_groups.h"
-#include "backends/status.h"
+#include "base/key_groups.h"
+#include "base/status.h"
 
 namespace statebench {
 
 enum class StateKind { kValue, kList, kMap };
-std::string_view StateKindName(StateKind kind);
+inline std::string_view StateKindName(StateKind kind) {
+  switch (kind) {
+    case StateKind::kValue:
+      return "value";
+    case StateKind::kList:
+      return "list";
+    case StateKind::kMap:
+      return "map";
+  }
+  return "unknown";
+}
 
 struct StateDescriptor {
   std::string name;  // unique per backend instance; [A-Za-z0-9_.-]+
@@ -65,11 +75,27 @@ struct StateKey {
 };
 
 enum class CheckpointType { kFull, kIncremental };
-std::string_view CheckpointTypeName(CheckpointType type);
+inline std::string_view CheckpointTypeName(CheckpointType type) {
+  return type == CheckpointType::kFull ? "full" : "incremental";
+}
 
 // Everything a restore needs to find one subtask's part of one checkpoint.
 // Produced by AsyncSnapshot::Complete(); plain data, copyable, serializable
 // by the harness (to JSON) so that another process can restore from it.
+// Figures of one checkpoint for the results; restore never reads them. What
+// a backend does not produce stays empty.
+struct CheckpointFigures {
+  // The snapshot files' codec ("none", "lz4", "zstd"); empty when the
+  // backend writes no snapshot files (server backends).
+  std::string compression;
+  std::string encryption;  // "aes-256-gcm"; empty when not encrypted
+  std::optional<uint64_t> uncompressed_size;  // snapshot bytes before the codec
+  std::optional<uint64_t> compress_cpu_ns;
+  std::optional<uint64_t> encrypt_cpu_ns;
+  // postgres: the synchronous_commit the checkpoint committed under.
+  std::string synchronous_commit;
+};
+
 struct CheckpointHandle {
   std::string backend;  // registry name of the backend that wrote it
   int64_t checkpoint_id = 0;
@@ -85,6 +111,7 @@ struct CheckpointHandle {
   // Backend-specific description (file lists, offsets, server checkpoint
   // ids). Keys and values are plain text.
   std::map<std::string, std::string> metadata;
+  CheckpointFigures figures;
   // In-memory payload for jobmanager-style storage; null for everything
   // that lives in files or on a server.
   std::shared_ptr<const std::string> inline_data;
@@ -115,7 +142,17 @@ enum class RescaleMode {
   kClipDeleteRange,  // rocksdb: open overlapping instances, clip
   kSharedStore,      // servers: the state is already in one place
 };
-std::string_view RescaleModeName(RescaleMode mode);
+inline std::string_view RescaleModeName(RescaleMode mode) {
+  switch (mode) {
+    case RescaleMode::kKeyGroupOffsets:
+      return "key-group-offsets";
+    case RescaleMode::kClipDeleteRange:
+      return "clip-delete-range";
+    case RescaleMode::kSharedStore:
+      return "shared-store";
+  }
+  return "unknown";
+}
 
 struct Capabilities {
   bool durable = false;       // checkpoints survive the process

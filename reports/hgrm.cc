@@ -14,7 +14,7 @@ namespace {
 
 // HdrHistogram's default granularity of the percentile iteration.
 constexpr int kTicksPerHalfDistance = 5;
-// The recording histogram's layout (bench/histogram.h): 3 significant
+// The recording histogram's layout (bench/harness/histogram.h): 3 significant
 // digits, 1 ns .. 1 h, which HdrHistogram sizes as 32 buckets of 2048.
 constexpr int kBucketCount = 32;
 constexpr int kSubBucketCount = 2048;

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "reports/results.h"
+#include "reports/results/results.h"
 #include "reports/svg_chart.h"
 
 namespace statebench::report {

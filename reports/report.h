@@ -18,8 +18,8 @@
 #include <string_view>
 #include <vector>
 
-#include "backends/status.h"
-#include "reports/results.h"
+#include "base/status.h"
+#include "reports/results/results.h"
 
 namespace statebench {
 
@@ -44,7 +44,7 @@ Result<std::string> RenderReport(std::string_view format,
                                  const ResultsFile& results);
 
 // Writes each requested export (format -> path) by the rules of
-// backends/output_file.h: a regular file atomically (temp file, fsync,
+// base/output_file.h: a regular file atomically (temp file, fsync,
 // rename), so a reader never sees half a file; a device, FIFO or "-"
 // (standard output) in place. Files follow the umask. hgrm's path is a
 // directory (created if absent) that receives one .hgrm file per run and op

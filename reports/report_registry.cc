@@ -2,7 +2,7 @@
 #include <algorithm>
 #include <set>
 
-#include "backends/file_util.h"
+#include "base/file_util.h"
 #include "reports/report.h"
 
 namespace statebench {

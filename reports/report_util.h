@@ -12,7 +12,8 @@
 #include <utility>
 #include <vector>
 
-#include "reports/results.h"
+#include "reports/results/json_text.h"
+#include "reports/results/results.h"
 
 namespace statebench::report {
 
@@ -199,14 +200,6 @@ const std::vector<CodecColumn>& SnapshotCodecColumns();
 // ---- JSON
 // --------------------------------------------------------------------
 
-// A copy with every non-finite number replaced by null.
-nlohmann::json SanitizeJson(const nlohmann::json& j);
-nlohmann::ordered_json SanitizeJson(const nlohmann::ordered_json& j);
-// SanitizeJson(j) as text (indent < 0: compact); invalid UTF-8 in strings
-// becomes U+FFFD instead of throwing. ordered_json keeps the insertion
-// order, for exports whose readers expect the original tool's layout.
-std::string DumpJson(const nlohmann::json& j, int indent);
-std::string DumpJson(const nlohmann::ordered_json& j, int indent);
 // Scalar leaves as (dotted.path, text); arrays of scalars joined with ", ".
 // Deeper than max_depth objects become their compact JSON text.
 std::vector<std::pair<std::string, std::string>> FlattenScalars(

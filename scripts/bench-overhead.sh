@@ -82,7 +82,7 @@ if ((run_gbench)); then
 fi
 
 # --- db_bench beside statebench ---------------------------------------------
-# statebench's rocksdb backend defaults (backends/rocksdb_options.cc): 64 MiB
+# statebench's rocksdb backend defaults (backends/rocksdb/rocksdb_options.cc): 64 MiB
 # write buffer, 64 MiB LRU block cache, snappy, WAL off, 2 background jobs,
 # statistics tickers only (kExceptHistogramOrTimers = stats_level 1), no
 # bloom filter, 4 KiB blocks. value-rw values are random bytes (compression

@@ -12,8 +12,8 @@
 #include <optional>
 #include <set>
 
-#include "backends/file_util.h"
-#include "backends/text_check.h"
+#include "base/file_util.h"
+#include "base/text_check.h"
 #include "workloads/yaml_position.h"
 
 namespace statebench {

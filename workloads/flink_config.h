@@ -26,7 +26,7 @@
 #include <utility>
 #include <vector>
 
-#include "backends/status.h"
+#include "base/status.h"
 #include "workloads/flink_values.h"
 #include "workloads/workload_file.h"
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <utility>
 
-#include "backends/text_check.h"
+#include "base/text_check.h"
 
 namespace statebench {
 namespace {

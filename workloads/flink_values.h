@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "backends/status.h"
+#include "base/status.h"
 
 namespace statebench {
 

@@ -14,7 +14,7 @@
 #include <string_view>
 #include <vector>
 
-#include "backends/status.h"
+#include "base/status.h"
 
 namespace statebench {
 

@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <limits>
 
-#include "backends/text_check.h"
+#include "base/text_check.h"
 #include "workloads/distributions.h"
 
 namespace statebench {

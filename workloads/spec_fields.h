@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "backends/status.h"
+#include "base/status.h"
 #include "workloads/workload.h"
 
 namespace statebench {

@@ -46,8 +46,8 @@
 #include <utility>
 #include <vector>
 
-#include "backends/output_file.h"
-#include "backends/status.h"
+#include "base/output_file.h"
+#include "base/status.h"
 #include "workloads/op.h"
 #include "workloads/workload.h"
 
@@ -101,7 +101,7 @@ class TraceWriter {
   // Ops must come load phase first. IoError on a failed write (later
   // Appends are ignored; Finish reports it).
   Status Append(TracePhase phase, const Op& op);
-  // Writes the end record and commits the file (backends/output_file.h:
+  // Writes the end record and commits the file (base/output_file.h:
   // fsync and rename for a regular file). Returns the summary.
   Result<TraceSummary> Finish();
 

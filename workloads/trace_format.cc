@@ -3,7 +3,7 @@
 #include <array>
 #include <cstring>
 
-#include "backends/text_check.h"
+#include "base/text_check.h"
 #include "workloads/distributions.h"
 
 namespace statebench {

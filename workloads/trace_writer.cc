@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <utility>
 
-#include "backends/output_file.h"
+#include "base/output_file.h"
 #include "workloads/trace.h"
 #include "workloads/trace_format.h"
 

@@ -35,7 +35,7 @@
 #include <utility>
 #include <vector>
 
-#include "backends/status.h"
+#include "base/status.h"
 #include "workloads/op.h"
 
 namespace statebench {

@@ -8,8 +8,8 @@
 #include <type_traits>
 #include <utility>
 
-#include "backends/file_util.h"
-#include "backends/text_check.h"
+#include "base/file_util.h"
+#include "base/text_check.h"
 #include "workloads/distributions.h"
 #include "workloads/operator.h"
 #include "workloads/spec_fields.h"

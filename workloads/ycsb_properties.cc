@@ -6,8 +6,8 @@
 #include <string>
 #include <utility>
 
-#include "backends/file_util.h"
-#include "backends/text_check.h"
+#include "base/file_util.h"
+#include "base/text_check.h"
 #include "workloads/distributions.h"
 #include "workloads/spec_fields.h"
 #include "workloads/ycsb.h"

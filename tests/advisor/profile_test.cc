@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "backends/file_util.h"
+#include "base/file_util.h"
 
 namespace statebench::advisor {
 namespace {

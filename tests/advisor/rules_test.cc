@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "backends/file_util.h"
+#include "base/file_util.h"
 
 namespace statebench::advisor {
 namespace {

@@ -10,7 +10,7 @@
 #include <optional>
 #include <string>
 
-#include "reports/results.h"
+#include "reports/results/results.h"
 
 namespace statebench::advisor::testing {
 

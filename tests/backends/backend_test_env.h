@@ -25,10 +25,10 @@
 #include <string>
 #include <utility>
 
-#include "backends/file_util.h"
 #include "backends/registry.h"
 #include "backends/state_backend.h"
-#include "backends/status.h"
+#include "base/file_util.h"
+#include "base/status.h"
 
 namespace statebench::test_env {
 

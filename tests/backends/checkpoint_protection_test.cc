@@ -11,9 +11,9 @@
 #include <random>
 #include <sstream>
 
-#include "backends/file_util.h"
 #include "backends/registry.h"
-#include "backends/snapshot_codec.h"
+#include "backends/snapshot/snapshot_codec.h"
+#include "base/file_util.h"
 #include "tests/backends/backend_test_env.h"
 #include "tests/backends/state_model.h"
 
@@ -139,12 +139,13 @@ TEST_P(CompressionRoundTripTest, RestoresExactlyAndRecordsSizes) {
   d.Remove({0, "rt-key-3", ""});
   SB_ASSERT_OK_AND_ASSIGN(CheckpointHandle h,
                           CheckpointFixture::Checkpoint(src.get(), 1));
-  ASSERT_EQ(h.metadata.at(kMetaCompression), s.compression);
-  uint64_t raw = std::stoull(h.metadata.at(kMetaRawSize));
+  ASSERT_EQ(h.figures.compression, s.compression);
+  ASSERT_TRUE(h.figures.uncompressed_size.has_value());
+  uint64_t raw = *h.figures.uncompressed_size;
   EXPECT_GT(raw, 400u * 80);
   if (s.compression != "none") {
     EXPECT_LT(h.full_size * 2, raw) << "compressible state shrinks";
-    EXPECT_GT(std::stoull(h.metadata.at(kMetaCompressCpuNs)), 0u);
+    EXPECT_GT(h.figures.compress_cpu_ns.value_or(0), 0u);
   } else {
     EXPECT_GE(h.full_size, raw);
   }
@@ -193,7 +194,7 @@ TEST(CompressionRoundTripTest, EncryptedAndCompressedRoundTrip) {
     CheckpointFixture::Fill(d, 200, "enc");
     SB_ASSERT_OK_AND_ASSIGN(CheckpointHandle h,
                             CheckpointFixture::Checkpoint(src.get(), 1));
-    EXPECT_EQ(h.metadata.at(kMetaEncryption), "aes-256-gcm") << Name(s);
+    EXPECT_EQ(h.figures.encryption, "aes-256-gcm") << Name(s);
     for (const std::string& file : f.FilesOf(h)) {
       SB_ASSERT_OK_AND_ASSIGN(std::string bytes, ReadFileToString(file));
       EXPECT_EQ(bytes.find("enc-key-1"), std::string::npos) << file;

@@ -13,8 +13,8 @@
 #include <filesystem>
 #include <thread>
 
-#include "backends/file_util.h"
 #include "backends/registry.h"
+#include "base/file_util.h"
 #include "tests/backends/backend_test_env.h"
 #include "tests/backends/state_model.h"
 

@@ -1,7 +1,7 @@
 // The fs backend beyond the conformance suite: file layout and modes,
 // crash-safety of the write, corruption detection, key-group-selective
 // reads, retention and refusal to follow symlinks.
-#include "backends/fs_backend.h"
+#include "backends/heap/fs_backend.h"
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -12,7 +12,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "backends/file_util.h"
+#include "base/file_util.h"
 #include "tests/backends/backend_test_env.h"
 #include "tests/backends/state_model.h"
 

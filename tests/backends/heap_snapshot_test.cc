@@ -1,6 +1,6 @@
 // The heap snapshot format: checksums, round trip, per-key-group reads and
 // detection of every single-byte corruption and every truncation.
-#include "backends/heap_snapshot.h"
+#include "backends/heap/heap_snapshot.h"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // HeapState internals the conformance suite cannot see: copy-on-write at
 // key-group granularity, entry-key encoding, op validation and the
 // open-addressing tables (heap_table.h).
-#include "backends/heap_state.h"
+#include "backends/heap/heap_state.h"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // Flink's key-group assignment (KeyGroupRangeAssignment, MathUtils), checked
 // against values derived from Flink's formulas and, for the hash, against
 // keys a Flink job mapped to a known key group.
-#include "backends/key_groups.h"
+#include "base/key_groups.h"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // The memory backend beyond the conformance suite: the jobmanager size cap,
 // options, capabilities and its own byte counters.
-#include "backends/memory_backend.h"
+#include "backends/heap/memory_backend.h"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
 // The postgres backend against a real server (scripts/servers.sh).
-#include "backends/postgres_backend.h"
+#include "backends/postgres/postgres_backend.h"
 
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -10,8 +10,8 @@
 #include <chrono>
 #include <pqxx/pqxx>
 
-#include "backends/file_util.h"
-#include "backends/postgres_support.h"
+#include "backends/postgres/postgres_support.h"
+#include "base/file_util.h"
 #include "tests/backends/server_test_env.h"
 
 namespace statebench {
@@ -207,7 +207,7 @@ TEST(PostgresBackendTest, SynchronousCommitIsAppliedAndRecorded) {
   RegisterStates(b.get());
   ASSERT_TRUE(b->ValuePut(Key(0, "k"), "v").ok());
   CheckpointHandle h = Checkpoint(b.get(), 1);
-  EXPECT_EQ(h.metadata.at("synchronous_commit"), "off");
+  EXPECT_EQ(h.figures.synchronous_commit, "off");
   auto raw = RawConnection(server);
   pqxx::nontransaction t(*raw);
   pqxx::row row = t.exec1(

@@ -1,5 +1,5 @@
 // The redis backend against a real server (scripts/servers.sh).
-#include "backends/redis_backend.h"
+#include "backends/redis/redis_backend.h"
 
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -12,9 +12,9 @@
 #include <cstdlib>
 #include <thread>
 
-#include "backends/file_util.h"
-#include "backends/redis_connection.h"
-#include "backends/redis_uri.h"
+#include "backends/redis/redis_connection.h"
+#include "backends/redis/redis_uri.h"
+#include "base/file_util.h"
 #include "tests/backends/server_test_env.h"
 
 namespace statebench {

@@ -1,4 +1,4 @@
-#include "backends/redis_uri.h"
+#include "backends/redis/redis_uri.h"
 
 #include <gtest/gtest.h>
 

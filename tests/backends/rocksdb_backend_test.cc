@@ -1,7 +1,7 @@
 // Tests of the rocksdb backend beyond the generic conformance suite: key
 // layout, list merging, incremental checkpoint file sharing and retention,
 // rescaling by clipping, corruption detection, options and IoStats.
-#include "backends/rocksdb_backend.h"
+#include "backends/rocksdb/rocksdb_backend.h"
 
 #include <gtest/gtest.h>
 
@@ -13,11 +13,11 @@
 #include <thread>
 #include <vector>
 
-#include "backends/file_util.h"
-#include "backends/key_groups.h"
-#include "backends/rocksdb_format.h"
-#include "backends/rocksdb_full_snapshot.h"
-#include "backends/rocksdb_io.h"
+#include "backends/rocksdb/rocksdb_format.h"
+#include "backends/rocksdb/rocksdb_full_snapshot.h"
+#include "backends/rocksdb/rocksdb_io.h"
+#include "base/file_util.h"
+#include "base/key_groups.h"
 
 namespace statebench {
 namespace {

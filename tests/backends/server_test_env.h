@@ -17,7 +17,7 @@
 #include <string>
 #include <string_view>
 
-#include "backends/file_util.h"
+#include "base/file_util.h"
 
 namespace statebench::testing {
 

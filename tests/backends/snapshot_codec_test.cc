@@ -1,6 +1,6 @@
 // Snapshot compression: the codecs themselves and the options that choose
 // them. Backend round trips are in checkpoint_protection_test.cc.
-#include "backends/snapshot_codec.h"
+#include "backends/snapshot/snapshot_codec.h"
 
 #include <gtest/gtest.h>
 

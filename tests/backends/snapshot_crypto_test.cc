@@ -1,6 +1,6 @@
 // Encryption at rest: key loading, nonces, and the envelope format.
 // Backend-level tamper tests are in checkpoint_protection_test.cc.
-#include "backends/snapshot_crypto.h"
+#include "backends/snapshot/snapshot_crypto.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -8,7 +8,7 @@
 #include <cstdlib>
 #include <unordered_set>
 
-#include "backends/file_util.h"
+#include "base/file_util.h"
 #include "tests/backends/backend_test_env.h"
 
 namespace statebench {

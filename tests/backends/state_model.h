@@ -15,8 +15,8 @@
 #include <utility>
 #include <vector>
 
-#include "backends/key_groups.h"
 #include "backends/state_backend.h"
+#include "base/key_groups.h"
 
 namespace statebench::test_env {
 

@@ -1,9 +1,10 @@
-#include "bench/cli.h"
+#include "bench/cli/cli.h"
 
 #include <dirent.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -11,9 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "backends/file_util.h"
+#include "base/file_util.h"
 #include "reports/report.h"
-#include "reports/results.h"
+#include "reports/results/results.h"
 #include "tests/cli_runner.h"
 
 namespace statebench {
@@ -104,6 +105,47 @@ TEST(CliTest, HelpAndVersionSucceed) {
   EXPECT_EQ(v.code, 0);
   EXPECT_NE(v.out.find("statebench"), std::string::npos);
 }
+
+// Every subcommand's flags, defaults and help, as a user sees them: a change
+// to the command line shows here as a diff against tests/bench/golden/help
+// (STATEBENCH_UPDATE_GOLDEN=1 rewrites the files when the change is meant).
+class CliHelpGoldenTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(CliHelpGoldenTest, HelpMatchesItsGoldenFile) {
+  const std::string command = GetParam();
+  std::vector<std::string> args = {"--help"};
+  if (command != "statebench") args.insert(args.begin(), command);
+  CliRun r = Cli(args);
+  ASSERT_EQ(r.code, 0) << r.err;
+  const char* data = std::getenv("STATEBENCH_TEST_DATA");
+  ASSERT_NE(data, nullptr);
+  const std::string path =
+      std::string(data) + "/golden/help/" + command + ".txt";
+  const char* update = std::getenv("STATEBENCH_UPDATE_GOLDEN");
+  if (update != nullptr && std::string(update) == "1") {
+    ASSERT_TRUE(WriteFileAtomically(path, r.out).ok()) << path;
+    return;
+  }
+  Result<std::string> golden = ReadFileToString(path);
+  ASSERT_TRUE(golden.ok()) << golden.status().ToString();
+  auto lines = [](const std::string& text) {
+    std::vector<std::string> out;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) out.push_back(line);
+    return out;
+  };
+  const std::vector<std::string> want = lines(*golden), got = lines(r.out);
+  for (size_t i = 0; i < want.size() || i < got.size(); ++i) {
+    ASSERT_EQ(i < want.size() ? want[i] : "<eof>",
+              i < got.size() ? got[i] : "<eof>")
+        << command << " --help, line " << i + 1 << ", differs from " << path;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryCommand, CliHelpGoldenTest,
+                         ::testing::Values("statebench", "backends", "run",
+                                           "compare", "report", "advise",
+                                           "gate", "verify", "sweep"));
 
 TEST(CliTest, BackendsListsEveryEmbeddedBackendWithCapabilities) {
   CliRun r = Cli({"backends"});

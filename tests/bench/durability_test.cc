@@ -1,8 +1,8 @@
-// Server durability (bench/durability.h) when the restarted server cannot be
-// asked: a restore that gets no answer says nothing about what the server
-// kept, so the cycle fails with that reason and is never counted as lost
+// Server durability (bench/verify/durability.h) when the restarted server
+// cannot be asked: a restore that gets no answer says nothing about what the
+// server kept, so the cycle fails with that reason and is never counted as lost
 // checkpoints.
-#include "bench/durability.h"
+#include "bench/verify/durability.h"
 
 #include <gtest/gtest.h>
 

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "backends/file_util.h"
-#include "bench/cli.h"
+#include "base/file_util.h"
+#include "bench/cli/cli.h"
 #include "tests/cli_runner.h"
 
 namespace statebench {

@@ -27,9 +27,9 @@
 #include <string>
 #include <vector>
 
-#include "bench/context.h"
-#include "bench/harness.h"
-#include "reports/gate.h"
+#include "bench/harness/context.h"
+#include "bench/harness/harness.h"
+#include "reports/gate/gate.h"
 #include "tests/bench/delayed_backend.h"
 
 namespace statebench {

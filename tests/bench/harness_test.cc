@@ -1,4 +1,4 @@
-#include "bench/harness.h"
+#include "bench/harness/harness.h"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // The terminal progress line: what it shows for given events, how often it
 // redraws, that it is erased before other output, and that nothing at all
 // reaches a stderr that is not a terminal.
-#include "bench/progress.h"
+#include "bench/cli/progress.h"
 
 #include <gtest/gtest.h>
 #include <pty.h>

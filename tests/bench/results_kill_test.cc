@@ -1,7 +1,7 @@
 // `statebench compare -o F` killed with SIGKILL at random moments never
 // leaves an F that does not parse, and never damages an F that a finished
 // earlier run wrote: the results file is rewritten atomically after every
-// backend (bench/cmd_run.cc, SaveResultsFile).
+// backend (bench/cli/cmd_run.cc, SaveResultsFile).
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
@@ -12,7 +12,7 @@
 #include <thread>
 #include <vector>
 
-#include "reports/results.h"
+#include "reports/results/results.h"
 #include "tests/test_process.h"
 
 namespace statebench::testing {

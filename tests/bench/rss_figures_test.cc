@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "reports/results.h"
+#include "reports/results/results.h"
 #include "tests/cli_runner.h"
 
 namespace statebench {

@@ -9,7 +9,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "bench/spawn.h"
+#include "base/spawn.h"
 
 #define SB_REQUIRE_BINARY(backend)                                 \
   do {                                                             \

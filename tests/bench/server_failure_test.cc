@@ -27,10 +27,10 @@
 #include <sstream>
 #include <thread>
 
-#include "backends/file_util.h"
-#include "bench/cli.h"
-#include "bench/spawn.h"
-#include "reports/results.h"
+#include "base/file_util.h"
+#include "base/spawn.h"
+#include "bench/cli/cli.h"
+#include "reports/results/results.h"
 #include "tests/bench/server_binary.h"
 #include "tests/test_process.h"
 

@@ -20,9 +20,9 @@
 #include <string>
 #include <vector>
 
-#include "backends/file_util.h"
-#include "bench/cli.h"
-#include "reports/results.h"
+#include "base/file_util.h"
+#include "bench/cli/cli.h"
+#include "reports/results/results.h"
 #include "tests/backends/server_test_env.h"
 #include "tests/bench/server_binary.h"
 #include "tests/cli_runner.h"

@@ -1,5 +1,5 @@
 // ServerProcess against the real redis-server and PostgreSQL binaries.
-#include "bench/spawn.h"
+#include "base/spawn.h"
 
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -18,8 +18,8 @@
 #include <fstream>
 #include <thread>
 
-#include "backends/file_util.h"
 #include "backends/registry.h"
+#include "base/file_util.h"
 #include "tests/bench/server_binary.h"
 
 namespace statebench {

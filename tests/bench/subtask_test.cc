@@ -1,7 +1,7 @@
 // Where a subtask puts a checkpoint barrier when the request arrives in the
 // middle of an event: the test backend raises the request at an exact op,
 // so the outcome does not depend on thread timing.
-#include "bench/subtask.h"
+#include "bench/harness/subtask.h"
 
 #include <gtest/gtest.h>
 

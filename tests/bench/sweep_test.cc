@@ -1,7 +1,7 @@
 // `statebench sweep`: the size ladder and its refusals, the plan's budget,
 // the curves fitted over the sizes, and an interrupted sweep keeping the
 // sizes it finished.
-#include "bench/sweep.h"
+#include "bench/cli/sweep.h"
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -13,8 +13,8 @@
 #include <thread>
 #include <vector>
 
-#include "backends/file_util.h"
-#include "reports/results.h"
+#include "base/file_util.h"
+#include "reports/results/results.h"
 #include "tests/cli_runner.h"
 #include "tests/test_process.h"
 

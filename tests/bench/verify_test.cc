@@ -1,4 +1,4 @@
-#include "bench/verify.h"
+#include "bench/verify/verify.h"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 #include <mutex>
 #include <vector>
 
-#include "backends/file_util.h"
+#include "base/file_util.h"
 #include "tests/bench/faulty_backends.h"
 
 namespace statebench {

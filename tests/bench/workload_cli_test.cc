@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "backends/file_util.h"
-#include "bench/cli.h"
-#include "reports/results.h"
+#include "base/file_util.h"
+#include "bench/cli/cli.h"
+#include "reports/results/results.h"
 #include "tests/cli_runner.h"
 #include "tests/test_process.h"
 #include "workloads/workload.h"

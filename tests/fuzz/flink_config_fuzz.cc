@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "backends/text_check.h"
+#include "base/text_check.h"
 #include "tests/fuzz/fuzz_input.h"
 #include "workloads/flink_config.h"
 

@@ -1,10 +1,10 @@
-// Fuzzes the redis:// URI parser (backends/redis_uri.h). A URI that parses
-// must print as a canonical URI that parses to the same fields.
+// Fuzzes the redis:// URI parser (backends/redis/redis_uri.h). A URI that
+// parses must print as a canonical URI that parses to the same fields.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
-#include "backends/redis_uri.h"
+#include "backends/redis/redis_uri.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);

@@ -1,9 +1,10 @@
-// Fuzzes the results-file reader (reports/results.h ParseResults); files
-// that parse are written back to JSON and parsed again, which must succeed.
+// Fuzzes the results-file reader (reports/results/results.h ParseResults);
+// files that parse are written back to JSON and parsed again, which must
+// succeed.
 #include <cstddef>
 #include <cstdint>
 
-#include "reports/results.h"
+#include "reports/results/results.h"
 #include "tests/fuzz/fuzz_input.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -1,4 +1,4 @@
-#include "reports/cost_model.h"
+#include "reports/results/cost_model.h"
 
 #include <gtest/gtest.h>
 

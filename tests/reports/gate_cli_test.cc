@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "backends/file_util.h"
-#include "bench/cli.h"
-#include "reports/results.h"
+#include "base/file_util.h"
+#include "bench/cli/cli.h"
+#include "reports/results/results.h"
 #include "tests/reports/gate_test_util.h"
 
 namespace statebench {

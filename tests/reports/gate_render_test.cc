@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "reports/gate.h"
+#include "reports/gate/gate.h"
 #include "tests/reports/gate_test_util.h"
 
 namespace statebench {

@@ -1,4 +1,4 @@
-#include "reports/gate.h"
+#include "reports/gate/gate.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "reports/junit.h"
+#include "reports/gate/junit.h"
 
 #include <gtest/gtest.h>
 

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "backends/file_util.h"
-#include "bench/cli.h"
-#include "bench/commands.h"
+#include "base/file_util.h"
+#include "bench/cli/cli.h"
+#include "bench/cli/commands.h"
 #include "reports/report.h"
 #include "tests/cli_runner.h"
 #include "tests/reports/report_test_data.h"

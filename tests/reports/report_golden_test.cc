@@ -8,7 +8,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "backends/file_util.h"
+#include "base/file_util.h"
 #include "reports/report.h"
 #include "tests/reports/report_test_data.h"
 

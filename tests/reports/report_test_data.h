@@ -9,7 +9,7 @@
 
 #include <string>
 
-#include "reports/results.h"
+#include "reports/results/results.h"
 
 namespace statebench::testing {
 

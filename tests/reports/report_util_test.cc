@@ -7,7 +7,7 @@
 
 #include <cmath>
 
-#include "backends/file_util.h"
+#include "base/file_util.h"
 #include "reports/report.h"
 #include "tests/reports/report_test_data.h"
 

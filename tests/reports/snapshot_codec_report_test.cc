@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "reports/report.h"
-#include "reports/results.h"
+#include "reports/results/results.h"
 #include "tests/reports/report_test_data.h"
 
 namespace statebench {

@@ -5,7 +5,7 @@
 // (Python math.erfc). They agree with SciPy's documented example
 // (scipy.stats.mannwhitneyu, males vs females: exact 0.1111,
 // asymptotic 0.11134688653314041).
-#include "reports/stats.h"
+#include "reports/gate/stats.h"
 
 #include <gtest/gtest.h>
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "backends/file_util.h"
+#include "base/file_util.h"
 #include "tests/workloads/test_util.h"
 #include "workloads/trace_format.h"
 

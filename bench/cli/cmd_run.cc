@@ -1,0 +1,591 @@
+// `statebench run` (one backend) and `statebench compare` (several).
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <sstream>
+
+#include "backends/registry.h"
+#include "base/file_util.h"
+#include "base/key_groups.h"
+#include "base/output_file.h"
+#include "base/spawn.h"
+#include "bench/cli/commands.h"
+#include "bench/cli/memory_preflight.h"
+#include "bench/cli/output_paths.h"
+#include "bench/cli/progress.h"
+#include "bench/cli/run_options.h"
+#include "bench/cli/run_output.h"
+#include "bench/cli/run_plan.h"
+#include "bench/harness/context.h"
+#include "bench/harness/harness.h"
+#include "bench/harness/interrupt.h"
+#include "bench/harness/timed_backend.h"
+#include "workloads/trace.h"
+
+extern char** environ;
+
+namespace statebench {
+namespace {
+
+// Crash-restore verification of `backend` with the run's backend options,
+// workload kind, parallelism and checkpoint type, by `statebench verify` in
+// a child process (it forks and kills children of its own). The state size
+// and cadence are verify's defaults: this checks recovery, it measures
+// nothing. Returns the verdict JSON of the child's results file.
+Result<nlohmann::json> VerifyBackend(const RunConfig& rc, int cycles) {
+  char self[4096];
+  ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0) return Status::Internal("cannot find the statebench binary");
+  SB_ASSIGN_OR_RETURN(std::string dir,
+                      MakeTempDirectory("statebench-compare-verify-"));
+  const std::string out = dir + "/verify.json";
+  const std::string log = dir + "/verify.log";
+  std::vector<std::string> args = {
+      std::string(self, static_cast<size_t>(n)),
+      "verify",
+      "--backend",
+      rc.backend,
+      "-p",
+      std::to_string(rc.parallelism),
+      "--checkpoint-type",
+      std::string(CheckpointTypeName(rc.checkpoint.type)),
+      "--cycles",
+      std::to_string(cycles),
+      "-q",
+      "-o",
+      out};
+  for (const WorkloadInfo& w : ListWorkloads()) {
+    if (w.name == rc.workload.name) {
+      args.insert(args.end(), {"--workload", rc.workload.name});
+    }
+  }
+  for (const auto& [k, v] : rc.backend_options) {
+    args.insert(args.end(), {"--backend-opt", k + "=" + v});
+  }
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, log.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_adddup2(&fa, 1, 2);
+  pid_t pid = 0;
+  int rc_spawn = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  int status = 0;
+  if (rc_spawn == 0) {
+    bool forwarded = false;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+      // The child has its own handlers: it stops, cleans up and ends by
+      // the signal.
+      if (InterruptRequested() && !forwarded) {
+        ::kill(pid, InterruptSignal());
+        forwarded = true;
+      }
+    }
+    // A child ended by Ctrl-C means the whole process group was
+    // interrupted, even when this process has not seen its own signal yet.
+    if (WIFSIGNALED(status) &&
+        (WTERMSIG(status) == SIGINT || WTERMSIG(status) == SIGTERM)) {
+      NoteInterrupt(WTERMSIG(status));
+    }
+  }
+  Result<nlohmann::json> verdict = [&]() -> Result<nlohmann::json> {
+    if (rc_spawn != 0) {
+      return Status::Internal(std::string("cannot start verify: ") +
+                              std::strerror(rc_spawn));
+    }
+    const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    if (code != kExitOk && code != kExitRegression) {
+      Result<std::string> text = ReadFileToString(log);
+      std::string why = text.ok() ? *text : std::string();
+      while (!why.empty() && why.back() == '\n') why.pop_back();
+      if (auto nl = why.rfind('\n'); nl != std::string::npos) {
+        why = why.substr(nl + 1);
+      }
+      return Status::Internal("verify exited " + std::to_string(code) +
+                              (why.empty() ? "" : ": " + why));
+    }
+    SB_ASSIGN_OR_RETURN(ResultsFile f, LoadResultsFile(out));
+    if (f.runs.empty() || !f.runs[0].verification.is_object()) {
+      return Status::Internal("verify wrote no verdict");
+    }
+    nlohmann::json v = f.runs[0].verification;
+    // The row keeps the totals; `statebench verify` shows every cycle.
+    v.erase("per_cycle");
+    // Recovery is checked on verify's state size, not the measured one.
+    const nlohmann::json& w = f.config.contains("workload")
+                                  ? f.config["workload"]
+                                  : nlohmann::json::object();
+    if (w.contains("key_count")) v["verified_keys"] = w["key_count"];
+    return v;
+  }();
+  (void)RemoveTree(dir);
+  return verdict;
+}
+
+// Writes the op stream a run executed to `path`: the whole load phase,
+// then the run-phase ops in stream order, subtask by subtask cut where it
+// stopped. Replaying it gives every subtask (at the same parallelism)
+// exactly the ops it applied.
+Result<TraceSummary> RecordExecutedTrace(const Workload& workload,
+                                         const std::string& path,
+                                         const ExecutedStream& executed) {
+  SB_ASSIGN_OR_RETURN(std::unique_ptr<TraceWriter> writer,
+                      TraceWriter::Create(path, TraceHeaderFor(workload),
+                                          TraceFormat::kBinary));
+  Op op;
+  std::unique_ptr<OpSource> load = workload.LoadPhase(nullptr);
+  while (load->Next(&op)) {
+    SB_RETURN_IF_ERROR(writer->Append(TracePhase::kLoad, op));
+  }
+  const int parallelism = static_cast<int>(executed.run_ops.size());
+  std::vector<uint64_t> left = executed.run_ops;
+  uint64_t total_left = 0;
+  for (uint64_t n : left) total_left += n;
+  std::unique_ptr<OpSource> run = workload.RunPhase(nullptr);
+  while (total_left > 0 && run->Next(&op) &&
+         op.event_index < executed.end_event) {
+    const int subtask = OperatorIndexForKeyGroup(
+        executed.max_parallelism, parallelism,
+        AssignToKeyGroup(op.key, executed.max_parallelism));
+    if (left[subtask] == 0) continue;
+    --left[subtask];
+    --total_left;
+    SB_RETURN_IF_ERROR(writer->Append(TracePhase::kRun, op));
+  }
+  SB_RETURN_IF_ERROR(run->status());
+  return writer->Finish();
+}
+
+void PrintIdleSubtasks(const RunResult& run, std::ostream& err) {
+  auto it = run.extra.find("idle_subtasks");
+  if (it == run.extra.end() || !it->is_array()) return;
+  std::string list;
+  for (const auto& i : *it) {
+    list += (list.empty() ? "" : ", ") + std::to_string(i.get<int>());
+  }
+  err << "statebench: note: " << run.backend << ": " << it->size() << " of "
+      << run.parallelism
+      << " subtasks applied no op while measuring (none of their keys came "
+         "up): "
+      << list << "\n";
+}
+
+Status SaveResults(const ResultsFile& results, const std::string& path) {
+  Status s = SaveResultsFile(results, path);
+  return s.ok() ? s : s.WithContext("cannot write results");
+}
+
+// Settings that are good input but would surprise: printed as notes and kept
+// in the results.
+void AddSettingNotes(const std::string& command, RunOptions* o) {
+  // Production intervals (minutes, as Flink configurations give them) are
+  // longer than a short benchmark: the run would measure no checkpoint.
+  const RunConfig& rc = o->config;
+  const double run_ms = (rc.warmup_s + rc.measure_s) * 1000;
+  if (rc.measure_events == 0 && rc.checkpoint.interval_ms > 0 &&
+      rc.checkpoint.interval_ms > run_ms) {
+    o->notes.push_back(
+        "checkpoint interval " + std::to_string(rc.checkpoint.interval_ms) +
+        " ms is longer than the warmup and measured phase (" +
+        std::to_string(static_cast<int64_t>(run_ms)) +
+        " ms): no checkpoint is measured; raise --duration or set "
+        "--checkpoint-interval");
+  }
+  if (command == "compare" && o->flink && !o->flink->backend.empty()) {
+    o->notes.push_back(
+        "flink config: compare measures every backend (or --backends), not "
+        "only " +
+        o->flink->backend + " from state.backend.type");
+  }
+}
+
+// The live line of run and compare: phase, backend, repetition, elapsed,
+// ETA and events/s, from the harness's messages and its position reports.
+class RunProgress {
+ public:
+  RunProgress(std::ostream* err, bool enabled, const RunConfig& config,
+              size_t backends)
+      : line_(err, enabled),
+        config_(config),
+        backends_(backends),
+        start_(NowNs()),
+        rep_s_(config.measure_events > 0 ? -1
+                                         : config.warmup_s + config.measure_s) {
+  }
+
+  bool enabled() const { return line_.enabled(); }
+
+  void StartBackend(const std::string& name) {
+    state_ = ProgressState{};
+    state_.backend = name;
+    state_.rate_unit = "events";
+  }
+  void FinishBackend() {
+    line_.Clear();
+    ++backends_done_;
+  }
+
+  // The harness's messages: printed, and the phase they start.
+  void Message(const std::string& msg) {
+    line_.Message("statebench: " + msg);
+    if (msg.find(": loading ") != std::string::npos) {
+      state_.phase = "load";
+      state_.rate = -1;
+      state_.step = std::min(state_.step + 1, config_.repetitions);
+      state_.steps = config_.repetitions;
+      rep_start_ = NowNs();
+    } else if (msg.ends_with(": warmup and measure")) {
+      state_.phase = config_.warmup_s > 0 ? "warmup" : "measure";
+    } else {
+      return;
+    }
+    Redraw(/*force=*/true);
+  }
+
+  // The measured phase's position (events processed): the events/s figure.
+  void Position(uint64_t pos) {
+    const uint64_t now = NowNs();
+    if (state_.phase != "measure") {
+      state_.phase = "measure";
+      rate_t_ = now;
+      rate_pos_ = pos;
+    } else if (now - rate_t_ >= 250000000ull && pos >= rate_pos_) {
+      state_.rate = static_cast<double>(pos - rate_pos_) * 1e9 /
+                    static_cast<double>(now - rate_t_);
+      rate_t_ = now;
+      rate_pos_ = pos;
+    }
+    Redraw(/*force=*/false);
+  }
+
+ private:
+  static double SecondsSince(uint64_t t) {
+    return static_cast<double>(NowNs() - t) / 1e9;
+  }
+  double Eta() const {
+    if (rep_s_ < 0 || state_.step == 0) return -1;
+    const double reps_left = static_cast<double>(
+        (backends_ - backends_done_ - 1) * config_.repetitions +
+        (config_.repetitions - state_.step));
+    return reps_left * rep_s_ +
+           std::max(0.0, rep_s_ - SecondsSince(rep_start_));
+  }
+  void Redraw(bool force) {
+    state_.elapsed_s = SecondsSince(start_);
+    state_.eta_s = Eta();
+    line_.Update(state_, force);
+  }
+
+  TerminalProgress line_;
+  const RunConfig& config_;
+  const size_t backends_;
+  const uint64_t start_;
+  const double rep_s_;  // seconds per repetition; -1 when bounded by events
+  size_t backends_done_ = 0;
+  ProgressState state_;
+  uint64_t rep_start_ = 0, rate_t_ = 0, rate_pos_ = 0;
+};
+
+// Private servers for the plan's server backends (--spawn); their
+// connection options join the plan. A server that cannot start is that
+// backend's failure, not the command's.
+struct SpawnedServers {
+  std::map<std::string, std::unique_ptr<ServerProcess>> servers;
+  std::map<std::string, Status> failures;
+};
+
+SpawnedServers SpawnServers(const RunOptions& o, RunPlan* plan,
+                            const ProgressFn& progress) {
+  SpawnedServers out;
+  if (!o.spawn) return out;
+  for (const std::string& name : plan->backends) {
+    if (BackendRegistry::Default().Info(name)->embedded) continue;
+    SpawnOptions so;
+    so.backend = name;
+    so.redis.appendonly = !o.spawn_redis_appendfsync.empty();
+    if (so.redis.appendonly) so.redis.appendfsync = o.spawn_redis_appendfsync;
+    so.postgres.synchronous_commit = o.spawn_pg_synchronous_commit;
+    if (InterruptRequested()) break;
+    progress("starting a private " + name + " server");
+    Result<std::unique_ptr<ServerProcess>> server = ServerProcess::Start(so);
+    if (!server.ok()) {
+      out.failures[name] = server.status();
+      continue;
+    }
+    for (const auto& [k, v] : (*server)->Connection().options) {
+      plan->options[name].emplace(k, v);
+    }
+    progress((*server)->Describe());
+    out.servers[name] = std::move(server).value();
+  }
+  return out;
+}
+
+// A row for a backend that was not measured.
+RunResult NotMeasured(const RunConfig& rc, const std::string& status,
+                      const std::string& phase, const std::string& reason) {
+  RunResult run;
+  run.backend = rc.backend;
+  run.workload = rc.workload.name;
+  run.status = status;
+  run.failure_phase = phase;
+  run.failure_reason = reason;
+  return run;
+}
+
+// Runs `cycles` crash-restore cycles on a measured backend and keeps the
+// verdict in its row. False when the verification found lost, resurrected
+// or wrong state.
+bool AttachVerification(const RunConfig& rc, int cycles, RunResult* run,
+                        std::ostream& err) {
+  Result<nlohmann::json> v = VerifyBackend(rc, cycles);
+  if (!v.ok()) {
+    run->verification = {{"verdict", "not_verified"},
+                         {"error", v.status().message()}};
+    err << "statebench: " << rc.backend
+        << ": verification could not run: " << v.status().message() << "\n";
+    return true;
+  }
+  run->verification = *v;
+  if (v->value("verdict", "") != "failed") return true;
+  err << "statebench: " << rc.backend
+      << ": crash-restore verification FAILED: lost " << v->value("lost", 0)
+      << ", resurrected " << v->value("resurrected", 0) << ", wrong "
+      << v->value("wrong", 0) << "\n";
+  return false;
+}
+
+// Writes the results file and the exports once every backend ran.
+int WriteOutputs(const RunOptions& o, const ResultsFile& results,
+                 bool already_written, CliContext& ctx) {
+  std::ostream& err = *ctx.err;
+  PrintRunTable(results, AnyOutputIsStandardOutput(o.outputs) ? err : *ctx.out);
+  ctx.out->flush();
+  if (!o.output.empty() && !already_written) {
+    if (Status s = SaveResults(results, o.output); !s.ok()) {
+      err << "statebench: " << s.message() << "\n";
+      return kExitFailure;
+    }
+  }
+  if (Status s = WriteExports(results, o.exports); !s.ok()) {
+    err << "statebench: " << s.message() << "\n";
+    return kExitFailure;
+  }
+  if (!o.output.empty() && !o.quiet) {
+    err << "statebench: results written to " << DescribeOutput(o.output)
+        << "\n";
+  }
+  return kExitOk;
+}
+
+// Checks every input and builds the plan: exit 2 with one message on bad
+// input, before anything is measured.
+Result<RunPlan> PlanCommand(RunOptions& o, const std::string& command) {
+  SB_RETURN_IF_ERROR(CheckOutputPaths(o.outputs));
+  SB_RETURN_IF_ERROR(FinalizeRunOptions(&o));
+  MeasureBoundedRunByEvents(&o);
+  if (command == "run" && o.backend.empty()) {
+    return Status::InvalidArgument(
+        "run: --backend is required (or --flink-config with "
+        "state.backend.type)");
+  }
+  AddSettingNotes(command, &o);
+  return PlanRun(o, ChooseBackends(o, command));
+}
+
+int RunBenchmarks(RunOptions& o, CliContext& ctx, const std::string& command) {
+  // Ctrl-C ends the current backend's run between steps; the backends
+  // finished before it stay in the results file (rewritten after each).
+  InterruptScope interruptible;
+  std::ostream& err = *ctx.err;
+  Result<RunPlan> planned = PlanCommand(o, command);
+  if (!planned.ok()) {
+    err << "statebench: " << planned.status().message() << "\n";
+    return kExitUsage;
+  }
+  RunPlan& plan = *planned;
+  // A file is rewritten after every backend, so a kill loses at most the
+  // current one; a device, FIFO or standard output gets one document.
+  Result<OutputTarget> results_target = ClassifyOutput(o.output);
+  const bool rewrite_results = !o.output.empty() && results_target.ok() &&
+                               *results_target == OutputTarget::kAtomic;
+  // Notes once the input is known to be good: bad input gets one message.
+  for (const std::string& note : o.notes) {
+    err << "statebench: note: " << note << "\n";
+  }
+  std::optional<ExecutedStream> executed;
+  if (!o.record_trace.empty()) {
+    o.config.on_stream_executed = [&executed](const ExecutedStream& e) {
+      if (!executed) executed = e;
+    };
+  }
+
+  ResultsFile results;
+  results.context = CollectContext(command, ctx.argc, ctx.argv);
+  for (const std::string& w : results.context.warnings) {
+    err << "statebench: warning: " << w << "\n";
+  }
+  results.config = PlanConfigJson(o, plan);
+
+  RunProgress line(&err, ctx.stderr_is_tty && !o.quiet, o.config,
+                   plan.backends.size());
+  ProgressFn progress = [&line](const std::string& msg) { line.Message(msg); };
+  bool any_failed = false;
+  bool verification_failed = false;
+  SpawnedServers spawned = SpawnServers(o, &plan, progress);
+  if (InterruptRequested()) {
+    StopAllSpawnedServers();
+    return kExitInterrupted;
+  }
+  for (const std::string& name : plan.backends) {
+    RunConfig rc = o.config;
+    rc.backend = name;
+    rc.backend_options = plan.options[name];
+    if (line.enabled()) {
+      rc.on_position = [&line](uint64_t pos) { line.Position(pos); };
+    }
+    line.StartBackend(name);
+    RunResult run;
+    if (auto f = spawned.failures.find(name); f != spawned.failures.end()) {
+      run = NotMeasured(rc, "failed", "spawn", f->second.ToString());
+    } else if (auto h = plan.cannot_hold.find(name);
+               h != plan.cannot_hold.end()) {
+      run = NotMeasured(rc, "unsupported", "preflight", h->second.message());
+    } else {
+      run = RunBenchmark(rc, BackendRegistry::Default(), progress);
+    }
+    line.FinishBackend();
+    if (InterruptRequested()) {
+      // What this backend measured so far is not a result. Servers die
+      // at once: a graceful PostgreSQL stop can take seconds.
+      StopAllSpawnedServers();
+      return kExitInterrupted;
+    }
+    // The server's address and pid are facts of this run, not options the
+    // user chose; the password file path is kept out of the results.
+    run.backend_options.erase("password_file");
+    PrintIdleSubtasks(run, err);
+    if (executed && !o.record_trace.empty()) {
+      Result<TraceSummary> t =
+          RecordExecutedTrace(*plan.workload, o.record_trace, *executed);
+      if (!t.ok()) {
+        err << "statebench: --record-trace: " << t.status().message() << "\n";
+        return kExitFailure;
+      }
+      if (!o.quiet) {
+        err << "statebench: recorded the " << t->load_ops << " load ops and "
+            << t->run_ops << " run ops " << name << " executed to "
+            << o.record_trace << "\n";
+      }
+      o.record_trace.clear();
+    }
+    if (run.status == "unsupported") {
+      // What the backend cannot hold is a finding, not a broken backend.
+      err << "statebench: " << name << ": unsupported (" << run.failure_phase
+          << "): " << run.failure_reason << "\n";
+    } else if (run.status != "ok") {
+      any_failed = true;
+      if (run.failure_phase == "open" &&
+          run.failure_code == StatusCode::kInvalidArgument) {
+        // A bad option value is bad input, not a backend failure.
+        err << "statebench: " << name << ": "
+            << LocateBackendOptionError(o, name, run.failure_reason) << "\n";
+        return kExitUsage;
+      }
+      err << "statebench: " << name << " failed in phase " << run.failure_phase
+          << ": " << run.failure_reason << "\n";
+    }
+    if (o.verify_cycles > 0 && run.status == "ok") {
+      progress(name + ": " + std::to_string(o.verify_cycles) +
+               " crash-restore verification cycles");
+      const bool verified = AttachVerification(rc, o.verify_cycles, &run, err);
+      if (InterruptRequested()) {
+        StopAllSpawnedServers();
+        return kExitInterrupted;
+      }
+      verification_failed |= !verified;
+    }
+    if (auto srv = spawned.servers.find(name); srv != spawned.servers.end()) {
+      run.extra["spawned_server"] = srv->second->Describe();
+      (void)srv->second->Stop();
+      spawned.servers.erase(srv);
+    }
+    results.runs.push_back(std::move(run));
+    if (rewrite_results) {
+      if (Status s = SaveResults(results, o.output); !s.ok()) {
+        err << "statebench: " << s.message() << "\n";
+        return kExitFailure;
+      }
+    }
+  }
+  if (!o.record_trace.empty()) {
+    err << "statebench: --record-trace: no run completed its measured phase; "
+           "no trace written\n";
+    any_failed = true;
+  }
+  if (int code = WriteOutputs(o, results, rewrite_results, ctx);
+      code != kExitOk) {
+    return code;
+  }
+  if (any_failed) return kExitFailure;
+  return verification_failed ? kExitRegression : kExitOk;
+}
+
+void AddVerifyCyclesOption(CLI::App* sub, RunOptions* o) {
+  sub->add_option("--verify-cycles", o->verify_cycles,
+                  "After measuring each backend, run N crash-restore "
+                  "verification cycles (statebench verify) and keep the "
+                  "verdict in its row")
+      ->check(CLI::Range(0, 10000));
+}
+
+}  // namespace
+
+void SetupRunCommands(CLI::App& app, CliContext* ctx) {
+  auto run = std::make_shared<RunOptions>();
+  CLI::App* run_cmd = app.add_subcommand(
+      "run", "Measure one backend through the life of a keyed operator");
+  run_cmd->add_option("-b,--backend", run->backend,
+                      "Backend name (required unless --flink-config names "
+                      "one)");
+  AddRunOptions(run_cmd, run.get());
+  AddVerifyCyclesOption(run_cmd, run.get());
+  run_cmd->callback([run, ctx, run_cmd] {
+    CollectRunOutputs(run_cmd, run.get());
+    ctx->action = [run, ctx] { return RunBenchmarks(*run, *ctx, "run"); };
+  });
+
+  auto cmp = std::make_shared<RunOptions>();
+  cmp->config.repetitions = 3;
+  cmp->config.measure_s = 5;
+  cmp->config.warmup_s = 1;
+  CLI::App* cmp_cmd = app.add_subcommand(
+      "compare", "Measure several backends on the same workload");
+  cmp_cmd
+      ->add_option("--backends", cmp->backends,
+                   "Comma-separated backends (default: every embedded one)")
+      ->delimiter(',');
+  AddRunOptions(cmp_cmd, cmp.get());
+  AddVerifyCyclesOption(cmp_cmd, cmp.get());
+  cmp_cmd->callback([cmp, ctx, cmp_cmd] {
+    CollectRunOutputs(cmp_cmd, cmp.get());
+    ctx->action = [cmp, ctx] { return RunBenchmarks(*cmp, *ctx, "compare"); };
+  });
+}
+
+}  // namespace statebench

@@ -1,0 +1,324 @@
+#include "bench/cli/sweep.h"
+
+#include <sys/statvfs.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+
+#include "reports/report_util.h"
+#include "reports/results/cost_model.h"
+#include "workloads/workload_file.h"
+
+namespace statebench {
+namespace {
+
+constexpr uint64_t kMiB = 1ull << 20;
+
+}  // namespace
+
+std::string FormatStateSize(uint64_t bytes) {
+  return report::FormatBytes(static_cast<double>(bytes));
+}
+
+namespace {
+
+// Keys loaded per second, a prior for the first estimate of each backend
+// (measured on the project's 2-vCPU machine, rounded down).
+double LoadKeysPerSecond(const std::string& backend) {
+  if (backend == "memory" || backend == "fs") return 2e6;
+  if (backend == "rocksdb") return 2.5e5;
+  if (backend == "redis") return 2e5;
+  if (backend == "postgres") return 8e3;
+  return 1e5;
+}
+
+// Peak disk per byte of state: fs keeps a checkpoint beside the one in
+// progress; rocksdb its database, checkpoints, the restored copy and the
+// rescaled instances; postgres its table, WAL and undo; redis its AOF.
+double DiskPerStateByte(const std::string& backend) {
+  if (backend == "memory") return 0;
+  if (backend == "fs") return 2.5;
+  if (backend == "rocksdb") return 5;
+  if (backend == "postgres") return 4;
+  return 2;
+}
+
+bool IsHeap(const std::string& backend) {
+  return backend == "memory" || backend == "fs";
+}
+
+}  // namespace
+
+Result<std::vector<uint64_t>> ParseStateSizes(
+    const std::string& flag, const std::vector<std::string>& items) {
+  std::vector<uint64_t> sizes;
+  for (const std::string& item : items) {
+    Result<uint64_t> size = ParseByteSize(item);
+    if (!size.ok()) {
+      return Status::InvalidArgument(flag + ": '" + item +
+                                     "' is not a size (e.g. 16MiB, 2GiB)");
+    }
+    if (*size == 0) {
+      return Status::InvalidArgument(flag + ": '" + item + "' is zero");
+    }
+    if (!sizes.empty() && *size == sizes.back()) {
+      return Status::InvalidArgument(flag + ": '" + item + "' is repeated");
+    }
+    if (!sizes.empty() && *size < sizes.back()) {
+      return Status::InvalidArgument(flag + ": sizes must ascend; '" + item +
+                                     "' follows " +
+                                     FormatStateSize(sizes.back()));
+    }
+    sizes.push_back(*size);
+  }
+  if (sizes.empty()) return Status::InvalidArgument(flag + ": no sizes");
+  return sizes;
+}
+
+Result<std::vector<uint64_t>> GeometricStateSizes(uint64_t from, uint64_t up_to,
+                                                  int steps) {
+  if (steps < 2) {
+    return Status::InvalidArgument("--steps: a curve needs at least 2 sizes");
+  }
+  if (from == 0 || up_to <= from) {
+    return Status::InvalidArgument("--up-to " + FormatStateSize(up_to) +
+                                   " must exceed --from " +
+                                   FormatStateSize(from));
+  }
+  const double factor = std::pow(static_cast<double>(up_to) / from,
+                                 1.0 / static_cast<double>(steps - 1));
+  std::vector<uint64_t> sizes;
+  for (int i = 0; i < steps; ++i) {
+    double x = static_cast<double>(from) * std::pow(factor, i);
+    uint64_t size = i == steps - 1 ? up_to : static_cast<uint64_t>(x);
+    if (size > kMiB && i != steps - 1 && i != 0) {
+      size = (size + kMiB / 2) / kMiB * kMiB;
+    }
+    if (!sizes.empty() && size <= sizes.back()) {
+      return Status::InvalidArgument("--steps " + std::to_string(steps) +
+                                     " between " + FormatStateSize(from) +
+                                     " and " + FormatStateSize(up_to) +
+                                     " gives repeated sizes; use fewer steps");
+    }
+    sizes.push_back(size);
+  }
+  return sizes;
+}
+
+Result<double> StateBytesPerKey(const WorkloadSpec& w,
+                                const Workload& workload) {
+  const std::vector<WorkloadState>& states = workload.States();
+  if (states.size() != 1 || states[0].kind != WorkloadStateKind::kValue ||
+      workload.LoadEventCount() != w.key_count) {
+    return Status::InvalidArgument(
+        "sweep: workload '" + w.name +
+        "' does not keep one value per key, so a state size cannot set its "
+        "key count; sweep a value workload (value-rw, ycsb-a..f, "
+        "flink-value)");
+  }
+  double value = w.value_size;
+  if (w.value_size_distribution != "fixed") {
+    value = (static_cast<double>(w.value_size_min) + w.value_size) / 2;
+  }
+  return static_cast<double>(w.key_size) + value;
+}
+
+MachineLimits ReadMachineLimits(const std::string& work_dir) {
+  MachineLimits m;
+  std::ifstream meminfo("/proc/meminfo");
+  std::string key;
+  uint64_t kb = 0;
+  std::string unit;
+  while (meminfo >> key >> kb >> unit) {
+    if (key == "MemAvailable:") m.memory_available = kb * 1024;
+  }
+  struct statvfs vfs {};
+  if (::statvfs(work_dir.c_str(), &vfs) == 0) {
+    m.disk_free = static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
+  }
+  return m;
+}
+
+Result<std::vector<SweepStep>> PlanSweep(const SweepPlanInput& in) {
+  std::vector<SweepStep> steps;
+  for (uint64_t size : in.sizes) {
+    const double keys_d =
+        std::floor(static_cast<double>(size) / in.bytes_per_key);
+    if (keys_d < in.parallelism) {
+      return Status::InvalidArgument(
+          "state size " + FormatStateSize(size) +
+          " is below one key per subtask (" +
+          std::to_string(static_cast<int>(in.bytes_per_key)) +
+          " bytes per key, parallelism " + std::to_string(in.parallelism) +
+          ")");
+    }
+    for (const std::string& b : in.backends) {
+      SweepStep s;
+      s.backend = b;
+      s.state_bytes = size;
+      s.keys = static_cast<uint64_t>(keys_d);
+      const double state = static_cast<double>(size);
+      s.disk_bytes = static_cast<uint64_t>(state * DiskPerStateByte(b));
+      // Heap state with Flink's 2x headroom; rocksdb its caches.
+      s.memory_bytes =
+          IsHeap(b) ? static_cast<uint64_t>(2 * state) : 256 * kMiB;
+      s.seconds = static_cast<double>(s.keys) / LoadKeysPerSecond(b) +
+                  in.seconds_per_run + 3 * state / (200.0 * kMiB) + 2;
+      if (IsHeap(b) && in.machine.memory_available > 0 &&
+          s.memory_bytes > in.machine.memory_available) {
+        s.skip_reason =
+            b + " keeps state on the heap: " + FormatStateSize(size) +
+            " with Flink's 2x headroom needs " +
+            FormatStateSize(s.memory_bytes) + ", and the machine has " +
+            FormatStateSize(in.machine.memory_available) + " available";
+      }
+      steps.push_back(s);
+    }
+    // A size no backend of the sweep can hold is beyond the machine.
+    auto first = steps.end() - static_cast<std::ptrdiff_t>(in.backends.size());
+    if (std::all_of(first, steps.end(), [](const SweepStep& s) {
+          return !s.skip_reason.empty();
+        })) {
+      return Status::InvalidArgument(
+          "state size " + FormatStateSize(size) +
+          " is beyond this machine: " + first->skip_reason);
+    }
+  }
+  uint64_t worst = 0;
+  const SweepStep* worst_step = nullptr;
+  for (const SweepStep& s : steps) {
+    if (s.skip_reason.empty() && s.disk_bytes > worst) {
+      worst = s.disk_bytes;
+      worst_step = &s;
+    }
+  }
+  if (worst_step != nullptr && in.machine.disk_free > 0 &&
+      worst > in.machine.disk_free / 10 * 9) {
+    return Status::InvalidArgument(
+        "state size " + FormatStateSize(worst_step->state_bytes) + " on " +
+        worst_step->backend + " needs about " + FormatStateSize(worst) +
+        " of disk, and the work directory has " +
+        FormatStateSize(in.machine.disk_free) +
+        " free; lower --up-to / --state-sizes or point TMPDIR elsewhere");
+  }
+  return steps;
+}
+
+std::map<std::string, double> CurveMetrics(const RunResult& run) {
+  static const char* const kSummary[] = {
+      "throughput.ops_per_s",
+      "checkpoint.median_end_to_end_ms",
+      "checkpoint.p90_end_to_end_ms",
+      "checkpoint.median_sync_ms",
+      "checkpoint.median_async_ms",
+      "checkpoint.median_size_bytes",
+      "checkpoint.median_full_size_bytes",
+      "restore.duration_ms",
+      "rescale.duration_ms",
+      "write_amplification",
+      "memory.peak_rss_bytes",
+  };
+  std::map<std::string, double> out;
+  for (const char* name : kSummary) {
+    auto it = run.summary.find(name);
+    if (it != run.summary.end()) out[name] = it->second.median;
+  }
+  for (const auto& [name, s] : run.summary) {
+    if (name.rfind("latency.", 0) != 0) continue;
+    if (name.ends_with(".p50_ns") || name.ends_with(".p99_ns") ||
+        name.ends_with(".p999_ns")) {
+      out[name] = s.median;
+    }
+  }
+  // Disk, space amplification and read sources from the last repetition
+  // that completed.
+  for (auto rep = run.repetitions.rbegin(); rep != run.repetitions.rend();
+       ++rep) {
+    if (rep->status != "ok") continue;
+    if (rep->io.storage_size > 0) {
+      out["io.storage_size_bytes"] = static_cast<double>(rep->io.storage_size);
+    }
+    if (rep->io.space_amplification) {
+      out["io.space_amplification"] = *rep->io.space_amplification;
+    }
+    uint64_t total = 0, in_memory = 0;
+    for (const auto& [level, n] : rep->io.read_sources) {
+      total += n;
+      if (level != "storage" && level != "server") in_memory += n;
+    }
+    if (total > 0) {
+      out["reads.memory_share"] =
+          static_cast<double>(in_memory) / static_cast<double>(total);
+    }
+    break;
+  }
+  return out;
+}
+
+nlohmann::json FitCurves(const std::vector<RunResult>& runs) {
+  // label -> metric -> points
+  std::map<std::string, std::map<std::string, std::vector<CurvePoint>>> by;
+  for (const RunResult& run : runs) {
+    if (run.status != "ok") continue;
+    auto sweep = run.extra.find("sweep");
+    if (sweep == run.extra.end() || !sweep->is_object()) continue;
+    const double x = sweep->value("state_bytes_per_subtask", 0.0);
+    if (!(x > 0)) continue;
+    std::string label = run.backend;
+    if (run.checkpoint_type == "incremental") label += " incremental";
+    for (const auto& [metric, y] : CurveMetrics(run)) {
+      if (y > 0 && std::isfinite(y)) by[label][metric].push_back({x, y});
+    }
+  }
+  nlohmann::json out = nlohmann::json::object();
+  out["x"] = "state_bytes_per_subtask";
+  out["interval_level"] = 0.9;
+  nlohmann::json backends = nlohmann::json::object();
+  for (const auto& [label, metrics] : by) {
+    nlohmann::json jm = nlohmann::json::object();
+    for (const auto& [metric, points] : metrics) {
+      nlohmann::json c;
+      nlohmann::json pts = nlohmann::json::array();
+      for (const CurvePoint& p : points) pts.push_back({p.x, p.y});
+      c["points"] = pts;
+      Result<CostModel> m = points.size() < 2
+                                ? Result<CostModel>(Status::InvalidArgument(
+                                      "one size measured: no curve"))
+                                : FitBestCostModel(points);
+      if (m.ok()) {
+        c["model"] = {{"kind", CostModelKindName(m->kind)},
+                      {"params", m->params},
+                      {"describe", m->Describe()},
+                      {"fit_error", m->fit_error},
+                      {"log_sigma", m->log_sigma},
+                      {"mean_log_x", m->mean_log_x},
+                      {"sxx_log_x", m->sxx_log_x},
+                      {"points", m->points},
+                      {"max_x", m->max_x}};
+        if (m->holdout_error) c["model"]["holdout_error"] = *m->holdout_error;
+      } else {
+        c["model_error"] = m.status().message();
+      }
+      Result<ForecastCheck> check = CheckLargestForecast(points);
+      if (check.ok()) {
+        c["forecast_check"] = {{"x", check->x},
+                               {"measured", check->measured},
+                               {"forecast", check->forecast.value},
+                               {"low", check->forecast.low},
+                               {"high", check->forecast.high},
+                               {"extrapolation", check->forecast.extrapolation},
+                               {"relative_error", check->relative_error},
+                               {"inside_interval", check->inside_interval},
+                               {"model", CostModelKindName(check->model.kind)}};
+      }
+      jm[metric] = std::move(c);
+    }
+    backends[label] = std::move(jm);
+  }
+  out["backends"] = std::move(backends);
+  return out;
+}
+
+}  // namespace statebench

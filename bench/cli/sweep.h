@@ -1,0 +1,92 @@
+// `statebench sweep`: each backend measured at a ladder of state sizes,
+// then one cost model per backend and metric (reports/results/cost_model.h).
+//
+// Sizes are the job's whole state: keys x (key + mean value bytes) of a
+// workload with one value per key, so a size sets the key count. What is
+// modelled is a function of the state per subtask (size / parallelism),
+// the unit the advisor scales a profile to.
+//
+// The planning and fitting functions are pure; RunSweep does the work.
+#ifndef STATEBENCH_BENCH_CLI_SWEEP_H_
+#define STATEBENCH_BENCH_CLI_SWEEP_H_
+
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "reports/results/results.h"
+#include "workloads/workload.h"
+
+namespace statebench {
+
+// "256 MiB", "1.5 GiB": a size as the sweep prints it.
+std::string FormatStateSize(uint64_t bytes);
+
+// "16MiB,256MiB,2GiB": ascending, distinct sizes. InvalidArgument naming
+// `flag` and the item for a malformed, unordered or repeated size.
+Result<std::vector<uint64_t>> ParseStateSizes(
+    const std::string& flag, const std::vector<std::string>& items);
+
+// `steps` sizes from `from` to `up_to` inclusive, each the previous times
+// the same factor (rounded to whole MiB above 1 MiB).
+Result<std::vector<uint64_t>> GeometricStateSizes(uint64_t from, uint64_t up_to,
+                                                  int steps);
+
+// Bytes of state one key holds under `w` (key + mean value); the workload
+// must keep one value per key in a single value state. InvalidArgument
+// otherwise, saying why a size cannot set its state.
+Result<double> StateBytesPerKey(const WorkloadSpec& w,
+                                const Workload& workload);
+
+// What the machine has, for the budget.
+struct MachineLimits {
+  uint64_t memory_available = 0;  // /proc/meminfo MemAvailable
+  uint64_t disk_free = 0;         // statvfs of the work directory
+};
+MachineLimits ReadMachineLimits(const std::string& work_dir);
+
+// One (backend, size) of the plan with its estimated cost.
+struct SweepStep {
+  std::string backend;
+  uint64_t state_bytes = 0;
+  uint64_t keys = 0;
+  double seconds = 0;       // estimated wall time
+  uint64_t disk_bytes = 0;  // peak disk the step needs
+  uint64_t memory_bytes = 0;
+  // Non-empty: the step is not run (the heap backends past the machine's
+  // memory with Flink's 2x headroom); the row says why.
+  std::string skip_reason;
+};
+
+struct SweepPlanInput {
+  std::vector<std::string> backends;
+  std::vector<uint64_t> sizes;
+  double bytes_per_key = 0;
+  int parallelism = 1;
+  double seconds_per_run = 0;  // warmup + measured phases, all repetitions
+  MachineLimits machine;
+};
+
+// The steps in run order (size by size, backends within a size, so that an
+// interrupted sweep has whole sizes). InvalidArgument when a size is below
+// one key, or when the disk cannot hold the largest step (naming it).
+Result<std::vector<SweepStep>> PlanSweep(const SweepPlanInput& in);
+
+// The figures of one measured run that the curves model, by metric name:
+// the run's summary medians plus disk use, space amplification and the
+// share of reads served from memory (memtable, block cache, heap, local
+// buffer) when the run reported them.
+std::map<std::string, double> CurveMetrics(const RunResult& run);
+
+// Fits every metric of every backend over the sizes measured (runs whose
+// extra.sweep says their size; failed and skipped runs left out): points,
+// the chosen model with its parameters, fit and held-out error and
+// interval, and the check of the largest size forecast from the others.
+nlohmann::json FitCurves(const std::vector<RunResult>& runs);
+
+}  // namespace statebench
+
+#endif  // STATEBENCH_BENCH_CLI_SWEEP_H_
