@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages statebench needs, skipping what is present.
 # Idempotent; uses sudo when not root.
-# Usage: scripts/install-deps.sh [--with-browser] [--with-fuzz]
+# Usage: scripts/install-deps.sh [--with-browser] [--with-fuzz] [--with-dev]
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build pkg-config git clang clang-format
+  build-essential cmake ninja-build pkg-config git
   librocksdb-dev libhiredis-dev libpqxx-dev libpq-dev
   libcli11-dev libfmt-dev libbenchmark-dev libgtest-dev libgmock-dev
   nlohmann-json3-dev libyaml-cpp-dev libssl-dev zlib1g-dev libzstd-dev liblz4-dev
@@ -17,6 +17,8 @@ for arg in "$@"; do
     # libFuzzer and the sanitizer runtimes come with clang; llvm brings
     # llvm-symbolizer for symbolised fuzzer stack traces (make fuzz).
     --with-fuzz) packages+=(clang llvm) ;;
+    # clang-format, for contributors (the style of the tree).
+    --with-dev) packages+=(clang-format) ;;
     *) echo "install-deps: unknown option '$arg'" >&2; exit 2 ;;
   esac
 done
