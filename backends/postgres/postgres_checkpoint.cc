@@ -133,30 +133,10 @@ Status PostgresBackend::Restore(const std::vector<CheckpointHandle>& handles,
   }
   if (handles.empty() || range.empty()) return Status::Ok();
   int64_t id = handles.front().checkpoint_id;
-  int covered = 0;
-  uint64_t entries = 0, bytes = 0;
-  for (const CheckpointHandle& h : handles) {
-    auto job = h.metadata.find("job");
-    if (h.backend != kName || h.checkpoint_id != id ||
-        h.max_parallelism != config_.max_parallelism ||
-        job == h.metadata.end() || job->second != s_.job) {
-      return Status::InvalidArgument(
-          "postgres: handle for key groups " + h.key_groups.ToString() +
-          " is not a postgres checkpoint " + std::to_string(id) + " of job '" +
-          s_.job + "' at max parallelism " +
-          std::to_string(config_.max_parallelism));
-    }
-    int overlap = h.key_groups.Intersect(range).size();
-    covered += overlap;
-    entries += ProrateByKeyGroups(HandleMetadataCount(h, "entries"), overlap,
-                                  h.key_groups.size());
-    bytes += ProrateByKeyGroups(h.full_size, overlap, h.key_groups.size());
-  }
-  if (covered < range.size()) {
-    return Status::InvalidArgument(
-        "postgres: the handles cover " + std::to_string(covered) + " of the " +
-        std::to_string(range.size()) + " key groups of " + range.ToString());
-  }
+  SB_ASSIGN_OR_RETURN(ServerRestoreScope scope,
+                      CheckServerHandles(kName, s_.job, config_.max_parallelism,
+                                         handles, range));
+  const uint64_t entries = scope.entries, bytes = scope.bytes;
   SB_RETURN_IF_ERROR(RunOutsideTxn([&](pqxx::connection& c) {
     pqxx::work t(c);
     bool reverted = false;

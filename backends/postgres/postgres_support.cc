@@ -193,7 +193,8 @@ PostgresIoStats::PostgresIoStats(std::string conninfo, PostgresTarget target,
     : conninfo_(std::move(conninfo)),
       target_(std::move(target)),
       server_pid_(server_pid),
-      command_timeout_ms_(command_timeout_ms) {}
+      command_timeout_ms_(command_timeout_ms),
+      proc_(server_pid) {}
 
 PostgresIoStats::~PostgresIoStats() = default;
 
@@ -240,11 +241,7 @@ void PostgresIoStats::Start() {
   started_ = true;
   Result<Counters> c = Read();
   if (c.ok()) wal_base_ = c->wal_bytes;
-  if (server_pid_ > 0) {
-    Result<ProcIo> io = ReadProcessTreeIo(server_pid_, true);
-    proc_ok_ = io.ok();
-    if (io.ok()) proc_base_ = *io;
-  }
+  proc_.Start();
 }
 
 void PostgresIoStats::Stop() {
@@ -265,15 +262,10 @@ IoStats PostgresIoStats::Sample() {
   IoStats out;
   uint64_t wal = c->wal_bytes >= wal_base_ ? c->wal_bytes - wal_base_ : 0;
   out.storage_size = c->table_bytes;
-  Result<ProcIo> io = proc_ok_ ? ReadProcessTreeIo(server_pid_, true)
-                               : Result<ProcIo>(Status::NotFound("no pid"));
+  Result<ProcIo> io = proc_.SinceStart();
   if (io.ok()) {
-    uint64_t written = io->write_bytes >= proc_base_.write_bytes
-                           ? io->write_bytes - proc_base_.write_bytes
-                           : 0;
-    out.bytes_read = io->read_bytes >= proc_base_.read_bytes
-                         ? io->read_bytes - proc_base_.read_bytes
-                         : 0;
+    const uint64_t written = io->write_bytes;
+    out.bytes_read = io->read_bytes;
     uint64_t wal_part = std::min(wal, written);
     out.bytes_written = written;
     out.write_breakdown["wal"] = wal_part;

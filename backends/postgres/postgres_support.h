@@ -125,8 +125,7 @@ class PostgresIoStats {
   std::unique_ptr<pqxx::connection_base, CloseConnection> conn_;
   bool started_ = false;
   uint64_t wal_base_ = 0;
-  bool proc_ok_ = false;
-  ProcIo proc_base_;
+  ServerProcessIo proc_;
   IoStats last_;
 };
 

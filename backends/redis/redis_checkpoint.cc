@@ -129,29 +129,10 @@ Status RedisBackend::Restore(const std::vector<CheckpointHandle>& handles,
   if (handles.empty() || range.empty()) return Status::Ok();
   const RedisSettings& s = core_->settings();
   int64_t id = handles.front().checkpoint_id;
-  int covered = 0;
-  uint64_t entries = 0, bytes = 0;
-  for (const CheckpointHandle& h : handles) {
-    auto job = h.metadata.find("job");
-    if (h.backend != kName || h.checkpoint_id != id ||
-        h.max_parallelism != s.max_parallelism || job == h.metadata.end() ||
-        job->second != s.job) {
-      return Status::InvalidArgument(
-          "redis: handle for key groups " + h.key_groups.ToString() +
-          " is not a redis checkpoint " + std::to_string(id) + " of job '" +
-          s.job + "' at max parallelism " + std::to_string(s.max_parallelism));
-    }
-    int overlap = h.key_groups.Intersect(range).size();
-    covered += overlap;
-    entries += ProrateByKeyGroups(HandleMetadataCount(h, "entries"), overlap,
-                                  h.key_groups.size());
-    bytes += ProrateByKeyGroups(h.full_size, overlap, h.key_groups.size());
-  }
-  if (covered < range.size()) {
-    return Status::InvalidArgument(
-        "redis: the handles cover " + std::to_string(covered) + " of the " +
-        std::to_string(range.size()) + " key groups of " + range.ToString());
-  }
+  SB_ASSIGN_OR_RETURN(
+      ServerRestoreScope scope,
+      CheckServerHandles(kName, s.job, s.max_parallelism, handles, range));
+  const uint64_t entries = scope.entries, bytes = scope.bytes;
   // Make the server hold checkpoint `id` for every handle's range, rolling
   // forward staged layers whose apply a crash prevented.
   // Write-through mode promises no rollback (its capabilities say it is not

@@ -27,7 +27,8 @@ uint64_t InfoField(std::string_view info, std::string_view name) {
 RedisIoStats::RedisIoStats(const RedisSettings& settings)
     : conn_(settings.uri, settings.password, settings.connect_timeout_ms,
             settings.command_timeout_ms),
-      server_pid_(settings.server_pid) {}
+      server_pid_(settings.server_pid),
+      proc_(settings.server_pid) {}
 
 Result<RedisIoStats::Info> RedisIoStats::ReadInfo() {
   SB_ASSIGN_OR_RETURN(RedisReplyPtr persistence,
@@ -61,11 +62,7 @@ void RedisIoStats::Start() {
   started_ = true;
   Result<Info> info = ReadInfo();
   if (info.ok()) Account(*info);
-  if (server_pid_ > 0) {
-    Result<ProcIo> io = ReadProcessTreeIo(server_pid_, true);
-    proc_ok_ = io.ok();
-    if (io.ok()) proc_base_ = *io;
-  }
+  proc_.Start();
 }
 
 void RedisIoStats::Stop() {
@@ -88,15 +85,10 @@ IoStats RedisIoStats::Sample() {
   Account(*info);
   out.storage_size = info->used_memory_dataset;
   uint64_t aof = aof_written_;
-  Result<ProcIo> io = proc_ok_ ? ReadProcessTreeIo(server_pid_, true)
-                               : Result<ProcIo>(Status::NotFound("no pid"));
+  Result<ProcIo> io = proc_.SinceStart();
   if (io.ok()) {
-    uint64_t written = io->write_bytes >= proc_base_.write_bytes
-                           ? io->write_bytes - proc_base_.write_bytes
-                           : 0;
-    out.bytes_read = io->read_bytes >= proc_base_.read_bytes
-                         ? io->read_bytes - proc_base_.read_bytes
-                         : 0;
+    const uint64_t written = io->write_bytes;
+    out.bytes_read = io->read_bytes;
     uint64_t log = std::min(aof, written);
     out.bytes_written = written;
     out.write_breakdown["server_log"] = log;

@@ -46,8 +46,7 @@ class RedisIoStats {
   bool have_aof_ = false;
   uint64_t aof_last_ = 0;
   uint64_t aof_written_ = 0;
-  bool proc_ok_ = false;
-  ProcIo proc_base_;
+  ServerProcessIo proc_;
   IoStats last_;
 };
 

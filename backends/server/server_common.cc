@@ -356,6 +356,25 @@ std::vector<KeyGroupRange> RangeComplement(KeyGroupRange outer,
   return out;
 }
 
+void ServerProcessIo::Start() {
+  ok_ = false;
+  if (pid_ <= 0) return;
+  Result<ProcIo> io = ReadProcessTreeIo(pid_, true);
+  ok_ = io.ok();
+  if (io.ok()) base_ = *io;
+}
+
+Result<ProcIo> ServerProcessIo::SinceStart() const {
+  if (!ok_) return Status::NotFound("no baseline of the server's /proc io");
+  SB_ASSIGN_OR_RETURN(ProcIo io, ReadProcessTreeIo(pid_, true));
+  auto since = [](uint64_t now, uint64_t base) {
+    return now >= base ? now - base : 0;
+  };
+  io.read_bytes = since(io.read_bytes, base_.read_bytes);
+  io.write_bytes = since(io.write_bytes, base_.write_bytes);
+  return io;
+}
+
 uint64_t ProrateByKeyGroups(uint64_t handle_full, int overlap,
                             int handle_groups) {
   if (handle_groups <= 0 || overlap <= 0) return 0;
@@ -422,6 +441,39 @@ Status CheckServerResponsive(const std::string& server) {
   return Status::Unavailable(it->second.message +
                              "; not asked again: it did not answer moments "
                              "ago");
+}
+
+Result<ServerRestoreScope> CheckServerHandles(
+    std::string_view backend, const std::string& job, int max_parallelism,
+    const std::vector<CheckpointHandle>& handles, KeyGroupRange range) {
+  ServerRestoreScope scope;
+  scope.checkpoint_id = handles.front().checkpoint_id;
+  const std::string name(backend);
+  int covered = 0;
+  for (const CheckpointHandle& h : handles) {
+    auto j = h.metadata.find("job");
+    if (h.backend != backend || h.checkpoint_id != scope.checkpoint_id ||
+        h.max_parallelism != max_parallelism || j == h.metadata.end() ||
+        j->second != job) {
+      return Status::InvalidArgument(
+          name + ": handle for key groups " + h.key_groups.ToString() +
+          " is not a " + name + " checkpoint " +
+          std::to_string(scope.checkpoint_id) + " of job '" + job +
+          "' at max parallelism " + std::to_string(max_parallelism));
+    }
+    int overlap = h.key_groups.Intersect(range).size();
+    covered += overlap;
+    scope.entries += ProrateByKeyGroups(HandleMetadataCount(h, "entries"),
+                                        overlap, h.key_groups.size());
+    scope.bytes +=
+        ProrateByKeyGroups(h.full_size, overlap, h.key_groups.size());
+  }
+  if (covered < range.size()) {
+    return Status::InvalidArgument(
+        name + ": the handles cover " + std::to_string(covered) + " of the " +
+        std::to_string(range.size()) + " key groups of " + range.ToString());
+  }
+  return scope;
 }
 
 }  // namespace statebench

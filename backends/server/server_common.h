@@ -97,6 +97,25 @@ struct ProcIo {
 // NotFound when the process is gone; PermissionDenied when not readable.
 Result<ProcIo> ReadProcessTreeIo(int pid, bool with_children);
 
+// A server's storage traffic since a baseline: ReadProcessTreeIo of the
+// server and its children, as deltas. Only for a server statebench started
+// (its pid known); otherwise, or when the counters were unreadable at
+// Start(), every read is NotFound and the backend falls back to the
+// server's own counters.
+class ServerProcessIo {
+ public:
+  explicit ServerProcessIo(int pid) : pid_(pid) {}
+  // Takes the baseline.
+  void Start();
+  // Bytes read and written since Start(), and the processes summed.
+  Result<ProcIo> SinceStart() const;
+
+ private:
+  int pid_;
+  bool ok_ = false;
+  ProcIo base_;
+};
+
 // An approximate count of the logical bytes of live state (keys, namespaces,
 // user keys and values) behind one backend instance. Servers do not tell the
 // old size of an overwritten entry for free, so an overwrite is assumed to
@@ -159,6 +178,21 @@ RestoreStats InPlaceRestore(const std::string& server, uint64_t entries,
 
 // A numeric metadata entry of a handle ("entries"); 0 when absent.
 uint64_t HandleMetadataCount(const CheckpointHandle& h, const std::string& key);
+
+// What a server backend's restore of `range` takes from its handles.
+struct ServerRestoreScope {
+  int64_t checkpoint_id = 0;
+  uint64_t entries = 0;  // the handles' entries, prorated to `range`
+  uint64_t bytes = 0;    // the handles' full size, prorated to `range`
+};
+
+// Checks that every handle is `backend`'s checkpoint of `job` at
+// `max_parallelism`, all of one checkpoint id, and that together they
+// cover `range`. InvalidArgument naming the first handle that is not, or
+// how many key groups are covered. `handles` is not empty.
+Result<ServerRestoreScope> CheckServerHandles(
+    std::string_view backend, const std::string& job, int max_parallelism,
+    const std::vector<CheckpointHandle>& handles, KeyGroupRange range);
 
 // The async phase of a checkpoint whose sync phase already finished it
 // (postgres commits, redis write-through): Complete() returns the handle.
