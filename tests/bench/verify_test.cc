@@ -65,11 +65,14 @@ class FaultyBackendTest : public ::testing::TestWithParam<FaultCase> {};
 // Every cycle whose restored state the fault changed is caught. A cycle can
 // lack material for the fault (a resurrection needs a write after the
 // barrier, which a subtask starved of CPU between barrier and kill does not
-// make); most cycles must have it.
+// make); at least two cycles in three must have it. Six cycles: with four,
+// two starved cycles on a loaded machine (the ASan stage runs two tests at
+// once) left too few to judge.
 TEST_P(FaultyBackendTest, CheckerCatchesTheFaultInEveryCycle) {
   auto journal = std::make_shared<FaultJournal>();
   BackendRegistry registry = FaultyRegistry(GetParam().fault, journal);
   VerifyConfig c = InProcessConfig("faulty");
+  c.cycles = 6;
   // Progress comes once per cycle, after the cycle's restores.
   std::vector<int> injected;
   int before = 0;
@@ -80,12 +83,12 @@ TEST_P(FaultyBackendTest, CheckerCatchesTheFaultInEveryCycle) {
         before = journal->injected;
       });
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  ASSERT_EQ(r->cycles.size(), 4u);
-  ASSERT_EQ(injected.size(), 4u);
+  ASSERT_EQ(r->cycles.size(), 6u);
+  ASSERT_EQ(injected.size(), 6u);
   EXPECT_GE(std::count_if(injected.begin(), injected.end(),
                           [](int n) { return n > 0; }),
-            3)
-      << "the fault had material in fewer than 3 of 4 cycles";
+            4)
+      << "the fault had material in fewer than 4 of 6 cycles";
   for (const CycleResult& cycle : r->cycles) {
     ASSERT_GE(cycle.checkpoints_reported, 2) << "cycle " << cycle.cycle;
     if (injected[static_cast<size_t>(cycle.cycle)] == 0) continue;
