@@ -132,10 +132,10 @@ Status PostgresBackend::Restore(const std::vector<CheckpointHandle>& handles,
                                    config_.key_groups.ToString());
   }
   if (handles.empty() || range.empty()) return Status::Ok();
-  int64_t id = handles.front().checkpoint_id;
   SB_ASSIGN_OR_RETURN(ServerRestoreScope scope,
                       CheckServerHandles(kName, s_.job, config_.max_parallelism,
                                          handles, range));
+  const int64_t id = scope.checkpoint_id;
   const uint64_t entries = scope.entries, bytes = scope.bytes;
   SB_RETURN_IF_ERROR(RunOutsideTxn([&](pqxx::connection& c) {
     pqxx::work t(c);

@@ -128,10 +128,10 @@ Status RedisBackend::Restore(const std::vector<CheckpointHandle>& handles,
   }
   if (handles.empty() || range.empty()) return Status::Ok();
   const RedisSettings& s = core_->settings();
-  int64_t id = handles.front().checkpoint_id;
   SB_ASSIGN_OR_RETURN(
       ServerRestoreScope scope,
       CheckServerHandles(kName, s.job, s.max_parallelism, handles, range));
+  const int64_t id = scope.checkpoint_id;
   const uint64_t entries = scope.entries, bytes = scope.bytes;
   // Make the server hold checkpoint `id` for every handle's range, rolling
   // forward staged layers whose apply a crash prevented.
