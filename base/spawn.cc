@@ -26,6 +26,7 @@
 #include <thread>
 
 #include "base/file_util.h"
+#include "base/process.h"
 #include "base/spawn_registry.h"
 
 namespace statebench {
@@ -195,53 +196,24 @@ bool IsExecutable(const std::string& path) {
 // Version directories compared numerically ("9.6" < "15").
 double VersionOf(const std::string& name) { return std::atof(name.c_str()); }
 
-// Forks a child in its own process group that runs `argv` with stdin from
-// /dev/null and stdout/stderr appended to `log`, optionally as another
-// user. Returns the child's pid.
-Result<pid_t> ForkExec(const std::vector<std::string>& argv,
-                       const std::string& log, bool switch_user, uid_t uid,
-                       gid_t gid, bool kill_with_parent) {
-  int log_fd =
-      ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  if (log_fd < 0) {
-    return Status::IoError("cannot open " + log + ": " + strerror(errno));
+// Starts `argv` in its own process group with stdin from /dev/null and
+// stdout/stderr appended to `log`, optionally as another user. Returns the
+// child's pid.
+Result<pid_t> StartServerProcess(const std::vector<std::string>& argv,
+                                 const std::string& log, bool switch_user,
+                                 uid_t uid, gid_t gid, bool kill_with_parent) {
+  LaunchSpec spec;
+  spec.argv = argv;
+  spec.in = ChildStream::Null();
+  spec.out = ChildStream::Append(log);
+  spec.err = ChildStream::SameAsStdout();
+  spec.own_process_group = true;
+  if (switch_user) {
+    spec.uid = uid;
+    spec.gid = gid;
   }
-  int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  std::vector<char*> args;
-  for (const std::string& a : argv)
-    args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t parent = ::getpid();
-  pid_t pid = ::fork();
-  if (pid < 0) {
-    ::close(log_fd);
-    ::close(null_fd);
-    return Status::IoError(std::string("fork: ") + strerror(errno));
-  }
-  if (pid == 0) {
-    // Child: async-signal-safe calls only until exec.
-    ::setpgid(0, 0);
-    ::dup2(null_fd, 0);
-    ::dup2(log_fd, 1);
-    ::dup2(log_fd, 2);
-    if (switch_user) {
-      if (::setgroups(0, nullptr) != 0 || ::setgid(gid) != 0 ||
-          ::setuid(uid) != 0) {
-        ::_exit(126);
-      }
-    }
-    // After the uid change, which would clear it.
-    if (kill_with_parent) {
-      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-      if (::getppid() != parent) ::_exit(125);
-    }
-    ::execv(args[0], args.data());
-    ::_exit(127);
-  }
-  ::setpgid(pid, pid);  // also from here, so that it holds before we signal
-  ::close(log_fd);
-  ::close(null_fd);
-  return pid;
+  spec.kill_with_parent = kill_with_parent;
+  return Launch(spec);
 }
 
 // Waits for `pid` up to `timeout_ms`; true once it has exited (reaped).
@@ -394,8 +366,9 @@ Status ServerProcess::Prepare() {
                                      "UTF8",
                                      "--no-sync"};
   SB_ASSIGN_OR_RETURN(
-      pid_t pid, ForkExec(initdb, dir_ + "/initdb.log", switch_user_, run_uid_,
-                          run_gid_, options_.kill_with_parent));
+      pid_t pid,
+      StartServerProcess(initdb, dir_ + "/initdb.log", switch_user_, run_uid_,
+                         run_gid_, options_.kill_with_parent));
   int status = 0;
   bool done = WaitExit(pid, options_.start_timeout_ms, &status);
   if (!done) {
@@ -453,8 +426,9 @@ Status ServerProcess::PreparePostgres() {
 }
 
 Status ServerProcess::Launch() {
-  SB_ASSIGN_OR_RETURN(pid_, ForkExec(args_, log_file_, switch_user_, run_uid_,
-                                     run_gid_, options_.kill_with_parent));
+  SB_ASSIGN_OR_RETURN(
+      pid_, StartServerProcess(args_, log_file_, switch_user_, run_uid_,
+                               run_gid_, options_.kill_with_parent));
   spawn_registry::SetPid(slot_, pid_);
   return Status::Ok();
 }

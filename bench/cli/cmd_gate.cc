@@ -8,7 +8,6 @@
 // (from files, or by running binaries as child processes), writes the
 // outputs and maps the verdict to the exit code.
 #include <fcntl.h>
-#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -25,13 +24,12 @@
 #include <vector>
 
 #include "base/file_util.h"
+#include "base/process.h"
 #include "bench/cli/commands.h"
 #include "bench/cli/output_paths.h"
 #include "bench/harness/interrupt.h"
 #include "reports/gate/gate.h"
 #include "reports/results/results.h"
-
-extern char** environ;
 
 namespace statebench {
 namespace {
@@ -79,50 +77,19 @@ std::string Tail(const std::string& text, size_t max_chars) {
   return "..." + (nl == std::string::npos ? t : t.substr(nl));
 }
 
-// Runs argv[0] with argv (no shell), stdout to /dev/null, stderr to
-// `stderr_path`; returns the exit code, or 128+signal.
+// Runs argv[0] (looked up in PATH) with argv, no shell, stdout to
+// /dev/null, stderr to `stderr_path`; returns the exit code, or
+// 128+signal.
 Result<int> SpawnAndWait(const std::vector<std::string>& argv,
                          const std::string& stderr_path) {
-  std::vector<char*> args;
-  for (const std::string& a : argv)
-    args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null",
-                                   O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, stderr_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  pid_t pid = 0;
-  const int rc =
-      posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) {
-    return Status::InvalidArgument("cannot run '" + argv[0] +
-                                   "': " + std::strerror(rc));
-  }
-  int status = 0;
-  bool forwarded = false;
-  while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) {
-      return Status::IoError(std::string("waitpid: ") + std::strerror(errno));
-    }
-    // The child stops, cleans up and ends by the signal itself.
-    if (InterruptRequested() && !forwarded) {
-      ::kill(pid, InterruptSignal());
-      forwarded = true;
-    }
-  }
-  // A child ended by Ctrl-C (by the signal, or with 128 + it) means the
-  // whole process group was interrupted: not a measurement failure.
-  const int child_signal = WIFSIGNALED(status) ? WTERMSIG(status)
-                           : WIFEXITED(status) ? WEXITSTATUS(status) - 128
-                                               : 0;
-  if (child_signal == SIGINT || child_signal == SIGTERM) {
-    NoteInterrupt(child_signal);
-  }
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  return 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+  LaunchSpec spec;
+  spec.argv = argv;
+  spec.search_path = true;
+  spec.out = ChildStream::Null();
+  spec.err = ChildStream::Truncate(stderr_path);
+  SB_ASSIGN_OR_RETURN(pid_t pid, Launch(spec));
+  SB_ASSIGN_OR_RETURN(int status, WaitForwardingInterrupt(pid));
+  return ShellExitCode(status);
 }
 
 // The user's run arguments without the flags the gate sets itself.

@@ -1,7 +1,6 @@
 // `statebench run` (one backend) and `statebench compare` (several).
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,6 +19,7 @@
 #include "base/file_util.h"
 #include "base/key_groups.h"
 #include "base/output_file.h"
+#include "base/process.h"
 #include "base/spawn.h"
 #include "bench/cli/commands.h"
 #include "bench/cli/memory_preflight.h"
@@ -33,8 +33,6 @@
 #include "bench/harness/interrupt.h"
 #include "bench/harness/timed_backend.h"
 #include "workloads/trace.h"
-
-extern char** environ;
 
 namespace statebench {
 namespace {
@@ -74,41 +72,19 @@ Result<nlohmann::json> VerifyBackend(const RunConfig& rc, int cycles) {
   for (const auto& [k, v] : rc.backend_options) {
     args.insert(args.end(), {"--backend-opt", k + "=" + v});
   }
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, log.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_adddup2(&fa, 1, 2);
-  pid_t pid = 0;
-  int rc_spawn = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  int status = 0;
-  if (rc_spawn == 0) {
-    bool forwarded = false;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-      // The child has its own handlers: it stops, cleans up and ends by
-      // the signal.
-      if (InterruptRequested() && !forwarded) {
-        ::kill(pid, InterruptSignal());
-        forwarded = true;
-      }
-    }
-    // A child ended by Ctrl-C means the whole process group was
-    // interrupted, even when this process has not seen its own signal yet.
-    if (WIFSIGNALED(status) &&
-        (WTERMSIG(status) == SIGINT || WTERMSIG(status) == SIGTERM)) {
-      NoteInterrupt(WTERMSIG(status));
-    }
-  }
+  LaunchSpec spec;
+  spec.argv = std::move(args);
+  spec.out = ChildStream::Truncate(log);
+  spec.err = ChildStream::SameAsStdout();
+  Result<pid_t> pid = Launch(spec);
+  Result<int> status =
+      pid.ok() ? WaitForwardingInterrupt(*pid) : Result<int>(pid.status());
   Result<nlohmann::json> verdict = [&]() -> Result<nlohmann::json> {
-    if (rc_spawn != 0) {
-      return Status::Internal(std::string("cannot start verify: ") +
-                              std::strerror(rc_spawn));
+    if (!status.ok()) {
+      return Status::Internal("cannot run verify: " +
+                              status.status().message());
     }
-    const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    const int code = WIFEXITED(*status) ? WEXITSTATUS(*status) : -1;
     if (code != kExitOk && code != kExitRegression) {
       Result<std::string> text = ReadFileToString(log);
       std::string why = text.ok() ? *text : std::string();

@@ -1,11 +1,14 @@
 #include "bench/harness/interrupt.h"
 
 #include <signal.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 
 #include "base/file_util.h"
 #include "base/spawn.h"
@@ -111,6 +114,27 @@ void InstallSpawnSignalHandlers() {
   ev.sigev_notify = SIGEV_SIGNAL;
   ev.sigev_signo = SIGALRM;
   g_has_watchdog = ::timer_create(CLOCK_MONOTONIC, &ev, &g_watchdog) == 0;
+}
+
+Result<int> WaitForwardingInterrupt(pid_t pid) {
+  int status = 0;
+  bool forwarded = false;
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) {
+      return Status::IoError(std::string("waitpid: ") + std::strerror(errno));
+    }
+    if (InterruptRequested() && !forwarded) {
+      ::kill(pid, InterruptSignal());
+      forwarded = true;
+    }
+  }
+  const int child_signal = WIFSIGNALED(status) ? WTERMSIG(status)
+                           : WIFEXITED(status) ? WEXITSTATUS(status) - 128
+                                               : 0;
+  if (child_signal == SIGINT || child_signal == SIGTERM) {
+    NoteInterrupt(child_signal);
+  }
+  return status;
 }
 
 }  // namespace statebench

@@ -19,7 +19,11 @@
 #ifndef STATEBENCH_BENCH_HARNESS_INTERRUPT_H_
 #define STATEBENCH_BENCH_HARNESS_INTERRUPT_H_
 
+#include <sys/types.h>
+
 #include <string>
+
+#include "base/status.h"
 
 namespace statebench {
 
@@ -41,6 +45,14 @@ void ClearInterrupt();
 // Ends the process by the recorded signal, after flushing stdio; returns
 // when there is none.
 void ReraiseIfInterrupted();
+
+// Waits for the child `pid` and returns its wait status. A Ctrl-C or
+// SIGTERM that arrives meanwhile is passed on to the child once (it has its
+// own handlers: it stops, cleans up and ends by the signal), and a child
+// that ends by SIGINT/SIGTERM (or exits with 128 + one) is noted as an
+// interruption: the user interrupted the whole process group, even when
+// this process has not seen its own signal yet.
+Result<int> WaitForwardingInterrupt(pid_t pid);
 
 // While one exists, the first signal is only recorded (see above).
 class InterruptScope {

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,12 +15,11 @@
 #include <thread>
 
 #include "base/file_util.h"
+#include "base/process.h"
 #include "bench/harness/interrupt.h"
 #include "bench/harness/restored_job.h"
 #include "bench/harness/timed_backend.h"
 #include "reports/results/results.h"
-
-extern char** environ;
 
 namespace statebench {
 namespace {
@@ -106,31 +104,21 @@ Result<ChildReport> RunAndKillChild(const VerifyConfig& config,
   std::vector<std::string> args = config.child_argv;
   args.push_back("--child-dir");
   args.push_back(dir);
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
   // The child dies by SIGKILL and cannot clean up: its temporary
   // directories (the run's working directory, RocksDB's files) go below the
   // cycle's directory, which the parent removes.
-  std::string tmpdir = "TMPDIR=" + dir;
-  std::vector<char*> envp;
-  for (char** e = environ; *e != nullptr; ++e) {
-    if (std::strncmp(*e, "TMPDIR=", 7) != 0) envp.push_back(*e);
-  }
-  envp.push_back(tmpdir.data());
-  envp.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-  pid_t pid = 0;
-  int rc =
-      posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
+  LaunchSpec spec;
+  spec.argv = std::move(args);
+  spec.out = ChildStream::Fd(fds[1]);
+  spec.env = {"TMPDIR=" + dir};
+  Result<pid_t> launched = Launch(spec);
   ::close(fds[1]);
-  if (rc != 0) {
+  if (!launched.ok()) {
     ::close(fds[0]);
-    return Status::IoError("cannot start verify child " + args[0]);
+    return Status::IoError("cannot start the verify child: " +
+                           launched.status().message());
   }
+  const pid_t pid = *launched;
   std::uniform_real_distribution<double> kill_at(config.min_kill_s,
                                                  config.max_kill_s);
   *kill_after_s = kill_at(rng);
