@@ -24,8 +24,7 @@ Result<ResultsFile> RunCalibration(CliContext& ctx) {
     if (ctx.stderr_is_tty) {
       *ctx.err << "statebench: calibrating " << info.name << "\n";
     }
-    results.runs.push_back(RunBenchmark(rc, BackendRegistry::Default(),
-                                        [](const std::string&) {}));
+    results.runs.push_back(RunBenchmark(rc, BackendRegistry::Default()));
   }
   return results;
 }

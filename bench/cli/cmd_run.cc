@@ -192,7 +192,9 @@ void AddSettingNotes(const std::string& command, RunOptions* o) {
 
 // The live line of run and compare: phase, backend, repetition, elapsed,
 // ETA and events/s, from the harness's messages and its position reports.
-class RunProgress {
+// The progress line, fed by the harness (the RunObserver methods), and
+// the op stream of the first repetition for --record-trace.
+class RunProgress : public RunObserver {
  public:
   RunProgress(std::ostream* err, bool enabled, const RunConfig& config,
               size_t backends)
@@ -232,6 +234,17 @@ class RunProgress {
     }
     Redraw(/*force=*/true);
   }
+
+  void OnProgress(const std::string& msg) override { Message(msg); }
+  void OnPosition(uint64_t pos) override {
+    if (enabled()) Position(pos);
+  }
+  void OnStreamExecuted(const ExecutedStream& e) override {
+    if (record_executed_ && !executed_) executed_ = e;
+  }
+  // Keeps what the first measured phase executed (OnStreamExecuted).
+  void RecordExecuted() { record_executed_ = true; }
+  const std::optional<ExecutedStream>& executed() const { return executed_; }
 
   // The measured phase's position (events processed): the events/s figure.
   void Position(uint64_t pos) {
@@ -275,6 +288,8 @@ class RunProgress {
   size_t backends_done_ = 0;
   ProgressState state_;
   uint64_t rep_start_ = 0, rate_t_ = 0, rate_pos_ = 0;
+  bool record_executed_ = false;
+  std::optional<ExecutedStream> executed_;
 };
 
 // Private servers for the plan's server backends (--spawn); their
@@ -404,12 +419,6 @@ int RunBenchmarks(RunOptions& o, CliContext& ctx, const std::string& command) {
   for (const std::string& note : o.notes) {
     err << "statebench: note: " << note << "\n";
   }
-  std::optional<ExecutedStream> executed;
-  if (!o.record_trace.empty()) {
-    o.config.on_stream_executed = [&executed](const ExecutedStream& e) {
-      if (!executed) executed = e;
-    };
-  }
 
   ResultsFile results;
   results.context = CollectContext(command, ctx.argc, ctx.argv);
@@ -420,6 +429,7 @@ int RunBenchmarks(RunOptions& o, CliContext& ctx, const std::string& command) {
 
   RunProgress line(&err, ctx.stderr_is_tty && !o.quiet, o.config,
                    plan.backends.size());
+  if (!o.record_trace.empty()) line.RecordExecuted();
   ProgressFn progress = [&line](const std::string& msg) { line.Message(msg); };
   bool any_failed = false;
   bool verification_failed = false;
@@ -432,9 +442,6 @@ int RunBenchmarks(RunOptions& o, CliContext& ctx, const std::string& command) {
     RunConfig rc = o.config;
     rc.backend = name;
     rc.backend_options = plan.options[name];
-    if (line.enabled()) {
-      rc.on_position = [&line](uint64_t pos) { line.Position(pos); };
-    }
     line.StartBackend(name);
     RunResult run;
     if (auto f = spawned.failures.find(name); f != spawned.failures.end()) {
@@ -443,7 +450,7 @@ int RunBenchmarks(RunOptions& o, CliContext& ctx, const std::string& command) {
                h != plan.cannot_hold.end()) {
       run = NotMeasured(rc, "unsupported", "preflight", h->second.message());
     } else {
-      run = RunBenchmark(rc, BackendRegistry::Default(), progress);
+      run = RunBenchmark(rc, BackendRegistry::Default(), &line);
     }
     line.FinishBackend();
     if (InterruptRequested()) {
@@ -456,9 +463,9 @@ int RunBenchmarks(RunOptions& o, CliContext& ctx, const std::string& command) {
     // user chose; the password file path is kept out of the results.
     run.backend_options.erase("password_file");
     PrintIdleSubtasks(run, err);
-    if (executed && !o.record_trace.empty()) {
+    if (line.executed() && !o.record_trace.empty()) {
       Result<TraceSummary> t =
-          RecordExecutedTrace(*plan.workload, o.record_trace, *executed);
+          RecordExecutedTrace(*plan.workload, o.record_trace, *line.executed());
       if (!t.ok()) {
         err << "statebench: --record-trace: " << t.status().message() << "\n";
         return kExitFailure;

@@ -181,6 +181,7 @@ int RunSweepCommand(SweepOptions& so, CliContext& ctx) {
   ProgressFn progress = [&](const std::string& msg) {
     if (ctx.stderr_is_tty && !o.quiet) err << "statebench: " << msg << "\n";
   };
+  ProgressObserver observer(progress);
   using Clock = std::chrono::steady_clock;
   const Clock::time_point start = Clock::now();
   // The pace of the estimate: measured over estimated seconds of the steps
@@ -211,7 +212,7 @@ int RunSweepCommand(SweepOptions& so, CliContext& ctx) {
       rc.backend_options = per_backend[step.backend];
       rc.workload.key_count = step.keys;
       const Clock::time_point step_start = Clock::now();
-      run = RunBenchmark(rc, registry, progress);
+      run = RunBenchmark(rc, registry, &observer);
       run.backend_options.erase("password_file");
       estimated_left -= step.seconds;
       if (run.status == "ok") {

@@ -1,9 +1,9 @@
 // The one-line progress display on a terminal (DESIGN.md section 5:
 // progress goes to stderr, only on a TTY).
 //
-// Commands feed it from the harness's hooks (the ProgressFn messages and
-// RunConfig::on_position); it redraws one line in place ("\r", the text,
-// clear-to-end) at most kRedrawsPerSecond times a second, and erases it
+// Commands feed it from the harness's RunObserver (its progress messages
+// and the measured phase's position); it redraws one line in place ("\r", the
+// text, clear-to-end) at most kRedrawsPerSecond times a second, and erases it
 // before any other message so that lines never interleave. Disabled (not a
 // terminal, or --quiet), it writes nothing at all. Thread-safe.
 #ifndef STATEBENCH_BENCH_CLI_PROGRESS_H_

@@ -110,12 +110,12 @@ struct InFlight {
 class Repeater {
  public:
   Repeater(const RunConfig& config, const BackendRegistry& registry,
-           const Workload& workload, const ProgressFn& progress, int rep,
+           const Workload& workload, RunObserver& observer, int rep,
            RunResult* run)
       : config_(config),
         registry_(registry),
         workload_(workload),
-        progress_(progress),
+        observer_(observer),
         rep_(rep),
         run_(run) {}
 
@@ -156,7 +156,7 @@ class Repeater {
   const RunConfig& config_;
   const BackendRegistry& registry_;
   const Workload& workload_;
-  const ProgressFn& progress_;
+  RunObserver& observer_;
   int rep_;
   RunResult* run_;
   std::string phase_ = "open";
@@ -360,7 +360,7 @@ void Repeater::FinishCheckpoint(const InFlight& cp, bool timed_out,
     done.id = cp.id;
     done.barrier_event = subtasks_.front()->slot().barrier_event;
     for (auto& st : subtasks_) done.handles.push_back(st->slot().handle);
-    if (config_.on_checkpoint) config_.on_checkpoint(done);
+    observer_.OnCheckpointCompleted(done);
     if (config_.rescale_to > 0) last_completed_ = std::move(done);
     control_.notify_complete.store(cp.id, std::memory_order_release);
   }
@@ -447,8 +447,8 @@ Status Repeater::PreflightLoaded() {
 
 Status Repeater::Load(Repetition* rep) {
   phase_ = "load";
-  progress_(config_.backend + ": loading " +
-            std::to_string(workload_.Spec().key_count) + " keys");
+  observer_.OnProgress(config_.backend + ": loading " +
+                       std::to_string(workload_.Spec().key_count) + " keys");
   uint64_t t0 = NowNs();
   SB_RETURN_IF_ERROR(ForEachSubtask(
       subtasks_, control_, [&](Subtask& st) { return st.RunLoad(workload_); }));
@@ -574,17 +574,17 @@ Status Repeater::Measure(Repetition* rep) {
       last_ops = ops;
       last_tick = now;
     }
-    if (config_.on_position && now >= next_position) {
+    if (now >= next_position) {
       uint64_t pos = 0;
       for (auto& st : subtasks_) pos = std::max(pos, st->position());
-      config_.on_position(pos);
+      observer_.OnPosition(pos);
       next_position = now + 10 * kNsPerMs;
     }
     if (control_.failed.load()) {
       rep->measure_end = "failure";
       break;
     }
-    if (config_.should_stop && config_.should_stop()) {
+    if (observer_.ShouldStop()) {
       rep->measure_end = "stopped";
       break;
     }
@@ -679,14 +679,14 @@ void Repeater::ReportExecuted() {
     if (st->ops() == 0) idle.push_back(st->index());
   }
   if (ops > 0 && !idle.empty()) run_->extra["idle_subtasks"] = idle;
-  if (rep_ != 0 || !config_.on_stream_executed) return;
+  if (rep_ != 0) return;
   ExecutedStream executed;
   executed.max_parallelism = max_parallelism_;
   for (auto& st : subtasks_) {
     executed.run_ops.push_back(st->run_ops_applied());
     executed.end_event = std::max(executed.end_event, st->applied_end());
   }
-  config_.on_stream_executed(executed);
+  observer_.OnStreamExecuted(executed);
 }
 
 Status Repeater::MeasureRestore(Repetition* rep) {
@@ -825,7 +825,7 @@ Status Repeater::Run() {
     SB_RETURN_IF_ERROR(PreflightWorkload());
     SB_RETURN_IF_ERROR(Load(&rep));
     SB_RETURN_IF_ERROR(PreflightLoaded());
-    progress_(config_.backend + ": warmup and measure");
+    observer_.OnProgress(config_.backend + ": warmup and measure");
     SB_RETURN_IF_ERROR(Measure(&rep));
     if (InterruptRequested()) return InterruptedStatus();
     const bool rescale = config_.rescale_to > 0;
@@ -863,7 +863,9 @@ Status Repeater::Run() {
 }  // namespace
 
 RunResult RunBenchmark(const RunConfig& config, const BackendRegistry& registry,
-                       const ProgressFn& progress) {
+                       RunObserver* observer) {
+  RunObserver silent;
+  if (observer == nullptr) observer = &silent;
   RunResult run;
   run.backend = config.backend;
   run.workload = config.workload.name;
@@ -881,7 +883,7 @@ RunResult RunBenchmark(const RunConfig& config, const BackendRegistry& registry,
     return run;
   }
   for (int r = 0; r < config.repetitions; ++r) {
-    Repeater rep(config, registry, **workload, progress, r, &run);
+    Repeater rep(config, registry, **workload, *observer, r, &run);
     Status s = rep.Run();
     if (!s.ok()) {
       run.status = rep.unsupported() ? "unsupported" : "failed";

@@ -92,22 +92,8 @@ struct RunConfig {
   int rescale_to = 0;
   // Parent of the per-run temporary directory (mkdtemp); "" = $TMPDIR.
   std::string work_root;
-  // Called on the coordinator thread after each completed periodic
-  // checkpoint (before the subtasks are notified). Used by crash
-  // verification and tests; must be quick.
-  std::function<void(const CompletedCheckpoint&)> on_checkpoint;
-  // Called about every 10 ms of the measured phase with the highest event
-  // index any subtask has reached (crash verification's replay bound).
-  std::function<void(uint64_t)> on_position;
-  // Polled by the coordinator about every millisecond of the measured
-  // phase; true ends the phase early (server-crash tests end the run once
-  // the server is dead).
-  std::function<bool()> should_stop;
   // Checkpoint directory to use and keep ("" = a temporary one, removed).
   std::string checkpoint_dir;
-  // Called after the measured phase of the first repetition (trace
-  // recording of what the run executed).
-  std::function<void(const ExecutedStream&)> on_stream_executed;
 };
 
 // The effective configuration as JSON (for the results' "config").
@@ -115,8 +101,43 @@ nlohmann::json RunConfigToJson(const RunConfig& config);
 
 using ProgressFn = std::function<void(const std::string&)>;
 
+// What a run tells the code that drives it while it runs, and the one
+// thing it asks of it. The harness calls every method on the thread that
+// called RunBenchmark; each must be quick. Each does nothing by default, so
+// an observer overrides what it needs.
+class RunObserver {
+ public:
+  virtual ~RunObserver() = default;
+  // A step of the run ("rocksdb: loading ..."), for a progress line.
+  virtual void OnProgress(const std::string& /*message*/) {}
+  // After each completed periodic checkpoint, before the subtasks are
+  // notified (crash verification kills the job relative to these).
+  virtual void OnCheckpointCompleted(const CompletedCheckpoint& /*done*/) {}
+  // About every 10 ms of the measured phase: the highest event index any
+  // subtask has reached (crash verification's replay bound).
+  virtual void OnPosition(uint64_t /*event*/) {}
+  // Polled about every millisecond of the measured phase; true ends the
+  // phase early (a server-crash cycle ends the run once the server is dead).
+  virtual bool ShouldStop() { return false; }
+  // After the measured phase of the first repetition: what it executed
+  // (trace recording).
+  virtual void OnStreamExecuted(const ExecutedStream& /*executed*/) {}
+};
+
+// A RunObserver that passes the progress messages to `fn`.
+class ProgressObserver : public RunObserver {
+ public:
+  explicit ProgressObserver(ProgressFn fn) : fn_(std::move(fn)) {}
+  void OnProgress(const std::string& message) override { fn_(message); }
+
+ private:
+  ProgressFn fn_;
+};
+
+// Runs `config` (its repetitions, checkpoints, restore and rescale) and
+// returns its row. `observer` may be null.
 RunResult RunBenchmark(const RunConfig& config, const BackendRegistry& registry,
-                       const ProgressFn& progress);
+                       RunObserver* observer = nullptr);
 
 }  // namespace statebench
 

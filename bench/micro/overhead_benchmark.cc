@@ -323,8 +323,7 @@ void BM_FullHarness(benchmark::State& state, std::string backend, bool puts) {
   const double half = g_flags.harness_seconds / 2;
   for (auto _ : state) {
     Result<Rates> before = RunFor(*(*f)->direct, chunk, half);
-    RunResult run =
-        RunBenchmark(c, BackendRegistry::Default(), [](const std::string&) {});
+    RunResult run = RunBenchmark(c, BackendRegistry::Default());
     Result<Rates> after = RunFor(*(*f)->direct, chunk, half);
     if (!before.ok() || !after.ok() || run.status != "ok" ||
         run.repetitions.empty()) {

@@ -189,8 +189,7 @@ void BM_Footprint(benchmark::State& state, std::string backend,
   c.measure_s = 3;
   for (auto _ : state) {
     std::optional<uint64_t> before = ReadCurrentRss();
-    RunResult run =
-        RunBenchmark(c, BackendRegistry::Default(), [](const std::string&) {});
+    RunResult run = RunBenchmark(c, BackendRegistry::Default());
     if (run.status != "ok" || !before || run.repetitions.empty() ||
         !run.repetitions.front().peak_rss_bytes) {
       return state.SkipWithError(("run failed: " + run.failure_reason).c_str());

@@ -169,41 +169,44 @@ Result<DurabilityCycle> RunCycle(const RunConfig& base, int cycle,
   run.measure_s = std::max(base.measure_s, 30.0);
   run.end_at_end_of_input = false;  // the kill ends the job
   run.measure_restore = false;
-  // Vary the moment: after the 2nd, 3rd or 4th completed checkpoint.
-  const size_t kill_after = 2 + static_cast<size_t>(cycle % 3);
-  std::mutex mu;
-  std::vector<CompletedCheckpoint> done;
-  bool killed = false;
-  std::atomic<int64_t> killed_at{0};  // steady clock ticks
-  Status kill_status;
-  std::atomic<uint64_t> position{0};
-  run.on_checkpoint = [&](const CompletedCheckpoint& cp) {
-    std::lock_guard<std::mutex> lock(mu);
-    if (killed) return;
-    done.push_back(cp);
-    if (done.size() == kill_after) {
-      kill_status = server->Kill();
-      killed = true;
-      killed_at.store(
-          std::chrono::steady_clock::now().time_since_epoch().count());
-    }
-  };
   // The job runs on briefly against the dead server (what it does after
   // the checkpoint must not be in the restored state), then ends.
-  run.should_stop = [&killed_at] {
-    const int64_t k = killed_at.load();
-    return k != 0 &&
-           std::chrono::steady_clock::now().time_since_epoch().count() - k >
-               std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                   std::chrono::milliseconds(200))
-                   .count();
-  };
-  run.on_position = [&](uint64_t p) {
-    uint64_t cur = position.load();
-    while (p > cur && !position.compare_exchange_weak(cur, p)) {
+  class KillServerAfter : public RunObserver {
+   public:
+    KillServerAfter(ServerProcess* server, size_t kill_after)
+        : server_(server), kill_after_(kill_after) {}
+    void OnCheckpointCompleted(const CompletedCheckpoint& cp) override {
+      if (killed) return;
+      done.push_back(cp);
+      if (done.size() == kill_after_) {
+        kill_status = server_->Kill();
+        killed = true;
+        killed_at_ = std::chrono::steady_clock::now();
+      }
     }
+    bool ShouldStop() override {
+      return killed && std::chrono::steady_clock::now() - killed_at_ >
+                           std::chrono::milliseconds(200);
+    }
+    void OnPosition(uint64_t p) override { position = std::max(position, p); }
+
+    std::vector<CompletedCheckpoint> done;
+    bool killed = false;
+    Status kill_status;
+    uint64_t position = 0;
+
+   private:
+    ServerProcess* server_;
+    size_t kill_after_;
+    std::chrono::steady_clock::time_point killed_at_;
   };
-  RunResult r = RunBenchmark(run, registry, [](const std::string&) {});
+  // Vary the moment: after the 2nd, 3rd or 4th completed checkpoint.
+  const size_t kill_after = 2 + static_cast<size_t>(cycle % 3);
+  KillServerAfter observer(server, kill_after);
+  const std::vector<CompletedCheckpoint>& done = observer.done;
+  RunResult r = RunBenchmark(run, registry, &observer);
+  const bool killed = observer.killed;
+  const Status& kill_status = observer.kill_status;
   SB_RETURN_IF_ERROR(kill_status.WithContext("killing the server"));
   if (!killed) {
     return Status::Internal(
@@ -224,7 +227,7 @@ Result<DurabilityCycle> RunCycle(const RunConfig& base, int cycle,
     run.backend_options[k] = v;  // the new server_pid
   }
   const uint64_t barrier = done.back().barrier_event;
-  const uint64_t end = std::max(position.load(), barrier) + 100000;
+  const uint64_t end = std::max(observer.position, barrier) + 100000;
   // The newest checkpoint the restarted server still serves.
   for (size_t i = done.size(); i-- > 0;) {
     RestoredJob job;

@@ -175,35 +175,40 @@ Result<ChildReport> RunInProcess(const VerifyConfig& config,
   std::uniform_real_distribution<double> kill_at(config.min_kill_s,
                                                  config.max_kill_s);
   *kill_after_s = kill_at(rng);
-  ChildReport report;
-  std::mutex mu;
   RunConfig run = cycle_run;
   // As with a child: the kill falls kill_after_s after the first completed
   // checkpoint, however long that took (a loaded machine delays it); the
   // measured phase is only the backstop.
   run.measure_s = 120;
   run.end_at_end_of_input = false;  // the kill ends the job
-  uint64_t kill_ns = static_cast<uint64_t>(*kill_after_s * 1e9);
-  std::atomic<uint64_t> first_ns{0};
-  run.on_checkpoint = [&](const CompletedCheckpoint& cp) {
-    std::lock_guard<std::mutex> lock(mu);
-    if (report.checkpoints.empty()) first_ns.store(NowNs());
-    report.checkpoints.push_back(cp);
-  };
-  run.should_stop = [&] {
-    uint64_t first = first_ns.load();
-    return first != 0 && NowNs() - first >= kill_ns;
-  };
-  run.on_position = [&](uint64_t pos) {
-    std::lock_guard<std::mutex> lock(mu);
-    report.position = std::max(report.position, pos);
-  };
-  RunResult result = RunBenchmark(run, registry, [](const std::string&) {});
+  struct KillAfterFirstCheckpoint : RunObserver {
+    uint64_t kill_ns = 0;
+    uint64_t first_ns = 0;
+    ChildReport report;
+    void OnCheckpointCompleted(const CompletedCheckpoint& cp) override {
+      if (report.checkpoints.empty()) first_ns = NowNs();
+      report.checkpoints.push_back(cp);
+    }
+    bool ShouldStop() override {
+      return first_ns != 0 && NowNs() - first_ns >= kill_ns;
+    }
+    void OnPosition(uint64_t pos) override {
+      report.position = std::max(report.position, pos);
+    }
+    // Where the subtasks really stopped: a loaded machine can run them far
+    // past the last position report before the phase ends, and a write
+    // made there is a resurrection, not a wrong value.
+    void OnStreamExecuted(const ExecutedStream& executed) override {
+      report.position = std::max(report.position, executed.end_event);
+    }
+  } observer;
+  observer.kill_ns = static_cast<uint64_t>(*kill_after_s * 1e9);
+  RunResult result = RunBenchmark(run, registry, &observer);
   if (result.status != "ok") {
     return Status::Internal("run failed in phase " + result.failure_phase +
                             ": " + result.failure_reason);
   }
-  return report;
+  return observer.report;
 }
 
 }  // namespace
@@ -267,33 +272,38 @@ int RunVerifyChild(const RunConfig& base, int out_fd) {
   run.end_at_end_of_input = false;  // the kill ends the job
   run.warmup_s = 0;
   run.measure_restore = false;
-  std::mutex mu;
-  auto write_line = [&](const nlohmann::json& j) {
-    std::string line = JsonText(j, -1) + "\n";
-    std::lock_guard<std::mutex> lock(mu);
-    const char* p = line.data();
-    size_t left = line.size();
-    while (left > 0) {
-      ssize_t n = ::write(out_fd, p, left);
-      if (n <= 0) return;
-      p += n;
-      left -= static_cast<size_t>(n);
+  // The parent reads one JSON line per checkpoint and position.
+  class ReportToParent : public RunObserver {
+   public:
+    explicit ReportToParent(int fd) : fd_(fd) {}
+    void OnCheckpointCompleted(const CompletedCheckpoint& cp) override {
+      nlohmann::json handles = nlohmann::json::array();
+      for (const CheckpointHandle& h : cp.handles)
+        handles.push_back(HandleToJson(h));
+      WriteLine({{"type", "checkpoint"},
+                 {"id", cp.id},
+                 {"barrier_event", cp.barrier_event},
+                 {"handles", handles}});
     }
-  };
-  run.on_checkpoint = [&](const CompletedCheckpoint& cp) {
-    nlohmann::json handles = nlohmann::json::array();
-    for (const CheckpointHandle& h : cp.handles)
-      handles.push_back(HandleToJson(h));
-    write_line({{"type", "checkpoint"},
-                {"id", cp.id},
-                {"barrier_event", cp.barrier_event},
-                {"handles", handles}});
-  };
-  run.on_position = [&](uint64_t pos) {
-    write_line({{"type", "position"}, {"event", pos}});
-  };
-  RunResult result =
-      RunBenchmark(run, BackendRegistry::Default(), [](const std::string&) {});
+    void OnPosition(uint64_t pos) override {
+      WriteLine({{"type", "position"}, {"event", pos}});
+    }
+
+   private:
+    void WriteLine(const nlohmann::json& j) {
+      std::string line = JsonText(j, -1) + "\n";
+      const char* p = line.data();
+      size_t left = line.size();
+      while (left > 0) {
+        ssize_t n = ::write(fd_, p, left);
+        if (n <= 0) return;
+        p += n;
+        left -= static_cast<size_t>(n);
+      }
+    }
+    int fd_;
+  } observer(out_fd);
+  RunResult result = RunBenchmark(run, BackendRegistry::Default(), &observer);
   if (result.status != "ok") {
     std::fprintf(stderr, "statebench verify child: %s failed in phase %s: %s\n",
                  run.backend.c_str(), result.failure_phase.c_str(),
@@ -413,13 +423,14 @@ Result<RescaleResult> RunRescaleVerification(const RunConfig& base, int from,
                               : DefaultMaxParallelism(std::max(from, to));
     run.checkpoint_dir = dir + "/checkpoints";
     run.measure_restore = false;
-    std::vector<CompletedCheckpoint> done;
-    std::mutex mu;
-    run.on_checkpoint = [&](const CompletedCheckpoint& cp) {
-      std::lock_guard<std::mutex> lock(mu);
-      done.push_back(cp);
-    };
-    RunResult r = RunBenchmark(run, registry, [](const std::string&) {});
+    struct CollectCheckpoints : RunObserver {
+      std::vector<CompletedCheckpoint> done;
+      void OnCheckpointCompleted(const CompletedCheckpoint& cp) override {
+        done.push_back(cp);
+      }
+    } observer;
+    const std::vector<CompletedCheckpoint>& done = observer.done;
+    RunResult r = RunBenchmark(run, registry, &observer);
     if (r.status != "ok") {
       return Status::Internal("run at parallelism " + std::to_string(from) +
                               " failed: " + r.failure_reason);

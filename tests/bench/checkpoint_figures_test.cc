@@ -65,7 +65,7 @@ TEST(CheckpointFiguresTest, EndToEndIsStartDelayAlignmentSyncAndAsync) {
   c.measure_s = 1.5;
   c.checkpoint.interval_ms = 100;
   c.measure_restore = false;
-  RunResult run = RunBenchmark(c, registry, [](const std::string&) {});
+  RunResult run = RunBenchmark(c, registry);
   ASSERT_EQ(run.status, "ok") << run.failure_reason;
   ASSERT_EQ(run.repetitions.size(), 1u);
   int completed = 0;
@@ -135,8 +135,7 @@ TEST(CheckpointFiguresTest, EveryEmbeddedBackendCheckpointsAndRestores) {
     c.measure_s = 0.5;
     c.checkpoint.interval_ms = 50;
     c.rescale_to = 3;
-    RunResult run =
-        RunBenchmark(c, BackendRegistry::Default(), [](const std::string&) {});
+    RunResult run = RunBenchmark(c, BackendRegistry::Default());
     const std::string what =
         std::string(k.backend) + " " + std::string(CheckpointTypeName(k.type));
     ASSERT_EQ(run.status, "ok") << what << ": " << run.failure_reason;

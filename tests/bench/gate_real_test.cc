@@ -69,7 +69,7 @@ ResultsFile OneRepetition(const RunConfig& config,
   c["backends"] = {config.backend};
   c.erase("backend");
   f.config = c;
-  f.runs.push_back(RunBenchmark(config, registry, [](const std::string&) {}));
+  f.runs.push_back(RunBenchmark(config, registry));
   return f;
 }
 

@@ -47,7 +47,7 @@ TEST_P(HarnessRoutingTest,
   BackendRegistry registry = MapRegistry(knobs);
   RunConfig c = SmallRun();
   c.parallelism = p;
-  RunResult run = RunBenchmark(c, registry, [](const std::string&) {});
+  RunResult run = RunBenchmark(c, registry);
   ASSERT_EQ(run.status, "ok") << run.failure_reason;
   const int m = DefaultMaxParallelism(p);
   ASSERT_EQ(static_cast<int>(knobs.seen_key_groups->size()), p);
@@ -89,14 +89,19 @@ TEST(HarnessBarrierTest, CheckpointHoldsExactlyTheEventsBeforeItsBarrier) {
   BackendRegistry registry = MapRegistry(knobs);
   RunConfig c = SmallRun();
   c.parallelism = 3;
-  std::vector<CompletedCheckpoint> done;
-  c.on_checkpoint = [&](const CompletedCheckpoint& cp) { done.push_back(cp); };
   // Both run on the coordinator thread. The phase ends after the fourth
   // checkpoint, however long a loaded machine takes to align three
   // subtasks; the time limit is only the backstop.
+  struct FourCheckpoints : RunObserver {
+    std::vector<CompletedCheckpoint> done;
+    void OnCheckpointCompleted(const CompletedCheckpoint& cp) override {
+      done.push_back(cp);
+    }
+    bool ShouldStop() override { return done.size() >= 4; }
+  } observer;
+  const std::vector<CompletedCheckpoint>& done = observer.done;
   c.measure_s = 60;
-  c.should_stop = [&] { return done.size() >= 4; };
-  RunResult run = RunBenchmark(c, registry, [](const std::string&) {});
+  RunResult run = RunBenchmark(c, registry, &observer);
   ASSERT_EQ(run.status, "ok") << run.failure_reason;
   ASSERT_GE(done.size(), 4u);
   auto workload = CreateWorkload(c.workload);
@@ -136,7 +141,7 @@ TEST(HarnessOpenLoopTest, OneStallLiftsCorrectedButNotServiceTimeP99) {
   c.measure_s = 5;
   c.checkpoint.interval_ms = 0;
   c.workload.read_fraction = 1.0;
-  RunResult run = RunBenchmark(c, registry, [](const std::string&) {});
+  RunResult run = RunBenchmark(c, registry);
   ASSERT_EQ(run.status, "ok") << run.failure_reason;
   ASSERT_TRUE(run.open_loop);
   double corrected = Metric(run, "latency_corrected.value_get.p99_ns").median;
@@ -155,7 +160,7 @@ TEST(HarnessAccountingTest, WriteAmplificationIsBackendBytesOverLogicalBytes) {
   c.workload.key_size = 16;
   c.workload.value_size = 100;
   c.workload.read_fraction = 0.5;
-  RunResult run = RunBenchmark(c, registry, [](const std::string&) {});
+  RunResult run = RunBenchmark(c, registry);
   ASSERT_EQ(run.status, "ok") << run.failure_reason;
   const IoResult& io = run.repetitions.at(0).io;
   EXPECT_DOUBLE_EQ(*io.write_amplification, 3.0);
@@ -172,7 +177,7 @@ TEST(HarnessRepetitionTest, EveryMetricHasOneSamplePerRepetition) {
   RunConfig c = SmallRun();
   c.repetitions = 3;
   c.measure_s = 0.2;
-  RunResult run = RunBenchmark(c, registry, [](const std::string&) {});
+  RunResult run = RunBenchmark(c, registry);
   ASSERT_EQ(run.status, "ok") << run.failure_reason;
   ASSERT_EQ(run.repetitions.size(), 3u);
   const MetricSummary& t = Metric(run, "throughput.ops_per_s");
@@ -201,7 +206,7 @@ TEST(HarnessFailureTest, FailedRepetitionStaysOutOfTheSummary) {
   c.measure_s = 0.2;
   c.checkpoint.interval_ms = 0;
   c.measure_restore = true;
-  RunResult run = RunBenchmark(c, registry, [](const std::string&) {});
+  RunResult run = RunBenchmark(c, registry);
   EXPECT_EQ(run.status, "failed");
   // The checkpoint failed, not the restore it was taken for.
   EXPECT_EQ(run.failure_phase, "checkpoint") << run.failure_reason;
@@ -224,7 +229,7 @@ TEST(HarnessThroughputTest, BoundedInputIsDividedByTheTimeItRan) {
   c.measure_s = 30;  // far longer than 20,000 events take
   c.workload.run_events = 20000;
   auto t0 = std::chrono::steady_clock::now();
-  RunResult run = RunBenchmark(c, registry, [](const std::string&) {});
+  RunResult run = RunBenchmark(c, registry);
   double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
           .count();
@@ -250,7 +255,7 @@ TEST(HarnessThroughputTest, TimelineBucketsAreRatesOverTheirOwnLength) {
   c.measure_s = 2.5;
   c.checkpoint.interval_ms = 0;
   c.workload.read_fraction = 1.0;  // one op per event
-  RunResult run = RunBenchmark(c, registry, [](const std::string&) {});
+  RunResult run = RunBenchmark(c, registry);
   ASSERT_EQ(run.status, "ok") << run.failure_reason;
   const Repetition& rep = run.repetitions.at(0);
   ASSERT_EQ(rep.timeline_ops_per_s.size(), 2u);
@@ -265,7 +270,7 @@ TEST(HarnessFailureTest, MeasuredPhaseWithoutOpsFails) {
   RunConfig c = SmallRun();
   c.workload.run_events = 50;  // all consumed by the warmup
   c.warmup_s = 0.2;
-  RunResult run = RunBenchmark(c, registry, [](const std::string&) {});
+  RunResult run = RunBenchmark(c, registry);
   EXPECT_EQ(run.status, "failed");
   EXPECT_EQ(run.failure_phase, "measure");
   EXPECT_NE(run.failure_reason.find("ran no op"), std::string::npos)
@@ -280,7 +285,7 @@ TEST(HarnessFailureTest, UnknownBackendIsAFailedRunNamingThePhase) {
   BackendRegistry registry = MapRegistry(knobs);
   RunConfig c = SmallRun();
   c.backend = "nope";
-  RunResult run = RunBenchmark(c, registry, [](const std::string&) {});
+  RunResult run = RunBenchmark(c, registry);
   EXPECT_EQ(run.status, "failed");
   EXPECT_EQ(run.failure_phase, "open");
   EXPECT_NE(run.failure_reason.find("nope"), std::string::npos);
@@ -302,7 +307,7 @@ TEST(HarnessFailureTest, OutOfMemoryIsAFailedRunNotAnAbort) {
     RunConfig c = SmallRun();
     c.parallelism = 2;
     c.warmup_s = 0;
-    RunResult run = RunBenchmark(c, registry, [](const std::string&) {});
+    RunResult run = RunBenchmark(c, registry);
     EXPECT_EQ(run.status, "failed");
     EXPECT_EQ(run.failure_phase, phase) << run.failure_reason;
     EXPECT_NE(run.failure_reason.find("out of memory"), std::string::npos)
@@ -311,7 +316,7 @@ TEST(HarnessFailureTest, OutOfMemoryIsAFailedRunNotAnAbort) {
   // The next backend of the run still runs.
   MapBackendKnobs knobs;
   BackendRegistry registry = MapRegistry(knobs);
-  RunResult run = RunBenchmark(SmallRun(), registry, [](const std::string&) {});
+  RunResult run = RunBenchmark(SmallRun(), registry);
   EXPECT_EQ(run.status, "ok") << run.failure_reason;
 }
 
