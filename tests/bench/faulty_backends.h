@@ -4,6 +4,7 @@
 #ifndef STATEBENCH_TESTS_BENCH_FAULTY_BACKENDS_H_
 #define STATEBENCH_TESTS_BENCH_FAULTY_BACKENDS_H_
 
+#include <iterator>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -34,13 +35,20 @@ struct FaultJournal {
   int injected = 0;
   std::map<std::pair<int64_t, int>, CheckpointHandle>
       handles;  // (id, kg start)
+  // (id, kg start) -> the size of `writes` when that checkpoint was synced.
+  // A restore looks only at writes made after it: the journal outlives one
+  // job, and an earlier cycle's write is no write of the job restored.
+  std::map<std::pair<int64_t, int>, size_t> synced_at;
 };
 
 class FaultyBackend : public StateBackend {
  public:
   FaultyBackend(std::unique_ptr<StateBackend> inner, Fault fault,
-                std::shared_ptr<FaultJournal> journal)
-      : inner_(std::move(inner)), fault_(fault), journal_(std::move(journal)) {}
+                std::shared_ptr<FaultJournal> journal, int key_group_start)
+      : inner_(std::move(inner)),
+        fault_(fault),
+        journal_(std::move(journal)),
+        key_group_start_(key_group_start) {}
 
   Result<StateId> RegisterState(const StateDescriptor& d) override {
     return inner_->RegisterState(d);
@@ -107,6 +115,10 @@ class FaultyBackend : public StateBackend {
     SB_ASSIGN_OR_RETURN(std::unique_ptr<AsyncSnapshot> snap,
                         inner_->SnapshotSync(id));
     last_sync_ = id;
+    {
+      std::lock_guard<std::mutex> lock(journal_->mu);
+      journal_->synced_at[{id, key_group_start_}] = journal_->writes.size();
+    }
     return std::unique_ptr<AsyncSnapshot>(
         new Recording(std::move(snap), journal_));
   }
@@ -132,14 +144,21 @@ class FaultyBackend : public StateBackend {
       return inner_->Restore(older, range);
     }
     SB_RETURN_IF_ERROR(inner_->Restore(handles, range));
-    // Newest first: the journal outlives one job (earlier cycles' writes
-    // come first in it).
-    for (auto it = journal_->writes.rbegin(); it != journal_->writes.rend();
-         ++it) {
-      const FaultJournal::Write& w = *it;
+    // Newest first. A resurrection takes only a write this job made after
+    // the handle's sync.
+    std::map<int, size_t> since;  // kg start -> first write after the sync
+    for (const CheckpointHandle& h : handles) {
+      auto m = journal_->synced_at.find({id, h.key_groups.start});
+      since[h.key_groups.start] =
+          m != journal_->synced_at.end() ? m->second : journal_->writes.size();
+    }
+    for (size_t i = journal_->writes.size(); i-- > 0;) {
+      const FaultJournal::Write& w = journal_->writes[i];
       if (!range.Contains(w.key_group)) continue;
       StateKey k{w.state, w.key_group, w.key, w.ns};
-      bool after = w.after_checkpoint >= id;
+      auto owner = since.upper_bound(w.key_group);
+      bool after = w.after_checkpoint >= id && owner != since.begin() &&
+                   i >= std::prev(owner)->second;
       std::string current;
       bool found = false;
       SB_RETURN_IF_ERROR(inner_->ValueGet(k, &current, &found));
@@ -171,6 +190,7 @@ class FaultyBackend : public StateBackend {
   std::unique_ptr<StateBackend> inner_;
   Fault fault_;
   std::shared_ptr<FaultJournal> journal_;
+  int key_group_start_ = 0;
   int64_t last_sync_ = 0;
 };
 
@@ -187,8 +207,8 @@ inline BackendRegistry FaultyRegistry(Fault fault,
           const BackendConfig& c) -> Result<std::unique_ptr<StateBackend>> {
         SB_ASSIGN_OR_RETURN(std::unique_ptr<StateBackend> inner,
                             BackendRegistry::Default().Create("memory", c));
-        return std::unique_ptr<StateBackend>(
-            new FaultyBackend(std::move(inner), fault, journal));
+        return std::unique_ptr<StateBackend>(new FaultyBackend(
+            std::move(inner), fault, journal, c.key_groups.start));
       });
   return r;
 }
