@@ -36,14 +36,16 @@ std::optional<double> MedianOf(std::vector<double> v) {
 void AddRepetitionFigures(const RunResult& run, std::vector<double>* writes,
                           std::vector<double>* spacing) {
   for (const Repetition& rep : run.repetitions) {
-    if (rep.status != "ok") continue;  // not in the run's summary either
+    if (rep.status != RunStatus::kOk)
+      continue;  // not in the run's summary either
     if (rep.measure_duration_s > 0 && rep.io.logical_bytes_written > 0) {
       writes->push_back(static_cast<double>(rep.io.logical_bytes_written) /
                         rep.measure_duration_s);
     }
     std::vector<double> triggers;
     for (const CheckpointRecord& c : rep.checkpoints) {
-      if (c.status == "completed") triggers.push_back(c.trigger_time_s);
+      if (c.status == CheckpointStatus::kCompleted)
+        triggers.push_back(c.trigger_time_s);
     }
     std::sort(triggers.begin(), triggers.end());
     for (size_t i = 1; i < triggers.size(); ++i) {
@@ -63,7 +65,7 @@ bool VerificationFailed(const nlohmann::json& v) {
 // Folds `run` into `m` (the first run of a group initialises it).
 void Merge(const RunResult& run, BackendMeasurement* m,
            std::map<std::string, std::vector<double>>* samples) {
-  bool run_ok = run.status == "ok";
+  bool run_ok = run.status == RunStatus::kOk;
   if (m->runs_merged == 0 || (run_ok && !m->ok)) {
     m->capabilities = run.capabilities;
     m->workload = run.workload;
@@ -77,7 +79,7 @@ void Merge(const RunResult& run, BackendMeasurement* m,
     m->capabilities.persistence = run.capabilities.persistence;
     m->capabilities.durability_note = run.capabilities.durability_note;
   }
-  const bool unsupported = run.status == "unsupported";
+  const bool unsupported = run.status == RunStatus::kUnsupported;
   if (m->runs_merged == 0) {
     m->ok = run_ok;
     m->unsupported = unsupported;
@@ -216,7 +218,7 @@ Result<std::vector<BackendMeasurement>> CollectMeasurements(
       }
       size_t i = it->second;
       Merge(run, &out[i], &samples[i]);
-      if (run.status == "ok") {
+      if (run.status == RunStatus::kOk) {
         AddRepetitionFigures(run, &writes[i], &spacing[i]);
       }
     }

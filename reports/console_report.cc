@@ -163,14 +163,14 @@ std::string ThroughputBlock(const ResultsFile& results,
   for (size_t i = 0; i < results.runs.size(); ++i) {
     const RunResult& run = results.runs[i];
     std::string label = Truncate(ConsoleSafe(labels[i]), kMaxLabelWidth);
-    if (run.status == "unsupported") {
+    if (run.status == RunStatus::kUnsupported) {
       t.AddSpanRow({label, "unsupported"},
                    ConsoleSafe(run.failure_reason.empty()
                                    ? "cannot hold the requested state"
                                    : run.failure_reason));
       continue;
     }
-    if (run.status != "ok") {
+    if (run.status != RunStatus::kOk) {
       t.AddSpanRow({label, "FAILED"}, FailureText(run));
       continue;
     }
@@ -189,10 +189,10 @@ std::string RecoveryCell(const RunResult& run, std::string_view kind) {
   auto r = report::Recovery(run, kind);
   if (!r) return "-";
   std::string cell = FormatDurationMs(r->duration_ms.median);
-  for (const std::string& v : r->verdicts) {
+  for (RestoreVerdict v : r->verdicts) {
     if (report::NotableVerdict(v)) {
       cell += ' ';
-      cell += ConsoleSafe(v);
+      cell += ToString(v);
     }
   }
   return cell;
@@ -260,7 +260,7 @@ std::string ReadsAndDurabilityBlock(const ResultsFile& results,
   std::string out;
   for (size_t i = 0; i < results.runs.size(); ++i) {
     const RunResult& run = results.runs[i];
-    if (run.status != "ok") continue;
+    if (run.status != RunStatus::kOk) continue;
     std::string reads = report::ReadSourcesText(run);
     std::string text = "reads: " + (reads.empty() ? "-" : reads) +
                        "; durable: " + report::DurabilityText(run);

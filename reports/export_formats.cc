@@ -76,7 +76,7 @@ void AddBmfMetric(json* benchmark, const RunResult& run,
 // starts failing raises github-action-benchmark's alert (0 -> 1), and the
 // reason is in its "extra".
 json FailedEntry(const RunResult& run, const std::string& name) {
-  const bool failed = run.status != "ok";
+  const bool failed = run.status != RunStatus::kOk;
   return {{"name", name + " failed"},
           {"unit", "failed runs"},
           {"value", failed ? 1 : 0},
@@ -101,7 +101,7 @@ std::string RenderCsv(const ResultsFile& results) {
                        report::CsvField(run.backend) + "," +
                        report::CsvField(run.workload) + "," +
                        report::CsvField(run.checkpoint_type) + "," +
-                       report::CsvField(run.status) + ",";
+                       report::CsvField(ToString(run.status)) + ",";
     std::string tail = std::string(",") + report::CsvField(run.failure_phase) +
                        "," + report::CsvField(run.failure_reason) + "\r\n";
     if (run.summary.empty()) {
@@ -128,7 +128,7 @@ std::string RenderGabSmaller(const ResultsFile& results) {
   for (size_t i = 0; i < results.runs.size(); ++i) {
     const RunResult& run = results.runs[i];
     out.push_back(FailedEntry(run, names[i]));
-    if (run.status != "ok") continue;
+    if (run.status != RunStatus::kOk) continue;
     const std::string& n = names[i];
     for (const std::string& op : ops) {
       for (const char* stat : {"p50", "p99", "p999"}) {
@@ -161,7 +161,7 @@ std::string RenderGabBigger(const ResultsFile& results) {
   std::vector<std::string> names = report::StableRunNames(results);
   for (size_t i = 0; i < results.runs.size(); ++i) {
     const RunResult& run = results.runs[i];
-    if (run.status != "ok") {
+    if (run.status != RunStatus::kOk) {
       // No work done: throughput 0, which raises the alert of a drop.
       out.push_back({{"name", names[i] + " throughput"},
                      {"unit", "ops/s"},
@@ -187,8 +187,8 @@ std::string RenderBmf(const ResultsFile& results) {
     const RunResult& run = results.runs[i];
     // BMF has no error field: a "failed" measure (0 or 1) on every run
     // lets a Bencher threshold catch a run that starts failing.
-    json b = {{"failed", {{"value", run.status == "ok" ? 0 : 1}}}};
-    if (run.status != "ok") {
+    json b = {{"failed", {{"value", run.status == RunStatus::kOk ? 0 : 1}}}};
+    if (run.status != RunStatus::kOk) {
       out[names[i]] = std::move(b);
       continue;
     }

@@ -59,7 +59,7 @@ void AddMetric(std::map<std::string, double>* counters, const std::string& name,
 Family WholeStream(const RunResult& run, const std::string& name) {
   Family f{name + "/all", {}, {}, {}, {}};
   for (const Repetition& rep : run.repetitions) {
-    if (rep.status != "ok") continue;  // kept out of the summary too
+    if (rep.status != RunStatus::kOk) continue;  // kept out of the summary too
     if (rep.measure_ops == 0 || !(rep.ops_per_s > 0)) continue;
     f.iterations.push_back(rep.measure_ops);
     f.real_time_ns.push_back(1e9 / rep.ops_per_s);
@@ -101,7 +101,7 @@ Family OneOpKind(const RunResult& run, const std::string& name,
     }
   }
   for (const Repetition& rep : run.repetitions) {
-    if (rep.status != "ok") continue;
+    if (rep.status != RunStatus::kOk) continue;
     for (const OpKindResult& k : rep.ops) {
       if (k.op != op || k.count == 0 || k.latency.samples == 0) continue;
       f.iterations.push_back(k.count);
@@ -246,7 +246,7 @@ std::string RenderGbench(const ResultsFile& results, bool aggregates_only) {
   size_t family_index = 0;
   for (size_t i = 0; i < results.runs.size(); ++i) {
     const RunResult& run = results.runs[i];
-    if (run.status != "ok") {
+    if (run.status != RunStatus::kOk) {
       benchmarks.push_back(ErrorEntry(run, names[i], family_index++));
       continue;
     }

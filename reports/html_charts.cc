@@ -37,9 +37,9 @@ ChartFigure Throughput(const ResultsFile& r, const Labels& labels) {
     const RunResult& run = r.runs[i];
     BarValue v = FromSummary("", FindMetric(run, "throughput.ops_per_s"),
                              "no measurement");
-    if (run.status != "ok") {
+    if (run.status != RunStatus::kOk) {
       v.median.reset();
-      v.missing = run.status == "unsupported"
+      v.missing = run.status == RunStatus::kUnsupported
                       ? std::string("unsupported")
                       : "failed in phase " + run.failure_phase;
     } else if (const MetricSummary* s =
@@ -143,7 +143,7 @@ ChartFigure Checkpoints(const ResultsFile& r, const Labels& labels,
       double a = sizes ? static_cast<double>(c.checkpointed_size)
                        : c.end_to_end_duration_ms;
       double b = sizes ? static_cast<double>(c.full_size) : c.sync_duration_ms;
-      if (c.status != "completed") {
+      if (c.status != CheckpointStatus::kCompleted) {
         main.failures.push_back({x, a});
         continue;
       }
@@ -177,8 +177,11 @@ BarValue RecoveryValue(const RunResult& run, const char* kind) {
     v.annotation =
         fmt::format("p {}→{}", stats->from_parallelism, stats->to_parallelism);
   }
-  for (const std::string& verdict : stats->verdicts) {
-    if (NotableVerdict(verdict)) v.annotation += " " + verdict;
+  for (RestoreVerdict verdict : stats->verdicts) {
+    if (NotableVerdict(verdict)) {
+      v.annotation += " ";
+      v.annotation += ToString(verdict);
+    }
   }
   return v;
 }

@@ -231,11 +231,12 @@ std::string RecoveryCell(const RunResult& run, std::string_view kind) {
   if (std::string d = report::RecoveryDetail(*rec); !d.empty()) {
     text += " (" + HtmlEscape(d) + ")";
   }
-  for (const std::string& v : rec->verdicts) {
+  for (RestoreVerdict v : rec->verdicts) {
     if (report::NotableVerdict(v)) {
+      const std::string name(ToString(v));
       text += fmt::format(" <span class=\"badge {}\">{}</span>",
-                          VerdictClass(v) ? VerdictClass(v) : "plain",
-                          HtmlEscape(v));
+                          VerdictClass(name) ? VerdictClass(name) : "plain",
+                          HtmlEscape(name));
     }
   }
   return Td(text, "num");
@@ -255,13 +256,13 @@ std::string ThroughputTable(const ResultsFile& r,
   for (size_t i = 0; i < r.runs.size(); ++i) {
     const RunResult& run = r.runs[i];
     out += "<tr>" + Td(Swatch(i) + HtmlEscape(labels[i]));
-    if (run.status == "unsupported") {
+    if (run.status == RunStatus::kUnsupported) {
       out += Td("<span class=\"badge\">unsupported</span>") +
              "<td colspan=\"6\" class=\"failure\">" +
              HtmlEscape(run.failure_reason) + "</td></tr>";
       continue;
     }
-    if (run.status != "ok") {
+    if (run.status != RunStatus::kOk) {
       out += Td("<span class=\"badge bad\">failed</span>") +
              "<td colspan=\"6\" class=\"failure\">in phase <code>" +
              HtmlEscape(run.failure_phase) +
@@ -319,7 +320,7 @@ std::string SnapshotCodecTable(const ResultsFile& r,
   for (size_t i = 0; i < r.runs.size(); ++i) {
     const RunResult& run = r.runs[i];
     auto codecs = report::RunSnapshotCodecs(run);
-    if (run.status != "ok" || !codecs) continue;
+    if (run.status != RunStatus::kOk || !codecs) continue;
     rows += "<tr>" + Td(Swatch(i) + HtmlEscape(labels[i])) +
             Td(HtmlEscape(codecs->compression)) +
             Td(HtmlEscape(codecs->encryption));
@@ -503,7 +504,7 @@ std::string ReadsAndDurability(const ResultsFile& r,
       "</th></tr></thead><tbody>";
   for (size_t i = 0; i < r.runs.size(); ++i) {
     const RunResult& run = r.runs[i];
-    if (run.status != "ok") continue;
+    if (run.status != RunStatus::kOk) continue;
     std::string reads = report::ReadSourcesText(run);
     out += "<tr>" + Td(Swatch(i) + HtmlEscape(labels[i])) +
            Td(HtmlEscape(reads.empty() ? "-" : reads)) +

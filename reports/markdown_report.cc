@@ -91,8 +91,10 @@ std::string RecoveryCell(const RunResult& run, std::string_view kind) {
   if (std::string d = report::RecoveryDetail(*r); !d.empty()) {
     cell += " (" + MarkdownEscape(d) + ")";
   }
-  for (const std::string& v : r->verdicts) {
-    if (report::NotableVerdict(v)) cell += " (" + MarkdownEscape(v) + ")";
+  for (RestoreVerdict v : r->verdicts) {
+    if (report::NotableVerdict(v)) {
+      cell += " (" + MarkdownEscape(ToString(v)) + ")";
+    }
   }
   return cell;
 }
@@ -160,13 +162,13 @@ Block Comparison(const ResultsFile& results,
   for (size_t i = 0; i < results.runs.size(); ++i) {
     const RunResult& run = results.runs[i];
     std::string label = MarkdownEscape(labels[i]);
-    if (run.status == "unsupported") {
+    if (run.status == RunStatus::kUnsupported) {
       block.rows.push_back(
           Row({label, "unsupported: " + MarkdownEscape(run.failure_reason), "",
                "", "", "", "", "", "", "", "", "", ""}));
       continue;
     }
-    if (run.status != "ok") {
+    if (run.status != RunStatus::kOk) {
       block.rows.push_back(
           Row({label,
                "**failed** in phase " + MarkdownEscape(run.failure_phase) +
@@ -200,7 +202,7 @@ Block SnapshotCodecTable(const ResultsFile& results,
   for (size_t i = 0; i < results.runs.size(); ++i) {
     const RunResult& run = results.runs[i];
     auto codecs = report::RunSnapshotCodecs(run);
-    if (run.status != "ok" || !codecs) continue;
+    if (run.status != RunStatus::kOk || !codecs) continue;
     std::vector<std::string> cells = {MarkdownEscape(labels[i]),
                                       MarkdownEscape(codecs->compression),
                                       MarkdownEscape(codecs->encryption)};
@@ -293,7 +295,7 @@ Block ReadsAndDurability(const ResultsFile& results,
                Header({"backend", "reads served from", "durable"}, "lll");
   for (size_t i = 0; i < results.runs.size(); ++i) {
     const RunResult& run = results.runs[i];
-    if (run.status != "ok") continue;
+    if (run.status != RunStatus::kOk) continue;
     std::string reads = report::ReadSourcesText(run);
     block.rows.push_back(Row({MarkdownEscape(labels[i]),
                               reads.empty() ? "-" : MarkdownEscape(reads),

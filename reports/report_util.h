@@ -137,7 +137,7 @@ std::pair<double, double> HistogramMeanStdDev(const HistogramBuckets& h);
 // Restore or rescale durations ("restore" | "rescale") over repetitions.
 struct RecoveryStats {
   MetricSummary duration_ms;
-  std::vector<std::string> verdicts;  // distinct, in order
+  std::vector<RestoreVerdict> verdicts;  // distinct, in order
   int from_parallelism = 0;
   int to_parallelism = 0;
   std::vector<std::string> modes;     // distinct restore modes, in order
@@ -162,8 +162,8 @@ std::string StatusText(const RunResult& run);
 std::string FailureText(const RunResult& run);
 
 // A restore verdict worth showing next to its duration: anything but
-// "verified" and "not_verified" (the plain restore that was not checked).
-bool NotableVerdict(const std::string& verdict);
+// kVerified and kNotVerified (the plain restore that was not checked).
+bool NotableVerdict(RestoreVerdict verdict);
 
 // Checkpoint counts over repetitions: completed and failed.
 std::pair<uint64_t, uint64_t> CheckpointCounts(const RunResult& run);

@@ -181,12 +181,12 @@ std::vector<std::string> StableRunNames(const ResultsFile& results) {
 }
 
 std::string FailureText(const RunResult& run) {
-  if (run.status == "ok") return "";
-  if (run.status == "unsupported") {
+  if (run.status == RunStatus::kOk) return "";
+  if (run.status == RunStatus::kUnsupported) {
     return "unsupported" +
            (run.failure_reason.empty() ? "" : ": " + run.failure_reason);
   }
-  std::string text = run.status;
+  std::string text(ToString(run.status));
   if (!run.failure_phase.empty()) {
     text += " in phase '" + run.failure_phase + "'";
   }
@@ -199,7 +199,7 @@ std::vector<RunChange> ChangesBetweenSources(const ResultsFile& results) {
   std::map<std::string, const RunResult*> first;  // by configuration
   for (const RunResult& run : results.runs) {
     const std::string source = Source(run);
-    if (source.empty() || run.status != "ok") continue;
+    if (source.empty() || run.status != RunStatus::kOk) continue;
     const std::string config =
         run.backend + "/" + run.workload +
         (run.checkpoint_type.empty() || run.checkpoint_type == "full"
@@ -274,7 +274,7 @@ size_t MaxRepetitions(const ResultsFile& results) {
 const Repetition* RepresentativeRepetition(const RunResult& run) {
   std::vector<const Repetition*> reps;
   for (const Repetition& r : run.repetitions) {
-    if (r.measure_ops > 0 && r.status == "ok") reps.push_back(&r);
+    if (r.measure_ops > 0 && r.status == RunStatus::kOk) reps.push_back(&r);
   }
   if (reps.empty()) {
     for (const Repetition& r : run.repetitions) reps.push_back(&r);
@@ -291,7 +291,7 @@ HistogramBuckets MergedHistogram(const RunResult& run, std::string_view op,
                                  bool corrected) {
   std::map<uint64_t, uint64_t> merged;
   for (const Repetition& rep : run.repetitions) {
-    if (rep.status != "ok") continue;  // as in the summary
+    if (rep.status != RunStatus::kOk) continue;  // as in the summary
     for (const OpKindResult& k : rep.ops) {
       if (k.op != op) continue;
       const HistogramBuckets* h =
@@ -380,7 +380,7 @@ std::optional<RecoveryStats> Recovery(const RunResult& run,
   std::vector<double> durations, state_bytes;
   RecoveryStats stats;
   for (const Repetition& rep : run.repetitions) {
-    if (rep.status != "ok") continue;  // as in the summary
+    if (rep.status != RunStatus::kOk) continue;  // as in the summary
     for (const RestoreResult& r : rep.restores) {
       if (r.kind != kind) continue;
       if (r.state_bytes)
@@ -394,9 +394,8 @@ std::optional<RecoveryStats> Recovery(const RunResult& run,
         stats.to_parallelism = r.to_parallelism;
       }
       if (std::isfinite(r.duration_ms)) durations.push_back(r.duration_ms);
-      if (!r.verdict.empty() &&
-          std::find(stats.verdicts.begin(), stats.verdicts.end(), r.verdict) ==
-              stats.verdicts.end()) {
+      if (std::find(stats.verdicts.begin(), stats.verdicts.end(), r.verdict) ==
+          stats.verdicts.end()) {
         stats.verdicts.push_back(r.verdict);
       }
     }
@@ -429,18 +428,19 @@ std::vector<std::string> WarningsOf(const RunResult& run) {
 }
 
 std::string StatusText(const RunResult& run) {
-  if (run.status == "ok" && IsSaturated(run)) return "saturated";
-  return run.status;
+  if (run.status == RunStatus::kOk && IsSaturated(run)) return "saturated";
+  return std::string(ToString(run.status));
 }
 
-bool NotableVerdict(const std::string& verdict) {
-  return !verdict.empty() && verdict != "verified" && verdict != "not_verified";
+bool NotableVerdict(RestoreVerdict verdict) {
+  return verdict != RestoreVerdict::kVerified &&
+         verdict != RestoreVerdict::kNotVerified;
 }
 
 std::optional<SnapshotCodecs> RunSnapshotCodecs(const RunResult& run) {
   for (const Repetition& rep : run.repetitions) {
     for (const CheckpointRecord& c : rep.checkpoints) {
-      if (c.status != "completed") continue;
+      if (c.status != CheckpointStatus::kCompleted) continue;
       if (c.compression.empty() && c.encryption.empty()) continue;
       return SnapshotCodecs{c.compression.empty() ? "-" : c.compression,
                             c.encryption.empty() ? "none" : c.encryption};
@@ -469,7 +469,7 @@ std::pair<uint64_t, uint64_t> CheckpointCounts(const RunResult& run) {
   uint64_t ok = 0, failed = 0;
   for (const Repetition& rep : run.repetitions) {
     for (const CheckpointRecord& c : rep.checkpoints) {
-      (c.status == "completed" ? ok : failed) += 1;
+      (c.status == CheckpointStatus::kCompleted ? ok : failed) += 1;
     }
   }
   return {ok, failed};

@@ -270,7 +270,7 @@ std::optional<GateError> WriteOutputs(const GateCliOptions& o,
 bool AnyFailed(const ResultsFile& results) {
   for (const RunResult& r : results.runs) {
     // An unsupported row is a finding about the backend, not a failure.
-    if (r.status == "failed") return true;
+    if (r.status == RunStatus::kFailed) return true;
   }
   return false;
 }

@@ -328,7 +328,7 @@ SpawnedServers SpawnServers(const RunOptions& o, RunPlan* plan,
 }
 
 // A row for a backend that was not measured.
-RunResult NotMeasured(const RunConfig& rc, const std::string& status,
+RunResult NotMeasured(const RunConfig& rc, RunStatus status,
                       const std::string& phase, const std::string& reason) {
   RunResult run;
   run.backend = rc.backend;
@@ -445,10 +445,11 @@ int RunBenchmarks(RunOptions& o, CliContext& ctx, const std::string& command) {
     line.StartBackend(name);
     RunResult run;
     if (auto f = spawned.failures.find(name); f != spawned.failures.end()) {
-      run = NotMeasured(rc, "failed", "spawn", f->second.ToString());
+      run = NotMeasured(rc, RunStatus::kFailed, "spawn", f->second.ToString());
     } else if (auto h = plan.cannot_hold.find(name);
                h != plan.cannot_hold.end()) {
-      run = NotMeasured(rc, "unsupported", "preflight", h->second.message());
+      run = NotMeasured(rc, RunStatus::kUnsupported, "preflight",
+                        h->second.message());
     } else {
       run = RunBenchmark(rc, BackendRegistry::Default(), &line);
     }
@@ -477,11 +478,11 @@ int RunBenchmarks(RunOptions& o, CliContext& ctx, const std::string& command) {
       }
       o.record_trace.clear();
     }
-    if (run.status == "unsupported") {
+    if (run.status == RunStatus::kUnsupported) {
       // What the backend cannot hold is a finding, not a broken backend.
       err << "statebench: " << name << ": unsupported (" << run.failure_phase
           << "): " << run.failure_reason << "\n";
-    } else if (run.status != "ok") {
+    } else if (run.status != RunStatus::kOk) {
       any_failed = true;
       if (run.failure_phase == "open" &&
           run.failure_code == StatusCode::kInvalidArgument) {
@@ -493,7 +494,7 @@ int RunBenchmarks(RunOptions& o, CliContext& ctx, const std::string& command) {
       err << "statebench: " << name << " failed in phase " << run.failure_phase
           << ": " << run.failure_reason << "\n";
     }
-    if (o.verify_cycles > 0 && run.status == "ok") {
+    if (o.verify_cycles > 0 && run.status == RunStatus::kOk) {
       progress(name + ": " + std::to_string(o.verify_cycles) +
                " crash-restore verification cycles");
       const bool verified = AttachVerification(rc, o.verify_cycles, &run, err);

@@ -200,7 +200,7 @@ int RunSweepCommand(SweepOptions& so, CliContext& ctx) {
     if (!step.skip_reason.empty()) {
       run.backend = step.backend;
       run.workload = o.config.workload.name;
-      run.status = "unsupported";
+      run.status = RunStatus::kUnsupported;
       run.failure_phase = "plan";
       run.failure_reason = step.skip_reason;
       err << "statebench: " << step.backend << " at "
@@ -215,12 +215,12 @@ int RunSweepCommand(SweepOptions& so, CliContext& ctx) {
       run = RunBenchmark(rc, registry, &observer);
       run.backend_options.erase("password_file");
       estimated_left -= step.seconds;
-      if (run.status == "ok") {
+      if (run.status == RunStatus::kOk) {
         estimated_done += step.seconds;
         measured_done +=
             std::chrono::duration<double>(Clock::now() - step_start).count();
       }
-      if (run.status == "failed") {
+      if (run.status == RunStatus::kFailed) {
         any_failed = true;
         err << "statebench: " << step.backend << " at "
             << FormatStateSize(step.state_bytes) << " failed in phase "
@@ -246,7 +246,7 @@ int RunSweepCommand(SweepOptions& so, CliContext& ctx) {
       err << fmt::format(
           "statebench: sweep [{}/{}] {} at {}: {}; elapsed {}, ETA {}\n", index,
           plan->size(), step.backend, FormatStateSize(step.state_bytes),
-          results.runs.back().status, Duration(elapsed),
+          ToString(results.runs.back().status), Duration(elapsed),
           Duration(std::max(0.0, estimated_left * pace)));
     }
   }

@@ -105,8 +105,8 @@ struct VerifyOutcome {
   int code = kExitOk;
 
   void Fail(const std::string& reason) {
-    if (run.status != "failed") {
-      run.status = "failed";
+    if (run.status != RunStatus::kFailed) {
+      run.status = RunStatus::kFailed;
       run.failure_phase = "verify";
       run.failure_reason = reason;
     }
@@ -135,7 +135,7 @@ bool VerifyServerCrashes(const VerifyOptions& o, const RunConfig& rc,
     if (!d.ok()) {
       io.err << "statebench: verify " << rc.backend
              << " server crash: " << d.status().message() << "\n";
-      v->run.status = "failed";
+      v->run.status = RunStatus::kFailed;
       v->run.failure_phase = "verify";
       v->run.failure_reason = d.status().message();
       v->code = kExitFailure;
@@ -220,6 +220,8 @@ bool VerifyRescales(const RunConfig& rc,
       continue;
     }
     bool ok = r->verdict.exactly_once();
+    const RestoreVerdict verdict =
+        ok ? RestoreVerdict::kVerified : RestoreVerdict::kMismatch;
     v->found_problem |= !ok;
     io.out << fmt::format(
         "{}: rescale {} -> {} in {:.1f} ms: {} -> {}\n", rc.backend, from, to,
@@ -233,7 +235,7 @@ bool VerifyRescales(const RunConfig& rc,
                             {"lost", r->verdict.lost},
                             {"resurrected", r->verdict.resurrected},
                             {"wrong", r->verdict.wrong},
-                            {"verdict", ok ? "verified" : "mismatch"}});
+                            {"verdict", ToString(verdict)}});
   }
   if (!rescale_json.empty()) v->verification["rescale"] = rescale_json;
   return true;

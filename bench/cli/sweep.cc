@@ -236,7 +236,7 @@ std::map<std::string, double> CurveMetrics(const RunResult& run) {
   // that completed.
   for (auto rep = run.repetitions.rbegin(); rep != run.repetitions.rend();
        ++rep) {
-    if (rep->status != "ok") continue;
+    if (rep->status != RunStatus::kOk) continue;
     if (rep->io.storage_size > 0) {
       out["io.storage_size_bytes"] = static_cast<double>(rep->io.storage_size);
     }
@@ -261,7 +261,7 @@ nlohmann::json FitCurves(const std::vector<RunResult>& runs) {
   // label -> metric -> points
   std::map<std::string, std::map<std::string, std::vector<CurvePoint>>> by;
   for (const RunResult& run : runs) {
-    if (run.status != "ok") continue;
+    if (run.status != RunStatus::kOk) continue;
     auto sweep = run.extra.find("sweep");
     if (sweep == run.extra.end() || !sweep->is_object()) continue;
     const double x = sweep->value("state_bytes_per_subtask", 0.0);

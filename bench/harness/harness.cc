@@ -282,7 +282,7 @@ void Repeater::Trigger(InFlight* cp, std::vector<CheckpointRecord>* records,
   control_.requested.store(cp->id, std::memory_order_release);
   CheckpointRecord rec;
   rec.id = cp->id;
-  rec.status = "in_progress";
+  rec.status = CheckpointStatus::kInProgress;
   rec.type = std::string(CheckpointTypeName(config_.checkpoint.type));
   rec.trigger_time_s =
       static_cast<double>(cp->trigger_ns - measure_start) / kNsPerS;
@@ -313,7 +313,8 @@ void Repeater::FinishCheckpoint(const InFlight& cp, bool timed_out,
             s.handle.figures.synchronous_commit;
       }
     }
-    sc.status = s.status.ok() ? "completed" : "failed";
+    sc.status = s.status.ok() ? CheckpointStatus::kCompleted
+                              : CheckpointStatus::kFailed;
     if (!s.status.ok()) {
       all_ok = false;
       if (s.status.code() == StatusCode::kResourceExhausted && over_cap_.ok()) {
@@ -346,16 +347,16 @@ void Repeater::FinishCheckpoint(const InFlight& cp, bool timed_out,
   rec.end_to_end_duration_ms =
       static_cast<double>(last_end - cp.trigger_ns) / kNsPerMs;
   if (timed_out) {
-    rec.status = "timed_out";
+    rec.status = CheckpointStatus::kTimedOut;
     rec.failure_reason = "exceeded the checkpoint timeout of " +
                          std::to_string(config_.checkpoint.timeout_ms) + " ms";
     control_.notify_aborted.store(cp.id, std::memory_order_release);
   } else if (!all_ok) {
-    rec.status = "failed";
+    rec.status = CheckpointStatus::kFailed;
     rec.failure_reason = reason;
     control_.notify_aborted.store(cp.id, std::memory_order_release);
   } else {
-    rec.status = "completed";
+    rec.status = CheckpointStatus::kCompleted;
     CompletedCheckpoint done;
     done.id = cp.id;
     done.barrier_event = subtasks_.front()->slot().barrier_event;
@@ -625,7 +626,7 @@ Status Repeater::Measure(Repetition* rep) {
     bool finished = PollCheckpoint(&cp, &records);
     if (!finished) {
       // Subtasks stopped before reaching the barrier: never started.
-      records.back().status = "failed";
+      records.back().status = CheckpointStatus::kFailed;
       records.back().failure_reason = "the measured phase ended first";
     }
   }
@@ -767,7 +768,7 @@ Status Repeater::MeasureRestore(Repetition* rep) {
   final_cp.id = id;
   final_cp.handles = handles;
   final_checkpoint_ = std::move(final_cp);
-  rr.verdict = "not_verified";
+  rr.verdict = RestoreVerdict::kNotVerified;
   rr.detail =
       "restored checkpoint " + std::to_string(id) +
       " into fresh instances; content is verified by `statebench verify`";
@@ -844,7 +845,8 @@ Status Repeater::Run() {
     if (rescale && !rescaled_) SB_RETURN_IF_ERROR(MeasureRescaleOfRun(&rep));
     return Status::Ok();
   });
-  if (!status.ok()) rep.status = unsupported_ ? "unsupported" : "failed";
+  if (!status.ok())
+    rep.status = unsupported_ ? RunStatus::kUnsupported : RunStatus::kFailed;
   rep.peak_rss_bytes = ReadPeakRss();
   if (peak_before_oracle && rep.peak_rss_bytes) {
     rep.peak_rss_bytes = std::max(*rep.peak_rss_bytes, *peak_before_oracle);
@@ -876,7 +878,7 @@ RunResult RunBenchmark(const RunConfig& config, const BackendRegistry& registry,
   run.backend_options = config.backend_options;
   Result<std::unique_ptr<Workload>> workload = CreateWorkload(config.workload);
   if (!workload.ok()) {
-    run.status = "failed";
+    run.status = RunStatus::kFailed;
     run.failure_phase = "open";
     run.failure_reason = workload.status().message();
     run.failure_code = workload.status().code();
@@ -886,7 +888,8 @@ RunResult RunBenchmark(const RunConfig& config, const BackendRegistry& registry,
     Repeater rep(config, registry, **workload, *observer, r, &run);
     Status s = rep.Run();
     if (!s.ok()) {
-      run.status = rep.unsupported() ? "unsupported" : "failed";
+      run.status =
+          rep.unsupported() ? RunStatus::kUnsupported : RunStatus::kFailed;
       run.failure_phase = rep.phase();
       run.failure_reason = rep.unsupported() ? s.message() : s.ToString();
       run.failure_code = s.code();

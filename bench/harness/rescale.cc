@@ -66,7 +66,7 @@ Result<RestoreResult> MeasureRescale(const RunConfig& run,
   }
   FinishRestoreRate(&rr);
   if (!verify) {
-    rr.verdict = "not_verified";
+    rr.verdict = RestoreVerdict::kNotVerified;
     rr.detail = "restored checkpoint " + std::to_string(cp.id) +
                 " at parallelism " + std::to_string(run.parallelism) +
                 " into " + std::to_string(to) +
@@ -78,7 +78,8 @@ Result<RestoreResult> MeasureRescale(const RunConfig& run,
       CheckAgainstOracle(workload, cp.barrier_event, end_event, job);
   SB_RETURN_IF_ERROR(v.error.WithContext("rescale verification"));
   rr.checked = v.checked;
-  rr.verdict = v.exactly_once() ? "verified" : "mismatch";
+  rr.verdict =
+      v.exactly_once() ? RestoreVerdict::kVerified : RestoreVerdict::kMismatch;
   rr.detail = "restored checkpoint " + std::to_string(cp.id) +
               " at parallelism " + std::to_string(run.parallelism) + " into " +
               std::to_string(to) + " instances; " + std::to_string(v.checked) +

@@ -189,11 +189,12 @@ void FlattenMetrics(Repetition* rep, uint32_t checkpoint_interval_ms) {
   double failed = 0;
   double finished = 0, over_interval = 0;
   for (const CheckpointRecord& c : rep->checkpoints) {
-    if (c.status == "completed" || c.status == "timed_out") {
+    if (c.status == CheckpointStatus::kCompleted ||
+        c.status == CheckpointStatus::kTimedOut) {
       ++finished;
       if (c.end_to_end_duration_ms > checkpoint_interval_ms) ++over_interval;
     }
-    if (c.status != "completed") {
+    if (c.status != CheckpointStatus::kCompleted) {
       ++failed;
       continue;
     }

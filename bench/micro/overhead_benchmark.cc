@@ -325,11 +325,11 @@ void BM_FullHarness(benchmark::State& state, std::string backend, bool puts) {
     Result<Rates> before = RunFor(*(*f)->direct, chunk, half);
     RunResult run = RunBenchmark(c, BackendRegistry::Default());
     Result<Rates> after = RunFor(*(*f)->direct, chunk, half);
-    if (!before.ok() || !after.ok() || run.status != "ok" ||
+    if (!before.ok() || !after.ok() || run.status != RunStatus::kOk ||
         run.repetitions.empty()) {
-      std::string why = run.status != "ok" ? run.failure_reason
-                        : !before.ok()     ? before.status().ToString()
-                                           : after.status().ToString();
+      std::string why = run.status != RunStatus::kOk ? run.failure_reason
+                        : !before.ok() ? before.status().ToString()
+                                       : after.status().ToString();
       return state.SkipWithError(why.c_str());
     }
     const Repetition& rep = run.repetitions.front();

@@ -190,7 +190,7 @@ void BM_Footprint(benchmark::State& state, std::string backend,
   for (auto _ : state) {
     std::optional<uint64_t> before = ReadCurrentRss();
     RunResult run = RunBenchmark(c, BackendRegistry::Default());
-    if (run.status != "ok" || !before || run.repetitions.empty() ||
+    if (run.status != RunStatus::kOk || !before || run.repetitions.empty() ||
         !run.repetitions.front().peak_rss_bytes) {
       return state.SkipWithError(("run failed: " + run.failure_reason).c_str());
     }

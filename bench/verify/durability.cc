@@ -209,11 +209,12 @@ Result<DurabilityCycle> RunCycle(const RunConfig& base, int cycle,
   const Status& kill_status = observer.kill_status;
   SB_RETURN_IF_ERROR(kill_status.WithContext("killing the server"));
   if (!killed) {
-    return Status::Internal(
-        "only " + std::to_string(done.size()) +
-        " checkpoints completed, the kill comes after " +
-        std::to_string(kill_after) +
-        (r.status == "ok" ? "" : " (run failed: " + r.failure_reason + ")"));
+    return Status::Internal("only " + std::to_string(done.size()) +
+                            " checkpoints completed, the kill comes after " +
+                            std::to_string(kill_after) +
+                            (r.status == RunStatus::kOk
+                                 ? ""
+                                 : " (run failed: " + r.failure_reason + ")"));
   }
   DurabilityCycle dc;
   dc.completed_id = done.back().id;

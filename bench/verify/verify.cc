@@ -204,7 +204,7 @@ Result<ChildReport> RunInProcess(const VerifyConfig& config,
   } observer;
   observer.kill_ns = static_cast<uint64_t>(*kill_after_s * 1e9);
   RunResult result = RunBenchmark(run, registry, &observer);
-  if (result.status != "ok") {
+  if (result.status != RunStatus::kOk) {
     return Status::Internal("run failed in phase " + result.failure_phase +
                             ": " + result.failure_reason);
   }
@@ -304,7 +304,7 @@ int RunVerifyChild(const RunConfig& base, int out_fd) {
     int fd_;
   } observer(out_fd);
   RunResult result = RunBenchmark(run, BackendRegistry::Default(), &observer);
-  if (result.status != "ok") {
+  if (result.status != RunStatus::kOk) {
     std::fprintf(stderr, "statebench verify child: %s failed in phase %s: %s\n",
                  run.backend.c_str(), result.failure_phase.c_str(),
                  result.failure_reason.c_str());
@@ -431,7 +431,7 @@ Result<RescaleResult> RunRescaleVerification(const RunConfig& base, int from,
     } observer;
     const std::vector<CompletedCheckpoint>& done = observer.done;
     RunResult r = RunBenchmark(run, registry, &observer);
-    if (r.status != "ok") {
+    if (r.status != RunStatus::kOk) {
       return Status::Internal("run at parallelism " + std::to_string(from) +
                               " failed: " + r.failure_reason);
     }

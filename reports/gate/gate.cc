@@ -220,25 +220,28 @@ void CompareRun(const std::string& label, const RunResult& base,
 void CompareMatchedRuns(const std::string& label, const RunResult& base,
                         const RunResult& cur, const GateOptions& options,
                         GateReport* report) {
-  const bool base_ok = base.status == "ok";
-  if (cur.status != "ok") {
+  const bool base_ok = base.status == RunStatus::kOk;
+  if (cur.status != RunStatus::kOk) {
     std::string why =
-        cur.status == "unsupported"
+        cur.status == RunStatus::kUnsupported
             ? fmt::format("{}: unsupported: {}", label, cur.failure_reason)
             : fmt::format("{}: failed in phase '{}': {}", label,
                           cur.failure_phase, cur.failure_reason);
     if (base_ok) {
       report->failures.push_back(why + " (the baseline measured it)");
     } else {
-      report->warnings.push_back(
-          why + (base.status == "unsupported" && cur.status == "unsupported"
-                     ? " (so was the baseline)"
-                     : " (it failed in the baseline too)"));
+      report->warnings.push_back(why +
+                                 (base.status == RunStatus::kUnsupported &&
+                                          cur.status == RunStatus::kUnsupported
+                                      ? " (so was the baseline)"
+                                      : " (it failed in the baseline too)"));
     }
   } else if (!base_ok) {
-    report->warnings.push_back(
-        label + (base.status == "unsupported" ? ": unsupported" : ": failed") +
-        " in the baseline; nothing to compare");
+    report->warnings.push_back(label +
+                               (base.status == RunStatus::kUnsupported
+                                    ? ": unsupported"
+                                    : ": failed") +
+                               " in the baseline; nothing to compare");
   } else {
     CompareRun(label, base, cur, options, report);
   }

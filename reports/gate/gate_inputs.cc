@@ -122,7 +122,7 @@ Result<ResultsFile> MergeRepetitions(const std::vector<ResultsFile>& parts) {
       if (added) {
         RunResult fresh = run;
         fresh.repetitions.clear();
-        fresh.status = "ok";
+        fresh.status = RunStatus::kOk;
         fresh.failure_phase.clear();
         fresh.failure_reason.clear();
         merged.runs.push_back(std::move(fresh));
@@ -132,7 +132,7 @@ Result<ResultsFile> MergeRepetitions(const std::vector<ResultsFile>& parts) {
         rep.index = static_cast<int>(into.repetitions.size());
         into.repetitions.push_back(std::move(rep));
       }
-      if (run.status != "ok" && into.status == "ok") {
+      if (run.status != RunStatus::kOk && into.status == RunStatus::kOk) {
         into.status = run.status;
         into.failure_phase = run.failure_phase;
         into.failure_reason =

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <limits>
+#include <ostream>
 #include <set>
 #include <string_view>
 #include <type_traits>
@@ -17,6 +18,34 @@ namespace statebench {
 namespace {
 
 using nlohmann::json;
+
+constexpr CheckpointStatus kCheckpointStatuses[] = {
+    CheckpointStatus::kInProgress, CheckpointStatus::kCompleted,
+    CheckpointStatus::kFailed, CheckpointStatus::kTimedOut};
+constexpr RestoreVerdict kRestoreVerdicts[] = {RestoreVerdict::kNotVerified,
+                                               RestoreVerdict::kVerified,
+                                               RestoreVerdict::kMismatch};
+constexpr RunStatus kRunStatuses[] = {RunStatus::kOk, RunStatus::kFailed,
+                                      RunStatus::kUnsupported};
+
+template <typename E, size_t N>
+std::optional<E> ParseName(const E (&values)[N], std::string_view name) {
+  for (E e : values) {
+    if (ToString(e) == name) return e;
+  }
+  return std::nullopt;
+}
+
+// "must be \"a\", \"b\" or \"c\"", for the reader's errors.
+template <typename E, size_t N>
+std::string MustBeOneOf(const E (&values)[N]) {
+  std::string text = "must be ";
+  for (size_t i = 0; i < N; ++i) {
+    if (i > 0) text += i + 1 == N ? " or " : ", ";
+    text += "\"" + std::string(ToString(values[i])) + "\"";
+  }
+  return text;
+}
 
 // Never NaN or Infinity in JSON: a non-finite double becomes null.
 json Num(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
@@ -77,7 +106,7 @@ json CheckpointToJson(const CheckpointRecord& c) {
   json subtasks = json::array();
   for (const SubtaskCheckpoint& s : c.subtasks) {
     json sj = {{"subtask", s.subtask},
-               {"status", s.status},
+               {"status", ToString(s.status)},
                {"alignment_duration_ms", Num(s.alignment_duration_ms)},
                {"sync_duration_ms", Num(s.sync_duration_ms)},
                {"async_duration_ms", Num(s.async_duration_ms)},
@@ -89,7 +118,7 @@ json CheckpointToJson(const CheckpointRecord& c) {
     subtasks.push_back(std::move(sj));
   }
   json cj = {{"id", c.id},
-             {"status", c.status},
+             {"status", ToString(c.status)},
              {"failure_reason", c.failure_reason},
              {"type", c.type},
              {"trigger_time_s", Num(c.trigger_time_s)},
@@ -134,7 +163,7 @@ json RestoreToJson(const RestoreResult& r) {
             {"bytes_per_s", OptNum(r.bytes_per_s)},
             {"entries", r.entries},
             {"subtask_duration_ms", subtasks},
-            {"verdict", r.verdict},
+            {"verdict", ToString(r.verdict)},
             {"detail", r.detail}};
   PutIfSet(&j, "checked", r.checked);
   PutIfSet(&j, "bytes_copied", r.bytes_copied);
@@ -188,7 +217,7 @@ json RepetitionToJson(const Repetition& r) {
             {"restores", restores},
             {"peak_rss_bytes", OptU64(r.peak_rss_bytes)},
             {"metrics", metrics}};
-  if (r.status != "ok") j["status"] = r.status;
+  if (r.status != RunStatus::kOk) j["status"] = ToString(r.status);
   if (!r.measure_end.empty()) j["measure_end"] = r.measure_end;
   return j;
 }
@@ -202,7 +231,7 @@ json RunToJson(const RunResult& run) {
   const CapabilitiesRecord& c = run.capabilities;
   json j = {{"backend", run.backend},
             {"workload", run.workload},
-            {"status", run.status},
+            {"status", ToString(run.status)},
             {"failure_phase", run.failure_phase},
             {"failure_reason", run.failure_reason},
             {"capabilities",
@@ -262,6 +291,22 @@ class Reader {
     } catch (const json::exception&) {
       Fail(path + "." + key,
            "has the wrong type (" + std::string(it->type_name()) + ")");
+    }
+  }
+  // A status or verdict: a name that `parse` accepts; any other string
+  // fails naming the field and the names of `values`. Absent: keep default.
+  template <typename E, size_t N>
+  void GetEnum(const json& obj, const char* key, E* out,
+               const std::string& path,
+               std::optional<E> (*parse)(std::string_view),
+               const E (&values)[N]) {
+    std::optional<std::string> name;
+    GetOpt(obj, key, &name, path);
+    if (!status_.ok() || !name) return;
+    if (std::optional<E> e = parse(*name)) {
+      *out = *e;
+    } else {
+      Fail(path + "." + key, MustBeOneOf(values));
     }
   }
   // Counts, sizes, durations, rates and ids are never negative; only the
@@ -387,7 +432,8 @@ void ReadCheckpoint(Reader& r, const json& j, CheckpointRecord* c,
                     const std::string& p) {
   if (!r.RequireObject(j, p)) return;
   r.Get(j, "id", &c->id, p);
-  r.Get(j, "status", &c->status, p);
+  r.GetEnum(j, "status", &c->status, p, ParseCheckpointStatus,
+            kCheckpointStatuses);
   r.Get(j, "failure_reason", &c->failure_reason, p);
   r.Get(j, "type", &c->type, p);
   r.Get(j, "trigger_time_s", &c->trigger_time_s, p);
@@ -410,7 +456,8 @@ void ReadCheckpoint(Reader& r, const json& j, CheckpointRecord* c,
       if (!r.RequireObject(s, sp)) return;
       SubtaskCheckpoint sc;
       r.Get(s, "subtask", &sc.subtask, sp);
-      r.Get(s, "status", &sc.status, sp);
+      r.GetEnum(s, "status", &sc.status, sp, ParseCheckpointStatus,
+                kCheckpointStatuses);
       r.Get(s, "alignment_duration_ms", &sc.alignment_duration_ms, sp);
       r.Get(s, "sync_duration_ms", &sc.sync_duration_ms, sp);
       r.Get(s, "async_duration_ms", &sc.async_duration_ms, sp);
@@ -460,7 +507,8 @@ void ReadRestore(Reader& r, const json& j, RestoreResult* x,
   if (j.contains("mode_detail")) r.Get(j, "mode_detail", &x->mode_detail, p);
   r.GetOpt(j, "decompress_cpu_ms", &x->decompress_cpu_ms, p);
   r.GetOpt(j, "decrypt_cpu_ms", &x->decrypt_cpu_ms, p);
-  r.Get(j, "verdict", &x->verdict, p);
+  r.GetEnum(j, "verdict", &x->verdict, p, ParseRestoreVerdict,
+            kRestoreVerdicts);
   r.Get(j, "detail", &x->detail, p);
 }
 
@@ -468,7 +516,7 @@ void ReadRepetition(Reader& r, const json& j, Repetition* rep,
                     const std::string& p) {
   if (!r.RequireObject(j, p)) return;
   r.Get(j, "index", &rep->index, p);
-  r.Get(j, "status", &rep->status, p);
+  r.GetEnum(j, "status", &rep->status, p, ParseRunStatus, kRunStatuses);
   r.Get(j, "measure_end", &rep->measure_end, p);
   r.Get(j, "load_duration_s", &rep->load_duration_s, p);
   r.Get(j, "load_ops", &rep->load_ops, p);
@@ -567,11 +615,7 @@ void ReadRun(Reader& r, const json& j, RunResult* run, const std::string& p) {
   if (!r.RequireObject(j, p)) return;
   r.Get(j, "backend", &run->backend, p);
   r.Get(j, "workload", &run->workload, p);
-  r.Get(j, "status", &run->status, p);
-  if (r.status().ok() && run->status != "ok" && run->status != "failed" &&
-      run->status != "unsupported") {
-    r.Fail(p + ".status", "must be \"ok\", \"failed\" or \"unsupported\"");
-  }
+  r.GetEnum(j, "status", &run->status, p, ParseRunStatus, kRunStatuses);
   r.Get(j, "failure_phase", &run->failure_phase, p);
   r.Get(j, "failure_reason", &run->failure_reason, p);
   if (const json* c = r.Object(j, "capabilities", p)) {
@@ -701,7 +745,7 @@ std::map<std::string, MergedLatency> MergeOpLatencies(const RunResult& run,
   std::map<std::string, std::map<uint64_t, uint64_t>> buckets;
   std::map<std::string, MergedLatency> out;
   for (const Repetition& rep : run.repetitions) {
-    if (rep.status != "ok") continue;
+    if (rep.status != RunStatus::kOk) continue;
     for (const OpKindResult& k : rep.ops) {
       const HistogramBuckets* h =
           corrected
@@ -762,7 +806,7 @@ void SummarizeRepetitions(RunResult* run) {
   for (const Repetition& rep : run->repetitions) {
     // A repetition that failed (say, ran against a local buffer after its
     // server died) measured something else than the others.
-    if (rep.status != "ok") continue;
+    if (rep.status != RunStatus::kOk) continue;
     for (const auto& [k, v] : rep.metrics) {
       if (std::isfinite(v)) by_metric[k].push_back(v);
     }
@@ -810,7 +854,7 @@ std::string ShortRate(double v) {
 
 std::vector<std::string> RunWarnings(const RunResult& run) {
   std::vector<std::string> out;
-  if (run.status != "ok") return out;
+  if (run.status != RunStatus::kOk) return out;
   if (IsSaturated(run)) {
     double achieved = run.achieved_rate.value_or(
         run.summary.at("throughput.events_per_s").median);
@@ -846,7 +890,9 @@ std::vector<std::string> RunWarnings(const RunResult& run) {
   int ended = 0;
   double shortest = 0;
   for (const Repetition& rep : run.repetitions) {
-    if (rep.status != "ok" || rep.measure_end != "end_of_input") continue;
+    if (rep.status != RunStatus::kOk || rep.measure_end != "end_of_input") {
+      continue;
+    }
     shortest = ended++ == 0 ? rep.measure_duration_s
                             : std::min(shortest, rep.measure_duration_s);
   }
@@ -1136,6 +1182,68 @@ std::string JsonText(const nlohmann::json& j, int indent) {
 Status SaveResultsFile(const ResultsFile& results, const std::string& path) {
   return WriteFileAtomically(path, JsonText(ToJson(results), 2) + "\n",
                              FileAccess::kShared);
+}
+
+std::string_view ToString(CheckpointStatus status) {
+  switch (status) {
+    case CheckpointStatus::kInProgress:
+      return "in_progress";
+    case CheckpointStatus::kCompleted:
+      return "completed";
+    case CheckpointStatus::kFailed:
+      return "failed";
+    case CheckpointStatus::kTimedOut:
+      return "timed_out";
+  }
+  return "unknown";
+}
+
+std::string_view ToString(RestoreVerdict verdict) {
+  switch (verdict) {
+    case RestoreVerdict::kNotVerified:
+      return "not_verified";
+    case RestoreVerdict::kVerified:
+      return "verified";
+    case RestoreVerdict::kMismatch:
+      return "mismatch";
+  }
+  return "unknown";
+}
+
+std::string_view ToString(RunStatus status) {
+  switch (status) {
+    case RunStatus::kOk:
+      return "ok";
+    case RunStatus::kFailed:
+      return "failed";
+    case RunStatus::kUnsupported:
+      return "unsupported";
+  }
+  return "unknown";
+}
+
+std::optional<CheckpointStatus> ParseCheckpointStatus(std::string_view name) {
+  return ParseName(kCheckpointStatuses, name);
+}
+
+std::optional<RestoreVerdict> ParseRestoreVerdict(std::string_view name) {
+  return ParseName(kRestoreVerdicts, name);
+}
+
+std::optional<RunStatus> ParseRunStatus(std::string_view name) {
+  return ParseName(kRunStatuses, name);
+}
+
+std::ostream& operator<<(std::ostream& os, CheckpointStatus status) {
+  return os << ToString(status);
+}
+
+std::ostream& operator<<(std::ostream& os, RestoreVerdict verdict) {
+  return os << ToString(verdict);
+}
+
+std::ostream& operator<<(std::ostream& os, RunStatus status) {
+  return os << ToString(status);
 }
 
 }  // namespace statebench

@@ -10,10 +10,12 @@
 #define STATEBENCH_REPORTS_RESULTS_RESULTS_H_
 
 #include <cstdint>
+#include <iosfwd>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -22,6 +24,36 @@
 namespace statebench {
 
 inline constexpr char kResultsSchema[] = "statebench.results/1";
+
+// Statuses and verdicts are enums inside the program; the names ToString
+// gives are what the results file holds, and the Parse functions accept
+// exactly those names.
+
+// How a checkpoint, or one subtask's part of it, ended. kInProgress marks a
+// triggered checkpoint that has not ended yet.
+enum class CheckpointStatus { kInProgress, kCompleted, kFailed, kTimedOut };
+// Whether a restore's content was compared with the oracle, and how it came
+// out.
+enum class RestoreVerdict { kNotVerified, kVerified, kMismatch };
+// How a run or a repetition ended. kUnsupported: the backend cannot hold
+// the requested state (e.g. above the memory backend's checkpoint cap), a
+// property of the backend, not a measurement failure.
+enum class RunStatus { kOk, kFailed, kUnsupported };
+
+// "in_progress" | "completed" | "failed" | "timed_out"
+std::string_view ToString(CheckpointStatus status);
+// "not_verified" | "verified" | "mismatch"
+std::string_view ToString(RestoreVerdict verdict);
+// "ok" | "failed" | "unsupported"
+std::string_view ToString(RunStatus status);
+// The value whose ToString is `name`; std::nullopt for any other text.
+std::optional<CheckpointStatus> ParseCheckpointStatus(std::string_view name);
+std::optional<RestoreVerdict> ParseRestoreVerdict(std::string_view name);
+std::optional<RunStatus> ParseRunStatus(std::string_view name);
+// Print the ToString name, so that test failures read as the file would.
+std::ostream& operator<<(std::ostream& os, CheckpointStatus status);
+std::ostream& operator<<(std::ostream& os, RestoreVerdict verdict);
+std::ostream& operator<<(std::ostream& os, RunStatus status);
 
 struct LatencySummary {
   uint64_t samples = 0;  // latency samples recorded (every Nth op)
@@ -55,7 +87,7 @@ struct OpKindResult {
 
 struct SubtaskCheckpoint {
   int subtask = 0;
-  std::string status;  // "completed" | "failed" | "timed_out"
+  CheckpointStatus status = CheckpointStatus::kInProgress;
   double alignment_duration_ms = 0;
   double sync_duration_ms = 0;
   double async_duration_ms = 0;
@@ -74,7 +106,7 @@ struct SubtaskCheckpoint {
 // One checkpoint, with Flink's names.
 struct CheckpointRecord {
   int64_t id = 0;
-  std::string status;  // "completed" | "failed" | "timed_out"
+  CheckpointStatus status = CheckpointStatus::kInProgress;
   std::string failure_reason;
   std::string type;                   // "full" | "incremental"
   double trigger_time_s = 0;          // since the measured phase started
@@ -129,7 +161,7 @@ struct RestoreResult {
   // the timed restore; server backends give their checkpoints' counts.
   uint64_t entries = 0;
   std::vector<double> subtask_duration_ms;
-  std::string verdict;  // "verified" | "mismatch" | "not_verified"
+  RestoreVerdict verdict = RestoreVerdict::kNotVerified;
   std::string detail;
   // CPU time of snapshot decompression / decryption (sum over subtasks);
   // absent when the backend did none.
@@ -152,10 +184,10 @@ struct RestoreResult {
 
 struct Repetition {
   int index = 0;
-  // "ok", or "failed" / "unsupported" when the repetition ended with the
-  // run's failure: its partial figures are kept here but stay out of the
-  // run's summary.
-  std::string status = "ok";
+  // kFailed / kUnsupported when the repetition ended with the run's
+  // failure: its partial figures are kept here but stay out of the run's
+  // summary.
+  RunStatus status = RunStatus::kOk;
   double load_duration_s = 0;
   uint64_t load_ops = 0;
   double warmup_duration_s = 0;
@@ -212,10 +244,7 @@ struct CapabilitiesRecord {
 struct RunResult {
   std::string backend;
   std::string workload;
-  // "ok" | "failed" | "unsupported" (the backend cannot hold the requested
-  // state, e.g. above the memory backend's checkpoint cap: a property of
-  // the backend, not a measurement failure).
-  std::string status = "ok";
+  RunStatus status = RunStatus::kOk;
   // Where a failed or unsupported run stopped: "open", "preflight",
   // "load", "warmup", "measure", "checkpoint" (the final checkpoint taken
   // for the restore measurement), "restore", "spawn", ...
@@ -302,7 +331,7 @@ inline constexpr double kSpreadWarning = 0.10;
 // Computes median/min/max/mean/stddev/relative_spread of samples.
 MetricSummary Summarize(std::vector<double> samples);
 // Fills run->summary from the metrics of the run's repetitions whose
-// status is "ok" (a failed repetition contributes nothing), then
+// status is kOk (a failed repetition contributes nothing), then
 // MergeLatencySummary, achieved_rate, saturated and warnings (RunWarnings).
 void SummarizeRepetitions(RunResult* run);
 
@@ -315,7 +344,7 @@ inline constexpr char kLatencyDefinition[] =
     "gate's U test compares";
 // Sets the `median` of each latency.<op>.<stat>_ns and
 // latency_corrected.<op>.<stat>_ns summary to the figure of all samples of
-// the run's "ok" repetitions: the percentile of their merged histogram,
+// the run's kOk repetitions: the percentile of their merged histogram,
 // the overall min and max, and the sample-weighted mean. A tail that one
 // repetition shows is real, and a median over repetitions hides it. The
 // samples, min, max, stddev and spread stay per repetition (the merged

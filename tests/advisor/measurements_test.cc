@@ -80,7 +80,7 @@ TEST(MeasurementsTest, FailedVerificationWinsWhenMerging) {
 TEST(MeasurementsTest, FailedRunKeepsItsReasonAndNoFigures) {
   ResultsFile f = StandardResults();
   RunResult* pg = testing::FindRun(&f, "postgres");
-  pg->status = "failed";
+  pg->status = RunStatus::kFailed;
   pg->failure_phase = "load";
   pg->failure_reason = "Unavailable: server closed the connection";
   Result<std::vector<BackendMeasurement>> ms = CollectMeasurements({f});

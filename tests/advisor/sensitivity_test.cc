@@ -244,7 +244,7 @@ TEST(MeasurementCaveatsTest, FewRepetitionsAreACaveat) {
 TEST(MeasurementCaveatsTest, FailedRunIsNotRankedAndSaysWhy) {
   ResultsFile results = StandardResults();
   RunResult* pg = FindRun(&results, "postgres");
-  pg->status = "failed";
+  pg->status = RunStatus::kFailed;
   pg->failure_phase = "open";
   pg->failure_reason = "Unavailable: connection refused";
   Recommendation r = AdviseOn(kSqlTeam, results);
@@ -260,7 +260,7 @@ TEST(MeasurementCaveatsTest, FailedRunIsNotRankedAndSaysWhy) {
 TEST(MeasurementCaveatsTest, UnsupportedRunIsNotRankedAndSaysWhy) {
   ResultsFile results = StandardResults();
   RunResult* pg = FindRun(&results, "postgres");
-  pg->status = "unsupported";
+  pg->status = RunStatus::kUnsupported;
   pg->failure_phase = "preflight";
   pg->failure_reason = "postgres holds at most 1 MiB";
   Recommendation r = AdviseOn(kSqlTeam, results);

@@ -78,7 +78,7 @@ inline RunResult MakeRun(const SyntheticBackend& b) {
     for (int c = 1; c <= 9; ++c) {
       CheckpointRecord cp;
       cp.id = c;
-      cp.status = "completed";
+      cp.status = CheckpointStatus::kCompleted;
       cp.trigger_time_s = c;
       rep.checkpoints.push_back(cp);
     }

@@ -62,7 +62,7 @@ TEST(CheckpointFiguresTest, IncrementalRocksDbRestoreReportsLinkedState) {
        "0.5", "--checkpoint-interval", "100", "-q"},
       nullptr);
   ASSERT_EQ(r.runs.size(), 1u);
-  ASSERT_EQ(r.runs[0].status, "ok") << r.runs[0].failure_reason;
+  ASSERT_EQ(r.runs[0].status, RunStatus::kOk) << r.runs[0].failure_reason;
   ASSERT_FALSE(r.runs[0].repetitions[0].restores.empty());
   const RestoreResult& rr = r.runs[0].repetitions[0].restores[0];
   EXPECT_EQ(rr.mode, "local");
@@ -91,7 +91,7 @@ TEST(CheckpointFiguresTest, IncrementalRestoreWithoutLocalRecoveryCopies) {
                   "--duration", "0.5", "--checkpoint-interval", "100", "-q"},
                  nullptr);
   ASSERT_EQ(r.runs.size(), 1u);
-  ASSERT_EQ(r.runs[0].status, "ok") << r.runs[0].failure_reason;
+  ASSERT_EQ(r.runs[0].status, RunStatus::kOk) << r.runs[0].failure_reason;
   ASSERT_FALSE(r.runs[0].repetitions[0].restores.empty());
   const RestoreResult& rr = r.runs[0].repetitions[0].restores[0];
   EXPECT_EQ(rr.mode, "checkpoint-storage");
@@ -166,7 +166,7 @@ TEST(CheckpointFiguresTest, RunRescaleMeasuresTheRunsOwnState) {
         &console);
     ASSERT_EQ(r.runs.size(), 1u);
     const RunResult& run = r.runs[0];
-    ASSERT_EQ(run.status, "ok") << run.failure_reason;
+    ASSERT_EQ(run.status, RunStatus::kOk) << run.failure_reason;
     EXPECT_EQ(run.parallelism, 2);
     const RestoreResult* rescale = nullptr;
     const RestoreResult* restore = nullptr;
@@ -179,7 +179,7 @@ TEST(CheckpointFiguresTest, RunRescaleMeasuresTheRunsOwnState) {
     EXPECT_EQ(rescale->from_parallelism, 2);
     EXPECT_EQ(rescale->to_parallelism, 3);
     EXPECT_EQ(rescale->subtask_duration_ms.size(), 3u);
-    EXPECT_EQ(rescale->verdict, "verified") << rescale->detail;
+    EXPECT_EQ(rescale->verdict, RestoreVerdict::kVerified) << rescale->detail;
     EXPECT_GT(rescale->checked.value_or(0), 1000u);
     EXPECT_GT(rescale->state_bytes.value_or(0), 0u);
     EXPECT_TRUE(run.summary.contains("rescale.duration_ms"));

@@ -66,11 +66,11 @@ TEST(CheckpointFiguresTest, EndToEndIsStartDelayAlignmentSyncAndAsync) {
   c.checkpoint.interval_ms = 100;
   c.measure_restore = false;
   RunResult run = RunBenchmark(c, registry);
-  ASSERT_EQ(run.status, "ok") << run.failure_reason;
+  ASSERT_EQ(run.status, RunStatus::kOk) << run.failure_reason;
   ASSERT_EQ(run.repetitions.size(), 1u);
   int completed = 0;
   for (const CheckpointRecord& cp : run.repetitions[0].checkpoints) {
-    if (cp.status != "completed") continue;
+    if (cp.status != CheckpointStatus::kCompleted) continue;
     ++completed;
     ASSERT_TRUE(cp.start_delay_ms.has_value()) << "checkpoint " << cp.id;
     double slowest = 0;
@@ -99,7 +99,7 @@ TEST(CheckpointFiguresTest, TailsAndShareOverTheIntervalAreFlattened) {
   for (double ms : {10.0, 20.0, 30.0, 2000.0}) {
     CheckpointRecord cp;
     cp.id = static_cast<int64_t>(rep.checkpoints.size() + 1);
-    cp.status = "completed";
+    cp.status = CheckpointStatus::kCompleted;
     cp.end_to_end_duration_ms = ms;
     cp.checkpointed_size = static_cast<uint64_t>(ms * 1000);
     rep.checkpoints.push_back(cp);
@@ -138,12 +138,12 @@ TEST(CheckpointFiguresTest, EveryEmbeddedBackendCheckpointsAndRestores) {
     RunResult run = RunBenchmark(c, BackendRegistry::Default());
     const std::string what =
         std::string(k.backend) + " " + std::string(CheckpointTypeName(k.type));
-    ASSERT_EQ(run.status, "ok") << what << ": " << run.failure_reason;
+    ASSERT_EQ(run.status, RunStatus::kOk) << what << ": " << run.failure_reason;
     ASSERT_EQ(run.repetitions.size(), 1u) << what;
     const Repetition& rep = run.repetitions[0];
     int completed = 0;
     for (const CheckpointRecord& cp : rep.checkpoints) {
-      completed += cp.status == "completed";
+      completed += cp.status == CheckpointStatus::kCompleted;
     }
     EXPECT_GE(completed, 2) << what;
     ASSERT_FALSE(rep.restores.empty()) << what;

@@ -169,7 +169,7 @@ TEST(CliTest, RunWritesAParseableResultsFile) {
   ASSERT_EQ(results->runs.size(), 1u);
   const RunResult& run = results->runs[0];
   EXPECT_EQ(run.backend, "memory");
-  EXPECT_EQ(run.status, "ok");
+  EXPECT_EQ(run.status, RunStatus::kOk);
   EXPECT_GT(run.summary.at("throughput.ops_per_s").median, 0);
   EXPECT_EQ(results->config["workload"]["key_count"], 1000);
   // No --max-parallelism: the configuration says which default applied.
@@ -197,7 +197,8 @@ TEST(CliTest, ValueSizeZeroRunsWithEmptyValues) {
   ASSERT_TRUE(f.ok()) << f.status().ToString();
   ASSERT_EQ(f->runs.size(), 2u);
   for (const RunResult& run : f->runs) {
-    EXPECT_EQ(run.status, "ok") << run.backend << ": " << run.failure_reason;
+    EXPECT_EQ(run.status, RunStatus::kOk)
+        << run.backend << ": " << run.failure_reason;
     EXPECT_GT(run.repetitions.at(0).measure_ops, 0u) << run.backend;
   }
   EXPECT_EQ(f->config["workload"]["value_size"], 0);
@@ -285,7 +286,7 @@ TEST(CliTest, MeasuredPhaseWithoutOpsIsAFailedRowExitThree) {
   EXPECT_NE(r.err.find("input ran out"), std::string::npos) << r.err;
   Result<ResultsFile> f = LoadResultsFile(path);
   ASSERT_TRUE(f.ok()) << f.status().ToString();
-  EXPECT_EQ(f->runs.at(0).status, "failed");
+  EXPECT_EQ(f->runs.at(0).status, RunStatus::kFailed);
   EXPECT_EQ(f->runs.at(0).failure_phase, "measure");
   EXPECT_EQ(r.out.find(" 0 "), std::string::npos) << r.out;
   (void)RemoveTree(*dir);
@@ -305,12 +306,12 @@ TEST(CliTest, CompareAtDefaultStateMarksMemoryUnsupportedAndExitsZero) {
   Result<ResultsFile> f = LoadResultsFile(path);
   ASSERT_TRUE(f.ok()) << f.status().ToString();
   const RunResult& memory = f->runs.at(0);
-  EXPECT_EQ(memory.status, "unsupported");
+  EXPECT_EQ(memory.status, RunStatus::kUnsupported);
   EXPECT_EQ(memory.failure_phase, "preflight");
   EXPECT_NE(memory.failure_reason.find("5.0 MiB"), std::string::npos)
       << memory.failure_reason;
   EXPECT_EQ(memory.repetitions.at(0).load_ops, 0u) << "it loaded first";
-  EXPECT_EQ(f->runs.at(1).status, "ok");
+  EXPECT_EQ(f->runs.at(1).status, RunStatus::kOk);
   EXPECT_NE(r.out.find("unsupported"), std::string::npos) << r.out;
   Result<std::string> text = ReadFileToString(md);
   ASSERT_TRUE(text.ok());
@@ -350,7 +351,7 @@ TEST(CliTest, CheckpointAboveTheCapIsUnsupportedNotAFailure) {
     Result<ResultsFile> f = LoadResultsFile(path);
     ASSERT_TRUE(f.ok()) << f.status().ToString();
     const RunResult& run = f->runs.at(0);
-    EXPECT_EQ(run.status, "unsupported") << run.failure_reason;
+    EXPECT_EQ(run.status, RunStatus::kUnsupported) << run.failure_reason;
     EXPECT_EQ(run.failure_phase, "checkpoint");
     EXPECT_NE(run.failure_reason.find("max_state_size"), std::string::npos)
         << run.failure_reason;

@@ -137,7 +137,8 @@ std::chrono::nanoseconds SlowerDelay(const RunConfig& config,
     parts.push_back(OneRepetition(config, baseline, context));
   }
   const ResultsFile merged = Merge(parts);
-  EXPECT_EQ(merged.runs.at(0).status, "ok") << merged.runs[0].failure_reason;
+  EXPECT_EQ(merged.runs.at(0).status, RunStatus::kOk)
+      << merged.runs[0].failure_reason;
   const double op_ns = 1e9 / merged.runs[0].summary.at(kThroughput).max;
   const auto slower =
       kBaseDelay + std::chrono::nanoseconds(std::llround(0.25 * op_ns));
@@ -174,7 +175,7 @@ TEST(GateOnRealRuns, AaFalseAlarmsAtMostTwoPercentAndSlowdownFlagged) {
     const ResultsFile slow = Merge(slow_parts);
     for (const ResultsFile* f : {&base, &same, &slow}) {
       ASSERT_EQ(f->runs.size(), 1u);
-      ASSERT_EQ(f->runs[0].status, "ok") << f->runs[0].failure_reason;
+      ASSERT_EQ(f->runs[0].status, RunStatus::kOk) << f->runs[0].failure_reason;
       ASSERT_EQ(f->runs[0].repetitions.size(), size_t{kRepetitions});
     }
     Result<GateReport> aa = CompareResults(base, same, {});

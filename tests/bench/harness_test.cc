@@ -48,7 +48,7 @@ TEST_P(HarnessRoutingTest,
   RunConfig c = SmallRun();
   c.parallelism = p;
   RunResult run = RunBenchmark(c, registry);
-  ASSERT_EQ(run.status, "ok") << run.failure_reason;
+  ASSERT_EQ(run.status, RunStatus::kOk) << run.failure_reason;
   const int m = DefaultMaxParallelism(p);
   ASSERT_EQ(static_cast<int>(knobs.seen_key_groups->size()), p);
   std::set<int> all;
@@ -102,7 +102,7 @@ TEST(HarnessBarrierTest, CheckpointHoldsExactlyTheEventsBeforeItsBarrier) {
   const std::vector<CompletedCheckpoint>& done = observer.done;
   c.measure_s = 60;
   RunResult run = RunBenchmark(c, registry, &observer);
-  ASSERT_EQ(run.status, "ok") << run.failure_reason;
+  ASSERT_EQ(run.status, RunStatus::kOk) << run.failure_reason;
   ASSERT_GE(done.size(), 4u);
   auto workload = CreateWorkload(c.workload);
   ASSERT_TRUE(workload.ok());
@@ -142,7 +142,7 @@ TEST(HarnessOpenLoopTest, OneStallLiftsCorrectedButNotServiceTimeP99) {
   c.checkpoint.interval_ms = 0;
   c.workload.read_fraction = 1.0;
   RunResult run = RunBenchmark(c, registry);
-  ASSERT_EQ(run.status, "ok") << run.failure_reason;
+  ASSERT_EQ(run.status, RunStatus::kOk) << run.failure_reason;
   ASSERT_TRUE(run.open_loop);
   double corrected = Metric(run, "latency_corrected.value_get.p99_ns").median;
   double service = Metric(run, "latency.value_get.p99_ns").median;
@@ -161,7 +161,7 @@ TEST(HarnessAccountingTest, WriteAmplificationIsBackendBytesOverLogicalBytes) {
   c.workload.value_size = 100;
   c.workload.read_fraction = 0.5;
   RunResult run = RunBenchmark(c, registry);
-  ASSERT_EQ(run.status, "ok") << run.failure_reason;
+  ASSERT_EQ(run.status, RunStatus::kOk) << run.failure_reason;
   const IoResult& io = run.repetitions.at(0).io;
   EXPECT_DOUBLE_EQ(*io.write_amplification, 3.0);
   EXPECT_EQ(io.backend_bytes_written, 3 * io.logical_bytes_written);
@@ -178,7 +178,7 @@ TEST(HarnessRepetitionTest, EveryMetricHasOneSamplePerRepetition) {
   c.repetitions = 3;
   c.measure_s = 0.2;
   RunResult run = RunBenchmark(c, registry);
-  ASSERT_EQ(run.status, "ok") << run.failure_reason;
+  ASSERT_EQ(run.status, RunStatus::kOk) << run.failure_reason;
   ASSERT_EQ(run.repetitions.size(), 3u);
   const MetricSummary& t = Metric(run, "throughput.ops_per_s");
   EXPECT_EQ(t.samples.size(), 3u);
@@ -207,14 +207,14 @@ TEST(HarnessFailureTest, FailedRepetitionStaysOutOfTheSummary) {
   c.checkpoint.interval_ms = 0;
   c.measure_restore = true;
   RunResult run = RunBenchmark(c, registry);
-  EXPECT_EQ(run.status, "failed");
+  EXPECT_EQ(run.status, RunStatus::kFailed);
   // The checkpoint failed, not the restore it was taken for.
   EXPECT_EQ(run.failure_phase, "checkpoint") << run.failure_reason;
   EXPECT_NE(run.failure_reason.find("went away"), std::string::npos)
       << run.failure_reason;
   ASSERT_EQ(run.repetitions.size(), 2u);
-  EXPECT_EQ(run.repetitions[0].status, "ok");
-  EXPECT_EQ(run.repetitions[1].status, "failed");
+  EXPECT_EQ(run.repetitions[0].status, RunStatus::kOk);
+  EXPECT_EQ(run.repetitions[1].status, RunStatus::kFailed);
   EXPECT_GT(run.repetitions[1].measure_ops, 0u);
   const MetricSummary& t = Metric(run, "throughput.ops_per_s");
   ASSERT_EQ(t.samples.size(), 1u);
@@ -233,7 +233,7 @@ TEST(HarnessThroughputTest, BoundedInputIsDividedByTheTimeItRan) {
   double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
           .count();
-  ASSERT_EQ(run.status, "ok") << run.failure_reason;
+  ASSERT_EQ(run.status, RunStatus::kOk) << run.failure_reason;
   EXPECT_LT(wall_s, 20) << "the phase waited for the configured duration";
   const Repetition& rep = run.repetitions.at(0);
   EXPECT_EQ(rep.measure_end, "end_of_input");
@@ -256,7 +256,7 @@ TEST(HarnessThroughputTest, TimelineBucketsAreRatesOverTheirOwnLength) {
   c.checkpoint.interval_ms = 0;
   c.workload.read_fraction = 1.0;  // one op per event
   RunResult run = RunBenchmark(c, registry);
-  ASSERT_EQ(run.status, "ok") << run.failure_reason;
+  ASSERT_EQ(run.status, RunStatus::kOk) << run.failure_reason;
   const Repetition& rep = run.repetitions.at(0);
   ASSERT_EQ(rep.timeline_ops_per_s.size(), 2u);
   for (double v : rep.timeline_ops_per_s) EXPECT_NEAR(v, 2000, 200);
@@ -271,7 +271,7 @@ TEST(HarnessFailureTest, MeasuredPhaseWithoutOpsFails) {
   c.workload.run_events = 50;  // all consumed by the warmup
   c.warmup_s = 0.2;
   RunResult run = RunBenchmark(c, registry);
-  EXPECT_EQ(run.status, "failed");
+  EXPECT_EQ(run.status, RunStatus::kFailed);
   EXPECT_EQ(run.failure_phase, "measure");
   EXPECT_NE(run.failure_reason.find("ran no op"), std::string::npos)
       << run.failure_reason;
@@ -286,7 +286,7 @@ TEST(HarnessFailureTest, UnknownBackendIsAFailedRunNamingThePhase) {
   RunConfig c = SmallRun();
   c.backend = "nope";
   RunResult run = RunBenchmark(c, registry);
-  EXPECT_EQ(run.status, "failed");
+  EXPECT_EQ(run.status, RunStatus::kFailed);
   EXPECT_EQ(run.failure_phase, "open");
   EXPECT_NE(run.failure_reason.find("nope"), std::string::npos);
 }
@@ -308,7 +308,7 @@ TEST(HarnessFailureTest, OutOfMemoryIsAFailedRunNotAnAbort) {
     c.parallelism = 2;
     c.warmup_s = 0;
     RunResult run = RunBenchmark(c, registry);
-    EXPECT_EQ(run.status, "failed");
+    EXPECT_EQ(run.status, RunStatus::kFailed);
     EXPECT_EQ(run.failure_phase, phase) << run.failure_reason;
     EXPECT_NE(run.failure_reason.find("out of memory"), std::string::npos)
         << run.failure_reason;
@@ -317,7 +317,7 @@ TEST(HarnessFailureTest, OutOfMemoryIsAFailedRunNotAnAbort) {
   MapBackendKnobs knobs;
   BackendRegistry registry = MapRegistry(knobs);
   RunResult run = RunBenchmark(SmallRun(), registry);
-  EXPECT_EQ(run.status, "ok") << run.failure_reason;
+  EXPECT_EQ(run.status, RunStatus::kOk) << run.failure_reason;
 }
 
 }  // namespace

@@ -99,7 +99,8 @@ TEST_F(ResultsKillTest, KilledCompareLeavesNoResultsFileThatDoesNotParse) {
     EXPECT_GE(parsed->runs.size(), 1u);
     EXPECT_LE(parsed->runs.size(), 3u);
     for (const RunResult& run : parsed->runs) {
-      EXPECT_EQ(run.status, "ok") << run.backend << ": " << run.failure_reason;
+      EXPECT_EQ(run.status, RunStatus::kOk)
+          << run.backend << ": " << run.failure_reason;
     }
     if (preexisting && ReadWholeFile(output) == ReadWholeFile(complete)) {
       ++kept_old;

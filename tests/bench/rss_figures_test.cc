@@ -29,8 +29,10 @@ TEST(RssFiguresTest, PeakRssLeavesOutTheRescaleOracle) {
   std::vector<std::string> with = base;
   with.insert(with.end(), {"--rescale", "1:2"});
   ResultsFile rescaled = RunAndLoad(with, nullptr);
-  ASSERT_EQ(plain.runs[0].status, "ok") << plain.runs[0].failure_reason;
-  ASSERT_EQ(rescaled.runs[0].status, "ok") << rescaled.runs[0].failure_reason;
+  ASSERT_EQ(plain.runs[0].status, RunStatus::kOk)
+      << plain.runs[0].failure_reason;
+  ASSERT_EQ(rescaled.runs[0].status, RunStatus::kOk)
+      << rescaled.runs[0].failure_reason;
   ASSERT_FALSE(rescaled.runs[0].repetitions[0].restores.empty());
   const auto a = plain.runs[0].repetitions[0].peak_rss_bytes;
   const auto b = rescaled.runs[0].repetitions[0].peak_rss_bytes;

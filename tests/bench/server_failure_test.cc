@@ -139,14 +139,14 @@ TEST(ServerFailureTest, ConnectionRefusedIsAFailedRowAndTheOthersAreMeasured) {
   ASSERT_TRUE(f.ok()) << f.status().ToString();
   const RunResult* memory = FindRun(*f, "memory");
   ASSERT_NE(memory, nullptr);
-  EXPECT_EQ(memory->status, "ok");
+  EXPECT_EQ(memory->status, RunStatus::kOk);
   ASSERT_EQ(memory->repetitions.size(), 1u);
   EXPECT_GT(memory->repetitions[0].ops_per_s, 0);
   const std::string where = "127.0.0.1:" + std::to_string(port);
   for (const std::string backend : {"redis", "postgres"}) {
     const RunResult* run = FindRun(*f, backend);
     ASSERT_NE(run, nullptr) << backend;
-    EXPECT_EQ(run->status, "failed") << backend;
+    EXPECT_EQ(run->status, RunStatus::kFailed) << backend;
     EXPECT_EQ(run->failure_phase, "open") << backend;
     EXPECT_NE(run->failure_reason.find(where), std::string::npos)
         << run->failure_reason;
@@ -221,7 +221,7 @@ TEST_P(KilledServerTest, IsDetectedWithinFiveSecondsAndKeepsWhatWasMeasured) {
   ASSERT_TRUE(f.ok()) << f.status().ToString();
   ASSERT_EQ(f->runs.size(), 1u);
   const RunResult& run = f->runs[0];
-  EXPECT_EQ(run.status, "failed");
+  EXPECT_EQ(run.status, RunStatus::kFailed);
   EXPECT_FALSE(run.failure_phase.empty());
   EXPECT_NE(r.err.find(backend + " failed in phase " + run.failure_phase),
             std::string::npos)

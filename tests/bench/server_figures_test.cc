@@ -144,7 +144,7 @@ TEST_F(ServerFiguresTest, RedisCheckpointIsBoundedByTheEntriesTouched) {
   for (const std::string& a : ServerArgs("redis", server, UniqueJob("ckpt")))
     args.push_back(a);
   RunResult run = RunOne(args, "redis-ckpt");
-  ASSERT_EQ(run.status, "ok") << run.failure_reason;
+  ASSERT_EQ(run.status, RunStatus::kOk) << run.failure_reason;
   ASSERT_EQ(run.repetitions.size(), 1u);
   const Repetition& rep = run.repetitions[0];
   // An entry in the staged layer: its address (state id, key group,
@@ -154,7 +154,7 @@ TEST_F(ServerFiguresTest, RedisCheckpointIsBoundedByTheEntriesTouched) {
   int completed = 0;
   uint64_t sent = 0;
   for (const CheckpointRecord& c : rep.checkpoints) {
-    if (c.status != "completed") continue;
+    if (c.status != CheckpointStatus::kCompleted) continue;
     ++completed;
     sent += c.checkpointed_size;
     EXPECT_LE(c.checkpointed_size, kBound) << "checkpoint " << c.id;
@@ -193,7 +193,7 @@ TEST_F(ServerFiguresTest, ReadSourcesAddUpToTheReadsOfEveryBackend) {
         args.push_back(a);
     }
     RunResult run = RunOne(args, c.backend + "-reads");
-    ASSERT_EQ(run.status, "ok") << run.failure_reason;
+    ASSERT_EQ(run.status, RunStatus::kOk) << run.failure_reason;
     for (const std::string& level : c.levels) {
       EXPECT_GT(run.read_sources.count(level) ? run.read_sources.at(level) : 0,
                 0u)
@@ -233,7 +233,7 @@ TEST_F(ServerFiguresTest, PostgresRepetitionsStartFromTheSameState) {
   for (const std::string& a : ServerArgs("postgres", pg, UniqueJob("space")))
     args.push_back(a);
   RunResult run = RunOne(args, "pg-space");
-  ASSERT_EQ(run.status, "ok") << run.failure_reason;
+  ASSERT_EQ(run.status, RunStatus::kOk) << run.failure_reason;
   ASSERT_EQ(run.repetitions.size(), 3u);
   std::vector<double> amp;
   for (const Repetition& rep : run.repetitions) {
@@ -256,7 +256,7 @@ TEST_F(ServerFiguresTest, RedisRepetitionsStartFromTheSameState) {
   for (const std::string& a : ServerArgs("redis", redis, UniqueJob("space")))
     args.push_back(a);
   RunResult run = RunOne(args, "redis-space");
-  ASSERT_EQ(run.status, "ok") << run.failure_reason;
+  ASSERT_EQ(run.status, RunStatus::kOk) << run.failure_reason;
   ASSERT_EQ(run.repetitions.size(), 3u);
   std::vector<double> amp;
   for (const Repetition& rep : run.repetitions) {

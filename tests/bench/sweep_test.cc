@@ -97,7 +97,7 @@ TEST(SweepCurvesTest, FitsEachMetricAndChecksTheLargestForecast) {
     runs.push_back(SyntheticRun("rocksdb", x, 5 + x / 1e6, 1e5));
   }
   RunResult failed = SyntheticRun("rocksdb", 4096e6, 1, 1);
-  failed.status = "failed";
+  failed.status = RunStatus::kFailed;
   runs.push_back(failed);
   nlohmann::json c = FitCurves(runs);
   const nlohmann::json& r = c["backends"]["rocksdb"]["restore.duration_ms"];
@@ -209,7 +209,7 @@ TEST(SweepCliTest, InterruptedSweepKeepsTheSizesItFinished) {
   ASSERT_TRUE(f.ok()) << f.status().ToString();
   EXPECT_GE(f->runs.size(), finished);
   EXPECT_LT(f->runs.size(), 8u);
-  for (const RunResult& run : f->runs) EXPECT_EQ(run.status, "ok");
+  for (const RunResult& run : f->runs) EXPECT_EQ(run.status, RunStatus::kOk);
   EXPECT_TRUE(f->curves.is_object());
   (void)RemoveTree(dir);
 }

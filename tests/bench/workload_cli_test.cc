@@ -408,7 +408,7 @@ TEST_F(WorkloadCliTest, SubtasksWithoutKeysAreIdleNotStuck) {
     EXPECT_GT(run.repetitions[0].measure_ops, 0u) << what;
     // Every checkpoint completed: idle subtasks take part in barriers.
     for (const CheckpointRecord& cp : run.repetitions[0].checkpoints) {
-      EXPECT_NE(cp.status, "timed_out") << what;
+      EXPECT_NE(cp.status, CheckpointStatus::kTimedOut) << what;
     }
   }
   testing::ProcessResult r =

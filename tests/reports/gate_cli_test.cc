@@ -248,7 +248,7 @@ TEST_F(GateCliTest, FailedBackendInCurrentExitsThree) {
   ResultsFile b =
       MakeFile({MakeRun("redis", "value-rw", {{kTput, Around(1000)}})});
   ResultsFile c = b;
-  c.runs[0].status = "failed";
+  c.runs[0].status = RunStatus::kFailed;
   c.runs[0].failure_phase = "load";
   c.runs[0].failure_reason = "Unavailable: server went away";
   CliResult r =
@@ -344,7 +344,7 @@ TEST_F(GateCliTest, SaveBaselineWritesTheCurrentResults) {
 
 TEST_F(GateCliTest, SaveBaselineRefusesFailedRuns) {
   ResultsFile f = MakeFile({MakeRun("redis", "value-rw", {})});
-  f.runs[0].status = "failed";
+  f.runs[0].status = RunStatus::kFailed;
   f.runs[0].failure_phase = "open";
   f.runs[0].failure_reason = "Unavailable: no server";
   const std::string saved = Path("new-baseline.json");

@@ -49,7 +49,7 @@ GateReport Fixture() {
   cur.context.git_sha = "abcdef012345";
   cur.context.host = "ci-runner";
   cur.context.started_at = "2024-05-02T09:30:00Z";
-  cur.runs[2].status = "failed";
+  cur.runs[2].status = RunStatus::kFailed;
   cur.runs[2].failure_phase = "open";
   cur.runs[2].failure_reason = "Unavailable: connection refused";
   Result<GateReport> r = CompareResults(base, cur, {});

@@ -234,7 +234,7 @@ TEST(GateVerdict, UnusedThresholdRuleWarns) {
 
 RunResult Failed(const std::string& backend) {
   RunResult run = MakeRun(backend, "value-rw", {});
-  run.status = "failed";
+  run.status = RunStatus::kFailed;
   run.failure_phase = "open";
   run.failure_reason = "Unavailable: connection refused";
   return run;
@@ -362,14 +362,14 @@ TEST(GateMerge, ConcatenatesRepetitionsAndResummarizes) {
   ASSERT_TRUE(merged.ok());
   ASSERT_EQ(merged->runs.size(), 2u);
   const RunResult& mem = merged->runs[0];
-  EXPECT_EQ(mem.status, "ok");
+  EXPECT_EQ(mem.status, RunStatus::kOk);
   ASSERT_EQ(mem.repetitions.size(), 3u);
   EXPECT_EQ(mem.repetitions[2].index, 2);
   EXPECT_EQ(mem.summary.at(kTput).samples,
             (std::vector<double>{100, 101, 102}));
   EXPECT_DOUBLE_EQ(mem.summary.at(kTput).median, 101);
   const RunResult& redis = merged->runs[1];
-  EXPECT_EQ(redis.status, "failed");
+  EXPECT_EQ(redis.status, RunStatus::kFailed);
   EXPECT_EQ(redis.failure_reason,
             "repetition 2: Unavailable: connection refused");
   EXPECT_EQ(redis.summary.at(kTput).samples, (std::vector<double>{50, 52}));

@@ -111,7 +111,7 @@ ResultsFile DifferentTails() {
   RunResult run;
   run.backend = "memory";
   run.workload = "w";
-  run.status = "ok";
+  run.status = RunStatus::kOk;
   run.checkpoint_type = "full";
   run.parallelism = 1;
   for (int i = 0; i < 3; ++i) {

@@ -568,14 +568,14 @@ TEST(RunWarningsTest, SpreadAboveTenPercentIsWarnedInEveryOutput) {
 TEST(RunWarningsTest, FailedRepetitionStaysOutOfTheSummary) {
   ResultsFile r = SpreadResults();
   RunResult& run = r.runs[0];
-  run.repetitions[2].status = "failed";
+  run.repetitions[2].status = RunStatus::kFailed;
   SummarizeRepetitions(&run);
   const MetricSummary& t = run.summary.at("throughput.ops_per_s");
   EXPECT_EQ(t.samples, (std::vector<double>{1.29e6, 0.98e6}));
   Result<ResultsFile> back = ParseResults(RenderJson(r), "rendered");
   ASSERT_TRUE(back.ok()) << back.status().ToString();
-  EXPECT_EQ(back->runs[0].repetitions[2].status, "failed");
-  EXPECT_EQ(back->runs[0].repetitions[1].status, "ok");
+  EXPECT_EQ(back->runs[0].repetitions[2].status, RunStatus::kFailed);
+  EXPECT_EQ(back->runs[0].repetitions[1].status, RunStatus::kOk);
 }
 
 TEST(RunWarningsTest, SaturatedOpenLoopRunSaysSoInEveryOutput) {
@@ -621,7 +621,7 @@ TEST(RunWarningsTest, SaturatedOpenLoopRunSaysSoInEveryOutput) {
 TEST(UnsupportedRunTest, ShownWithItsReasonNotAsAFailure) {
   ResultsFile r = SampleResults();
   RunResult& run = r.runs[0];
-  run.status = "unsupported";
+  run.status = RunStatus::kUnsupported;
   run.failure_phase = "preflight";
   run.failure_reason = "memory checkpoints at most 5.0 MiB per subtask";
   std::string console = RenderConsole(r);
@@ -640,7 +640,7 @@ TEST(UnsupportedRunTest, ShownWithItsReasonNotAsAFailure) {
             std::string::npos);
   Result<ResultsFile> back = ParseResults(RenderJson(r), "rendered");
   ASSERT_TRUE(back.ok()) << back.status().ToString();
-  EXPECT_EQ(back->runs[0].status, "unsupported");
+  EXPECT_EQ(back->runs[0].status, RunStatus::kUnsupported);
 }
 
 TEST(JsonExportTest, RoundTripsThroughTheResultsReader) {
@@ -648,6 +648,37 @@ TEST(JsonExportTest, RoundTripsThroughTheResultsReader) {
   Result<ResultsFile> back = ParseResults(RenderJson(sample), "rendered");
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(ToJson(*back), ToJson(sample));
+}
+
+// Statuses and verdicts are names from a closed set in every place they
+// appear; a name the reader does not know fails naming the field.
+TEST(JsonExportTest, UnknownStatusOrVerdictNamesTheField) {
+  const ResultsFile sample = SampleResults();
+  ASSERT_FALSE(sample.runs[0].repetitions.empty());
+  ASSERT_FALSE(sample.runs[0].repetitions[0].checkpoints.empty());
+  ASSERT_FALSE(sample.runs[0].repetitions[0].restores.empty());
+  struct Case {
+    json::json_pointer where;
+    std::string path;
+  };
+  const Case cases[] = {
+      {json::json_pointer("/runs/0/status"), "runs[0].status"},
+      {json::json_pointer("/runs/0/repetitions/0/checkpoints/0/status"),
+       "runs[0].repetitions[0].checkpoints[0].status"},
+      {json::json_pointer("/runs/0/repetitions/0/restores/0/verdict"),
+       "runs[0].repetitions[0].restores[0].verdict"},
+  };
+  for (const Case& c : cases) {
+    json j = json::parse(RenderJson(sample));
+    ASSERT_TRUE(j.contains(c.where)) << c.path;
+    j[c.where] = "compleetd";
+    Result<ResultsFile> back = ParseResults(j.dump(), "edited.json");
+    ASSERT_FALSE(back.ok()) << c.path;
+    EXPECT_NE(back.status().message().find(c.path), std::string::npos)
+        << back.status().ToString();
+    EXPECT_NE(back.status().message().find("must be"), std::string::npos)
+        << back.status().ToString();
+  }
 }
 
 TEST(GbenchExportTest, HasGoogleBenchmarkLayout) {
@@ -765,7 +796,7 @@ TEST(FailedRunExportTest, EveryExportHasTheFailedRun) {
   EXPECT_EQ(bmf["memory/value-rw"]["failed"]["value"], 0);
   // Unsupported is a failed entry too, saying so.
   ResultsFile unsupported = r;
-  unsupported.runs[2].status = "unsupported";
+  unsupported.runs[2].status = RunStatus::kUnsupported;
   unsupported.runs[2].failure_reason = "no list state";
   json g = json::parse(RenderGoogleBenchmarkAggregatesJson(unsupported));
   EXPECT_EQ(g["benchmarks"].back()["error_message"],

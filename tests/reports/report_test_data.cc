@@ -64,7 +64,7 @@ CheckpointRecord MakeCheckpoint(int64_t id, const std::string& type,
                                 uint64_t full_size) {
   CheckpointRecord c;
   c.id = id;
-  c.status = "completed";
+  c.status = CheckpointStatus::kCompleted;
   c.type = type;
   c.trigger_time_s = static_cast<double>(id);
   c.end_to_end_duration_ms = e2e_ms;
@@ -74,8 +74,9 @@ CheckpointRecord MakeCheckpoint(int64_t id, const std::string& type,
   c.checkpointed_size = size;
   c.full_size = full_size;
   for (int s = 0; s < 2; ++s) {
-    c.subtasks.push_back({s, "completed", 0.125, c.sync_duration_ms,
-                          c.async_duration_ms, size / 2, full_size / 2});
+    c.subtasks.push_back({s, CheckpointStatus::kCompleted, 0.125,
+                          c.sync_duration_ms, c.async_duration_ms, size / 2,
+                          full_size / 2});
   }
   return c;
 }
@@ -137,7 +138,7 @@ Repetition MakeRepetition(const BackendShape& b, int index) {
   }
   if (!b.incremental && index == 1) {
     CheckpointRecord& c = rep.checkpoints[2];
-    c.status = "timed_out";
+    c.status = CheckpointStatus::kTimedOut;
     c.failure_reason = "checkpoint timed out after 60000 ms";
   }
   rep.io.logical_bytes_written = 50u << 20;
@@ -153,11 +154,16 @@ Repetition MakeRepetition(const BackendShape& b, int index) {
     rep.metrics["write_amplification"] = *rep.io.write_amplification;
   }
   rep.metrics["space_amplification"] = b.space_amp;
-  RestoreResult restore{"restore",  2,
-                        2,          b.restore_ms + index,
-                        8u << 20,   std::nullopt,
-                        100000,     {b.restore_ms + index},
-                        "verified", ""};
+  RestoreResult restore{"restore",
+                        2,
+                        2,
+                        b.restore_ms + index,
+                        8u << 20,
+                        std::nullopt,
+                        100000,
+                        {b.restore_ms + index},
+                        RestoreVerdict::kVerified,
+                        ""};
   restore.bytes_per_s = 8.0 * (1 << 20) / ((b.restore_ms + index) / 1000);
   // An incremental rocksdb restore hard-links its SST files; a heap restore
   // reads and decodes every snapshot byte.
@@ -166,7 +172,7 @@ Repetition MakeRepetition(const BackendShape& b, int index) {
   restore.bytes_copied = *restore.state_bytes - *restore.bytes_linked;
   restore.mode = b.incremental ? "local" : "checkpoint-storage";
   if (!b.incremental && index == 2) {
-    restore.verdict = "mismatch";
+    restore.verdict = RestoreVerdict::kMismatch;
     restore.detail = "3 keys resurrected after the restore";
   }
   rep.restores.push_back(restore);
@@ -180,7 +186,7 @@ Repetition MakeRepetition(const BackendShape& b, int index) {
                             std::nullopt,
                             100000,
                             {ms / 2, ms / 2, ms / 2, ms / 2},
-                            "verified",
+                            RestoreVerdict::kVerified,
                             ""});
   }
   rep.peak_rss_bytes = (b.incremental ? 180u : 420u) << 20;
@@ -189,7 +195,8 @@ Repetition MakeRepetition(const BackendShape& b, int index) {
   rep.metrics["throughput.events_per_s"] = rep.events_per_s;
   std::vector<double> e2e;
   for (const CheckpointRecord& c : rep.checkpoints) {
-    if (c.status == "completed") e2e.push_back(c.end_to_end_duration_ms);
+    if (c.status == CheckpointStatus::kCompleted)
+      e2e.push_back(c.end_to_end_duration_ms);
   }
   rep.metrics["checkpoint.median_end_to_end_ms"] = Summarize(e2e).median;
   // With 4 or fewer checkpoints the nearest-rank p90 is the max.
@@ -248,7 +255,7 @@ RunResult FailedRun() {
   RunResult run;
   run.backend = kHostileBackend;
   run.workload = kHostileWorkload;
-  run.status = "failed";
+  run.status = RunStatus::kFailed;
   run.failure_phase = "load";
   run.failure_reason =
       "Unavailable: <b>server</b> said \"no\" | & more \x1b[31mred\x1b[0m";

@@ -239,7 +239,7 @@ TEST(ResultsWriterTest, InvalidUtf8AndNonFiniteNumbersNeverThrow) {
   results.context.host = "h\xe9te";
   RunResult run;
   run.backend = "memory";
-  run.status = "failed";
+  run.status = RunStatus::kFailed;
   run.failure_reason = std::string("cannot open caf\xe9: \xff\xfe");
   run.extra["ratio"] = std::nan("");
   results.runs.push_back(run);
