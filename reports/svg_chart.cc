@@ -273,21 +273,106 @@ LineChart WithAutoLog(LineChart chart) {
   return chart;
 }
 
+// A line chart's frame: its axes' scales and the plot area's edges.
+struct Plot {
+  const LineChart& chart;
+  Scale x, y;
+  double left, right, top, bottom;
+
+  bool UsableX(double v) const {
+    return std::isfinite(v) && (chart.x_axis == AxisKind::kLinear || v > 0);
+  }
+  bool UsableY(double v) const {
+    return std::isfinite(v) && (chart.y_axis == AxisKind::kLinear || v > 0);
+  }
+  bool Shows(const Point& p) const {
+    return UsableX(p.x) && UsableY(p.y) && x.Contains(p.x);
+  }
+};
+
+// Grid lines, tick labels and the two axis titles.
+std::string RenderAxes(const Plot& plot) {
+  const LineChart& chart = plot.chart;
+  std::string out;
+  for (double t : plot.y.ticks()) {
+    out += fmt::format(
+        "<line x1=\"{0}\" x2=\"{1}\" y1=\"{2}\" y2=\"{2}\" "
+        "class=\"grid\"/>",
+        Num(plot.left), Num(plot.right), Num(plot.y(t)));
+    out += Text(plot.left - 6, plot.y(t) + 4, "tick", "end",
+                TickLabel(chart.y_format, t));
+  }
+  for (double t : plot.x.ticks()) {
+    out += fmt::format(
+        "<line x1=\"{0}\" x2=\"{0}\" y1=\"{1}\" y2=\"{2}\" "
+        "class=\"grid\"/>",
+        Num(plot.x(t)), Num(plot.top), Num(plot.bottom));
+    out += Text(plot.x(t), plot.bottom + 16, "tick", "middle",
+                chart.x_axis == AxisKind::kPercentile
+                    ? FormatPercentileAxis(t)
+                    : TickLabel(chart.x_format, t));
+  }
+  out += Text((plot.left + plot.right) / 2, plot.bottom + 36, "axis", "middle",
+              chart.x_title);
+  out += fmt::format(
+      "<text transform=\"translate(14 {}) rotate(-90)\" class=\"axis\" "
+      "text-anchor=\"middle\">{}</text>",
+      Num((plot.top + plot.bottom) / 2), HtmlEscape(chart.y_title));
+  return out;
+}
+
+// One series: its line, its markers and its failures, in a group titled
+// with its name.
+std::string RenderSeries(const Plot& plot, const LineSeries& s,
+                         const std::string& cls) {
+  const LineChart& chart = plot.chart;
+  std::string pts;
+  for (const Point& p : s.points) {
+    if (!plot.Shows(p)) continue;
+    if (!pts.empty()) pts += ' ';
+    pts += Num(plot.x(p.x)) + "," + Num(plot.y(p.y));
+  }
+  std::string out = "<g><title>" + HtmlEscape(s.name) + "</title>";
+  if (!pts.empty()) {
+    out += fmt::format("<polyline points=\"{}\" class=\"ln {}{}\"/>", pts, cls,
+                       s.dashed ? " dash" : "");
+  }
+  if (s.markers && s.points.size() <= 120) {
+    for (const Point& p : s.points) {
+      if (!plot.Shows(p)) continue;
+      out += fmt::format(
+          "<circle cx=\"{}\" cy=\"{}\" r=\"2.6\" class=\"dot {}\">"
+          "<title>{}: {} at {}</title></circle>",
+          Num(plot.x(p.x)), Num(plot.y(p.y)), cls, HtmlEscape(s.name),
+          HtmlEscape(Format(chart.y_format, p.y)),
+          HtmlEscape(Format(chart.x_format, p.x)));
+    }
+  }
+  for (const Point& p : s.failures) {
+    double px = plot.x(p.x), py = plot.UsableY(p.y) ? plot.y(p.y) : plot.bottom;
+    out += fmt::format(
+        "<path d=\"M{} {}l8 8m0 -8l-8 8\" class=\"fail\"><title>{}: failed "
+        "at {}</title></path>",
+        Num(px - 4), Num(py - 4), HtmlEscape(s.name),
+        HtmlEscape(Format(chart.x_format, p.x)));
+  }
+  return out + "</g>";
+}
+
 }  // namespace
 
 std::string RenderLineChart(const LineChart& input) {
   const LineChart chart = WithAutoLog(input);
+  auto usable = [&](const Point& p) {
+    return std::isfinite(p.x) &&
+           (chart.x_axis == AxisKind::kLinear || p.x > 0) &&
+           std::isfinite(p.y) && (chart.y_axis == AxisKind::kLinear || p.y > 0);
+  };
   double x_lo = INFINITY, x_hi = -INFINITY, y_lo = INFINITY, y_hi = -INFINITY;
-  auto usable_x = [&](double v) {
-    return std::isfinite(v) && (chart.x_axis == AxisKind::kLinear || v > 0);
-  };
-  auto usable_y = [&](double v) {
-    return std::isfinite(v) && (chart.y_axis == AxisKind::kLinear || v > 0);
-  };
   for (const LineSeries& s : chart.series) {
     for (const auto* pts : {&s.points, &s.failures}) {
       for (const Point& p : *pts) {
-        if (!usable_x(p.x) || !usable_y(p.y)) continue;
+        if (!usable(p)) continue;
         x_lo = std::min(x_lo, p.x), x_hi = std::max(x_hi, p.x);
         y_lo = std::min(y_lo, p.y), y_hi = std::max(y_hi, p.y);
       }
@@ -296,10 +381,15 @@ std::string RenderLineChart(const LineChart& input) {
   if (!(x_hi >= x_lo)) return RenderEmptyChart(chart.aria_label + ": no data");
   const double left = 70, right = kWidth - 34, top = 12, plot_h = 240;
   const double bottom = top + plot_h;
-  Scale x(chart.x_axis, x_lo, x_hi, left, right,
-          {.integer = chart.x_integer_ticks});
-  Scale y(chart.y_axis, y_lo, y_hi, bottom, top,
-          {.include_zero = true, .binary = chart.y_binary_ticks});
+  const Plot plot{chart,
+                  Scale(chart.x_axis, x_lo, x_hi, left, right,
+                        {.integer = chart.x_integer_ticks}),
+                  Scale(chart.y_axis, y_lo, y_hi, bottom, top,
+                        {.include_zero = true, .binary = chart.y_binary_ticks}),
+                  left,
+                  right,
+                  top,
+                  bottom};
   // Legend rows below the axis title, wrapped to the width.
   std::vector<std::pair<double, double>> legend_pos;
   double lx = left, ly = bottom + 58;
@@ -309,64 +399,11 @@ std::string RenderLineChart(const LineChart& input) {
     legend_pos.emplace_back(lx, ly);
     lx += w + 14;
   }
-  std::string out = Open(ly + 12, chart.aria_label);
-  for (double t : y.ticks()) {
-    out += fmt::format(
-        "<line x1=\"{0}\" x2=\"{1}\" y1=\"{2}\" y2=\"{2}\" "
-        "class=\"grid\"/>",
-        Num(left), Num(right), Num(y(t)));
-    out +=
-        Text(left - 6, y(t) + 4, "tick", "end", TickLabel(chart.y_format, t));
-  }
-  for (double t : x.ticks()) {
-    out += fmt::format(
-        "<line x1=\"{0}\" x2=\"{0}\" y1=\"{1}\" y2=\"{2}\" "
-        "class=\"grid\"/>",
-        Num(x(t)), Num(top), Num(bottom));
-    out += Text(x(t), bottom + 16, "tick", "middle",
-                chart.x_axis == AxisKind::kPercentile
-                    ? FormatPercentileAxis(t)
-                    : TickLabel(chart.x_format, t));
-  }
-  out += Text((left + right) / 2, bottom + 36, "axis", "middle", chart.x_title);
-  out += fmt::format(
-      "<text transform=\"translate(14 {}) rotate(-90)\" class=\"axis\" "
-      "text-anchor=\"middle\">{}</text>",
-      Num((top + bottom) / 2), HtmlEscape(chart.y_title));
+  std::string out = Open(ly + 12, chart.aria_label) + RenderAxes(plot);
   for (size_t i = 0; i < chart.series.size(); ++i) {
     const LineSeries& s = chart.series[i];
-    std::string cls = fmt::format("k{}", s.color % 8);
-    std::string pts;
-    for (const Point& p : s.points) {
-      if (!usable_x(p.x) || !usable_y(p.y) || !x.Contains(p.x)) continue;
-      if (!pts.empty()) pts += ' ';
-      pts += Num(x(p.x)) + "," + Num(y(p.y));
-    }
-    out += "<g><title>" + HtmlEscape(s.name) + "</title>";
-    if (!pts.empty()) {
-      out += fmt::format("<polyline points=\"{}\" class=\"ln {}{}\"/>", pts,
-                         cls, s.dashed ? " dash" : "");
-    }
-    if (s.markers && s.points.size() <= 120) {
-      for (const Point& p : s.points) {
-        if (!usable_x(p.x) || !usable_y(p.y) || !x.Contains(p.x)) continue;
-        out += fmt::format(
-            "<circle cx=\"{}\" cy=\"{}\" r=\"2.6\" class=\"dot {}\">"
-            "<title>{}: {} at {}</title></circle>",
-            Num(x(p.x)), Num(y(p.y)), cls, HtmlEscape(s.name),
-            HtmlEscape(Format(chart.y_format, p.y)),
-            HtmlEscape(Format(chart.x_format, p.x)));
-      }
-    }
-    for (const Point& p : s.failures) {
-      double px = x(p.x), py = usable_y(p.y) ? y(p.y) : bottom;
-      out += fmt::format(
-          "<path d=\"M{} {}l8 8m0 -8l-8 8\" class=\"fail\"><title>{}: failed "
-          "at {}</title></path>",
-          Num(px - 4), Num(py - 4), HtmlEscape(s.name),
-          HtmlEscape(Format(chart.x_format, p.x)));
-    }
-    out += "</g>";
+    const std::string cls = fmt::format("k{}", s.color % 8);
+    out += RenderSeries(plot, s, cls);
     auto [gx, gy] = legend_pos[i];
     out += fmt::format(
         "<line x1=\"{0}\" x2=\"{1}\" y1=\"{2}\" y2=\"{2}\" class=\"ln "

@@ -136,6 +136,14 @@ class Repeater {
   Status Load(Repetition* rep);
   Status Warmup(Repetition* rep);
   Status Measure(Repetition* rep);
+  // The coordinator's loop of the measured phase: the ops timeline, position
+  // reports and checkpoint triggers until a reason to stop, which it returns
+  // (Repetition::measure_end).
+  std::string CoordinateMeasure(uint64_t start, InFlight* cp,
+                                std::vector<CheckpointRecord>* records,
+                                std::vector<double>* timeline);
+  // Why the measured phase ends at `now`, or nullptr to go on.
+  const char* MeasureEnd(uint64_t now, uint64_t start);
   // Why the measured phase ran no op, for its failure.
   std::string NoOpsReason(const Repetition& rep) const;
   // Marks `s` (a refused checkpoint) as the backend's limit, not a failure.
@@ -146,6 +154,11 @@ class Repeater {
   void FinishCheckpoint(const InFlight& cp, bool timed_out,
                         std::vector<CheckpointRecord>* records);
   Status MeasureRestore(Repetition* rep);
+  // Every subtask's checkpoint `id`, taken now for the restore to read.
+  Result<std::vector<CheckpointHandle>> CheckpointForRestore(int64_t id);
+  // One new, empty instance per subtask with the workload's states, as
+  // after a failover.
+  Result<std::vector<std::unique_ptr<StateBackend>>> FreshInstances();
   Status AlignEventCount();
   void ReportExecuted();
   Status MeasureRescaleOfRun(Repetition* rep);
@@ -538,6 +551,63 @@ std::string Repeater::NoOpsReason(const Repetition& rep) const {
   return buf;
 }
 
+const char* Repeater::MeasureEnd(uint64_t now, uint64_t start) {
+  if (control_.failed.load()) return "failure";
+  if (observer_.ShouldStop()) return "stopped";
+  if (InterruptRequested()) return "interrupted";
+  if (config_.measure_events == 0 &&
+      now - start >= static_cast<uint64_t>(config_.measure_s * kNsPerS)) {
+    return "duration";
+  }
+  // Every subtask's stream is over: the --events count was reached, or a
+  // bounded stream or trace ended (a crash-verification job runs on until
+  // it is killed instead).
+  if (AllInputEnded(control_) &&
+      (config_.measure_events > 0 || config_.end_at_end_of_input)) {
+    return config_.measure_events > 0 ? "events" : "end_of_input";
+  }
+  return nullptr;
+}
+
+std::string Repeater::CoordinateMeasure(uint64_t start, InFlight* cp,
+                                        std::vector<CheckpointRecord>* records,
+                                        std::vector<double>* timeline) {
+  uint64_t next_trigger = start + config_.checkpoint.interval_ms * kNsPerMs;
+  uint64_t last_tick = start;
+  uint64_t last_ops = 0;
+  uint64_t next_position = start;
+  for (;;) {
+    uint64_t now = NowNs();
+    if (now - last_tick >= kNsPerS) {
+      // Ops of the second just ended over its actual length: the
+      // coordinator may wake late on a loaded machine.
+      uint64_t ops = 0;
+      for (auto& st : subtasks_) ops += st->ops();
+      timeline->push_back(static_cast<double>(ops - last_ops) * kNsPerS /
+                          static_cast<double>(now - last_tick));
+      last_ops = ops;
+      last_tick = now;
+    }
+    if (now >= next_position) {
+      uint64_t pos = 0;
+      for (auto& st : subtasks_) pos = std::max(pos, st->position());
+      observer_.OnPosition(pos);
+      next_position = now + 10 * kNsPerMs;
+    }
+    if (const char* end = MeasureEnd(now, start)) return end;
+    if (cp->active) {
+      if (PollCheckpoint(cp, records)) {
+        next_trigger = std::max(
+            next_trigger, NowNs() + config_.checkpoint.min_pause_ms * kNsPerMs);
+      }
+    } else if (config_.checkpoint.interval_ms > 0 && now >= next_trigger) {
+      Trigger(cp, records, start);
+      next_trigger = now + config_.checkpoint.interval_ms * kNsPerMs;
+    }
+    SleepMs(1);
+  }
+}
+
 Status Repeater::Measure(Repetition* rep) {
   SB_RETURN_IF_ERROR(Warmup(rep));
   phase_ = "measure";
@@ -550,85 +620,25 @@ Status Repeater::Measure(Repetition* rep) {
   control_.stop.store(false);
   control_.finished.store(0);
   uint64_t start = NowNs();
-  std::vector<CheckpointRecord> records;
-  std::vector<double> timeline;
   Status sub_status;
   std::thread workers([&] {
     sub_status = ForEachSubtask(subtasks_, control_, [&](Subtask& st) {
       return st.RunUntilStopped(config_.checkpoint.interval_ms > 0);
     });
   });
+  std::vector<CheckpointRecord> records;
+  std::vector<double> timeline;
   InFlight cp;
-  uint64_t next_trigger = start + config_.checkpoint.interval_ms * kNsPerMs;
-  uint64_t last_tick = start;
-  uint64_t last_ops = 0;
-  uint64_t next_position = start;
-  for (;;) {
-    uint64_t now = NowNs();
-    if (now - last_tick >= kNsPerS) {
-      // Ops of the second just ended over its actual length: the
-      // coordinator may wake late on a loaded machine.
-      uint64_t ops = 0;
-      for (auto& st : subtasks_) ops += st->ops();
-      timeline.push_back(static_cast<double>(ops - last_ops) * kNsPerS /
-                         static_cast<double>(now - last_tick));
-      last_ops = ops;
-      last_tick = now;
-    }
-    if (now >= next_position) {
-      uint64_t pos = 0;
-      for (auto& st : subtasks_) pos = std::max(pos, st->position());
-      observer_.OnPosition(pos);
-      next_position = now + 10 * kNsPerMs;
-    }
-    if (control_.failed.load()) {
-      rep->measure_end = "failure";
-      break;
-    }
-    if (observer_.ShouldStop()) {
-      rep->measure_end = "stopped";
-      break;
-    }
-    if (InterruptRequested()) {
-      rep->measure_end = "interrupted";
-      break;
-    }
-    if (config_.measure_events == 0 &&
-        now - start >= static_cast<uint64_t>(config_.measure_s * kNsPerS)) {
-      rep->measure_end = "duration";
-      break;
-    }
-    // Every subtask's stream is over: the --events count was reached, or a
-    // bounded stream or trace ended (a crash-verification job runs on
-    // until it is killed instead).
-    if (AllInputEnded(control_) &&
-        (config_.measure_events > 0 || config_.end_at_end_of_input)) {
-      rep->measure_end = config_.measure_events > 0 ? "events" : "end_of_input";
-      break;
-    }
-    if (cp.active) {
-      if (PollCheckpoint(&cp, &records)) {
-        next_trigger = std::max(
-            next_trigger, NowNs() + config_.checkpoint.min_pause_ms * kNsPerMs);
-      }
-    } else if (config_.checkpoint.interval_ms > 0 && now >= next_trigger) {
-      Trigger(&cp, &records, start);
-      next_trigger = now + config_.checkpoint.interval_ms * kNsPerMs;
-    }
-    SleepMs(1);
-  }
+  rep->measure_end = CoordinateMeasure(start, &cp, &records, &timeline);
   control_.stop.store(true);
   workers.join();
   uint64_t end = NowNs();
   // An in-flight checkpoint is allowed to finish and is recorded.
   for (auto& st : subtasks_) st->JoinAsync();
-  if (cp.active) {
-    bool finished = PollCheckpoint(&cp, &records);
-    if (!finished) {
-      // Subtasks stopped before reaching the barrier: never started.
-      records.back().status = CheckpointStatus::kFailed;
-      records.back().failure_reason = "the measured phase ended first";
-    }
+  if (cp.active && !PollCheckpoint(&cp, &records)) {
+    // Subtasks stopped before reaching the barrier: never started.
+    records.back().status = CheckpointStatus::kFailed;
+    records.back().failure_reason = "the measured phase ended first";
   }
   IoCounters io_after = ReadProcessIo();
   rep->measure_duration_s =
@@ -690,13 +700,8 @@ void Repeater::ReportExecuted() {
   observer_.OnStreamExecuted(executed);
 }
 
-Status Repeater::MeasureRestore(Repetition* rep) {
-  // The checkpoint to restore is taken first; its failure is the
-  // checkpoint's, not the restore's.
-  phase_ = "checkpoint";
-  // Notifications of the last periodic checkpoint are delivered here: the
-  // subtask threads have stopped.
-  int64_t id = next_checkpoint_id_++;
+Result<std::vector<CheckpointHandle>> Repeater::CheckpointForRestore(
+    int64_t id) {
   std::vector<CheckpointHandle> handles;
   for (auto& st : subtasks_) {
     Result<CheckpointHandle> h = st->CheckpointNow(id);
@@ -711,8 +716,10 @@ Status Repeater::MeasureRestore(Repetition* rep) {
     }
     handles.push_back(std::move(h).value());
   }
-  phase_ = "restore";
-  // Fresh instances, as after a failover.
+  return handles;
+}
+
+Result<std::vector<std::unique_ptr<StateBackend>>> Repeater::FreshInstances() {
   std::vector<std::unique_ptr<StateBackend>> fresh;
   for (int i = 0; i < config_.parallelism; ++i) {
     std::string work = run_dir_ + "/restore-" + std::to_string(i);
@@ -720,13 +727,26 @@ Status Repeater::MeasureRestore(Repetition* rep) {
     SB_ASSIGN_OR_RETURN(std::unique_ptr<StateBackend> b,
                         registry_.Create(config_.backend, ConfigFor(i, work)));
     for (const WorkloadState& s : workload_.States()) {
-      StateKind kind = s.kind == WorkloadStateKind::kValue  ? StateKind::kValue
-                       : s.kind == WorkloadStateKind::kList ? StateKind::kList
-                                                            : StateKind::kMap;
-      SB_RETURN_IF_ERROR(b->RegisterState({s.name, kind}).status());
+      SB_RETURN_IF_ERROR(
+          b->RegisterState({s.name, ToBackendKind(s.kind)}).status());
     }
     fresh.push_back(std::move(b));
   }
+  return fresh;
+}
+
+Status Repeater::MeasureRestore(Repetition* rep) {
+  // The checkpoint to restore is taken first; its failure is the
+  // checkpoint's, not the restore's.
+  phase_ = "checkpoint";
+  // Notifications of the last periodic checkpoint are delivered here: the
+  // subtask threads have stopped.
+  int64_t id = next_checkpoint_id_++;
+  SB_ASSIGN_OR_RETURN(std::vector<CheckpointHandle> handles,
+                      CheckpointForRestore(id));
+  phase_ = "restore";
+  SB_ASSIGN_OR_RETURN(std::vector<std::unique_ptr<StateBackend>> fresh,
+                      FreshInstances());
   RestoreResult rr;
   rr.kind = "restore";
   rr.from_parallelism = rr.to_parallelism = config_.parallelism;
@@ -751,23 +771,18 @@ Status Repeater::MeasureRestore(Repetition* rep) {
     IoStats io = fresh[i]->GetIoStats();
     rr.bytes_read += io.bytes_read;
     AddRestoreStats(io.last_restore, fresh[i].get(), &rr);
-    if (auto it = io.cpu_ns.find("decompress"); it != io.cpu_ns.end()) {
-      AddOptional(
-          std::optional<double>(static_cast<double>(it->second) / kNsPerMs),
-          &rr.decompress_cpu_ms);
-    }
-    if (auto it = io.cpu_ns.find("decrypt"); it != io.cpu_ns.end()) {
-      AddOptional(
-          std::optional<double>(static_cast<double>(it->second) / kNsPerMs),
-          &rr.decrypt_cpu_ms);
+    for (auto [name, out] : {std::pair{"decompress", &rr.decompress_cpu_ms},
+                             std::pair{"decrypt", &rr.decrypt_cpu_ms}}) {
+      if (auto it = io.cpu_ns.find(name); it != io.cpu_ns.end()) {
+        AddOptional(
+            std::optional<double>(static_cast<double>(it->second) / kNsPerMs),
+            out);
+      }
     }
     (void)fresh[i]->Close();
   }
   FinishRestoreRate(&rr);
-  CompletedCheckpoint final_cp;
-  final_cp.id = id;
-  final_cp.handles = handles;
-  final_checkpoint_ = std::move(final_cp);
+  final_checkpoint_ = CompletedCheckpoint{.id = id, .handles = handles};
   rr.verdict = RestoreVerdict::kNotVerified;
   rr.detail =
       "restored checkpoint " + std::to_string(id) +

@@ -165,30 +165,18 @@ void CollectReadSources(
   }
 }
 
-void FlattenMetrics(Repetition* rep, uint32_t checkpoint_interval_ms) {
-  auto& m = rep->metrics;
-  if (rep->measure_duration_s > 0) {
-    m["throughput.ops_per_s"] = rep->ops_per_s;
-    m["throughput.ops_per_ms"] = rep->ops_per_s / 1000;
-    m["throughput.events_per_s"] = rep->events_per_s;
-  }
-  for (const OpKindResult& k : rep->ops) {
-    PutLatency("latency." + k.op, k.latency, &m);
-    if (k.latency_corrected) {
-      PutLatency("latency_corrected." + k.op, *k.latency_corrected, &m);
-    }
-  }
-  if (rep->io.write_amplification) {
-    m["write_amplification"] = *rep->io.write_amplification;
-  }
-  if (rep->io.space_amplification) {
-    m["space_amplification"] = *rep->io.space_amplification;
-  }
+namespace {
+
+// checkpoint.*: the tails of the completed checkpoints' figures, the failed
+// ones, and the share of finished ones that took longer than the interval.
+void FlattenCheckpoints(const Repetition& rep, uint32_t checkpoint_interval_ms,
+                        std::map<std::string, double>* out) {
+  auto& m = *out;
   std::vector<double> e2e, sync, async, align, size, full, start_delay;
   std::vector<double> uncompressed, ratio, compress_ms, encrypt_ms;
   double failed = 0;
   double finished = 0, over_interval = 0;
-  for (const CheckpointRecord& c : rep->checkpoints) {
+  for (const CheckpointRecord& c : rep.checkpoints) {
     if (c.status == CheckpointStatus::kCompleted ||
         c.status == CheckpointStatus::kTimedOut) {
       ++finished;
@@ -241,7 +229,14 @@ void FlattenMetrics(Repetition* rep, uint32_t checkpoint_interval_ms) {
   if (!encrypt_ms.empty()) {
     m["checkpoint.median_encrypt_cpu_ms"] = Median(encrypt_ms);
   }
-  for (const RestoreResult& r : rep->restores) {
+}
+
+// restore.* and rescale.*: the figures of the repetition's restore and
+// rescale.
+void FlattenRestores(const Repetition& rep,
+                     std::map<std::string, double>* out) {
+  auto& m = *out;
+  for (const RestoreResult& r : rep.restores) {
     if (r.kind != "restore") continue;
     m["restore.duration_ms"] = r.duration_ms;
     m["restore.bytes_read_bytes"] = static_cast<double>(r.bytes_read);
@@ -261,7 +256,7 @@ void FlattenMetrics(Repetition* rep, uint32_t checkpoint_interval_ms) {
     }
     if (r.decrypt_cpu_ms) m["restore.decrypt_cpu_ms"] = *r.decrypt_cpu_ms;
   }
-  for (const RestoreResult& r : rep->restores) {
+  for (const RestoreResult& r : rep.restores) {
     if (r.kind != "rescale") continue;
     m["rescale.duration_ms"] = r.duration_ms;
     if (r.state_bytes) {
@@ -273,6 +268,31 @@ void FlattenMetrics(Repetition* rep, uint32_t checkpoint_interval_ms) {
     if (r.entries > 0) m["rescale.entries"] = static_cast<double>(r.entries);
     if (r.checked) m["rescale.checked"] = static_cast<double>(*r.checked);
   }
+}
+
+}  // namespace
+
+void FlattenMetrics(Repetition* rep, uint32_t checkpoint_interval_ms) {
+  auto& m = rep->metrics;
+  if (rep->measure_duration_s > 0) {
+    m["throughput.ops_per_s"] = rep->ops_per_s;
+    m["throughput.ops_per_ms"] = rep->ops_per_s / 1000;
+    m["throughput.events_per_s"] = rep->events_per_s;
+  }
+  for (const OpKindResult& k : rep->ops) {
+    PutLatency("latency." + k.op, k.latency, &m);
+    if (k.latency_corrected) {
+      PutLatency("latency_corrected." + k.op, *k.latency_corrected, &m);
+    }
+  }
+  if (rep->io.write_amplification) {
+    m["write_amplification"] = *rep->io.write_amplification;
+  }
+  if (rep->io.space_amplification) {
+    m["space_amplification"] = *rep->io.space_amplification;
+  }
+  FlattenCheckpoints(*rep, checkpoint_interval_ms, &m);
+  FlattenRestores(*rep, &m);
   if (rep->peak_rss_bytes) {
     m["memory.peak_rss_bytes"] = static_cast<double>(*rep->peak_rss_bytes);
   }
