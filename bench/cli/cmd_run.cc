@@ -42,16 +42,13 @@ namespace {
 // a child process (it forks and kills children of its own). The state size
 // and cadence are verify's defaults: this checks recovery, it measures
 // nothing. Returns the verdict JSON of the child's results file.
-Result<nlohmann::json> VerifyBackend(const RunConfig& rc, int cycles) {
-  char self[4096];
-  ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
-  if (n <= 0) return Status::Internal("cannot find the statebench binary");
-  SB_ASSIGN_OR_RETURN(std::string dir,
-                      MakeTempDirectory("statebench-compare-verify-"));
-  const std::string out = dir + "/verify.json";
-  const std::string log = dir + "/verify.log";
+// `statebench verify` for the backend as the run configured it, its
+// results going to `out`.
+std::vector<std::string> VerifyArgs(const std::string& self,
+                                    const RunConfig& rc, int cycles,
+                                    const std::string& out) {
   std::vector<std::string> args = {
-      std::string(self, static_cast<size_t>(n)),
+      self,
       "verify",
       "--backend",
       rc.backend,
@@ -72,43 +69,60 @@ Result<nlohmann::json> VerifyBackend(const RunConfig& rc, int cycles) {
   for (const auto& [k, v] : rc.backend_options) {
     args.insert(args.end(), {"--backend-opt", k + "=" + v});
   }
+  return args;
+}
+
+// The verification block of a finished `statebench verify`: its exit
+// status, its log's last line when it could not run, its results file.
+Result<nlohmann::json> ReadVerdict(const Result<int>& status,
+                                   const std::string& log,
+                                   const std::string& out) {
+  if (!status.ok()) {
+    return Status::Internal("cannot run verify: " + status.status().message());
+  }
+  const int code = WIFEXITED(*status) ? WEXITSTATUS(*status) : -1;
+  if (code != kExitOk && code != kExitRegression) {
+    Result<std::string> text = ReadFileToString(log);
+    std::string why = text.ok() ? *text : std::string();
+    while (!why.empty() && why.back() == '\n') why.pop_back();
+    if (auto nl = why.rfind('\n'); nl != std::string::npos) {
+      why = why.substr(nl + 1);
+    }
+    return Status::Internal("verify exited " + std::to_string(code) +
+                            (why.empty() ? "" : ": " + why));
+  }
+  SB_ASSIGN_OR_RETURN(ResultsFile f, LoadResultsFile(out));
+  if (f.runs.empty() || !f.runs[0].verification.is_object()) {
+    return Status::Internal("verify wrote no verdict");
+  }
+  nlohmann::json v = f.runs[0].verification;
+  // The row keeps the totals; `statebench verify` shows every cycle.
+  v.erase("per_cycle");
+  // Recovery is checked on verify's state size, not the measured one.
+  const nlohmann::json& w = f.config.contains("workload")
+                                ? f.config["workload"]
+                                : nlohmann::json::object();
+  if (w.contains("key_count")) v["verified_keys"] = w["key_count"];
+  return v;
+}
+
+Result<nlohmann::json> VerifyBackend(const RunConfig& rc, int cycles) {
+  char self[4096];
+  ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0) return Status::Internal("cannot find the statebench binary");
+  SB_ASSIGN_OR_RETURN(std::string dir,
+                      MakeTempDirectory("statebench-compare-verify-"));
+  const std::string out = dir + "/verify.json";
+  const std::string log = dir + "/verify.log";
   LaunchSpec spec;
-  spec.argv = std::move(args);
+  spec.argv =
+      VerifyArgs(std::string(self, static_cast<size_t>(n)), rc, cycles, out);
   spec.out = ChildStream::Truncate(log);
   spec.err = ChildStream::SameAsStdout();
   Result<pid_t> pid = Launch(spec);
   Result<int> status =
       pid.ok() ? WaitForwardingInterrupt(*pid) : Result<int>(pid.status());
-  Result<nlohmann::json> verdict = [&]() -> Result<nlohmann::json> {
-    if (!status.ok()) {
-      return Status::Internal("cannot run verify: " +
-                              status.status().message());
-    }
-    const int code = WIFEXITED(*status) ? WEXITSTATUS(*status) : -1;
-    if (code != kExitOk && code != kExitRegression) {
-      Result<std::string> text = ReadFileToString(log);
-      std::string why = text.ok() ? *text : std::string();
-      while (!why.empty() && why.back() == '\n') why.pop_back();
-      if (auto nl = why.rfind('\n'); nl != std::string::npos) {
-        why = why.substr(nl + 1);
-      }
-      return Status::Internal("verify exited " + std::to_string(code) +
-                              (why.empty() ? "" : ": " + why));
-    }
-    SB_ASSIGN_OR_RETURN(ResultsFile f, LoadResultsFile(out));
-    if (f.runs.empty() || !f.runs[0].verification.is_object()) {
-      return Status::Internal("verify wrote no verdict");
-    }
-    nlohmann::json v = f.runs[0].verification;
-    // The row keeps the totals; `statebench verify` shows every cycle.
-    v.erase("per_cycle");
-    // Recovery is checked on verify's state size, not the measured one.
-    const nlohmann::json& w = f.config.contains("workload")
-                                  ? f.config["workload"]
-                                  : nlohmann::json::object();
-    if (w.contains("key_count")) v["verified_keys"] = w["key_count"];
-    return v;
-  }();
+  Result<nlohmann::json> verdict = ReadVerdict(status, log, out);
   (void)RemoveTree(dir);
   return verdict;
 }
@@ -327,6 +341,60 @@ SpawnedServers SpawnServers(const RunOptions& o, RunPlan* plan,
   return out;
 }
 
+// --dry-run: what the command would measure, after every input check that
+// a real run makes first (options, files, option values, memory), and
+// nothing started or written.
+void PrintDryRun(const RunOptions& o, const RunPlan& plan,
+                 const std::string& command, std::ostream& out) {
+  const RunConfig& c = o.config;
+  const WorkloadSpec& w = c.workload;
+  out << fmt::format(
+      "{} plan: workload {} ({} keys of {}+{} bytes, {}), parallelism {}\n",
+      command, w.name, w.key_count, w.key_size, w.value_size,
+      w.key_distribution, c.parallelism);
+  const std::string phase = c.measure_events > 0
+                                ? fmt::format("{} events", c.measure_events)
+                                : fmt::format("{:g} s", c.measure_s);
+  std::string checkpoints = "no checkpoints";
+  if (c.checkpoint.interval_ms > 0) {
+    checkpoints = fmt::format("{} checkpoints every {} ms",
+                              CheckpointTypeName(c.checkpoint.type),
+                              c.checkpoint.interval_ms);
+  }
+  out << fmt::format("each backend: {} x (warmup {:g} s + measure {}), {}{}{}",
+                     c.repetitions, c.warmup_s, phase, checkpoints,
+                     c.measure_restore ? ", restore measured" : "",
+                     c.rescale_to > 0 ? fmt::format(", rescale {} -> {}",
+                                                    c.parallelism, c.rescale_to)
+                                      : std::string())
+      << "\n";
+  for (const std::string& name : plan.backends) {
+    std::string what;
+    if (auto h = plan.cannot_hold.find(name); h != plan.cannot_hold.end()) {
+      what = "unsupported: " + h->second.message();
+    } else {
+      auto options = plan.options.find(name);
+      if (options == plan.options.end() || options->second.empty()) {
+        what = "default options";
+      } else {
+        for (const auto& [k, v] : options->second) {
+          if (!what.empty()) what += ", ";
+          what += k == "password_file" ? k + "=..." : k + "=" + v;
+        }
+      }
+      if (o.spawn && !BackendRegistry::Default().Info(name)->embedded) {
+        what += "; on a private server started on loopback";
+      }
+    }
+    out << fmt::format("  {:<10} {}\n", name, what);
+  }
+  if (o.verify_cycles > 0) {
+    out << fmt::format("then {} crash-restore verification cycles each\n",
+                       o.verify_cycles);
+  }
+  out << "nothing measured or written (--dry-run)\n";
+}
+
 // A row for a backend that was not measured.
 RunResult NotMeasured(const RunConfig& rc, RunStatus status,
                       const std::string& phase, const std::string& reason) {
@@ -399,6 +467,118 @@ Result<RunPlan> PlanCommand(RunOptions& o, const std::string& command) {
   return PlanRun(o, ChooseBackends(o, command));
 }
 
+// What the command's backends add up to, for its exit code.
+struct Tally {
+  bool any_failed = false;
+  bool verification_failed = false;
+};
+
+// What one backend's turn needs of the command.
+struct Turn {
+  RunOptions& o;
+  RunPlan& plan;
+  SpawnedServers& spawned;
+  RunProgress& line;
+  std::ostream& err;
+};
+
+// The backend's run, or the row that says why it was not measured.
+RunResult MeasureOrExplain(const RunConfig& rc, Turn& t) {
+  if (auto f = t.spawned.failures.find(rc.backend);
+      f != t.spawned.failures.end()) {
+    return NotMeasured(rc, RunStatus::kFailed, "spawn", f->second.ToString());
+  }
+  if (auto h = t.plan.cannot_hold.find(rc.backend);
+      h != t.plan.cannot_hold.end()) {
+    return NotMeasured(rc, RunStatus::kUnsupported, "preflight",
+                       h->second.message());
+  }
+  return RunBenchmark(rc, BackendRegistry::Default(), &t.line);
+}
+
+// Writes --record-trace from the first backend that executed its measured
+// phase. False when the trace cannot be written.
+bool RecordTraceOnce(const std::string& name, Turn& t) {
+  if (!t.line.executed() || t.o.record_trace.empty()) return true;
+  Result<TraceSummary> trace = RecordExecutedTrace(
+      *t.plan.workload, t.o.record_trace, *t.line.executed());
+  if (!trace.ok()) {
+    t.err << "statebench: --record-trace: " << trace.status().message() << "\n";
+    return false;
+  }
+  if (!t.o.quiet) {
+    t.err << "statebench: recorded the " << trace->load_ops << " load ops and "
+          << trace->run_ops << " run ops " << name << " executed to "
+          << t.o.record_trace << "\n";
+  }
+  t.o.record_trace.clear();
+  return true;
+}
+
+// Says what a run that is not ok means. An exit code when it ends the
+// command (a bad option value is bad input, not a backend failure).
+std::optional<int> JudgeStatus(const RunResult& run, Turn& t, Tally* tally) {
+  if (run.status == RunStatus::kUnsupported) {
+    // What the backend cannot hold is a finding, not a broken backend.
+    t.err << "statebench: " << run.backend << ": unsupported ("
+          << run.failure_phase << "): " << run.failure_reason << "\n";
+    return std::nullopt;
+  }
+  if (run.status == RunStatus::kOk) return std::nullopt;
+  tally->any_failed = true;
+  if (run.failure_phase == "open" &&
+      run.failure_code == StatusCode::kInvalidArgument) {
+    t.err << "statebench: " << run.backend << ": "
+          << LocateBackendOptionError(t.o, run.backend, run.failure_reason)
+          << "\n";
+    return kExitUsage;
+  }
+  t.err << "statebench: " << run.backend << " failed in phase "
+        << run.failure_phase << ": " << run.failure_reason << "\n";
+  return std::nullopt;
+}
+
+// One backend: measured (or explained), judged, verified when asked, its
+// spawned server stopped. An exit code when the command must end now.
+std::optional<int> BackendTurn(const std::string& name, Turn& t, Tally* tally,
+                               RunResult* out) {
+  RunConfig rc = t.o.config;
+  rc.backend = name;
+  rc.backend_options = t.plan.options[name];
+  t.line.StartBackend(name);
+  RunResult run = MeasureOrExplain(rc, t);
+  t.line.FinishBackend();
+  if (InterruptRequested()) {
+    // What this backend measured so far is not a result. Servers die
+    // at once: a graceful PostgreSQL stop can take seconds.
+    StopAllSpawnedServers();
+    return kExitInterrupted;
+  }
+  // The server's address and pid are facts of this run, not options the
+  // user chose; the password file path is kept out of the results.
+  run.backend_options.erase("password_file");
+  PrintIdleSubtasks(run, t.err);
+  if (!RecordTraceOnce(name, t)) return kExitFailure;
+  if (std::optional<int> code = JudgeStatus(run, t, tally)) return code;
+  if (t.o.verify_cycles > 0 && run.status == RunStatus::kOk) {
+    t.line.Message(name + ": " + std::to_string(t.o.verify_cycles) +
+                   " crash-restore verification cycles");
+    tally->verification_failed |=
+        !AttachVerification(rc, t.o.verify_cycles, &run, t.err);
+    if (InterruptRequested()) {
+      StopAllSpawnedServers();
+      return kExitInterrupted;
+    }
+  }
+  if (auto srv = t.spawned.servers.find(name); srv != t.spawned.servers.end()) {
+    run.extra["spawned_server"] = srv->second->Describe();
+    (void)srv->second->Stop();
+    t.spawned.servers.erase(srv);
+  }
+  *out = std::move(run);
+  return std::nullopt;
+}
+
 int RunBenchmarks(RunOptions& o, CliContext& ctx, const std::string& command) {
   // Ctrl-C ends the current backend's run between steps; the backends
   // finished before it stay in the results file (rewritten after each).
@@ -419,6 +599,10 @@ int RunBenchmarks(RunOptions& o, CliContext& ctx, const std::string& command) {
   for (const std::string& note : o.notes) {
     err << "statebench: note: " << note << "\n";
   }
+  if (o.dry_run) {
+    PrintDryRun(o, plan, command, *ctx.out);
+    return kExitOk;
+  }
 
   ResultsFile results;
   results.context = CollectContext(command, ctx.argc, ctx.argv);
@@ -430,84 +614,18 @@ int RunBenchmarks(RunOptions& o, CliContext& ctx, const std::string& command) {
   RunProgress line(&err, ctx.stderr_is_tty && !o.quiet, o.config,
                    plan.backends.size());
   if (!o.record_trace.empty()) line.RecordExecuted();
-  ProgressFn progress = [&line](const std::string& msg) { line.Message(msg); };
-  bool any_failed = false;
-  bool verification_failed = false;
-  SpawnedServers spawned = SpawnServers(o, &plan, progress);
+  SpawnedServers spawned = SpawnServers(
+      o, &plan, [&line](const std::string& msg) { line.Message(msg); });
   if (InterruptRequested()) {
     StopAllSpawnedServers();
     return kExitInterrupted;
   }
+  Turn turn{o, plan, spawned, line, err};
+  Tally tally;
   for (const std::string& name : plan.backends) {
-    RunConfig rc = o.config;
-    rc.backend = name;
-    rc.backend_options = plan.options[name];
-    line.StartBackend(name);
     RunResult run;
-    if (auto f = spawned.failures.find(name); f != spawned.failures.end()) {
-      run = NotMeasured(rc, RunStatus::kFailed, "spawn", f->second.ToString());
-    } else if (auto h = plan.cannot_hold.find(name);
-               h != plan.cannot_hold.end()) {
-      run = NotMeasured(rc, RunStatus::kUnsupported, "preflight",
-                        h->second.message());
-    } else {
-      run = RunBenchmark(rc, BackendRegistry::Default(), &line);
-    }
-    line.FinishBackend();
-    if (InterruptRequested()) {
-      // What this backend measured so far is not a result. Servers die
-      // at once: a graceful PostgreSQL stop can take seconds.
-      StopAllSpawnedServers();
-      return kExitInterrupted;
-    }
-    // The server's address and pid are facts of this run, not options the
-    // user chose; the password file path is kept out of the results.
-    run.backend_options.erase("password_file");
-    PrintIdleSubtasks(run, err);
-    if (line.executed() && !o.record_trace.empty()) {
-      Result<TraceSummary> t =
-          RecordExecutedTrace(*plan.workload, o.record_trace, *line.executed());
-      if (!t.ok()) {
-        err << "statebench: --record-trace: " << t.status().message() << "\n";
-        return kExitFailure;
-      }
-      if (!o.quiet) {
-        err << "statebench: recorded the " << t->load_ops << " load ops and "
-            << t->run_ops << " run ops " << name << " executed to "
-            << o.record_trace << "\n";
-      }
-      o.record_trace.clear();
-    }
-    if (run.status == RunStatus::kUnsupported) {
-      // What the backend cannot hold is a finding, not a broken backend.
-      err << "statebench: " << name << ": unsupported (" << run.failure_phase
-          << "): " << run.failure_reason << "\n";
-    } else if (run.status != RunStatus::kOk) {
-      any_failed = true;
-      if (run.failure_phase == "open" &&
-          run.failure_code == StatusCode::kInvalidArgument) {
-        // A bad option value is bad input, not a backend failure.
-        err << "statebench: " << name << ": "
-            << LocateBackendOptionError(o, name, run.failure_reason) << "\n";
-        return kExitUsage;
-      }
-      err << "statebench: " << name << " failed in phase " << run.failure_phase
-          << ": " << run.failure_reason << "\n";
-    }
-    if (o.verify_cycles > 0 && run.status == RunStatus::kOk) {
-      progress(name + ": " + std::to_string(o.verify_cycles) +
-               " crash-restore verification cycles");
-      const bool verified = AttachVerification(rc, o.verify_cycles, &run, err);
-      if (InterruptRequested()) {
-        StopAllSpawnedServers();
-        return kExitInterrupted;
-      }
-      verification_failed |= !verified;
-    }
-    if (auto srv = spawned.servers.find(name); srv != spawned.servers.end()) {
-      run.extra["spawned_server"] = srv->second->Describe();
-      (void)srv->second->Stop();
-      spawned.servers.erase(srv);
+    if (std::optional<int> code = BackendTurn(name, turn, &tally, &run)) {
+      return *code;
     }
     results.runs.push_back(std::move(run));
     if (rewrite_results) {
@@ -520,14 +638,14 @@ int RunBenchmarks(RunOptions& o, CliContext& ctx, const std::string& command) {
   if (!o.record_trace.empty()) {
     err << "statebench: --record-trace: no run completed its measured phase; "
            "no trace written\n";
-    any_failed = true;
+    tally.any_failed = true;
   }
   if (int code = WriteOutputs(o, results, rewrite_results, ctx);
       code != kExitOk) {
     return code;
   }
-  if (any_failed) return kExitFailure;
-  return verification_failed ? kExitRegression : kExitOk;
+  if (tally.any_failed) return kExitFailure;
+  return tally.verification_failed ? kExitRegression : kExitOk;
 }
 
 void AddVerifyCyclesOption(CLI::App* sub, RunOptions* o) {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -30,7 +31,6 @@ struct SweepOptions {
   std::string up_to;
   std::string from = "16MiB";
   int steps = 3;
-  bool dry_run = false;
 };
 
 std::string Duration(double s) {
@@ -115,41 +115,43 @@ void PrintCurves(const nlohmann::json& curves, std::ostream& out) {
   }
 }
 
-int RunSweepCommand(SweepOptions& so, CliContext& ctx) {
-  std::ostream& err = *ctx.err;
+// Everything a sweep decides before it measures anything.
+struct SweepSetup {
+  RunPlan run_plan;
+  double bytes_per_key = 0;
+  std::vector<uint64_t> sizes;
+  std::vector<SweepStep> steps;
+};
+
+// Checks the flags, plans every backend once and the ladder of sizes against
+// this machine; any error names its flag and means exit 2.
+Result<SweepSetup> SetUpSweep(SweepOptions& so) {
   RunOptions& o = so.run;
-  const BackendRegistry& registry = BackendRegistry::Default();
-  auto usage = [&](const Status& s) {
-    err << "statebench: " << s.message() << "\n";
-    return kExitUsage;
-  };
-  if (Status s = CheckOutputPaths(o.outputs); !s.ok()) return usage(s);
-  if (Status s = FinalizeRunOptions(&o); !s.ok()) return usage(s);
+  SB_RETURN_IF_ERROR(CheckOutputPaths(o.outputs));
+  SB_RETURN_IF_ERROR(FinalizeRunOptions(&o));
   std::vector<std::string> names = o.backends;
   if (names.empty()) names = {"memory", "fs", "rocksdb"};
+  SweepSetup setup;
   // Heap memory is planned per size below, not for the flags' key count.
-  Result<RunPlan> planned = PlanRun(o, names, {.heap_memory = false});
-  if (!planned.ok()) return usage(planned.status());
-  RunPlan& run_plan = *planned;
+  SB_ASSIGN_OR_RETURN(setup.run_plan,
+                      PlanRun(o, names, {.heap_memory = false}));
   // RocksDB bigger than memory: the block cache is the only cache (direct
   // reads), and restores copy from checkpoint storage (Flink's default),
   // unless the user chose otherwise.
   if (std::count(names.begin(), names.end(), std::string("rocksdb"))) {
-    run_plan.options["rocksdb"].emplace("use_direct_reads", "on");
-    run_plan.options["rocksdb"].emplace("local_recovery", "off");
+    setup.run_plan.options["rocksdb"].emplace("use_direct_reads", "on");
+    setup.run_plan.options["rocksdb"].emplace("local_recovery", "off");
   }
-  std::map<std::string, BackendOptionMap>& per_backend = run_plan.options;
-  Result<double> per_key =
-      StateBytesPerKey(o.config.workload, *run_plan.workload);
-  if (!per_key.ok()) return usage(per_key.status());
-  Result<std::vector<uint64_t>> sizes = Sizes(so);
-  if (!sizes.ok()) return usage(sizes.status());
+  SB_ASSIGN_OR_RETURN(
+      setup.bytes_per_key,
+      StateBytesPerKey(o.config.workload, *setup.run_plan.workload));
+  SB_ASSIGN_OR_RETURN(setup.sizes, Sizes(so));
   if (o.config.rescale_to == 0) o.config.rescale_to = 2 * o.config.parallelism;
 
   SweepPlanInput in;
   in.backends = names;
-  in.sizes = *sizes;
-  in.bytes_per_key = *per_key;
+  in.sizes = setup.sizes;
+  in.bytes_per_key = setup.bytes_per_key;
   in.parallelism = o.config.parallelism;
   in.seconds_per_run =
       (o.config.warmup_s + o.config.measure_s) * o.config.repetitions;
@@ -157,23 +159,110 @@ int RunSweepCommand(SweepOptions& so, CliContext& ctx) {
   in.machine = ReadMachineLimits(o.config.work_root.empty()
                                      ? (tmp != nullptr ? tmp : "/tmp")
                                      : o.config.work_root);
-  Result<std::vector<SweepStep>> plan = PlanSweep(in);
-  if (!plan.ok()) {
-    return usage(plan.status().WithContext(
-        so.state_sizes.empty() ? "--up-to" : "--state-sizes"));
+  Result<std::vector<SweepStep>> steps = PlanSweep(in);
+  if (!steps.ok()) {
+    return steps.status().WithContext(so.state_sizes.empty() ? "--up-to"
+                                                             : "--state-sizes");
+  }
+  setup.steps = std::move(*steps);
+  return setup;
+}
+
+// Elapsed time and the ETA: the estimate of the steps left, scaled by how
+// the steps that measured compared with their estimate (a refused step
+// returns at once and says nothing of the pace).
+class SweepPace {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  explicit SweepPace(const std::vector<SweepStep>& steps) {
+    for (const SweepStep& s : steps) {
+      if (s.skip_reason.empty()) estimated_left_ += s.seconds;
+    }
+  }
+  void Measured(const SweepStep& step, bool ok, double seconds) {
+    estimated_left_ -= step.seconds;
+    if (!ok) return;
+    estimated_done_ += step.seconds;
+    measured_done_ += seconds;
+  }
+  double Elapsed() const {
+    return std::chrono::duration<double>(Clock::now() - start_).count();
+  }
+  double Eta() const {
+    const double pace =
+        estimated_done_ > 0 ? measured_done_ / estimated_done_ : 1;
+    return std::max(0.0, estimated_left_ * pace);
+  }
+
+ private:
+  Clock::time_point start_ = Clock::now();
+  double estimated_done_ = 0, measured_done_ = 0, estimated_left_ = 0;
+};
+
+// One step of the ladder: a run at the step's key count, or the row of a
+// step the plan refused. Labelled with its size either way.
+RunResult MeasureStep(const SweepStep& step, int index, const RunOptions& o,
+                      const RunPlan& plan, RunObserver* observer,
+                      SweepPace* pace, std::ostream& err) {
+  RunResult run;
+  if (!step.skip_reason.empty()) {
+    run.backend = step.backend;
+    run.workload = o.config.workload.name;
+    run.status = RunStatus::kUnsupported;
+    run.failure_phase = "plan";
+    run.failure_reason = step.skip_reason;
+    err << "statebench: " << step.backend << " at "
+        << FormatStateSize(step.state_bytes)
+        << ": skipped: " << step.skip_reason << "\n";
+  } else {
+    RunConfig rc = o.config;
+    rc.backend = step.backend;
+    auto options = plan.options.find(step.backend);
+    if (options != plan.options.end()) rc.backend_options = options->second;
+    rc.workload.key_count = step.keys;
+    const SweepPace::Clock::time_point start = SweepPace::Clock::now();
+    run = RunBenchmark(rc, BackendRegistry::Default(), observer);
+    run.backend_options.erase("password_file");
+    pace->Measured(
+        step, run.status == RunStatus::kOk,
+        std::chrono::duration<double>(SweepPace::Clock::now() - start).count());
+    if (run.status == RunStatus::kFailed) {
+      err << "statebench: " << step.backend << " at "
+          << FormatStateSize(step.state_bytes) << " failed in phase "
+          << run.failure_phase << ": " << run.failure_reason << "\n";
+    }
+  }
+  const uint64_t per_subtask =
+      step.state_bytes / static_cast<uint64_t>(o.config.parallelism);
+  run.extra["sweep"] = {{"state_bytes", step.state_bytes},
+                        {"state_bytes_per_subtask", per_subtask},
+                        {"keys", step.keys},
+                        {"step", index}};
+  return run;
+}
+
+int RunSweepCommand(SweepOptions& so, CliContext& ctx) {
+  std::ostream& err = *ctx.err;
+  RunOptions& o = so.run;
+  Result<SweepSetup> setup = SetUpSweep(so);
+  if (!setup.ok()) {
+    err << "statebench: " << setup.status().message() << "\n";
+    return kExitUsage;
   }
   // Notes once the input is known to be good: bad input gets one message.
   for (const std::string& note : o.notes) {
     err << "statebench: note: " << note << "\n";
   }
-  if (!o.quiet || so.dry_run) PrintPlan(*plan, *per_key, err);
-  if (so.dry_run) return kExitOk;
+  const std::vector<SweepStep>& steps = setup->steps;
+  if (!o.quiet || o.dry_run) PrintPlan(steps, setup->bytes_per_key, err);
+  if (o.dry_run) return kExitOk;
 
   ResultsFile results;
   results.context = CollectContext("sweep", ctx.argc, ctx.argv);
-  nlohmann::json config = PlanConfigJson(o, run_plan);
-  config["sweep"] = {{"state_sizes", *sizes},
-                     {"bytes_per_key", *per_key},
+  nlohmann::json config = PlanConfigJson(o, setup->run_plan);
+  config["sweep"] = {{"state_sizes", setup->sizes},
+                     {"bytes_per_key", setup->bytes_per_key},
                      {"x", "state_bytes_per_subtask"}};
   results.config = config;
 
@@ -182,77 +271,31 @@ int RunSweepCommand(SweepOptions& so, CliContext& ctx) {
     if (ctx.stderr_is_tty && !o.quiet) err << "statebench: " << msg << "\n";
   };
   ProgressObserver observer(progress);
-  using Clock = std::chrono::steady_clock;
-  const Clock::time_point start = Clock::now();
-  // The pace of the estimate: measured over estimated seconds of the steps
-  // that measured (a refused step returns at once and says nothing).
-  double estimated_done = 0, measured_done = 0, estimated_left = 0;
-  for (const SweepStep& s : *plan) {
-    if (s.skip_reason.empty()) estimated_left += s.seconds;
-  }
+  SweepPace pace(steps);
   bool any_failed = false;
-  int index = 0;
-  for (const SweepStep& step : *plan) {
-    ++index;
-    RunResult run;
-    const uint64_t per_subtask =
-        step.state_bytes / static_cast<uint64_t>(o.config.parallelism);
-    if (!step.skip_reason.empty()) {
-      run.backend = step.backend;
-      run.workload = o.config.workload.name;
-      run.status = RunStatus::kUnsupported;
-      run.failure_phase = "plan";
-      run.failure_reason = step.skip_reason;
-      err << "statebench: " << step.backend << " at "
-          << FormatStateSize(step.state_bytes)
-          << ": skipped: " << step.skip_reason << "\n";
-    } else {
-      RunConfig rc = o.config;
-      rc.backend = step.backend;
-      rc.backend_options = per_backend[step.backend];
-      rc.workload.key_count = step.keys;
-      const Clock::time_point step_start = Clock::now();
-      run = RunBenchmark(rc, registry, &observer);
-      run.backend_options.erase("password_file");
-      estimated_left -= step.seconds;
-      if (run.status == RunStatus::kOk) {
-        estimated_done += step.seconds;
-        measured_done +=
-            std::chrono::duration<double>(Clock::now() - step_start).count();
-      }
-      if (run.status == RunStatus::kFailed) {
-        any_failed = true;
-        err << "statebench: " << step.backend << " at "
-            << FormatStateSize(step.state_bytes) << " failed in phase "
-            << run.failure_phase << ": " << run.failure_reason << "\n";
-      }
-    }
-    run.extra["sweep"] = {{"state_bytes", step.state_bytes},
-                          {"state_bytes_per_subtask", per_subtask},
-                          {"keys", step.keys},
-                          {"step", index}};
-    results.runs.push_back(std::move(run));
+  for (size_t i = 0; i < steps.size(); ++i) {
+    const SweepStep& step = steps[i];
+    results.runs.push_back(MeasureStep(step, static_cast<int>(i + 1), o,
+                                       setup->run_plan, &observer, &pace, err));
+    any_failed |= results.runs.back().status == RunStatus::kFailed;
+    // Each size is on disk as soon as it is measured: an interrupted sweep
+    // keeps what it finished.
     results.curves = FitCurves(results.runs);
     if (Status s = Save(results, o.output); !s.ok()) {
       err << "statebench: " << s.message() << "\n";
       return kExitFailure;
     }
     if (!o.quiet) {
-      const double elapsed =
-          std::chrono::duration<double>(Clock::now() - start).count();
-      // The estimate scaled by how the finished steps compared with it.
-      const double pace =
-          estimated_done > 0 ? measured_done / estimated_done : 1;
       err << fmt::format(
-          "statebench: sweep [{}/{}] {} at {}: {}; elapsed {}, ETA {}\n", index,
-          plan->size(), step.backend, FormatStateSize(step.state_bytes),
-          ToString(results.runs.back().status), Duration(elapsed),
-          Duration(std::max(0.0, estimated_left * pace)));
+          "statebench: sweep [{}/{}] {} at {}: {}; elapsed {}, ETA {}\n", i + 1,
+          steps.size(), step.backend, FormatStateSize(step.state_bytes),
+          ToString(results.runs.back().status), Duration(pace.Elapsed()),
+          Duration(pace.Eta()));
     }
   }
-  PrintRunTable(results, AnyOutputIsStandardOutput(o.outputs) ? err : *ctx.out);
-  PrintCurves(results.curves,
-              AnyOutputIsStandardOutput(o.outputs) ? err : *ctx.out);
+  std::ostream& tables = AnyOutputIsStandardOutput(o.outputs) ? err : *ctx.out;
+  PrintRunTable(results, tables);
+  PrintCurves(results.curves, tables);
   ctx.out->flush();
   if (Status s = WriteExports(results, o.exports); !s.ok()) {
     err << "statebench: " << s.message() << "\n";
@@ -288,9 +331,10 @@ void SetupSweepCommand(CLI::App& app, CliContext* ctx) {
   sub->add_option("--steps", so->steps, "Sizes in the ladder")
       ->check(CLI::Range(2, 64))
       ->capture_default_str();
-  sub->add_flag("--dry-run", so->dry_run,
-                "Print the plan (sizes, keys, time, disk, memory) and stop");
   AddRunOptions(sub, &so->run);
+  sub->get_option("--dry-run")
+      ->description(
+          "Print the plan (sizes, keys, time, disk, memory) and stop");
   sub->callback([so, ctx, sub] {
     CollectRunOutputs(sub, &so->run);
     ctx->action = [so, ctx] { return RunSweepCommand(*so, *ctx); };

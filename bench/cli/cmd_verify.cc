@@ -263,6 +263,90 @@ ProgressFn CycleProgress(TerminalProgress* line, const VerifyOptions& o,
   };
 }
 
+// The run every cycle repeats, from the flags: exit 2 on bad input.
+Status PrepareVerifyRun(VerifyOptions& o, std::ostream& err) {
+  SB_RETURN_IF_ERROR(FinalizeRunOptions(&o.run));
+  if (o.child_dir.empty()) {
+    for (const std::string& note : o.run.notes) {
+      err << "statebench: note: " << note << "\n";
+    }
+  }
+  if (o.run.backend.empty()) {
+    return Status::InvalidArgument(
+        "verify: --backend is required (or --flink-config with "
+        "state.backend.type)");
+  }
+  RunConfig& rc = o.run.config;
+  rc.backend = o.run.backend;
+  SB_RETURN_IF_ERROR(BackendRegistry::Default().Info(rc.backend).status());
+  std::map<std::string, std::map<std::string, std::string>> per_backend;
+  SB_RETURN_IF_ERROR(
+      ApplyBackendOptions(o.run.backend_opts, {rc.backend}, &per_backend));
+  rc.backend_options = per_backend[rc.backend];
+  rc.checkpoint.type = o.run.checkpoint_type == "incremental"
+                           ? CheckpointType::kIncremental
+                           : CheckpointType::kFull;
+  return Status::Ok();
+}
+
+// The job-crash cycles: the run, the kill window and this very binary with
+// the same arguments as the child each cycle starts.
+VerifyConfig JobCrashConfig(const VerifyOptions& o, const CliContext& ctx) {
+  VerifyConfig vc;
+  vc.run = o.run.config;
+  vc.cycles = o.cycles;
+  vc.seed = o.kill_seed;
+  vc.min_kill_s = o.min_kill_s;
+  vc.max_kill_s = o.max_kill_s;
+  char self[4096];
+  ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  vc.child_argv.push_back(n > 0 ? std::string(self, static_cast<size_t>(n))
+                                : std::string(ctx.argv[0]));
+  for (int i = 1; i < ctx.argc; ++i) vc.child_argv.push_back(ctx.argv[i]);
+  return vc;
+}
+
+// The results file's context and configuration, before any cycle runs.
+ResultsFile VerifyResults(const VerifyOptions& o, const CliContext& ctx) {
+  const RunConfig& rc = o.run.config;
+  ResultsFile results;
+  results.context = CollectContext("verify", ctx.argc, ctx.argv);
+  results.config = RunConfigToJson(rc);
+  results.config["cycles"] = o.cycles;
+  if (!o.run.notes.empty()) results.config["notes"] = o.run.notes;
+  if (o.run.flink) {
+    results.config["flink_config"] = FlinkConfigRecord(o.run, {rc.backend});
+  }
+  return results;
+}
+
+// --dry-run: the cycles verify would run, after every input check.
+void PrintVerifyDryRun(const VerifyOptions& o, const VerifyPlan& plan,
+                       std::ostream& out) {
+  const RunConfig& rc = o.run.config;
+  out << fmt::format(
+      "verify plan: {} ({} checkpoints), workload {} ({} keys), parallelism "
+      "{}\n",
+      rc.backend, CheckpointTypeName(rc.checkpoint.type), rc.workload.name,
+      rc.workload.key_count, rc.parallelism);
+  if (o.server_crash) {
+    for (const DurabilitySetting& s : plan.settings) {
+      out << fmt::format("  {} server-crash cycles with {}: {}\n",
+                         o.cycles_given ? o.cycles : 3, s.name, s.description);
+    }
+  } else if (o.cycles > 0) {
+    out << fmt::format(
+        "  {} job-crash cycles, killed {:g}-{:g} s after the first "
+        "checkpoint (seed {})\n",
+        o.cycles, o.min_kill_s, o.max_kill_s, o.kill_seed);
+  }
+  for (const auto& [from, to] : plan.rescales) {
+    out << fmt::format("  rescale {} -> {}, checked against the checkpoint\n",
+                       from, to);
+  }
+  out << "nothing run or written (--dry-run)\n";
+}
+
 int RunVerify(VerifyOptions& o, CliContext& ctx) {
   // Ctrl-C stops between cycles and inside each wait: the child is killed,
   // the cycle's directory removed, and no results file is written (its
@@ -275,61 +359,23 @@ int RunVerify(VerifyOptions& o, CliContext& ctx) {
     err << "statebench: " << s.message() << "\n";
     return kExitUsage;
   };
-  if (Status s = FinalizeRunOptions(&o.run); !s.ok()) return usage(s);
-  if (o.child_dir.empty()) {
-    for (const std::string& note : o.run.notes) {
-      err << "statebench: note: " << note << "\n";
-    }
-  }
-  if (o.run.backend.empty()) {
-    return usage(Status::InvalidArgument(
-        "verify: --backend is required (or --flink-config with "
-        "state.backend.type)"));
-  }
-  RunConfig& rc = o.run.config;
-  rc.backend = o.run.backend;
-  const BackendRegistry& registry = BackendRegistry::Default();
-  if (Result<BackendInfo> info = registry.Info(rc.backend); !info.ok()) {
-    return usage(info.status());
-  }
-  std::map<std::string, std::map<std::string, std::string>> per_backend;
-  if (Status s =
-          ApplyBackendOptions(o.run.backend_opts, {rc.backend}, &per_backend);
-      !s.ok()) {
-    return usage(s);
-  }
-  rc.backend_options = per_backend[rc.backend];
-  rc.checkpoint.type = o.run.checkpoint_type == "incremental"
-                           ? CheckpointType::kIncremental
-                           : CheckpointType::kFull;
+  if (Status s = PrepareVerifyRun(o, err); !s.ok()) return usage(s);
+  const RunConfig& rc = o.run.config;
   if (!o.child_dir.empty()) {
-    return RunVerifyChild(CycleRunConfig(rc, o.child_dir, registry),
-                          STDOUT_FILENO);
+    return RunVerifyChild(
+        CycleRunConfig(rc, o.child_dir, BackendRegistry::Default()),
+        STDOUT_FILENO);
   }
   Result<VerifyPlan> plan = PlanVerify(o, rc);
   if (!plan.ok()) return usage(plan.status());
-  VerifyConfig vc;
-  vc.run = rc;
-  vc.cycles = o.cycles;
-  vc.seed = o.kill_seed;
-  vc.min_kill_s = o.min_kill_s;
-  vc.max_kill_s = o.max_kill_s;
-  char self[4096];
-  ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
-  vc.child_argv.push_back(n > 0 ? std::string(self, static_cast<size_t>(n))
-                                : std::string(ctx.argv[0]));
-  for (int i = 1; i < ctx.argc; ++i) vc.child_argv.push_back(ctx.argv[i]);
+  if (o.run.dry_run) {
+    PrintVerifyDryRun(o, *plan, *ctx.out);
+    return kExitOk;
+  }
 
   TerminalProgress line(&err, ctx.stderr_is_tty && !o.run.quiet);
   ProgressFn progress = CycleProgress(&line, o, rc.backend);
-  ResultsFile results;
-  results.context = CollectContext("verify", ctx.argc, ctx.argv);
-  results.config = RunConfigToJson(rc);
-  results.config["cycles"] = o.cycles;
-  if (!o.run.notes.empty()) results.config["notes"] = o.run.notes;
-  if (o.run.flink) {
-    results.config["flink_config"] = FlinkConfigRecord(o.run, {rc.backend});
-  }
+  ResultsFile results = VerifyResults(o, ctx);
   VerifyOutcome v;
   v.run.backend = rc.backend;
   v.run.workload = rc.workload.name;
@@ -342,7 +388,7 @@ int RunVerify(VerifyOptions& o, CliContext& ctx) {
     return kExitInterrupted;
   }
   if (o.cycles > 0 && !o.server_crash) {
-    VerifyJobCrashes(vc, progress, io, &v);
+    VerifyJobCrashes(JobCrashConfig(o, ctx), progress, io, &v);
     line.Clear();
     if (InterruptRequested()) return kExitInterrupted;
   }
@@ -395,6 +441,8 @@ void SetupVerifyCommand(CLI::App& app, CliContext* ctx) {
          "--rescale", o->rescales,
          "Also verify restoring at parallelism P into Q (P:Q, repeatable)")
       ->delimiter(',');
+  sub->add_flag("--dry-run", o->run.dry_run,
+                "Check every input, print the cycles that would run, and stop");
   sub->add_flag("--server-crash", o->server_crash,
                 "Kill the database server (not the job) with SIGKILL right "
                 "after a completed checkpoint, restart it and verify; on a "

@@ -282,6 +282,8 @@ void AddRunOptions(CLI::App* sub, RunOptions* o) {
       ->capture_default_str();
   sub->add_flag("!--no-restore", o->config.measure_restore,
                 "Skip the restore measurement");
+  sub->add_flag("--dry-run", o->dry_run,
+                "Check every input, print what would be measured, and stop");
   sub->add_option("--rescale", o->rescale,
                   "P:Q: run at parallelism P, then restore the run's last "
                   "checkpoint at parallelism Q (key groups redistributed), "
@@ -395,7 +397,17 @@ std::string FinalSetting(const RunOptions& o, const std::string& setting,
 
 }  // namespace
 
-Status FinalizeRunOptions(RunOptions* o) {
+namespace {
+
+// The inputs the flags name, read and checked: the Flink configuration (kept
+// in `o`), the workload file and the --set pairs.
+struct Layers {
+  std::optional<WorkloadFile> file;
+  std::vector<std::pair<std::string, std::string>> sets;
+};
+
+Result<Layers> ReadLayers(RunOptions* o) {
+  Layers layers;
   if (!o->flink_config.empty()) {
     Result<FlinkConfig> flink = LoadFlinkConfig(o->flink_config);
     if (!flink.ok()) {
@@ -403,49 +415,57 @@ Status FinalizeRunOptions(RunOptions* o) {
     }
     o->flink = std::move(flink).value();
   }
-  std::optional<WorkloadFile> file;
   if (!o->workload_file.empty()) {
     Result<WorkloadFile> loaded = LoadWorkloadFile(o->workload_file);
     if (!loaded.ok()) {
       return Status::InvalidArgument(loaded.status().message());
     }
-    file = std::move(loaded).value();
+    layers.file = std::move(loaded).value();
   }
-  std::vector<std::pair<std::string, std::string>> sets;
   for (const std::string& item : o->set_fields) {
     auto eq = item.find('=');
     if (eq == std::string::npos) {
       return Status::InvalidArgument("--set '" + item +
                                      "' is not of the form name=value");
     }
-    sets.emplace_back(item.substr(0, eq), item.substr(eq + 1));
+    layers.sets.emplace_back(item.substr(0, eq), item.substr(eq + 1));
   }
-  const RunOptions flags = *o;
-  // The workload named, and where.
+  return layers;
+}
+
+// The workload or preset named, and by what: --set beats the --workload
+// flag given, which beats the workload file, which beats the default.
+std::pair<std::string, std::string> NamedWorkload(const RunOptions& flags,
+                                                  const Layers& layers) {
   std::string name = flags.config.workload.name;
   std::string named_by = "--workload";
-  if (file && file->spec_fields_set.count("name")) {
-    name = file->spec.name;
-    named_by = file->path;
+  if (layers.file && layers.file->spec_fields_set.count("name")) {
+    name = layers.file->spec.name;
+    named_by = layers.file->path;
   }
-  if (o->workload_option != nullptr && o->workload_option->count() > 0) {
+  if (flags.workload_option != nullptr && flags.workload_option->count() > 0) {
     name = flags.config.workload.name;
     named_by = "--workload";
   }
-  for (const auto& [field, value] : sets) {
+  for (const auto& [field, value] : layers.sets) {
     if (field == "name") {
       name = value;
       named_by = "--set";
     }
   }
+  return {name, named_by};
+}
+
+// The preset's spec with the command's own defaults (verify's smaller
+// state: fields its setup changed from the generic defaults) on top.
+Result<WorkloadSpec> PresetSpec(const RunOptions& flags,
+                                const std::string& name,
+                                const std::string& named_by) {
   Result<WorkloadSpec> preset = DefaultWorkloadSpec(name);
   if (!preset.ok()) {
     return Status::InvalidArgument(named_by + ": " + preset.status().message());
   }
   WorkloadSpec spec = *preset;
-  // Fields the command's setup changed from the generic defaults (verify's
-  // smaller state) are the command's own defaults; flags given override
-  // them below.
   const WorkloadSpec generic;
   for (const SpecField& f : WorkloadSpecFields()) {
     if (f.name == "name") continue;
@@ -454,6 +474,13 @@ Status FinalizeRunOptions(RunOptions* o) {
       SB_RETURN_IF_ERROR(SetField(&spec, f, flags.config.workload));
     }
   }
+  return spec;
+}
+
+// The Flink configuration's and the workload file's run settings and
+// backend options, in that order, then the --backend-opt flags.
+Status ApplyFileLayers(const RunOptions& flags, const Layers& layers,
+                       WorkloadSpec* spec, RunOptions* o) {
   std::vector<std::string> backend_opts;
   if (o->flink) {
     ApplyRunLayer(o->flink->run, o);
@@ -462,11 +489,11 @@ Status FinalizeRunOptions(RunOptions* o) {
     o->notes.insert(o->notes.end(), o->flink->notes.begin(),
                     o->flink->notes.end());
   }
-  if (file) {
+  if (const std::optional<WorkloadFile>& file = layers.file) {
     for (const std::string& field : file->spec_fields_set) {
       const SpecField* f = FindSpecField(field);
       if (f == nullptr || f->name == "name") continue;
-      SB_RETURN_IF_ERROR(SetField(&spec, *f, file->spec));
+      SB_RETURN_IF_ERROR(SetField(spec, *f, file->spec));
     }
     ApplyRunLayer(file->run, o);
     AppendBackendOptions(file->run, &backend_opts);
@@ -483,12 +510,67 @@ Status FinalizeRunOptions(RunOptions* o) {
   backend_opts.insert(backend_opts.end(), flags.backend_opts.begin(),
                       flags.backend_opts.end());
   o->backend_opts = std::move(backend_opts);
+  return Status::Ok();
+}
+
+// --rescale P:Q sets the run's parallelism to P and the rescale target to Q.
+Status ApplyRescale(const RunOptions& flags, const Layers& layers,
+                    RunOptions* o) {
+  if (o->rescale.empty()) return Status::Ok();
+  int from = 0, to = 0;
+  char rest = 0;
+  if (std::sscanf(o->rescale.c_str(), "%d:%d%c", &from, &to, &rest) != 2 ||
+      from < 1 || to < 1 || from > 1024 || to > 1024) {
+    return Status::InvalidArgument("--rescale '" + o->rescale +
+                                   "' is not of the form P:Q with 1 <= P, "
+                                   "Q <= 1024");
+  }
+  int& p = o->config.parallelism;
+  // The Flink configuration's parallelism is a base that --rescale
+  // overrides; one from the workload file or -p must agree with it.
+  const bool from_flink = o->flink && o->flink->run.parallelism &&
+                          p == *o->flink->run.parallelism &&
+                          !(layers.file && layers.file->run.parallelism) &&
+                          flags.config.parallelism != p;
+  if (p != 1 && p != from && !from_flink) {
+    return Status::InvalidArgument(
+        "--rescale " + o->rescale + " starts at parallelism " +
+        std::to_string(from) + ", but the run's parallelism is " +
+        std::to_string(p));
+  }
+  p = from;
+  o->config.rescale_to = to;
+  return Status::Ok();
+}
+
+// Every subtask needs a key group; Flink refuses the same job.
+Status CheckMaxParallelism(const RunConfig& c) {
+  const int max_p = c.max_parallelism;
+  const int most = std::max(c.parallelism, c.rescale_to);
+  if (max_p <= 0 || max_p >= most) return Status::Ok();
+  return Status::InvalidArgument(
+      "max parallelism " + std::to_string(max_p) + " is below the " +
+      (c.rescale_to > c.parallelism ? "rescale target " : "parallelism ") +
+      std::to_string(most) +
+      "; every subtask needs at least one key group, so raise "
+      "--max-parallelism (or pipeline.max-parallelism) to at least " +
+      std::to_string(most));
+}
+
+}  // namespace
+
+Status FinalizeRunOptions(RunOptions* o) {
+  SB_ASSIGN_OR_RETURN(const Layers layers, ReadLayers(o));
+  const RunOptions flags = *o;
+  const auto [name, named_by] = NamedWorkload(flags, layers);
+  SB_ASSIGN_OR_RETURN(WorkloadSpec spec, PresetSpec(flags, name, named_by));
+  SB_RETURN_IF_ERROR(ApplyFileLayers(flags, layers, &spec, o));
   o->config.workload = spec;
   for (const RunOptions::Override& ov : flags.overrides) {
     if (ov.option->count() > 0) ov.apply(flags, o);
   }
   o->config.workload.name = name;
-  for (const auto& [field, value] : sets) {
+  for (const auto& [field, value] : layers.sets) {
     SB_RETURN_IF_ERROR(SetWorkloadSpecField(&o->config.workload, field, value)
                            .WithContext("--set"));
   }
@@ -496,45 +578,8 @@ Status FinalizeRunOptions(RunOptions* o) {
     o->config.workload.name = "trace";
     o->config.workload.trace_path = o->trace;
   }
-  if (!o->rescale.empty()) {
-    int from = 0, to = 0;
-    char rest = 0;
-    if (std::sscanf(o->rescale.c_str(), "%d:%d%c", &from, &to, &rest) != 2 ||
-        from < 1 || to < 1 || from > 1024 || to > 1024) {
-      return Status::InvalidArgument("--rescale '" + o->rescale +
-                                     "' is not of the form P:Q with 1 <= P, "
-                                     "Q <= 1024");
-    }
-    int& p = o->config.parallelism;
-    // The Flink configuration's parallelism is a base that --rescale
-    // overrides; one from the workload file or -p must agree with it.
-    const bool from_flink = o->flink && o->flink->run.parallelism &&
-                            p == *o->flink->run.parallelism &&
-                            !(file && file->run.parallelism) &&
-                            flags.config.parallelism != p;
-    if (p != 1 && p != from && !from_flink) {
-      return Status::InvalidArgument(
-          "--rescale " + o->rescale + " starts at parallelism " +
-          std::to_string(from) + ", but the run's parallelism is " +
-          std::to_string(p));
-    }
-    p = from;
-    o->config.rescale_to = to;
-  }
-  // Every subtask needs a key group; Flink refuses the same job.
-  const int max_p = o->config.max_parallelism;
-  const int most = std::max(o->config.parallelism, o->config.rescale_to);
-  if (max_p > 0 && max_p < most) {
-    return Status::InvalidArgument(
-        "max parallelism " + std::to_string(max_p) + " is below the " +
-        (o->config.rescale_to > o->config.parallelism ? "rescale target "
-                                                      : "parallelism ") +
-        std::to_string(most) +
-        "; every subtask needs at least one key group, so raise "
-        "--max-parallelism (or pipeline.max-parallelism) to at least " +
-        std::to_string(most));
-  }
-  return Status::Ok();
+  SB_RETURN_IF_ERROR(ApplyRescale(flags, layers, o));
+  return CheckMaxParallelism(o->config);
 }
 
 nlohmann::json FlinkConfigRecord(const RunOptions& o,

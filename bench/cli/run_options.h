@@ -35,6 +35,8 @@ struct RunOptions {
   bool quiet = false;
   // --spawn: start private redis-server / postgres for the server backends.
   bool spawn = false;
+  // Check every input and print the plan; measure and write nothing.
+  bool dry_run = false;
   std::string spawn_redis_appendfsync;  // "" = AOF off; always|everysec|no
   std::string spawn_pg_synchronous_commit = "on";
   // Workload inputs beyond the flags.

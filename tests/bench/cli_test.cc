@@ -106,6 +106,34 @@ TEST(CliTest, HelpAndVersionSucceed) {
   EXPECT_NE(v.out.find("statebench"), std::string::npos);
 }
 
+// --dry-run makes every input check of a real run (here a backend option's
+// value, which only the backend can judge) and then stops: exit 0 with the
+// plan, and nothing measured or written.
+TEST(CliTest, DryRunChecksEveryInputAndWritesNothing) {
+  Result<std::string> dir = MakeTempDirectory("statebench-dry-run-");
+  ASSERT_TRUE(dir.ok()) << dir.status().ToString();
+  const std::string out = *dir + "/results.json";
+  CliRun r = Cli({"compare", "--backends", "memory,rocksdb", "--backend-opt",
+                  "rocksdb.block_cache_size=64MiB", "--dry-run", "-o", out});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("rocksdb    block_cache_size=64MiB"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("nothing measured or written"), std::string::npos)
+      << r.out;
+  EXPECT_FALSE(std::filesystem::exists(out)) << "a dry run wrote " << out;
+  r = Cli({"run", "--backend", "rocksdb", "--backend-opt",
+           "rocksdb.block_cache_size=lots", "--dry-run", "-o", out});
+  EXPECT_EQ(r.code, 2) << r.out;
+  EXPECT_NE(r.err.find("block_cache_size='lots'"), std::string::npos) << r.err;
+  r = Cli({"verify", "--backend", "fs", "--cycles", "7", "--rescale", "1:2",
+           "--dry-run", "-o", out});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("7 job-crash cycles"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("rescale 1 -> 2"), std::string::npos) << r.out;
+  EXPECT_FALSE(std::filesystem::exists(out)) << "a dry run wrote " << out;
+  EXPECT_TRUE(RemoveTree(*dir).ok());
+}
+
 // Every subcommand's flags, defaults and help, as a user sees them: a change
 // to the command line shows here as a diff against tests/bench/golden/help
 // (STATEBENCH_UPDATE_GOLDEN=1 rewrites the files when the change is meant).
