@@ -529,6 +529,30 @@ std::string EmbeddedJson(const ResultsFile& r) {
   return out;
 }
 
+// Links to every section, in page order; the recommendation and the
+// verification only when the page has them.
+std::string Nav(bool recommendation, bool verification) {
+  struct NavLink {
+    bool present;
+    const char* id;
+    const char* name;
+  };
+  const NavLink nav[] = {{recommendation, "recommendation", "Recommendation"},
+                         {true, "comparison", "Comparison"},
+                         {true, "charts", "Charts"},
+                         {verification, "verification", "Verification"},
+                         {true, "environment", "Environment"},
+                         {true, "configuration", "Configuration"},
+                         {true, "raw", "Raw results"}};
+  std::string out = "<nav>";
+  for (const NavLink& link : nav) {
+    if (link.present) {
+      out += fmt::format("<a href=\"#{}\">{}</a>", link.id, link.name);
+    }
+  }
+  return out + "</nav>\n";
+}
+
 }  // namespace
 
 std::string RenderHtml(const ResultsFile& results) {
@@ -545,27 +569,8 @@ std::string RenderHtml(const ResultsFile& results) {
   out += Header(results);
   const std::string recommendation = Recommendation(results);
   const std::string verification = Verification(results, labels);
-  // Every section, in page order; the optional ones only when present.
-  struct NavLink {
-    bool present;
-    const char* id;
-    const char* name;
-  };
-  const NavLink nav[] = {
-      {!recommendation.empty(), "recommendation", "Recommendation"},
-      {true, "comparison", "Comparison"},
-      {true, "charts", "Charts"},
-      {!verification.empty(), "verification", "Verification"},
-      {true, "environment", "Environment"},
-      {true, "configuration", "Configuration"},
-      {true, "raw", "Raw results"}};
-  out += "<nav>";
-  for (const NavLink& link : nav) {
-    if (link.present) {
-      out += fmt::format("<a href=\"#{}\">{}</a>", link.id, link.name);
-    }
-  }
-  out += "</nav>\n<main>\n";
+  out += Nav(!recommendation.empty(), !verification.empty());
+  out += "<main>\n";
   out += VerificationAlert(results, labels) + recommendation;
   if (results.runs.empty()) {
     out +=

@@ -420,10 +420,9 @@ Block Curves(const ResultsFile& results) {
   return block;
 }
 
-}  // namespace
-
-std::string RenderMarkdown(const ResultsFile& results) {
-  std::vector<std::string> labels = report::RunLabels(results);
+// The title, the headline and every warning: never left out.
+std::string MarkdownHead(const ResultsFile& results,
+                         const std::vector<std::string>& labels) {
   std::string head = "## statebench results\n\n" +
                      MarkdownEscape(report::Headline(results)) + "\n\n";
   for (const std::string& w : results.context.warnings) {
@@ -435,6 +434,14 @@ std::string RenderMarkdown(const ResultsFile& results) {
               MarkdownEscape(w) + "\n\n";
     }
   }
+  return head;
+}
+
+}  // namespace
+
+std::string RenderMarkdown(const ResultsFile& results) {
+  std::vector<std::string> labels = report::RunLabels(results);
+  const std::string head = MarkdownHead(results, labels);
   Block recommendation = Recommendation(results);
   Block verification = Verification(results, labels);
   Block comparison = Comparison(results, labels);

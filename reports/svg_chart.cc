@@ -173,6 +173,47 @@ std::string RenderEmptyChart(const std::string& message) {
   return out + "</svg>";
 }
 
+namespace {
+
+// One bar: its rectangle from x0 to the median, the min-max whisker when
+// the repetitions spread, and the value's label; "n/a" (or why) without a
+// median.
+std::string RenderBar(const BarChart& chart, const BarRow& row,
+                      const BarValue& v, bool alt, const Scale& x, double x0,
+                      double cy) {
+  if (!v.median || !std::isfinite(*v.median)) {
+    return Text(x0 + 6, cy + 4, "muted", "start",
+                v.missing.empty() ? "n/a" : v.missing);
+  }
+  std::string tip = row.label + (v.series.empty() ? "" : " " + v.series) +
+                    ": " + Format(chart.format, *v.median);
+  double end = x(*v.median);
+  bool whisker = v.min && v.max && std::isfinite(*v.min) &&
+                 std::isfinite(*v.max) && *v.max > *v.min;
+  if (whisker) {
+    tip += " (min " + Format(chart.format, *v.min) + ", max " +
+           Format(chart.format, *v.max) + ")";
+  }
+  std::string out = fmt::format(
+      "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"13\" rx=\"2\" "
+      "class=\"bar k{}{}\"><title>{}</title></rect>",
+      Num(x0), Num(cy - 6.5), Num(std::max(1.0, end - x0)), row.color % 8,
+      alt ? " alt" : "", HtmlEscape(tip));
+  if (whisker) {
+    double a = x(*v.min), b = x(*v.max);
+    out += fmt::format(
+        "<path d=\"M{0} {2}V{3}M{0} {4}H{1}M{1} {2}V{3}\" "
+        "class=\"whisker\"/>",
+        Num(a), Num(b), Num(cy - 5), Num(cy + 5), Num(cy));
+    end = std::max(end, b);
+  }
+  std::string label = Format(chart.format, *v.median);
+  if (!v.annotation.empty()) label += " " + v.annotation;
+  return out + Text(end + 6, cy + 4, "value", "start", label);
+}
+
+}  // namespace
+
 std::string RenderBarChart(const BarChart& chart) {
   bool captions = false;
   double hi = 0;
@@ -216,36 +257,7 @@ std::string RenderBarChart(const BarChart& chart) {
       const BarValue& v = row.values[i];
       double cy = y + i * kSub + kSub / 2;
       if (captions) out += Text(x0 - 10, cy + 4, "muted", "end", v.series);
-      if (!v.median || !std::isfinite(*v.median)) {
-        out += Text(x0 + 6, cy + 4, "muted", "start",
-                    v.missing.empty() ? "n/a" : v.missing);
-        continue;
-      }
-      std::string tip = row.label + (v.series.empty() ? "" : " " + v.series) +
-                        ": " + Format(chart.format, *v.median);
-      double end = x(*v.median);
-      bool whisker = v.min && v.max && std::isfinite(*v.min) &&
-                     std::isfinite(*v.max) && *v.max > *v.min;
-      if (whisker) {
-        tip += " (min " + Format(chart.format, *v.min) + ", max " +
-               Format(chart.format, *v.max) + ")";
-      }
-      out += fmt::format(
-          "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"13\" rx=\"2\" "
-          "class=\"bar k{}{}\"><title>{}</title></rect>",
-          Num(x0), Num(cy - 6.5), Num(std::max(1.0, end - x0)), row.color % 8,
-          i > 0 ? " alt" : "", HtmlEscape(tip));
-      if (whisker) {
-        double a = x(*v.min), b = x(*v.max);
-        out += fmt::format(
-            "<path d=\"M{0} {2}V{3}M{0} {4}H{1}M{1} {2}V{3}\" "
-            "class=\"whisker\"/>",
-            Num(a), Num(b), Num(cy - 5), Num(cy + 5), Num(cy));
-        end = std::max(end, b);
-      }
-      std::string label = Format(chart.format, *v.median);
-      if (!v.annotation.empty()) label += " " + v.annotation;
-      out += Text(end + 6, cy + 4, "value", "start", label);
+      out += RenderBar(chart, row, v, i > 0, x, x0, cy);
     }
     y += group_h + kGap;
   }
