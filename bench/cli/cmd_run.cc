@@ -493,7 +493,9 @@ RunResult MeasureOrExplain(const RunConfig& rc, Turn& t) {
     return NotMeasured(rc, RunStatus::kUnsupported, "preflight",
                        h->second.message());
   }
-  return RunBenchmark(rc, BackendRegistry::Default(), &t.line);
+  // The plan built the workload once for every backend.
+  return RunBenchmark(rc, *t.plan.workload, BackendRegistry::Default(),
+                      &t.line);
 }
 
 // Writes --record-trace from the first backend that executed its measured

@@ -879,10 +879,10 @@ Status Repeater::Run() {
 
 }  // namespace
 
-RunResult RunBenchmark(const RunConfig& config, const BackendRegistry& registry,
-                       RunObserver* observer) {
-  RunObserver silent;
-  if (observer == nullptr) observer = &silent;
+namespace {
+
+// The row's identity, before anything runs.
+RunResult NewRow(const RunConfig& config) {
   RunResult run;
   run.backend = config.backend;
   run.workload = config.workload.name;
@@ -891,16 +891,32 @@ RunResult RunBenchmark(const RunConfig& config, const BackendRegistry& registry,
   run.open_loop = config.rate > 0;
   run.target_rate = config.rate;
   run.backend_options = config.backend_options;
+  return run;
+}
+
+}  // namespace
+
+RunResult RunBenchmark(const RunConfig& config, const BackendRegistry& registry,
+                       RunObserver* observer) {
   Result<std::unique_ptr<Workload>> workload = CreateWorkload(config.workload);
   if (!workload.ok()) {
+    RunResult run = NewRow(config);
     run.status = RunStatus::kFailed;
     run.failure_phase = "open";
     run.failure_reason = workload.status().message();
     run.failure_code = workload.status().code();
     return run;
   }
+  return RunBenchmark(config, **workload, registry, observer);
+}
+
+RunResult RunBenchmark(const RunConfig& config, const Workload& workload,
+                       const BackendRegistry& registry, RunObserver* observer) {
+  RunObserver silent;
+  if (observer == nullptr) observer = &silent;
+  RunResult run = NewRow(config);
   for (int r = 0; r < config.repetitions; ++r) {
-    Repeater rep(config, registry, **workload, *observer, r, &run);
+    Repeater rep(config, registry, workload, *observer, r, &run);
     Status s = rep.Run();
     if (!s.ok()) {
       run.status =

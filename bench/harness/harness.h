@@ -138,6 +138,11 @@ class ProgressObserver : public RunObserver {
 // returns its row. `observer` may be null.
 RunResult RunBenchmark(const RunConfig& config, const BackendRegistry& registry,
                        RunObserver* observer = nullptr);
+// The same with the workload built already from `config.workload` (a plan
+// builds it once for every backend it measures).
+RunResult RunBenchmark(const RunConfig& config, const Workload& workload,
+                       const BackendRegistry& registry,
+                       RunObserver* observer = nullptr);
 
 }  // namespace statebench
 
