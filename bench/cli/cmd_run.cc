@@ -32,99 +32,33 @@
 #include "bench/harness/harness.h"
 #include "bench/harness/interrupt.h"
 #include "bench/harness/timed_backend.h"
+#include "bench/verify/verify.h"
 #include "workloads/trace.h"
 
 namespace statebench {
 namespace {
 
-// Crash-restore verification of `backend` with the run's backend options,
-// workload kind, parallelism and checkpoint type, by `statebench verify` in
-// a child process (it forks and kills children of its own). The state size
-// and cadence are verify's defaults: this checks recovery, it measures
-// nothing. Returns the verdict JSON of the child's results file.
-// `statebench verify` for the backend as the run configured it, its
-// results going to `out`.
-std::vector<std::string> VerifyArgs(const std::string& self,
-                                    const RunConfig& rc, int cycles,
-                                    const std::string& out) {
-  std::vector<std::string> args = {
-      self,
-      "verify",
-      "--backend",
-      rc.backend,
-      "-p",
-      std::to_string(rc.parallelism),
-      "--checkpoint-type",
-      std::string(CheckpointTypeName(rc.checkpoint.type)),
-      "--cycles",
-      std::to_string(cycles),
-      "-q",
-      "-o",
-      out};
-  for (const WorkloadInfo& w : ListWorkloads()) {
-    if (w.name == rc.workload.name) {
-      args.insert(args.end(), {"--workload", rc.workload.name});
-    }
-  }
-  for (const auto& [k, v] : rc.backend_options) {
-    args.insert(args.end(), {"--backend-opt", k + "=" + v});
-  }
-  return args;
-}
-
-// The verification block of a finished `statebench verify`: its exit
-// status, its log's last line when it could not run, its results file.
-Result<nlohmann::json> ReadVerdict(const Result<int>& status,
-                                   const std::string& log,
-                                   const std::string& out) {
-  if (!status.ok()) {
-    return Status::Internal("cannot run verify: " + status.status().message());
-  }
-  const int code = WIFEXITED(*status) ? WEXITSTATUS(*status) : -1;
-  if (code != kExitOk && code != kExitRegression) {
-    Result<std::string> text = ReadFileToString(log);
-    std::string why = text.ok() ? *text : std::string();
-    while (!why.empty() && why.back() == '\n') why.pop_back();
-    if (auto nl = why.rfind('\n'); nl != std::string::npos) {
-      why = why.substr(nl + 1);
-    }
-    return Status::Internal("verify exited " + std::to_string(code) +
-                            (why.empty() ? "" : ": " + why));
-  }
-  SB_ASSIGN_OR_RETURN(ResultsFile f, LoadResultsFile(out));
-  if (f.runs.empty() || !f.runs[0].verification.is_object()) {
-    return Status::Internal("verify wrote no verdict");
-  }
-  nlohmann::json v = f.runs[0].verification;
-  // The row keeps the totals; `statebench verify` shows every cycle.
-  v.erase("per_cycle");
-  // Recovery is checked on verify's state size, not the measured one.
-  const nlohmann::json& w = f.config.contains("workload")
-                                ? f.config["workload"]
-                                : nlohmann::json::object();
-  if (w.contains("key_count")) v["verified_keys"] = w["key_count"];
-  return v;
-}
-
+// Crash-restore verification of the run as planned: the same backend
+// options, workload, parallelism and checkpointing, each cycle's child
+// receiving that plan serialized. It checks recovery and measures nothing.
+// Returns the verdict's totals (`statebench verify` shows every cycle).
 Result<nlohmann::json> VerifyBackend(const RunConfig& rc, int cycles) {
   char self[4096];
   ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
   if (n <= 0) return Status::Internal("cannot find the statebench binary");
-  SB_ASSIGN_OR_RETURN(std::string dir,
-                      MakeTempDirectory("statebench-compare-verify-"));
-  const std::string out = dir + "/verify.json";
-  const std::string log = dir + "/verify.log";
-  LaunchSpec spec;
-  spec.argv =
-      VerifyArgs(std::string(self, static_cast<size_t>(n)), rc, cycles, out);
-  spec.out = ChildStream::Truncate(log);
-  spec.err = ChildStream::SameAsStdout();
-  Result<pid_t> pid = Launch(spec);
-  Result<int> status =
-      pid.ok() ? WaitForwardingInterrupt(*pid) : Result<int>(pid.status());
-  Result<nlohmann::json> verdict = ReadVerdict(status, log, out);
-  (void)RemoveTree(dir);
-  return verdict;
+  VerifyConfig vc;
+  vc.run = rc;
+  vc.run.repetitions = 1;
+  vc.run.rescale_to = 0;
+  vc.cycles = cycles;
+  vc.child_binary = std::string(self, static_cast<size_t>(n));
+  SB_ASSIGN_OR_RETURN(VerifyReport report,
+                      RunCrashVerification(vc, BackendRegistry::Default(),
+                                           [](const std::string&) {}));
+  nlohmann::json v = report.ToJson();
+  v.erase("per_cycle");
+  v["verified_keys"] = rc.workload.key_count;
+  return v;
 }
 
 // Writes the op stream a run executed to `path`: the whole load phase,

@@ -33,6 +33,7 @@ struct VerifyOptions {
   std::string output;
   std::vector<OutputPath> outputs;  // filled after parsing
   std::string child_dir;            // set only in the child process
+  std::string child_plan;           // set only in the child process
   bool server_crash = false;
   std::vector<std::string> persistence;  // server-crash settings
   bool cycles_given = false;
@@ -266,10 +267,8 @@ ProgressFn CycleProgress(TerminalProgress* line, const VerifyOptions& o,
 // The run every cycle repeats, from the flags: exit 2 on bad input.
 Status PrepareVerifyRun(VerifyOptions& o, std::ostream& err) {
   SB_RETURN_IF_ERROR(FinalizeRunOptions(&o.run));
-  if (o.child_dir.empty()) {
-    for (const std::string& note : o.run.notes) {
-      err << "statebench: note: " << note << "\n";
-    }
+  for (const std::string& note : o.run.notes) {
+    err << "statebench: note: " << note << "\n";
   }
   if (o.run.backend.empty()) {
     return Status::InvalidArgument(
@@ -289,8 +288,8 @@ Status PrepareVerifyRun(VerifyOptions& o, std::ostream& err) {
   return Status::Ok();
 }
 
-// The job-crash cycles: the run, the kill window and this very binary with
-// the same arguments as the child each cycle starts.
+// The job-crash cycles: the run, the kill window and this very binary as
+// the child each cycle starts with the run's plan.
 VerifyConfig JobCrashConfig(const VerifyOptions& o, const CliContext& ctx) {
   VerifyConfig vc;
   vc.run = o.run.config;
@@ -300,9 +299,8 @@ VerifyConfig JobCrashConfig(const VerifyOptions& o, const CliContext& ctx) {
   vc.max_kill_s = o.max_kill_s;
   char self[4096];
   ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
-  vc.child_argv.push_back(n > 0 ? std::string(self, static_cast<size_t>(n))
-                                : std::string(ctx.argv[0]));
-  for (int i = 1; i < ctx.argc; ++i) vc.child_argv.push_back(ctx.argv[i]);
+  vc.child_binary = n > 0 ? std::string(self, static_cast<size_t>(n))
+                          : std::string(ctx.argv[0]);
   return vc;
 }
 
@@ -359,13 +357,11 @@ int RunVerify(VerifyOptions& o, CliContext& ctx) {
     err << "statebench: " << s.message() << "\n";
     return kExitUsage;
   };
+  if (!o.child_plan.empty()) {
+    return RunVerifyChildFromPlan(o.child_plan, o.child_dir, STDOUT_FILENO);
+  }
   if (Status s = PrepareVerifyRun(o, err); !s.ok()) return usage(s);
   const RunConfig& rc = o.run.config;
-  if (!o.child_dir.empty()) {
-    return RunVerifyChild(
-        CycleRunConfig(rc, o.child_dir, BackendRegistry::Default()),
-        STDOUT_FILENO);
-  }
   Result<VerifyPlan> plan = PlanVerify(o, rc);
   if (!plan.ok()) return usage(plan.status());
   if (o.run.dry_run) {
@@ -455,7 +451,9 @@ void SetupVerifyCommand(CLI::App& app, CliContext* ctx) {
       ->delimiter(',');
   sub->add_option("-o,--output", o->output,
                   "Write a results file with the verdicts");
-  sub->add_option("--child-dir", o->child_dir)->group("");  // internal
+  // The crash-verification child's plan and directory (internal).
+  sub->add_option("--child-plan", o->child_plan)->group("");
+  sub->add_option("--child-dir", o->child_dir)->group("");
   sub->callback([o, ctx, sub] {
     o->cycles_given = sub->count("--cycles") > 0;
     o->outputs.clear();

@@ -972,4 +972,74 @@ nlohmann::json RunConfigToJson(const RunConfig& c) {
           {"rescale_to", c.rescale_to}};
 }
 
+namespace {
+
+// One field of a serialized run configuration, type-checked, naming the
+// field on a mismatch.
+template <typename T>
+Status ReadField(const nlohmann::json& j, const char* name, T* out) {
+  auto it = j.find(name);
+  if (it == j.end()) return Status::Ok();  // absent: the default stays
+  try {
+    *out = it->template get<T>();
+  } catch (const nlohmann::json::exception&) {
+    return Status::InvalidArgument(std::string("run configuration field '") +
+                                   name + "' has the wrong type");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<RunConfig> RunConfigFromJson(const nlohmann::json& j) {
+  if (!j.is_object()) {
+    return Status::InvalidArgument("a run configuration is a JSON object");
+  }
+  RunConfig c;
+  SB_RETURN_IF_ERROR(ReadField(j, "backend", &c.backend));
+  SB_RETURN_IF_ERROR(ReadField(j, "backend_options", &c.backend_options));
+  if (auto w = j.find("workload"); w != j.end()) {
+    if (!w->is_object()) {
+      return Status::InvalidArgument(
+          "run configuration field 'workload' is not an object");
+    }
+    for (const auto& [name, value] : w->items()) {
+      const std::string text =
+          value.is_string() ? value.get<std::string>() : value.dump();
+      SB_RETURN_IF_ERROR(SetWorkloadSpecField(&c.workload, name, text));
+    }
+  }
+  SB_RETURN_IF_ERROR(ReadField(j, "parallelism", &c.parallelism));
+  SB_RETURN_IF_ERROR(ReadField(j, "max_parallelism", &c.max_parallelism));
+  if (auto cp = j.find("checkpoint"); cp != j.end()) {
+    SB_RETURN_IF_ERROR(
+        ReadField(*cp, "interval_ms", &c.checkpoint.interval_ms));
+    SB_RETURN_IF_ERROR(
+        ReadField(*cp, "min_pause_ms", &c.checkpoint.min_pause_ms));
+    SB_RETURN_IF_ERROR(ReadField(*cp, "timeout_ms", &c.checkpoint.timeout_ms));
+    std::string type = std::string(CheckpointTypeName(c.checkpoint.type));
+    SB_RETURN_IF_ERROR(ReadField(*cp, "type", &type));
+    if (type != CheckpointTypeName(CheckpointType::kFull) &&
+        type != CheckpointTypeName(CheckpointType::kIncremental)) {
+      return Status::InvalidArgument("run configuration: checkpoint type '" +
+                                     type +
+                                     "' is neither full nor incremental");
+    }
+    c.checkpoint.type = type == CheckpointTypeName(CheckpointType::kFull)
+                            ? CheckpointType::kFull
+                            : CheckpointType::kIncremental;
+  }
+  SB_RETURN_IF_ERROR(ReadField(j, "warmup_s", &c.warmup_s));
+  SB_RETURN_IF_ERROR(ReadField(j, "measure_s", &c.measure_s));
+  SB_RETURN_IF_ERROR(ReadField(j, "measure_events", &c.measure_events));
+  SB_RETURN_IF_ERROR(ReadField(j, "repetitions", &c.repetitions));
+  SB_RETURN_IF_ERROR(
+      ReadField(j, "latency_sample_every", &c.latency_sample_every));
+  SB_RETURN_IF_ERROR(ReadField(j, "rate", &c.rate));
+  SB_RETURN_IF_ERROR(ReadField(j, "max_lead_events", &c.max_lead_events));
+  SB_RETURN_IF_ERROR(ReadField(j, "measure_restore", &c.measure_restore));
+  SB_RETURN_IF_ERROR(ReadField(j, "rescale_to", &c.rescale_to));
+  return c;
+}
+
 }  // namespace statebench

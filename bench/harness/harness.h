@@ -98,6 +98,12 @@ struct RunConfig {
 
 // The effective configuration as JSON (for the results' "config").
 nlohmann::json RunConfigToJson(const RunConfig& config);
+// The inverse, for a run handed to another process (a crash-verification
+// child): every field RunConfigToJson writes, absent ones at their default.
+// InvalidArgument naming the field on a wrong type or value. The run's
+// directories (work_root, checkpoint_dir) and end_at_end_of_input are the
+// receiver's to set.
+Result<RunConfig> RunConfigFromJson(const nlohmann::json& j);
 
 using ProgressFn = std::function<void(const std::string&)>;
 

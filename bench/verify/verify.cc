@@ -101,9 +101,11 @@ Result<ChildReport> RunAndKillChild(const VerifyConfig& config,
                                     double* kill_after_s) {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) return Status::IoError("pipe failed");
-  std::vector<std::string> args = config.child_argv;
-  args.push_back("--child-dir");
-  args.push_back(dir);
+  const std::string plan = dir + "/plan.json";
+  SB_RETURN_IF_ERROR(
+      WriteFileAtomically(plan, JsonText(RunConfigToJson(config.run), 2)));
+  std::vector<std::string> args = {
+      config.child_binary, "verify", "--child-plan", plan, "--child-dir", dir};
   // The child dies by SIGKILL and cannot clean up: its temporary
   // directories (the run's working directory, RocksDB's files) go below the
   // cycle's directory, which the parent removes.
@@ -311,6 +313,25 @@ int RunVerifyChild(const RunConfig& base, int out_fd) {
     return 3;
   }
   return 0;
+}
+
+int RunVerifyChildFromPlan(const std::string& plan_path, const std::string& dir,
+                           int out_fd) {
+  Result<RunConfig> run = [&]() -> Result<RunConfig> {
+    SB_ASSIGN_OR_RETURN(std::string text, ReadFileToString(plan_path));
+    nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+    if (j.is_discarded()) {
+      return Status::InvalidArgument("the plan is not JSON");
+    }
+    return RunConfigFromJson(j);
+  }();
+  if (!run.ok()) {
+    std::fprintf(stderr, "statebench verify child: %s: %s\n", plan_path.c_str(),
+                 run.status().message().c_str());
+    return 2;
+  }
+  return RunVerifyChild(CycleRunConfig(*run, dir, BackendRegistry::Default()),
+                        out_fd);
 }
 
 nlohmann::json VerifyReport::ToJson() const {

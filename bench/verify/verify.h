@@ -31,10 +31,11 @@ struct VerifyConfig {
   // Crash in-process (abandon the run) instead of killing a child. For
   // backends that exist only in a test binary; the checker is the same.
   bool in_process = false;
-  // The child's command line: the statebench binary and the verify
-  // arguments that rebuild `run`; the parent appends
-  // "--child-dir DIR" for each cycle.
-  std::vector<std::string> child_argv;
+  // The statebench binary each cycle starts as its child:
+  // "statebench verify --child-plan DIR/plan.json --child-dir DIR", where
+  // plan.json is `run` serialized (RunConfigToJson), so that the child runs
+  // exactly the parent's plan instead of rebuilding it from flags.
+  std::string child_binary;
 };
 
 struct CycleResult {
@@ -75,6 +76,12 @@ struct RescaleResult {
   uint64_t bytes_read = 0;
   StateVerdict verdict;
 };
+// The child's side of a cycle: reads the plan the parent wrote, runs it in
+// `dir` and reports to `out_fd` until it is killed. Returns the exit code
+// (2 for an unreadable plan, 3 for a run that failed).
+int RunVerifyChildFromPlan(const std::string& plan_path, const std::string& dir,
+                           int out_fd);
+
 Result<RescaleResult> RunRescaleVerification(const RunConfig& run, int from,
                                              int to,
                                              const BackendRegistry& registry);

@@ -320,5 +320,57 @@ TEST(HarnessFailureTest, OutOfMemoryIsAFailedRunNotAnAbort) {
   EXPECT_EQ(run.status, RunStatus::kOk) << run.failure_reason;
 }
 
+// A run handed to another process arrives whole: every field the results'
+// configuration records reads back to the same configuration.
+TEST(RunConfigJsonTest, ReadsBackEveryFieldItWrites) {
+  RunConfig c;
+  c.backend = "rocksdb";
+  c.backend_options = {{"block_cache_size", "64MiB"}};
+  c.workload.name = "session-window";
+  c.workload.key_count = 1234;
+  c.workload.zipf_theta = 0.7;
+  c.workload.seed = 99;
+  c.parallelism = 3;
+  c.max_parallelism = 256;
+  c.checkpoint.interval_ms = 250;
+  c.checkpoint.min_pause_ms = 10;
+  c.checkpoint.timeout_ms = 5000;
+  c.checkpoint.type = CheckpointType::kIncremental;
+  c.warmup_s = 0.25;
+  c.measure_s = 7.5;
+  c.measure_events = 4242;
+  c.repetitions = 4;
+  c.latency_sample_every = 7;
+  c.rate = 1500.5;
+  c.max_lead_events = 99;
+  c.measure_restore = false;
+  c.rescale_to = 5;
+  Result<RunConfig> back = RunConfigFromJson(RunConfigToJson(c));
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(RunConfigToJson(*back), RunConfigToJson(c));
+  EXPECT_EQ(back->checkpoint.type, CheckpointType::kIncremental);
+  EXPECT_EQ(back->workload.key_count, 1234u);
+  EXPECT_DOUBLE_EQ(back->workload.zipf_theta, 0.7);
+  EXPECT_EQ(back->backend_options.at("block_cache_size"), "64MiB");
+}
+
+TEST(RunConfigJsonTest, AWrongFieldIsNamed) {
+  nlohmann::json j = RunConfigToJson(RunConfig{});
+  j["parallelism"] = "two";
+  Result<RunConfig> r = RunConfigFromJson(j);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("'parallelism'"), std::string::npos)
+      << r.status().message();
+  j = RunConfigToJson(RunConfig{});
+  j["workload"]["key_count"] = -3;
+  r = RunConfigFromJson(j);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("key_count"), std::string::npos)
+      << r.status().message();
+  j = RunConfigToJson(RunConfig{});
+  j["checkpoint"]["type"] = "differential";
+  EXPECT_FALSE(RunConfigFromJson(j).ok());
+}
+
 }  // namespace
 }  // namespace statebench

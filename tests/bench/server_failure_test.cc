@@ -557,7 +557,28 @@ TEST(CanaryPasswordTest, NeverAppearsInAnyOutputOrArgv) {
 
 // ---- verdicts in compare
 // ------------------------------------------------------ Through the real
-// binary: compare runs `statebench verify` as a child.
+// binary: each verification cycle starts it as the child it kills.
+
+// The verification checks the run as planned: its workload's keys and its
+// parallelism, not verify's own defaults (20,000 keys).
+TEST(CompareVerificationTest, RunVerifiesItsOwnPlan) {
+  TempDir tmp;
+  const std::string out = tmp / "results.json";
+  bool unused = false;
+  const int code =
+      RunBinary({"run", "--backend", "fs", "--keys", "3000", "-p", "2",
+                 "--warmup", "0", "--duration", "0.3", "--checkpoint-interval",
+                 "200", "-q", "--verify-cycles", "2", "-o", out},
+                tmp / "out", tmp / "err", {}, &unused);
+  ASSERT_EQ(code, 0) << *ReadFileToString(tmp / "err");
+  Result<ResultsFile> f = LoadResultsFile(out);
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  const nlohmann::json& v = f->runs.at(0).verification;
+  EXPECT_EQ(v.at("verdict"), "exactly-once") << v.dump();
+  EXPECT_EQ(v.at("verified_keys"), 3000) << v.dump();
+  // value-rw holds one entry per key: every cycle checks all 3,000.
+  EXPECT_EQ(v.at("checked"), 2 * 3000) << v.dump();
+}
 
 TEST(CompareVerificationTest, EachRowCarriesItsVerdict) {
   SB_REQUIRE_BINARY("redis");
