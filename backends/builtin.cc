@@ -19,14 +19,18 @@ namespace statebench {
 
 void RegisterBuiltinBackends(BackendRegistry* registry) {
   // Registration of distinct built-in names cannot fail.
-  (void)registry->Register(MemoryBackendInfo(), CreateMemoryBackend);
-  (void)registry->Register(FsBackendInfo(), CreateFsBackend);
-  (void)registry->Register(RocksDbBackendInfo(), CreateRocksDbBackend);
+  (void)registry->Register(MemoryBackendInfo(), CreateMemoryBackend,
+                           ParseMemoryOptions);
+  (void)registry->Register(FsBackendInfo(), CreateFsBackend, ParseFsOptions);
+  (void)registry->Register(RocksDbBackendInfo(), CreateRocksDbBackend,
+                           ParseRocksDbOptions);
 #ifdef STATEBENCH_WITH_REDIS
-  (void)registry->Register(RedisBackendInfo(), CreateRedisBackend);
+  (void)registry->Register(RedisBackendInfo(), CreateRedisBackend,
+                           ParseRedisOptions);
 #endif
 #ifdef STATEBENCH_WITH_POSTGRES
-  (void)registry->Register(PostgresBackendInfo(), CreatePostgresBackend);
+  (void)registry->Register(PostgresBackendInfo(), CreatePostgresBackend,
+                           ParsePostgresOptions);
 #endif
 }
 

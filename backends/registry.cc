@@ -4,12 +4,13 @@
 
 namespace statebench {
 
-Status BackendRegistry::Register(BackendInfo info, BackendFactory factory) {
+Status BackendRegistry::Register(BackendInfo info, BackendFactory factory,
+                                 BackendOptionParser parse) {
   if (Find(info.name) != nullptr) {
     return Status::AlreadyExists("backend '" + info.name +
                                  "' is already registered");
   }
-  entries_.push_back({std::move(info), std::move(factory)});
+  entries_.push_back({std::move(info), std::move(factory), std::move(parse)});
   return Status::Ok();
 }
 
@@ -37,6 +38,17 @@ Result<std::unique_ptr<StateBackend>> BackendRegistry::Create(
     return Status::NotFound(Info(name).status().message());
   }
   return e->factory(config);
+}
+
+Result<std::shared_ptr<const BackendSettings>> BackendRegistry::ParseOptions(
+    const std::string& name,
+    const std::map<std::string, std::string>& options) const {
+  const Entry* e = Find(name);
+  if (e == nullptr) {
+    return Status::NotFound(Info(name).status().message());
+  }
+  if (!e->parse) return std::shared_ptr<const BackendSettings>();
+  return e->parse(options);
 }
 
 Result<BackendInfo> BackendRegistry::Info(const std::string& name) const {

@@ -38,11 +38,44 @@ struct BackendInfo {
 
 using BackendFactory =
     std::function<Result<std::unique_ptr<StateBackend>>(const BackendConfig&)>;
+// Parses and checks a backend's options (names and values) into its typed
+// settings: InvalidArgument naming the option on bad input.
+using BackendOptionParser =
+    std::function<Result<std::shared_ptr<const BackendSettings>>(
+        const std::map<std::string, std::string>&)>;
+
+// The settings a factory works from: those in config.settings, or, for a
+// config built by hand, `parse` of config.options.
+template <typename T>
+Result<std::shared_ptr<const TypedBackendSettings<T>>> SettingsFor(
+    const BackendConfig& config, const BackendOptionParser& parse) {
+  std::shared_ptr<const BackendSettings> any = config.settings;
+  if (any == nullptr) {
+    SB_ASSIGN_OR_RETURN(any, parse(config.options));
+  }
+  auto typed =
+      std::dynamic_pointer_cast<const TypedBackendSettings<T>>(std::move(any));
+  if (typed == nullptr) {
+    return Status::InvalidArgument(
+        "backend settings of another backend were given to this one");
+  }
+  return typed;
+}
 
 class BackendRegistry {
  public:
-  // Fails with AlreadyExists for a duplicate name.
-  Status Register(BackendInfo info, BackendFactory factory);
+  // Fails with AlreadyExists for a duplicate name. Without a parser,
+  // ParseOptions gives no settings and the factory reads the strings.
+  Status Register(BackendInfo info, BackendFactory factory,
+                  BackendOptionParser parse = {});
+
+  // The backend's options parsed once for every instance of a run (put in
+  // BackendConfig::settings); NotFound for an unknown backend,
+  // InvalidArgument naming the option for a bad name or value. Checks what
+  // can be checked without opening the backend or reaching its server.
+  Result<std::shared_ptr<const BackendSettings>> ParseOptions(
+      const std::string& name,
+      const std::map<std::string, std::string>& options) const;
 
   // NotFound, listing the registered names, for an unknown name.
   Result<std::unique_ptr<StateBackend>> Create(
@@ -58,6 +91,7 @@ class BackendRegistry {
   struct Entry {
     BackendInfo info;
     BackendFactory factory;
+    BackendOptionParser parse;
   };
   std::vector<Entry> entries_;
   const Entry* Find(const std::string& name) const;

@@ -232,6 +232,27 @@ struct IoStats {
 };
 
 // Configuration of one backend instance (one subtask).
+// A backend's options, parsed and checked once (BackendRegistry::
+// ParseOptions) into the family's own typed settings, and shared read-only
+// by every instance of a run: each subtask, each restore, each rescale.
+class BackendSettings {
+ public:
+  virtual ~BackendSettings() = default;
+};
+
+// The settings of one family: a plain struct T behind the common base.
+template <typename T>
+class TypedBackendSettings final : public BackendSettings {
+ public:
+  explicit TypedBackendSettings(T v) : value(std::move(v)) {}
+  const T value;
+};
+
+template <typename T>
+std::shared_ptr<const BackendSettings> MakeBackendSettings(T value) {
+  return std::make_shared<const TypedBackendSettings<T>>(std::move(value));
+}
+
 struct BackendConfig {
   int max_parallelism = kDefaultLowerBoundMaxParallelism;
   KeyGroupRange key_groups{0, kDefaultLowerBoundMaxParallelism - 1};
@@ -247,6 +268,9 @@ struct BackendConfig {
   // (e.g. "block_cache_size" -> "64MiB"). A factory rejects unknown names
   // with InvalidArgument naming the option and listing the known ones.
   std::map<std::string, std::string> options;
+  // The same options already parsed for this backend; when set, the
+  // factory works from them and `options` is not read.
+  std::shared_ptr<const BackendSettings> settings;
 };
 
 class StateBackend {

@@ -424,30 +424,46 @@ BackendInfo FsBackendInfo() {
   return info;
 }
 
+namespace {
+
+struct FsSettings {
+  int retained = 1;
+  SnapshotCodecOptions codec;
+  std::shared_ptr<const EncryptionKey> key;
+};
+
+}  // namespace
+
+Result<std::shared_ptr<const BackendSettings>> ParseFsOptions(
+    const std::map<std::string, std::string>& options) {
+  SB_RETURN_IF_ERROR(CheckKnownOptions(FsBackendInfo(), options));
+  FsSettings s;
+  if (auto it = options.find(kRetained); it != options.end()) {
+    SB_ASSIGN_OR_RETURN(int64_t retained,
+                        ParseIntOption(kRetained, it->second, 1, 1000000));
+    s.retained = static_cast<int>(retained);
+  }
+  SB_ASSIGN_OR_RETURN(s.codec, ParseSnapshotCodecOptions(kName, options));
+  // The key file is read once for the whole run.
+  SB_ASSIGN_OR_RETURN(s.key, LoadEncryptionKey(kName, options));
+  return MakeBackendSettings(std::move(s));
+}
+
 Result<std::unique_ptr<StateBackend>> CreateFsBackend(
     const BackendConfig& config) {
-  BackendInfo info = FsBackendInfo();
   SB_RETURN_IF_ERROR(ValidateHeapConfig(kName, config));
-  SB_RETURN_IF_ERROR(CheckKnownOptions(info, config));
-  int64_t retained = 1;
-  if (auto it = config.options.find(kRetained); it != config.options.end()) {
-    SB_ASSIGN_OR_RETURN(retained,
-                        ParseIntOption(kRetained, it->second, 1, 1000000));
-  }
+  SB_ASSIGN_OR_RETURN(auto settings,
+                      SettingsFor<FsSettings>(config, ParseFsOptions));
+  const FsSettings& s = settings->value;
   if (config.checkpoint_dir.empty()) {
     return Status::InvalidArgument(
         "the fs backend needs a checkpoint directory (checkpoint_dir)");
   }
-  SB_ASSIGN_OR_RETURN(SnapshotCodecOptions codec,
-                      ParseSnapshotCodecOptions(kName, config.options));
-  SB_ASSIGN_OR_RETURN(std::shared_ptr<const EncryptionKey> key,
-                      LoadEncryptionKey(kName, config.options));
   SB_RETURN_IF_ERROR(EnsureDirectory(config.checkpoint_dir));
   return std::unique_ptr<StateBackend>(std::make_unique<HeapBackend>(
-      kName, config, info.capabilities,
-      std::make_shared<FsCheckpointStorage>(config.checkpoint_dir,
-                                            static_cast<int>(retained), codec,
-                                            std::move(key))));
+      kName, config, FsBackendInfo().capabilities,
+      std::make_shared<FsCheckpointStorage>(config.checkpoint_dir, s.retained,
+                                            s.codec, s.key)));
 }
 
 }  // namespace statebench

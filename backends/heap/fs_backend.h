@@ -29,6 +29,11 @@ namespace statebench {
 
 BackendInfo FsBackendInfo();
 
+// InvalidArgument naming the option for an unknown name or a bad value;
+// reads the key file an encryption option names.
+Result<std::shared_ptr<const BackendSettings>> ParseFsOptions(
+    const std::map<std::string, std::string>& options);
+
 // InvalidArgument for an invalid key-group configuration or option or a
 // missing checkpoint_dir; IoError when the checkpoint directory cannot be
 // created.

@@ -65,8 +65,9 @@ Status ValidateHeapConfig(std::string_view backend,
   return Status::Ok();
 }
 
-Status CheckKnownOptions(const BackendInfo& info, const BackendConfig& config) {
-  for (const auto& [name, value] : config.options) {
+Status CheckKnownOptions(const BackendInfo& info,
+                         const std::map<std::string, std::string>& options) {
+  for (const auto& [name, value] : options) {
     bool known = std::any_of(
         info.options.begin(), info.options.end(),
         [&name](const BackendOptionInfo& o) { return o.name == name; });

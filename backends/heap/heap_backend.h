@@ -54,7 +54,8 @@ Status ValidateHeapConfig(std::string_view backend,
 
 // InvalidArgument for the first option of `config` that `info` does not
 // list, naming it and the known ones.
-Status CheckKnownOptions(const BackendInfo& info, const BackendConfig& config);
+Status CheckKnownOptions(const BackendInfo& info,
+                         const std::map<std::string, std::string>& options);
 
 // Parses a byte size: plain bytes or a number with B, KiB, MiB or GiB.
 // InvalidArgument naming `option` when malformed, zero or above 2^62.

@@ -162,27 +162,41 @@ BackendInfo MemoryBackendInfo() {
   return info;
 }
 
-Result<std::unique_ptr<StateBackend>> CreateMemoryBackend(
-    const BackendConfig& config) {
-  BackendInfo info = MemoryBackendInfo();
-  SB_RETURN_IF_ERROR(ValidateHeapConfig(kName, config));
-  SB_RETURN_IF_ERROR(CheckKnownOptions(info, config));
+namespace {
+
+struct MemorySettings {
   uint64_t max_state_size = kDefaultMaxStateSize;
-  if (auto it = config.options.find(kMaxStateSize);
-      it != config.options.end()) {
-    SB_ASSIGN_OR_RETURN(max_state_size,
+  SnapshotCodecOptions codec;
+};
+
+}  // namespace
+
+Result<std::shared_ptr<const BackendSettings>> ParseMemoryOptions(
+    const std::map<std::string, std::string>& options) {
+  SB_RETURN_IF_ERROR(CheckKnownOptions(MemoryBackendInfo(), options));
+  MemorySettings s;
+  if (auto it = options.find(kMaxStateSize); it != options.end()) {
+    SB_ASSIGN_OR_RETURN(s.max_state_size,
                         ParseSizeOption(kMaxStateSize, it->second));
   }
-  SB_ASSIGN_OR_RETURN(SnapshotCodecOptions codec,
-                      ParseSnapshotCodecOptions(kName, config.options));
-  Capabilities caps = info.capabilities;
+  SB_ASSIGN_OR_RETURN(s.codec, ParseSnapshotCodecOptions(kName, options));
+  return MakeBackendSettings(std::move(s));
+}
+
+Result<std::unique_ptr<StateBackend>> CreateMemoryBackend(
+    const BackendConfig& config) {
+  SB_RETURN_IF_ERROR(ValidateHeapConfig(kName, config));
+  SB_ASSIGN_OR_RETURN(auto settings,
+                      SettingsFor<MemorySettings>(config, ParseMemoryOptions));
+  const MemorySettings& s = settings->value;
+  Capabilities caps = MemoryCapabilities();
   // A compressed snapshot may be smaller than the state it holds.
-  if (codec.compression == SnapshotCompression::kNone) {
-    caps.state_size_cap = max_state_size;
+  if (s.codec.compression == SnapshotCompression::kNone) {
+    caps.state_size_cap = s.max_state_size;
   }
   return std::unique_ptr<StateBackend>(std::make_unique<HeapBackend>(
       kName, config, caps,
-      std::make_shared<MemoryCheckpointStorage>(max_state_size, codec)));
+      std::make_shared<MemoryCheckpointStorage>(s.max_state_size, s.codec)));
 }
 
 }  // namespace statebench

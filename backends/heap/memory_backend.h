@@ -23,6 +23,10 @@ namespace statebench {
 
 BackendInfo MemoryBackendInfo();
 
+// InvalidArgument naming the option for an unknown name or a bad value.
+Result<std::shared_ptr<const BackendSettings>> ParseMemoryOptions(
+    const std::map<std::string, std::string>& options);
+
 // InvalidArgument for an invalid key-group configuration or option.
 Result<std::unique_ptr<StateBackend>> CreateMemoryBackend(
     const BackendConfig& config);

@@ -487,12 +487,12 @@ BackendInfo PostgresBackendInfo() {
   return info;
 }
 
-Result<std::unique_ptr<StateBackend>> CreatePostgresBackend(
-    const BackendConfig& config) {
+Result<std::shared_ptr<const BackendSettings>> ParsePostgresOptions(
+    const std::map<std::string, std::string>& options) {
   constexpr const char* kName = pg::kName;
   SB_ASSIGN_OR_RETURN(
       ServerOptions opts,
-      ParseServerOptions(kName, config.options, PostgresSpecificOptions()));
+      ParseServerOptions(kName, options, PostgresSpecificOptions()));
   pg::PostgresSettings s;
   if (opts.specific.count("synchronous_commit")) {
     s.synchronous_commit = opts.specific["synchronous_commit"];
@@ -503,14 +503,6 @@ Result<std::unique_ptr<StateBackend>> CreatePostgresBackend(
           "' must be one of on, off, local, remote_write, remote_apply");
     }
   }
-  if (config.max_parallelism <= 0 || config.key_groups.empty() ||
-      config.key_groups.start < 0 ||
-      config.key_groups.end >= config.max_parallelism) {
-    return Status::InvalidArgument("postgres: key groups " +
-                                   config.key_groups.ToString() +
-                                   " do not fit max parallelism " +
-                                   std::to_string(config.max_parallelism));
-  }
   SB_ASSIGN_OR_RETURN(
       s.conninfo,
       BuildConninfo(opts.uri, opts.password, opts.connect_timeout_ms,
@@ -519,7 +511,22 @@ Result<std::unique_ptr<StateBackend>> CreatePostgresBackend(
   s.job = opts.job;
   s.command_timeout_ms = opts.command_timeout_ms;
   s.server_pid = opts.server_pid;
-  auto backend = std::make_unique<pg::PostgresBackend>(config, std::move(s));
+  return MakeBackendSettings(std::move(s));
+}
+
+Result<std::unique_ptr<StateBackend>> CreatePostgresBackend(
+    const BackendConfig& config) {
+  SB_ASSIGN_OR_RETURN(auto settings, SettingsFor<pg::PostgresSettings>(
+                                         config, ParsePostgresOptions));
+  if (config.max_parallelism <= 0 || config.key_groups.empty() ||
+      config.key_groups.start < 0 ||
+      config.key_groups.end >= config.max_parallelism) {
+    return Status::InvalidArgument("postgres: key groups " +
+                                   config.key_groups.ToString() +
+                                   " do not fit max parallelism " +
+                                   std::to_string(config.max_parallelism));
+  }
+  auto backend = std::make_unique<pg::PostgresBackend>(config, settings->value);
   SB_RETURN_IF_ERROR(backend->Open());
   return std::unique_ptr<StateBackend>(std::move(backend));
 }

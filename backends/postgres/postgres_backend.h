@@ -44,6 +44,11 @@
 
 namespace statebench {
 
+// InvalidArgument naming the option for an unknown name or a bad value;
+// reads the password file an option names. Reaches no server.
+Result<std::shared_ptr<const BackendSettings>> ParsePostgresOptions(
+    const std::map<std::string, std::string>& options);
+
 BackendInfo PostgresBackendInfo();
 // Connects and creates the schema when absent before returning, so a wrong
 // password or an unreachable server fails here, naming "postgres host:port".

@@ -474,12 +474,12 @@ BackendInfo RedisBackendInfo() {
   return info;
 }
 
-Result<std::unique_ptr<StateBackend>> CreateRedisBackend(
-    const BackendConfig& config) {
+Result<std::shared_ptr<const BackendSettings>> ParseRedisOptions(
+    const std::map<std::string, std::string>& options) {
   constexpr const char* kName = redis_internal::kName;
   SB_ASSIGN_OR_RETURN(
       ServerOptions opts,
-      ParseServerOptions(kName, config.options,
+      ParseServerOptions(kName, options,
                          redis_internal::RedisSpecificOptions()));
   RedisSettings s;
   SB_ASSIGN_OR_RETURN(
@@ -504,6 +504,18 @@ Result<std::unique_ptr<StateBackend>> CreateRedisBackend(
         "redis: the URI names user '" + s.uri.user +
         "' but neither password_file nor password_env is set");
   }
+  s.password = std::move(opts.password);
+  s.job = opts.job;
+  s.connect_timeout_ms = opts.connect_timeout_ms;
+  s.command_timeout_ms = opts.command_timeout_ms;
+  s.server_pid = opts.server_pid;
+  return MakeBackendSettings(std::move(s));
+}
+
+Result<std::unique_ptr<StateBackend>> CreateRedisBackend(
+    const BackendConfig& config) {
+  SB_ASSIGN_OR_RETURN(auto settings,
+                      SettingsFor<RedisSettings>(config, ParseRedisOptions));
   if (config.max_parallelism <= 0 || config.key_groups.empty() ||
       config.key_groups.start < 0 ||
       config.key_groups.end >= config.max_parallelism) {
@@ -512,11 +524,7 @@ Result<std::unique_ptr<StateBackend>> CreateRedisBackend(
                                    " do not fit max parallelism " +
                                    std::to_string(config.max_parallelism));
   }
-  s.password = std::move(opts.password);
-  s.job = opts.job;
-  s.connect_timeout_ms = opts.connect_timeout_ms;
-  s.command_timeout_ms = opts.command_timeout_ms;
-  s.server_pid = opts.server_pid;
+  RedisSettings s = settings->value;
   s.max_parallelism = config.max_parallelism;
   auto backend = std::make_unique<redis_internal::RedisBackend>(
       config, std::make_shared<RedisCore>(std::move(s)));

@@ -44,6 +44,11 @@
 
 namespace statebench {
 
+// InvalidArgument naming the option for an unknown name or a bad value;
+// reads the password file an option names. Reaches no server.
+Result<std::shared_ptr<const BackendSettings>> ParseRedisOptions(
+    const std::map<std::string, std::string>& options);
+
 BackendInfo RedisBackendInfo();
 // Connects (AUTH, SELECT, PING) before returning, so a wrong password or an
 // unreachable server fails here, naming "redis host:port".

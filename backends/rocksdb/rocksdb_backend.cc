@@ -80,12 +80,19 @@ BackendInfo RocksDbBackendInfo() {
   return info;
 }
 
+Result<std::shared_ptr<const BackendSettings>> ParseRocksDbOptions(
+    const std::map<std::string, std::string>& options) {
+  SB_ASSIGN_OR_RETURN(RocksDbSettings s, ParseRocksDbSettings(options));
+  return MakeBackendSettings(std::move(s));
+}
+
 Result<std::unique_ptr<StateBackend>> CreateRocksDbBackend(
     const BackendConfig& config) {
   SB_RETURN_IF_ERROR(ValidateConfig(config));
-  SB_ASSIGN_OR_RETURN(RocksDbSettings settings,
-                      ParseRocksDbSettings(config.options));
-  SB_ASSIGN_OR_RETURN(auto backend, RocksDbBackend::Open(config, settings));
+  SB_ASSIGN_OR_RETURN(
+      auto settings, SettingsFor<RocksDbSettings>(config, ParseRocksDbOptions));
+  SB_ASSIGN_OR_RETURN(auto backend,
+                      RocksDbBackend::Open(config, settings->value));
   return std::unique_ptr<StateBackend>(std::move(backend));
 }
 

@@ -39,6 +39,10 @@ namespace statebench {
 
 BackendInfo RocksDbBackendInfo();
 
+// InvalidArgument naming the option for an unknown name or a bad value.
+Result<std::shared_ptr<const BackendSettings>> ParseRocksDbOptions(
+    const std::map<std::string, std::string>& options);
+
 // InvalidArgument for an unknown or malformed option, an incremental
 // checkpoint type without a checkpoint_dir, or a key-group range outside
 // the max parallelism. When work_dir is empty the backend makes (and on

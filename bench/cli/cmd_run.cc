@@ -269,6 +269,14 @@ SpawnedServers SpawnServers(const RunOptions& o, RunPlan* plan,
     for (const auto& [k, v] : (*server)->Connection().options) {
       plan->options[name].emplace(k, v);
     }
+    Result<std::shared_ptr<const BackendSettings>> settings =
+        BackendRegistry::Default().ParseOptions(name, plan->options[name]);
+    if (!settings.ok()) {
+      out.failures[name] = settings.status();
+      (void)(*server)->Stop();
+      continue;
+    }
+    plan->settings[name] = *settings;
     progress((*server)->Describe());
     out.servers[name] = std::move(server).value();
   }
@@ -481,6 +489,7 @@ std::optional<int> BackendTurn(const std::string& name, Turn& t, Tally* tally,
   RunConfig rc = t.o.config;
   rc.backend = name;
   rc.backend_options = t.plan.options[name];
+  rc.backend_settings = t.plan.settings[name];
   t.line.StartBackend(name);
   RunResult run = MeasureOrExplain(rc, t);
   t.line.FinishBackend();

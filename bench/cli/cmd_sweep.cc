@@ -141,6 +141,7 @@ Result<SweepSetup> SetUpSweep(SweepOptions& so) {
   if (std::count(names.begin(), names.end(), std::string("rocksdb"))) {
     setup.run_plan.options["rocksdb"].emplace("use_direct_reads", "on");
     setup.run_plan.options["rocksdb"].emplace("local_recovery", "off");
+    SB_RETURN_IF_ERROR(ParseBackendSettings(o, &setup.run_plan));
   }
   SB_ASSIGN_OR_RETURN(
       setup.bytes_per_key,
@@ -220,6 +221,10 @@ RunResult MeasureStep(const SweepStep& step, int index, const RunOptions& o,
     rc.backend = step.backend;
     auto options = plan.options.find(step.backend);
     if (options != plan.options.end()) rc.backend_options = options->second;
+    if (auto parsed = plan.settings.find(step.backend);
+        parsed != plan.settings.end()) {
+      rc.backend_settings = parsed->second;
+    }
     rc.workload.key_count = step.keys;
     const SweepPace::Clock::time_point start = SweepPace::Clock::now();
     run = RunBenchmark(rc, BackendRegistry::Default(), observer);

@@ -81,14 +81,25 @@ std::string LocateBackendOptionError(const RunOptions& o,
                                      const std::string& backend,
                                      const std::string& message) {
   const std::string prefix = backend + ".";
+  // Backends name the option as 'name', name='value' or "option name".
+  auto names = [&message](const std::string& name) {
+    return message.find("'" + name + "'") != std::string::npos ||
+           message.find(name + "=") != std::string::npos ||
+           message.find("option " + name) != std::string::npos;
+  };
   for (const auto& [key, where] : o.backend_opt_where) {
     if (key.rfind(prefix, 0) != 0) continue;
-    const std::string name = key.substr(prefix.size());
-    // Backends name the option as 'name', name='value' or "option name".
-    if (message.find("'" + name + "'") != std::string::npos ||
-        message.find(name + "=") != std::string::npos ||
-        message.find("option " + name) != std::string::npos) {
+    if (names(key.substr(prefix.size()))) {
       return where + ": backend_options: " + message;
+    }
+  }
+  // Not from a file: from the command line, as "[backend.]name=value".
+  for (const std::string& given : o.backend_opts) {
+    std::string name = given.substr(0, given.find('='));
+    if (name.rfind(prefix, 0) == 0) name = name.substr(prefix.size());
+    if (!name.empty() && name.find('.') == std::string::npos && names(name)) {
+      // The name only: a value may hold a secret (a URI's password).
+      return "--backend-opt " + prefix + name + ": " + message;
     }
   }
   return message;

@@ -20,6 +20,22 @@ std::vector<std::string> ChooseBackends(const RunOptions& o,
   return names;
 }
 
+Status ParseBackendSettings(const RunOptions& o, RunPlan* plan) {
+  const BackendRegistry& registry = BackendRegistry::Default();
+  for (const std::string& name : plan->backends) {
+    Result<std::shared_ptr<const BackendSettings>> settings =
+        registry.ParseOptions(name, plan->options[name]);
+    if (!settings.ok()) {
+      const Status& s = settings.status();
+      std::string located = LocateBackendOptionError(o, name, s.message());
+      if (!located.starts_with(name + ":")) located = name + ": " + located;
+      return Status(s.code(), located);
+    }
+    plan->settings[name] = *settings;
+  }
+  return Status::Ok();
+}
+
 Result<RunPlan> PlanRun(RunOptions& o, std::vector<std::string> backends,
                         const PlanChecks& checks) {
   const BackendRegistry& registry = BackendRegistry::Default();
@@ -31,6 +47,7 @@ Result<RunPlan> PlanRun(RunOptions& o, std::vector<std::string> backends,
   SB_RETURN_IF_ERROR(ApplyBackendOptions(o.backend_opts, plan.backends,
                                          &plan.options, o.backend_opt_where));
   SB_RETURN_IF_ERROR(CheckBackendOptionNames(o, plan.options));
+  SB_RETURN_IF_ERROR(ParseBackendSettings(o, &plan));
   SB_RETURN_IF_ERROR(PreflightBackendOptions(o, plan.backends, plan.options));
   o.config.checkpoint.type = o.checkpoint_type == "incremental"
                                  ? CheckpointType::kIncremental

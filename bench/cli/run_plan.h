@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "backends/state_backend.h"
 #include "base/status.h"
 #include "bench/cli/run_options.h"
 #include "workloads/workload.h"
@@ -25,6 +26,9 @@ struct RunPlan {
   // Per backend: the options from the flags, the workload file and the
   // Flink configuration; a spawned server's connection options join later.
   std::map<std::string, BackendOptionMap> options;
+  // Per backend: the same options parsed once into the backend's typed
+  // settings, which every instance of its run works from.
+  std::map<std::string, std::shared_ptr<const BackendSettings>> settings;
   // Backends whose heap cannot hold the loaded state on this machine: each
   // becomes an "unsupported" row instead of a run.
   std::map<std::string, Status> cannot_hold;
@@ -50,6 +54,12 @@ std::vector<std::string> ChooseBackends(const RunOptions& o,
 // the workload.
 Result<RunPlan> PlanRun(RunOptions& o, std::vector<std::string> backends,
                         const PlanChecks& checks = {});
+
+// Parses every backend's options into plan->settings: InvalidArgument (or
+// PermissionDenied for a password file others can read) naming the option
+// and where it was given. Called again after options join the plan (a
+// spawned server's connection, the sweep's RocksDB defaults).
+Status ParseBackendSettings(const RunOptions& o, RunPlan* plan);
 
 // The results file's "config": the run configuration, the plan's backends
 // and their options, the notes, and the Flink configuration record.

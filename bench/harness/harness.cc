@@ -227,6 +227,7 @@ BackendConfig Repeater::ConfigFor(int index,
                                                      : config_.checkpoint_dir;
   bc.checkpoint_type = config_.checkpoint.type;
   bc.options = config_.backend_options;
+  bc.settings = config_.backend_settings;
   return bc;
 }
 
@@ -910,11 +911,25 @@ RunResult RunBenchmark(const RunConfig& config, const BackendRegistry& registry,
   return RunBenchmark(config, **workload, registry, observer);
 }
 
-RunResult RunBenchmark(const RunConfig& config, const Workload& workload,
+RunResult RunBenchmark(const RunConfig& given, const Workload& workload,
                        const BackendRegistry& registry, RunObserver* observer) {
   RunObserver silent;
   if (observer == nullptr) observer = &silent;
-  RunResult run = NewRow(config);
+  RunResult run = NewRow(given);
+  // Every instance of every repetition works from one parse of the options.
+  RunConfig config = given;
+  if (config.backend_settings == nullptr) {
+    Result<std::shared_ptr<const BackendSettings>> settings =
+        registry.ParseOptions(config.backend, config.backend_options);
+    if (!settings.ok()) {
+      run.status = RunStatus::kFailed;
+      run.failure_phase = "open";
+      run.failure_reason = settings.status().ToString();
+      run.failure_code = settings.status().code();
+      return run;
+    }
+    config.backend_settings = *settings;
+  }
   for (int r = 0; r < config.repetitions; ++r) {
     Repeater rep(config, registry, workload, *observer, r, &run);
     Status s = rep.Run();

@@ -64,6 +64,11 @@ struct ExecutedStream {
 struct RunConfig {
   std::string backend;
   std::map<std::string, std::string> backend_options;
+  // The same options parsed into the backend's typed settings, shared by
+  // every instance the run opens (the plan parses them once per command);
+  // null: RunBenchmark parses backend_options once for the run. Code that
+  // changes backend_options resets this, or the change is not seen.
+  std::shared_ptr<const BackendSettings> backend_settings;
   WorkloadSpec workload;
   int parallelism = 1;
   int max_parallelism = 0;  // 0: Flink's default for `parallelism`

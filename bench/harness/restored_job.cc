@@ -17,6 +17,11 @@ Status RestoreJob(const RunConfig& run, const BackendRegistry& registry,
                              ? run.max_parallelism
                              : DefaultMaxParallelism(parallelism);
   job->parallelism = parallelism;
+  std::shared_ptr<const BackendSettings> settings = run.backend_settings;
+  if (settings == nullptr) {
+    SB_ASSIGN_OR_RETURN(
+        settings, registry.ParseOptions(run.backend, run.backend_options));
+  }
   for (int i = 0; i < parallelism; ++i) {
     BackendConfig bc;
     bc.max_parallelism = job->max_parallelism;
@@ -29,6 +34,7 @@ Status RestoreJob(const RunConfig& run, const BackendRegistry& registry,
     bc.checkpoint_dir = run.checkpoint_dir;
     bc.checkpoint_type = run.checkpoint.type;
     bc.options = run.backend_options;
+    bc.settings = settings;
     SB_ASSIGN_OR_RETURN(std::unique_ptr<StateBackend> b,
                         registry.Create(run.backend, bc));
     for (const WorkloadState& s : states) {

@@ -160,6 +160,7 @@ Result<DurabilityCycle> RunCycle(const RunConfig& base, int cycle,
     run.backend_options[k] = v;
   }
   run.backend_options["job"] = "durability-" + std::to_string(cycle);
+  run.backend_settings = nullptr;  // parsed again from the options above
   run.checkpoint_dir = dir + "/checkpoints-" + std::to_string(cycle);
   SB_RETURN_IF_ERROR(EnsureDirectory(run.checkpoint_dir));
   run.repetitions = 1;
@@ -227,6 +228,7 @@ Result<DurabilityCycle> RunCycle(const RunConfig& base, int cycle,
   for (const auto& [k, v] : server->Connection().options) {
     run.backend_options[k] = v;  // the new server_pid
   }
+  run.backend_settings = nullptr;
   const uint64_t barrier = done.back().barrier_event;
   const uint64_t end = std::max(observer.position, barrier) + 100000;
   // The newest checkpoint the restarted server still serves.

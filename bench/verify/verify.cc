@@ -223,6 +223,7 @@ RunConfig CycleRunConfig(const RunConfig& base, const std::string& dir,
   if (info.ok() && !info->embedded && !run.backend_options.count("job")) {
     run.backend_options["job"] =
         "verify-" + dir.substr(dir.find_last_of('/') + 1);
+    run.backend_settings = nullptr;  // parsed again with the job's name
   }
   return run;
 }

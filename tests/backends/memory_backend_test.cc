@@ -171,5 +171,41 @@ TEST(MemoryBackendTest, IoStatsCountSerializedAndRetainedBytes) {
   EXPECT_LE(b->GetIoStats().bytes_read, h2.full_size);
 }
 
+// The factory works from the settings parsed once, not from the strings.
+TEST(BackendSettingsTest, FactoryWorksFromTheParsedSettings) {
+  const BackendRegistry& registry = BackendRegistry::Default();
+  Result<std::shared_ptr<const BackendSettings>> settings =
+      registry.ParseOptions("memory", {{"max_state_size", "1KiB"}});
+  ASSERT_TRUE(settings.ok()) << settings.status().ToString();
+  BackendConfig config;
+  config.settings = *settings;
+  config.options = {{"max_state_size", "not read"}};
+  Result<std::unique_ptr<StateBackend>> b = registry.Create("memory", config);
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  EXPECT_EQ((*b)->GetCapabilities().state_size_cap, 1024u);
+  (void)(*b)->Close();
+  // Another backend's settings are refused, not misread.
+  Result<std::shared_ptr<const BackendSettings>> rocks =
+      registry.ParseOptions("rocksdb", {});
+  ASSERT_TRUE(rocks.ok());
+  config.settings = *rocks;
+  b = registry.Create("memory", config);
+  ASSERT_FALSE(b.ok());
+  EXPECT_EQ(b.status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(BackendSettingsTest, ParseNamesTheBadOption) {
+  const BackendRegistry& registry = BackendRegistry::Default();
+  Result<std::shared_ptr<const BackendSettings>> s =
+      registry.ParseOptions("memory", {{"max_state_size", "lots"}});
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find("max_state_size"), std::string::npos);
+  s = registry.ParseOptions("rocksdb", {{"block_cache_sise", "1MiB"}});
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find("block_cache_sise"), std::string::npos);
+  EXPECT_EQ(registry.ParseOptions("nosuch", {}).status().code(),
+            StatusCode::kNotFound);
+}
+
 }  // namespace
 }  // namespace statebench

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "backends/registry.h"
 #include "base/file_util.h"
 #include "reports/report.h"
 #include "reports/results/results.h"
@@ -263,6 +264,26 @@ TEST(CliTest, UnknownBackendOptionFailsBeforeAnyBackendRuns) {
   EXPECT_NE(r.err.find("block_cache_sise"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("--backend-opt"), std::string::npos) << r.err;
   EXPECT_TRUE(r.out.empty()) << r.out;
+  EXPECT_TRUE(std::filesystem::is_empty(*dir));
+  (void)RemoveTree(*dir);
+}
+
+// A bad option value of a server backend is bad input as well: the plan
+// parses every backend's options before the first one is measured, without
+// reaching any server.
+TEST(CliTest, BadServerOptionValueFailsBeforeAnyBackendRuns) {
+  if (!BackendRegistry::Default().Info("redis").ok()) {
+    GTEST_SKIP() << "redis is not compiled into this build";
+  }
+  auto dir = MakeTempDirectory("statebench-cli-bad-value-");
+  ASSERT_TRUE(dir.ok());
+  CliRun r =
+      Cli({"compare", "--backends", "memory,redis", "--keys", "500", "-r", "1",
+           "--warmup", "0", "--duration", "0.2", "--backend-opt",
+           "redis.mode=sideways", "-q", "-o", *dir + "/results.json"});
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("mode='sideways'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--backend-opt"), std::string::npos) << r.err;
   EXPECT_TRUE(std::filesystem::is_empty(*dir));
   (void)RemoveTree(*dir);
 }
