@@ -86,6 +86,53 @@ std::string EncodeUser(std::string_view user) {
   return out;
 }
 
+// The bracketed IPv6 host at uri[pos] == '[' (an optional zone id after
+// '%'); returns where a ':' before the port may sit.
+Result<size_t> ParseIpv6Host(std::string_view uri, size_t pos,
+                             size_t authority_end, std::string* out) {
+  size_t close = uri.find(']', pos);
+  if (close == std::string_view::npos || close > authority_end) {
+    return Bad(uri, pos, "unterminated IPv6 address (missing ']')");
+  }
+  std::string_view host = uri.substr(pos + 1, close - pos - 1);
+  if (host.empty()) return Bad(uri, pos + 1, "empty IPv6 address");
+  size_t zone = host.find('%');  // a zone id ("%eth0") names an interface
+  for (size_t i = 0; i < host.size(); ++i) {
+    bool ok = i > zone ? IsHostnameChar(host[i]) : IsIpv6Char(host[i]);
+    if (!ok) {
+      return Bad(uri, pos + 1 + i, "invalid character in IPv6 address");
+    }
+  }
+  // Without a ':' it is no IPv6 address, and would print unbracketed.
+  if (host.substr(0, zone).find(':') == std::string_view::npos) {
+    return Bad(uri, pos + 1, "not an IPv6 address (no ':')");
+  }
+  *out = std::string(host);
+  const size_t port_colon = close + 1;
+  if (port_colon < authority_end && uri[port_colon] != ':') {
+    return Bad(uri, port_colon, "expected ':' or '/' after ']'");
+  }
+  return port_colon;
+}
+
+// A host name or IPv4 address at uri[pos]; returns where it ends.
+Result<size_t> ParseNamedHost(std::string_view uri, size_t pos,
+                              size_t authority_end, std::string* out) {
+  size_t host_end = uri.find(':', pos);
+  if (host_end == std::string_view::npos || host_end > authority_end) {
+    host_end = authority_end;
+  }
+  std::string_view host = uri.substr(pos, host_end - pos);
+  if (host.empty()) return Bad(uri, pos, "missing host");
+  for (size_t i = 0; i < host.size(); ++i) {
+    if (!IsHostnameChar(host[i])) {
+      return Bad(uri, pos + i, "invalid character in host");
+    }
+  }
+  *out = std::string(host);
+  return host_end;
+}
+
 }  // namespace
 
 std::string RedisUri::HostPort() const {
@@ -127,45 +174,10 @@ Result<RedisUri> ParseRedisUri(std::string_view uri) {
     SB_ASSIGN_OR_RETURN(out.user, DecodeUser(uri, pos, userinfo));
     pos = at + 1;
   }
-  size_t port_colon;
-  if (pos < uri.size() && uri[pos] == '[') {
-    size_t close = uri.find(']', pos);
-    if (close == std::string_view::npos || close > authority_end) {
-      return Bad(uri, pos, "unterminated IPv6 address (missing ']')");
-    }
-    std::string_view host = uri.substr(pos + 1, close - pos - 1);
-    if (host.empty()) return Bad(uri, pos + 1, "empty IPv6 address");
-    size_t zone = host.find('%');  // a zone id ("%eth0") names an interface
-    for (size_t i = 0; i < host.size(); ++i) {
-      bool ok = i > zone ? IsHostnameChar(host[i]) : IsIpv6Char(host[i]);
-      if (!ok) {
-        return Bad(uri, pos + 1 + i, "invalid character in IPv6 address");
-      }
-    }
-    // Without a ':' it is no IPv6 address, and would print unbracketed.
-    if (host.substr(0, zone).find(':') == std::string_view::npos) {
-      return Bad(uri, pos + 1, "not an IPv6 address (no ':')");
-    }
-    out.host = std::string(host);
-    port_colon = close + 1;
-    if (port_colon < authority_end && uri[port_colon] != ':') {
-      return Bad(uri, port_colon, "expected ':' or '/' after ']'");
-    }
-  } else {
-    size_t host_end = uri.find(':', pos);
-    if (host_end == std::string_view::npos || host_end > authority_end) {
-      host_end = authority_end;
-    }
-    std::string_view host = uri.substr(pos, host_end - pos);
-    if (host.empty()) return Bad(uri, pos, "missing host");
-    for (size_t i = 0; i < host.size(); ++i) {
-      if (!IsHostnameChar(host[i])) {
-        return Bad(uri, pos + i, "invalid character in host");
-      }
-    }
-    out.host = std::string(host);
-    port_colon = host_end;
-  }
+  SB_ASSIGN_OR_RETURN(size_t port_colon,
+                      pos < uri.size() && uri[pos] == '['
+                          ? ParseIpv6Host(uri, pos, authority_end, &out.host)
+                          : ParseNamedHost(uri, pos, authority_end, &out.host));
   if (port_colon < authority_end) {  // uri[port_colon] == ':'
     std::string_view port =
         uri.substr(port_colon + 1, authority_end - port_colon - 1);
