@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <utility>
 
 #include "advisor/advisor.h"
@@ -43,6 +44,13 @@ class NoteList {
   std::vector<std::pair<std::string, std::vector<std::string>>> notes_;
 };
 
+// A state size as the sweep's flags take it, rounded up ("38GiB").
+std::string SweepSize(double bytes) {
+  constexpr double kMiB = 1024.0 * 1024, kGiB = kMiB * 1024;
+  if (bytes >= kGiB) return fmt::format("{}GiB", std::ceil(bytes / kGiB));
+  return fmt::format("{}MiB", std::max(1.0, std::ceil(bytes / kMiB)));
+}
+
 void AddConfidenceNotes(const std::vector<BackendMeasurement>& measurements,
                         Recommendation* r) {
   NoteList notes;
@@ -52,12 +60,16 @@ void AddConfidenceNotes(const std::vector<BackendMeasurement>& measurements,
     if (x.present() && x.number > kMaxTrustedExtrapolation) {
       notes.Add(
           a.label,
-          fmt::format("figures are extrapolated {} beyond the measured "
-                      "state ({} measured, {} required); measure closer "
-                      "to the real size",
-                      x.Format(),
-                      FactOrMissing(a.facts, "derived.measured_state").Format(),
-                      FactOrMissing(a.facts, "profile.state_size").Format()));
+          fmt::format(
+              "figures are extrapolated {} beyond the largest state per "
+              "subtask measured ({} measured, {} planned at {} subtasks); "
+              "measure closer to it (statebench sweep --up-to {})",
+              x.Format(),
+              FactOrMissing(a.facts, "derived.measured_per_subtask").Format(),
+              FactOrMissing(a.facts, "derived.state_per_subtask").Format(),
+              FactOrMissing(a.facts, "derived.parallelism").Format(),
+              SweepSize(
+                  FactOrMissing(a.facts, "derived.state_per_subtask").number)));
     }
     const Value& reps = FactOrMissing(a.facts, "derived.repetitions");
     if (reps.present() && reps.number < kMinRepetitions) {
@@ -113,17 +125,27 @@ std::string SummaryLine(const Recommendation& r) {
   }
   const BackendAdvice& top = r.ranking.front();
   // The plan's parallelism, which the checkpoint and restore figures use;
-  // it exceeds what the rate needs when the job runs a subtask per node.
+  // it exceeds what the rate needs when the job runs a subtask per node,
+  // or when restores or checkpoints need more subtasks.
   const Value& parallelism = FactOrMissing(top.facts, "derived.parallelism");
   const Value& needed = FactOrMissing(top.facts, "derived.subtasks_needed");
-  bool per_node = parallelism.present() && needed.present() &&
-                  parallelism.number > needed.number;
+  const Value& per_subtask =
+      FactOrMissing(top.facts, "derived.state_per_subtask");
+  const Value& nodes = FactOrMissing(top.facts, "profile.nodes");
+  const bool more = parallelism.present() && needed.present() &&
+                    parallelism.number > needed.number;
+  const bool per_node =
+      more && nodes.present() && parallelism.number <= nodes.number;
   std::string figures = fmt::format(
-      "parallelism {} ({} subtask(s) for the rate at the measured {} per "
-      "subtask{}), p99 {}",
+      "parallelism {} ({} subtask(s) for the rate at {} per subtask{}{}), "
+      "p99 {}",
       parallelism.Format(), needed.Format(),
       FactOrMissing(top.facts, "derived.per_subtask_rate").Format(),
-      per_node ? "; at least one per node" : "",
+      per_subtask.present() ? ", " + per_subtask.Format() + " of state each"
+                            : "",
+      per_node ? "; at least one per node"
+      : more   ? "; more for restores or checkpoints"
+               : "",
       FactOrMissing(top.facts, "derived.p99_latency").Format());
   std::string runner_up;
   for (size_t i = 1; i < r.ranking.size(); ++i) {

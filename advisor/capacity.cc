@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 
 namespace statebench::advisor {
@@ -315,6 +316,274 @@ void AddResourceFacts(const BackendMeasurement& m, double parallelism,
   (*f)["derived.repetitions"] = Num(m.repetitions, Unit::kCount);
 }
 
+// A figure at one parallelism: its forecast and the ends of its interval
+// (the same value three times for a figure scaled from one measurement).
+struct Ranged {
+  double value = 0;
+  double low = 0;
+  double high = 0;
+};
+
+void PutRanged(const std::string& name, const Ranged& r, Unit u, Facts* f) {
+  (*f)[name] = Num(r.value, u);
+  (*f)[name + "_low"] = Num(r.low, u);
+  (*f)[name + "_high"] = Num(r.high, u);
+}
+
+// The point figure as a range of one value, when it is present.
+void PutPointRange(const std::string& name, Facts* f) {
+  const Value v = FactOrMissing(*f, name);
+  (*f)[name + "_low"] = v;
+  (*f)[name + "_high"] = v;
+}
+
+// The sweep's model of `metric` at x bytes per subtask, divided by
+// `divisor` (ms to s, a job's rate to a subtask's).
+std::optional<Ranged> CurveAt(const BackendMeasurement& m,
+                              const std::string& metric, double x,
+                              double divisor) {
+  auto it = m.curves.find(metric);
+  if (it == m.curves.end() || !(x > 0)) return std::nullopt;
+  Forecast fc = it->second.At(x);
+  if (!(fc.value > 0) || !std::isfinite(fc.value)) return std::nullopt;
+  return Ranged{fc.value / divisor, fc.low / divisor, fc.high / divisor};
+}
+
+std::string CurveWords(const BackendMeasurement& m, const std::string& metric,
+                       double x) {
+  const CostModel& model = m.curves.at(metric);
+  return fmt::format(
+      "the sweep's {} curve at {} per subtask ({} beyond the largest "
+      "measured, {})",
+      CostModelKindName(model.kind), FormatQuantity(x, Unit::kBytes),
+      FormatQuantity(std::max(1.0, x / model.max_x), Unit::kRatio),
+      FormatQuantity(model.max_x, Unit::kBytes));
+}
+
+// A subtask's events/s at x: from the sweep's throughput curve (events,
+// or ops converted at the measured events per op), else the measured rate.
+std::optional<Ranged> SubtaskRateAt(const BackendMeasurement& m, double x) {
+  if (auto r = CurveAt(m, "throughput.events_per_s", x, m.parallelism)) {
+    return r;
+  }
+  std::optional<double> events = m.Median("throughput.events_per_s");
+  std::optional<double> ops = m.Median("throughput.ops_per_s");
+  if (events && ops && *ops > 0) {
+    if (auto r = CurveAt(m, "throughput.ops_per_s", x,
+                         m.parallelism * *ops / *events)) {
+      return r;
+    }
+  }
+  if (!events || *events <= 0) return std::nullopt;
+  const double v = *events / m.parallelism;
+  return Ranged{v, v, v};
+}
+
+// Replaces the point figures at `parallelism` by the sweep's curves where
+// it measured them, and gives every planned figure its range.
+void AddCurveFigures(const Profile& p, const BackendMeasurement& m,
+                     double parallelism, Facts* f) {
+  const double x = p.state_size_bytes / parallelism;
+  (*f)["derived.state_per_subtask"] = Num(x, Unit::kBytes);
+  const double measured =
+      m.largest_per_subtask_bytes > 0
+          ? m.largest_per_subtask_bytes
+          : FactOrMissing(*f, "derived.measured_state").number / m.parallelism;
+  if (measured > 0) {
+    (*f)["derived.measured_per_subtask"] = Num(measured, Unit::kBytes);
+    (*f)["derived.extrapolation"] = Num(x / measured, Unit::kRatio);
+  }
+  if (std::optional<Ranged> rate = SubtaskRateAt(m, x)) {
+    PutRanged("derived.per_subtask_rate", *rate, Unit::kEventsPerSecond, f);
+  }
+  const bool embedded =
+      !m.capabilities.remote && m.capabilities.rescale_mode != "shared-store";
+  std::optional<Ranged> restore;
+  if (embedded) restore = CurveAt(m, "restore.duration_ms", x, 1e3);
+  if (restore) {
+    PutRanged("derived.restore_time", *restore, Unit::kSeconds, f);
+    (*f)["derived.restore_basis"] = Value::Text(
+        "restoring " + CurveWords(m, "restore.duration_ms", x) + " over " +
+        FormatQuantity(parallelism, Unit::kCount) + " subtask(s)");
+  } else {
+    PutPointRange("derived.restore_time", f);
+  }
+  // A full checkpoint's duration follows the state per subtask; an
+  // incremental or remote one follows the writes, which a sweep at its
+  // own rate does not model.
+  std::optional<Ranged> checkpoint;
+  std::string ck_metric = "checkpoint.p90_end_to_end_ms";
+  if (!m.curves.count(ck_metric)) ck_metric = "checkpoint.median_end_to_end_ms";
+  if (m.checkpoint_type != "incremental" && !m.capabilities.remote) {
+    checkpoint = CurveAt(m, ck_metric, x, 1e3);
+  }
+  if (checkpoint) {
+    PutRanged("derived.checkpoint_duration", *checkpoint, Unit::kSeconds, f);
+  } else {
+    PutPointRange("derived.checkpoint_duration", f);
+  }
+}
+
+// Every figure of `m` planned at `parallelism`.
+Facts FiguresAt(const Profile& p, const BackendMeasurement& m,
+                double parallelism, const Facts& base) {
+  Facts f = base;
+  f["derived.parallelism"] = Num(parallelism, Unit::kCount);
+  AddCheckpointFacts(p, m, parallelism, &f);
+  AddRestoreFacts(p, m, parallelism, &f);
+  AddCurveFigures(p, m, parallelism, &f);
+  return f;
+}
+
+// The requirements more subtasks can meet, each judged on the forecast.
+struct Requirement {
+  const char* name;
+  std::function<bool(const Facts&, double parallelism)> met;
+  std::function<std::string(const Facts&)> shortfall;
+};
+
+std::vector<Requirement> Requirements(const Profile& p) {
+  std::vector<Requirement> out;
+  out.push_back(
+      {"the event rate",
+       [&p](const Facts& f, double parallelism) {
+         const Value& r = FactOrMissing(f, "derived.per_subtask_rate");
+         return r.present() &&
+                parallelism * r.number * kTargetUtilisation >= p.event_rate;
+       },
+       [&p](const Facts& f) {
+         const Value& r = FactOrMissing(f, "derived.per_subtask_rate");
+         const double got = r.number * kTargetUtilisation *
+                            FactOrMissing(f, "derived.parallelism").number;
+         return fmt::format(
+             "{} planned at {} utilisation, {} short of {}",
+             FormatQuantity(got, Unit::kEventsPerSecond),
+             FormatQuantity(kTargetUtilisation, Unit::kFraction),
+             FormatQuantity(1 - got / p.event_rate, Unit::kFraction),
+             FormatQuantity(p.event_rate, Unit::kEventsPerSecond));
+       }});
+  if (p.recovery_time_objective_s) {
+    const double rto = *p.recovery_time_objective_s;
+    out.push_back(
+        {"the recovery-time objective",
+         [rto](const Facts& f, double) {
+           const Value& t = FactOrMissing(f, "derived.restore_time");
+           return !t.present() || t.number <= rto;
+         },
+         [rto](const Facts& f) {
+           const double t = FactOrMissing(f, "derived.restore_time").number;
+           return fmt::format("a restore takes {}, {} over the {} objective",
+                              FormatQuantity(t, Unit::kSeconds),
+                              FormatQuantity(t / rto - 1, Unit::kFraction),
+                              FormatQuantity(rto, Unit::kSeconds));
+         }});
+  }
+  const double interval = p.checkpoint_interval_s;
+  out.push_back(
+      {"the checkpoint interval",
+       [interval](const Facts& f, double) {
+         const Value& t = FactOrMissing(f, "derived.checkpoint_duration");
+         return !t.present() || t.number <= interval;
+       },
+       [interval](const Facts& f) {
+         const double t =
+             FactOrMissing(f, "derived.checkpoint_duration").number;
+         return fmt::format("a checkpoint takes {}, {} over the {} interval",
+                            FormatQuantity(t, Unit::kSeconds),
+                            FormatQuantity(t / interval - 1, Unit::kFraction),
+                            FormatQuantity(interval, Unit::kSeconds));
+       }});
+  return out;
+}
+
+// The most subtasks the profile's nodes can run: Flink's bound on the max
+// parallelism, and for backends outside the heap the memory each subtask
+// measured against each node's memory.
+double ParallelismCap(const Profile& p, const BackendMeasurement& m,
+                      std::string* why) {
+  double cap = kMaxPlannedParallelism;
+  *why = "Flink's upper bound on the max parallelism";
+  std::optional<double> rss = m.Median("memory.peak_rss_bytes");
+  if (p.memory_per_node_bytes && rss && *rss > 0 &&
+      !m.capabilities.memory_bound) {
+    const double per_node =
+        std::floor(*p.memory_per_node_bytes / (*rss / m.parallelism));
+    if (per_node * p.nodes < cap) {
+      cap = per_node * p.nodes;
+      *why = fmt::format(
+          "the most whose measured memory ({} each) the {} "
+          "node(s) of {} hold",
+          FormatQuantity(*rss / m.parallelism, Unit::kBytes), p.nodes,
+          FormatQuantity(*p.memory_per_node_bytes, Unit::kBytes));
+    }
+  }
+  return std::max<double>(cap, std::max(1, p.nodes));
+}
+
+// The smallest parallelism in [low, cap] at which `req` is met, assuming
+// more subtasks never make it worse; nullopt when it is not met at cap.
+std::optional<double> SmallestMeeting(const Profile& p,
+                                      const BackendMeasurement& m,
+                                      const Facts& base, const Requirement& req,
+                                      double low, double cap) {
+  auto met = [&](double n) { return req.met(FiguresAt(p, m, n, base), n); };
+  if (met(low)) return low;
+  if (!met(cap)) return std::nullopt;
+  double bad = low, good = cap;  // met(good), !met(bad)
+  while (good - bad > 1) {
+    const double mid = std::floor((bad + good) / 2);
+    (met(mid) ? good : bad) = mid;
+  }
+  return good;
+}
+
+// Plans the parallelism: the smallest that meets the event rate, the
+// recovery-time objective and the checkpoint interval within the nodes'
+// limits, instead of vetoing a backend for a figure more subtasks fix.
+// Says what set it and what no parallelism meets.
+double SolveParallelism(const Profile& p, const BackendMeasurement& m,
+                        const Facts& base, Facts* f) {
+  const double low = std::max(1, p.nodes);
+  std::string cap_why;
+  const double cap = ParallelismCap(p, m, &cap_why);
+  double chosen = low;
+  std::vector<std::string> drivers, unmet;
+  for (const Requirement& req : Requirements(p)) {
+    // From one subtask: what the requirement alone needs, whatever the
+    // nodes.
+    std::optional<double> n = SmallestMeeting(p, m, base, req, 1, cap);
+    if (n && std::string_view(req.name) == "the event rate") {
+      (*f)["derived.subtasks_needed"] = Num(*n, Unit::kCount);
+    }
+    if (!n) {
+      unmet.push_back(fmt::format("{}: even at {} subtasks ({}), {}", req.name,
+                                  FormatQuantity(cap, Unit::kCount), cap_why,
+                                  req.shortfall(FiguresAt(p, m, cap, base))));
+      continue;
+    }
+    if (*n > low) {
+      drivers.push_back(
+          fmt::format("{} for {}", FormatQuantity(*n, Unit::kCount), req.name));
+    }
+    chosen = std::max(chosen, *n);
+  }
+  // A requirement no parallelism meets does not raise it: the figure is
+  // judged (and vetoed) at the parallelism the others need, and the note
+  // says how far it misses even at the cap.
+  (*f)["derived.parallelism_cap"] = Num(cap, Unit::kCount);
+  (*f)["derived.parallelism_basis"] = Value::Text(
+      drivers.empty()
+          ? fmt::format("one subtask per node ({}) meets every requirement",
+                        FormatQuantity(low, Unit::kCount))
+          : fmt::format("the smallest parallelism meeting every requirement "
+                        "it can: {}",
+                        fmt::join(drivers, ", ")));
+  (*f)["derived.capacity_unmet"] =
+      unmet.empty() ? Value::Missing("every requirement is met")
+                    : Value::Text(fmt::format("{}", fmt::join(unmet, "; ")));
+  return chosen;
+}
+
 }  // namespace
 
 Facts ProfileFacts(const Profile& p) {
@@ -398,11 +667,9 @@ Facts BackendFacts(const Profile& p, const Facts& profile_facts,
     f["derived.subtasks_needed"] = f["derived.per_subtask_rate"];
   }
   // A job runs at least one subtask per node; all of them checkpoint and
-  // restore in parallel.
-  double parallelism = std::max<double>(subtasks, p.nodes);
-  f["derived.parallelism"] = Num(parallelism, Unit::kCount);
-  AddCheckpointFacts(p, m, parallelism, &f);
-  AddRestoreFacts(p, m, parallelism, &f);
+  // restore in parallel, so more of them can meet what fewer cannot.
+  const double parallelism = SolveParallelism(p, m, f, &f);
+  f = FiguresAt(p, m, parallelism, f);
   AddServerFacts(p, m, parallelism, &f);
   AddResourceFacts(m, parallelism, &f);
   return f;
@@ -412,6 +679,7 @@ void AddRelativeFacts(std::vector<Facts>* per_backend,
                       const std::vector<bool>& in_running) {
   for (const auto& [name, relative] :
        {std::pair{"derived.subtasks_needed", "derived.subtasks_vs_best"},
+        std::pair{"derived.parallelism", "derived.parallelism_vs_best"},
         std::pair{"derived.p99_latency", "derived.p99_vs_best"}}) {
     double best = std::numeric_limits<double>::infinity();
     for (size_t i = 0; i < per_backend->size(); ++i) {

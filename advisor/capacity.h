@@ -3,9 +3,20 @@
 // measurements to the profile's state size and event rate.
 //
 // The model (README-profiles.md, "How measurements are extrapolated"):
-//   per_subtask_rate    = measured events/s / measured parallelism
-//   subtasks_needed     = ceil(event_rate / (per_subtask_rate x 70%))
-//   parallelism         = max(subtasks_needed, nodes)
+//   per_subtask_rate    = measured events/s / measured parallelism, or a
+//                          sweep's throughput curve at the planned state
+//                          per subtask
+//   subtasks_needed     = the smallest parallelism whose subtasks carry
+//                          the event rate at 70% utilisation
+//   parallelism         = the smallest, from one subtask per node up to
+//                          parallelism_cap (what the nodes' memory holds),
+//                          that meets the event rate, the recovery-time
+//                          objective and the checkpoint interval; a
+//                          requirement no parallelism meets is named in
+//                          capacity_unmet and does not raise it
+//   With a sweep's curves, restore_time, checkpoint_duration (full
+//   checkpoints) and per_subtask_rate come from the fitted model at
+//   state_size / parallelism, each with its interval (_low, _high).
 //   checkpoint_full_size = state_size x (measured full checkpoint size /
 //                          measured live state)
 //   checkpoint_size     = full size; for incremental or remote backends the
@@ -50,6 +61,9 @@ inline constexpr double kHeapHeadroom = 2.0;
 // Plan subtasks at 70% of their measured rate, leaving room for catch-up
 // after a restore and for load spikes.
 inline constexpr double kTargetUtilisation = 0.7;
+// The most subtasks a plan may use: Flink's upper bound on the max
+// parallelism (and so on the parallelism).
+inline constexpr double kMaxPlannedParallelism = 32768;
 // Flink's JobManagerCheckpointStorage default max state size.
 inline constexpr double kJobManagerCapBytes = 5.0 * 1024 * 1024;
 
@@ -112,9 +126,9 @@ Facts BackendFacts(const Profile& profile, const Facts& profile_facts,
                    const BackendMeasurement& m);
 
 // Adds the cross-backend facts (derived.subtasks_vs_best,
-// derived.p99_vs_best) to each backend's facts. "Best" is taken over the
-// backends still in the running (in_running[i]; all when it is empty): a
-// vetoed backend is no alternative to compare a cost with.
+// derived.parallelism_vs_best, derived.p99_vs_best) to each backend's facts.
+// "Best" is taken over the backends still in the running (in_running[i]; all
+// when it is empty): a vetoed backend is no alternative to compare a cost with.
 void AddRelativeFacts(std::vector<Facts>* per_backend,
                       const std::vector<bool>& in_running = {});
 

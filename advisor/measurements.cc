@@ -185,6 +185,66 @@ void AssignLabels(std::vector<BackendMeasurement>* ms) {
   }
 }
 
+// A sweep row's job state size, or 0 for a row of no sweep.
+double SweepStateBytes(const RunResult& run) {
+  auto sweep = run.extra.find("sweep");
+  if (sweep == run.extra.end() || !sweep->is_object()) return 0;
+  return sweep->value("state_bytes", 0.0);
+}
+
+// The label a sweep gives a configuration's curves.
+std::string CurveLabel(const RunResult& run) {
+  return run.checkpoint_type == "incremental" ? run.backend + " incremental"
+                                              : run.backend;
+}
+
+// Per configuration of a file's sweep: its largest measured size, the one
+// whose rows stand for it in the summary (rows of many sizes merged would
+// give medians of no size at all).
+std::map<std::string, double> LargestSweepSizes(const ResultsFile& f) {
+  std::map<std::string, double> largest;
+  for (const RunResult& run : f.runs) {
+    if (run.status != RunStatus::kOk) continue;
+    double& l = largest[GroupKey(run)];
+    l = std::max(l, SweepStateBytes(run));
+  }
+  return largest;
+}
+
+// Fits the file's measured points of `run`'s configuration, metric by
+// metric, into m->curves.
+void AttachCurves(const ResultsFile& f, const RunResult& run,
+                  BackendMeasurement* m) {
+  if (!f.curves.is_object() || !f.curves.contains("backends")) return;
+  const nlohmann::json& backends = f.curves["backends"];
+  auto it = backends.find(CurveLabel(run));
+  if (it == backends.end() || !it->is_object()) return;
+  for (const auto& [metric, curve] : it->items()) {
+    if (!curve.is_object() || !curve.contains("points")) continue;
+    std::vector<CurvePoint> points;
+    for (const nlohmann::json& p : curve["points"]) {
+      if (p.is_array() && p.size() == 2 && p[0].is_number() &&
+          p[1].is_number()) {
+        points.push_back({p[0].get<double>(), p[1].get<double>()});
+        m->largest_per_subtask_bytes =
+            std::max(m->largest_per_subtask_bytes, points.back().x);
+      }
+    }
+    if (points.size() < 2) continue;
+    Result<CostModel> model = FitBestCostModel(points);
+    // The advisor forecasts far beyond the measured sizes, where a falling
+    // line crosses zero: a power law falls without ever reaching it.
+    if (model.ok() && model->kind == CostModelKind::kLinear &&
+        model->params.size() == 2 && model->params[1] < 0) {
+      if (Result<CostModel> power = FitCostModel(CostModelKind::kPower, points);
+          power.ok()) {
+        model = power;
+      }
+    }
+    if (model.ok()) m->curves[metric] = *model;
+  }
+}
+
 }  // namespace
 
 std::optional<double> BackendMeasurement::Median(
@@ -204,7 +264,13 @@ Result<std::vector<BackendMeasurement>> CollectMeasurements(
   std::vector<std::map<std::string, std::vector<double>>> samples;
   std::vector<std::vector<double>> writes, spacing;
   for (const ResultsFile& f : files) {
+    const std::map<std::string, double> largest = LargestSweepSizes(f);
     for (const RunResult& run : f.runs) {
+      const double sweep_size = SweepStateBytes(run);
+      if (auto l = largest.find(GroupKey(run));
+          sweep_size > 0 && l != largest.end() && sweep_size < l->second) {
+        continue;
+      }
       auto [it, added] = index.emplace(GroupKey(run), out.size());
       if (added) {
         BackendMeasurement m;
@@ -217,6 +283,9 @@ Result<std::vector<BackendMeasurement>> CollectMeasurements(
         spacing.emplace_back();
       }
       size_t i = it->second;
+      if (sweep_size > 0 && run.status == RunStatus::kOk) {
+        AttachCurves(f, run, &out[i]);
+      }
       Merge(run, &out[i], &samples[i]);
       if (run.status == RunStatus::kOk) {
         AddRepetitionFigures(run, &writes[i], &spacing[i]);

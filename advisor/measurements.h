@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "reports/results/cost_model.h"
 #include "reports/results/results.h"
 
 namespace statebench::advisor {
@@ -47,6 +48,14 @@ struct BackendMeasurement {
   // and the median spacing of completed checkpoints.
   std::optional<double> logical_write_bytes_per_s;
   std::optional<double> checkpoint_spacing_s;
+
+  // From a sweep: per metric, the cost model fitted to the points it
+  // measured (x: state bytes per subtask; y as in the summary, over the
+  // measured parallelism). Empty without a sweep; the summary then holds
+  // the sweep's largest size only.
+  std::map<std::string, CostModel> curves;
+  // The largest state per subtask the sweep measured (0 without one).
+  double largest_per_subtask_bytes = 0;
 
   // Median of a summary metric, when measured and finite.
   std::optional<double> Median(const std::string& metric) const;

@@ -335,8 +335,8 @@ TEST_F(AdviseCliTest, ServerRestoreIsModelledFromTheStateSize) {
   EXPECT_NEAR(redis["capacity"]["restore_time_s"].get<double>(), 1610.6, 0.5);
   EXPECT_EQ(FiredReason(j, "redis[mode=buffered]", "restore-exceeds-rto"),
             "a Redis server crash: it reloads 300 GiB from its RDB/AOF at "
-            "about 191 MiB/s takes about 26.8 min, over the 10 min "
-            "recovery-time objective");
+            "about 191 MiB/s takes about 26.8 min (at best 26.8 min), over "
+            "the 10 min recovery-time objective at 8 subtasks");
   EXPECT_TRUE(
       Has(FiredReason(j, "redis[mode=buffered]", "server-restore-paths"),
           "a job failure restores in 20 ms"));
@@ -365,9 +365,16 @@ TEST_F(AdviseCliTest, RelativeCostComparesOnlyWithBackendsInTheRunning) {
   nlohmann::json j = AdviseJson(profile, results_);
   ASSERT_TRUE(Entry(j, "fs")["vetoed"].get<bool>());
   for (const char* rocks : {"rocksdb", "rocksdb[checkpoint=incremental]"}) {
-    EXPECT_TRUE(FiredReason(j, rocks, "more-subtasks").empty()) << rocks;
     EXPECT_TRUE(FiredReason(j, rocks, "many-more-subtasks").empty()) << rocks;
   }
+  // Incremental RocksDB plans the fewest subtasks still in the running;
+  // full RocksDB needs 25 for its 100 GiB checkpoints within the minute,
+  // and is compared with it (3.12x), not with the vetoed heap backends.
+  EXPECT_TRUE(FiredReason(j, "rocksdb[checkpoint=incremental]", "more-subtasks")
+                  .empty());
+  EXPECT_TRUE(Has(FiredReason(j, "rocksdb", "more-subtasks"),
+                  "25 for the checkpoint interval), 3.12x as many"))
+      << FiredReason(j, "rocksdb", "more-subtasks");
   // 191 postgres subtasks at 15k events/s: more connections than
   // PostgreSQL's default max_connections, and no storage limit given.
   EXPECT_EQ(FiredReason(j, "postgres", "postgres-connections-over-default"),
@@ -415,10 +422,9 @@ TEST_F(AdviseCliTest, SummaryQuotesThePlannedParallelism) {
                         "/advisor/examples/large-state-aggregation.yaml";
   nlohmann::json j = AdviseJson(profile, results_);
   std::string summary = j["summary"];
-  EXPECT_TRUE(Has(summary,
-                  ": parallelism 8 (1 subtask(s) for the rate at "
-                  "the measured"))
+  EXPECT_TRUE(Has(summary, ": parallelism 8 (1 subtask(s) for the rate at "))
       << summary;
+  EXPECT_TRUE(Has(summary, "37.5 GiB of state each")) << summary;
   EXPECT_TRUE(Has(summary, "; at least one per node)")) << summary;
 }
 

@@ -2,13 +2,16 @@
 // documentation and the seed, against synthetic but plausible measurements
 // (tests/advisor/synthetic_results.h). Each checks the ranking, the vetoes
 // and that the reasons quote the numbers behind them.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
 #include "advisor/advisor.h"
+#include "advisor/capacity.h"
 #include "tests/advisor/synthetic_results.h"
 
 namespace statebench::advisor {
@@ -99,19 +102,30 @@ nodes: 8
             "copy-on-write snapshots and GC), but the cluster has 256 GiB "
             "(8 x 32 GiB)");
   // Full checkpoints of 300 GiB (328 GiB in RocksDB's format at 70/64 of
-  // live state) at 70 MiB / 0.9 s per subtask over 8 subtasks: 9 min.
-  EXPECT_TRUE(Contains(Reason(r, "rocksdb", "checkpoint-slower-than-interval"),
-                       "takes about 9 min, longer than the 60 s interval"));
+  // live state) at 70 MiB / 0.9 s per subtask would take 9 min over 8
+  // subtasks: the plan takes the 72 subtasks that checkpoint within the
+  // minute instead of penalising the backend for the 8.
+  EXPECT_EQ(Reason(r, "rocksdb", "checkpoint-slower-than-interval"), "");
+  EXPECT_EQ(
+      FactOrMissing(Get(r, "rocksdb").facts, "derived.parallelism").number, 72);
+  EXPECT_TRUE(Contains(Reason(r, "rocksdb", "capacity-plan"),
+                       "72 for the checkpoint interval"))
+      << Reason(r, "rocksdb", "capacity-plan");
   // The delta: 10 MB/s of writes x 60 s x 0.6 measured delta per written
   // byte = 343 MiB.
   EXPECT_TRUE(
       Contains(Reason(r, kRocksInc, "large-state-incremental"),
                "about 343 MiB per checkpoint instead of a full 328 GiB"));
   EXPECT_LT(Position(r, kRocksInc), Position(r, "rocksdb"));
-  // 4800x beyond the 64 MiB measured: the advisor says so.
-  EXPECT_TRUE(std::any_of(
-      r.confidence.begin(), r.confidence.end(),
-      [](const std::string& n) { return Contains(n, "extrapolated 4800x"); }));
+  // 300 GiB over the plan's subtasks, against the 64 MiB per subtask
+  // measured: the advisor says how far beyond, per subtask.
+  EXPECT_TRUE(std::any_of(r.confidence.begin(), r.confidence.end(),
+                          [](const std::string& n) {
+                            return Contains(n,
+                                            "extrapolated 600x beyond the "
+                                            "largest state per subtask");
+                          }))
+      << ::testing::PrintToString(r.confidence);
 }
 
 // The seed: team skills and deployment facts. A SQL team with a managed
@@ -128,7 +142,7 @@ skills: {sql: 3, redis: 0, rocksdb_tuning: 0, heap_gc_tuning: 0, operations: 1}
 )");
   EXPECT_EQ(r.top, "postgres");
   EXPECT_EQ(Reason(r, "postgres", "measured-cost"),
-            "needs 1 subtask(s) for 5k events/s at the measured 15k events/s "
+            "needs 1 subtask(s) for 5k events/s at 15k events/s "
             "per subtask (planned at 70%); p99 2 ms");
   EXPECT_TRUE(Contains(Reason(r, "postgres", "sql-team-postgres"), "3/3"));
   EXPECT_FALSE(Reason(r, "postgres", "managed-service").empty());
@@ -243,14 +257,118 @@ memory_per_node: 64GiB
 nodes: 4
 )",
                                   results);
-  EXPECT_TRUE(Get(tight, "rocksdb").vetoed);
-  EXPECT_TRUE(Get(tight, kRocksInc).vetoed);
-  EXPECT_EQ(Reason(tight, "rocksdb", "restore-exceeds-rto"),
-            "restoring 43.8 GiB at the measured 50 MiB/s per subtask over 4 "
-            "subtask(s) takes about 3.73 min, over the 2 min recovery-time "
-            "objective");
-  EXPECT_FALSE(Get(tight, "fs").vetoed);
-  EXPECT_EQ(tight.top, "fs");
+  // Restores run in parallel over the subtasks: 8 of them restore within
+  // the 2 min, so the plan takes 8 instead of vetoing rocksdb for the 4.
+  EXPECT_FALSE(Get(tight, "rocksdb").vetoed);
+  EXPECT_EQ(Reason(tight, "rocksdb", "restore-exceeds-rto"), "");
+  EXPECT_EQ(
+      FactOrMissing(Get(tight, "rocksdb").facts, "derived.parallelism").number,
+      8);
+  EXPECT_TRUE(Contains(Reason(tight, "rocksdb", "capacity-plan"),
+                       "8 for the recovery-time objective"))
+      << Reason(tight, "rocksdb", "capacity-plan");
+  EXPECT_TRUE(Contains(Reason(tight, "rocksdb", "capacity-plan"),
+                       "8 subtasks, 5 GiB of state each"))
+      << Reason(tight, "rocksdb", "capacity-plan");
+}
+
+// Only a restore that no parallelism within the nodes' limits brings under
+// the objective vetoes, and the plan says by how much it misses.
+TEST(AdvisorGoldenTest, RestoreNoParallelismFixesIsVetoed) {
+  ResultsFile results = StandardResults();
+  Recommendation r = AdviseOn(R"(
+state_size: 40GiB
+event_rate: 100k/s
+recovery_time_objective: 100ms
+checkpoint_interval: 5min
+memory_per_node: 64GiB
+nodes: 4
+)",
+                              results);
+  const BackendAdvice& rocks = Get(r, "rocksdb");
+  EXPECT_TRUE(rocks.vetoed);
+  EXPECT_TRUE(Contains(Reason(r, "rocksdb", "restore-exceeds-rto"),
+                       "over the 100 ms recovery-time objective"))
+      << Reason(r, "rocksdb", "restore-exceeds-rto");
+  EXPECT_TRUE(Contains(Reason(r, "rocksdb", "capacity-unmet"),
+                       "the recovery-time objective: even at"))
+      << Reason(r, "rocksdb", "capacity-unmet");
+  // Even the most subtasks the nodes' memory holds miss it; the plan does
+  // not take them for nothing.
+  const double cap =
+      FactOrMissing(rocks.facts, "derived.parallelism_cap").number;
+  EXPECT_LT(cap, kMaxPlannedParallelism);
+  EXPECT_TRUE(Contains(Reason(r, "rocksdb", "capacity-unmet"),
+                       fmt::format("even at {} subtasks", cap)))
+      << Reason(r, "rocksdb", "capacity-unmet");
+  EXPECT_LT(FactOrMissing(rocks.facts, "derived.parallelism").number, cap);
+}
+
+// A sweep's curves: the restore is forecast from the model at the planned
+// state per subtask, with its interval and how far beyond the measured
+// sizes it reaches; when only the pessimistic end misses the objective the
+// backend is at risk, with the measurement that would settle it.
+ResultsFile WithRestoreCurve(ResultsFile f) {
+  RunResult* rocks = testing::FindRun(&f, "rocksdb", "", "incremental");
+  rocks->extra["sweep"] = {{"state_bytes", 256 * testing::kMiB},
+                           {"state_bytes_per_subtask", 256 * testing::kMiB}};
+  // Restores of 16, 64 and 256 MiB per subtask, not quite proportional.
+  f.curves = {{"x", "state_bytes_per_subtask"},
+              {"backends",
+               {{"rocksdb incremental",
+                 {{"restore.duration_ms",
+                   {{"points",
+                     {{16 * testing::kMiB, 90.0},
+                      {64 * testing::kMiB, 420.0},
+                      {256 * testing::kMiB, 1500.0}}}}}}}}}};
+  return f;
+}
+
+TEST(AdvisorGoldenTest, RestoreIsForecastFromTheSweepsCurve) {
+  const ResultsFile results = WithRestoreCurve(StandardResults());
+  const std::string base = R"(
+state_size: 300GiB
+event_rate: 200k/s
+checkpoint_interval: 1min
+memory_per_node: 32GiB
+nodes: 8
+)";
+  Recommendation r = AdviseOn(base, results);
+  const Facts& f = Get(r, kRocksInc).facts;
+  const double planned = FactOrMissing(f, "derived.parallelism").number;
+  const double per_subtask = 300 * testing::kGiB / planned;
+  EXPECT_DOUBLE_EQ(FactOrMissing(f, "derived.state_per_subtask").number,
+                   per_subtask);
+  EXPECT_DOUBLE_EQ(FactOrMissing(f, "derived.extrapolation").number,
+                   per_subtask / (256 * testing::kMiB));
+  const double t = FactOrMissing(f, "derived.restore_time").number;
+  const double low = FactOrMissing(f, "derived.restore_time_low").number;
+  const double high = FactOrMissing(f, "derived.restore_time_high").number;
+  EXPECT_LT(low, t);
+  EXPECT_LT(t, high);
+  EXPECT_TRUE(
+      Contains(FactOrMissing(f, "derived.restore_basis").text, "the sweep's"))
+      << FactOrMissing(f, "derived.restore_basis").text;
+
+  // An objective between the forecast and its pessimistic end: at risk,
+  // not vetoed, and the advisor names the size to measure.
+  const std::string rto =
+      fmt::format("recovery_time_objective: {}s\n", std::floor((t + high) / 2));
+  Recommendation risky = AdviseOn(base + rto, results);
+  EXPECT_FALSE(Get(risky, kRocksInc).vetoed);
+  EXPECT_EQ(Reason(risky, kRocksInc, "restore-exceeds-rto"), "");
+  const std::string at_risk = Reason(risky, kRocksInc, "restore-at-risk");
+  EXPECT_TRUE(Contains(at_risk, "measure rocksdb at")) << at_risk;
+
+  // Below the optimistic end at every parallelism the plan may take would
+  // veto; below it only at this one, the plan takes more subtasks.
+  const std::string tight =
+      fmt::format("recovery_time_objective: {}s\n", std::floor(low / 2));
+  Recommendation more = AdviseOn(base + tight, results);
+  EXPECT_FALSE(Get(more, kRocksInc).vetoed);
+  EXPECT_GT(
+      FactOrMissing(Get(more, kRocksInc).facts, "derived.parallelism").number,
+      planned);
 }
 
 // Crash verification beats a claimed capability.

@@ -142,22 +142,25 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"throughput", kSqlTeam,
              [](ResultsFile* f) {
                SetMetric(FindRun(f, "postgres"), "throughput.events_per_s",
-                         500);
+                         100);
              },
+             // 72 subtasks against the 4 the nodes run anyway: 18x.
              "postgres", "many-more-subtasks", true, "fs"},
         Case{"checkpoint duration", kLargeState,
              [](ResultsFile* f) {
                SetMetric(FindRun(f, "rocksdb", "", "incremental"),
                          "checkpoint.median_end_to_end_ms", 20000);
              },
-             "rocksdb[checkpoint=incremental]",
-             "checkpoint-slower-than-interval", true, nullptr},
+             // More subtasks checkpoint within the minute: the plan takes
+             // them, and the backend pays for them.
+             "rocksdb[checkpoint=incremental]", "more-subtasks", true, nullptr},
         Case{"restore rate", kFastRecovery,
              [](ResultsFile* f) {
                SetMetric(FindRun(f, "rocksdb", "", "full"),
-                         "restore.bytes_per_s", 20 * kMiB);
+                         "restore.bytes_per_s", 5 * kMiB);
              },
-             "rocksdb", "restore-exceeds-rto", true, nullptr},
+             // 30 subtasks restore within the 5 min where 4 did not.
+             "rocksdb", "many-more-subtasks", true, nullptr},
         Case{"write amplification", kDiskBudget,
              [](ResultsFile* f) {
                SetMetric(FindRun(f, "rocksdb", "", "full"),
