@@ -31,6 +31,13 @@ constexpr CapacityFigure kCapacity[] = {
     {"server_connections", "derived.server_connections"},
     {"disk_write_bytes_per_s", "derived.disk_write_rate"},
     {"extrapolation", "derived.extrapolation"},
+    {"state_per_subtask_bytes", "derived.state_per_subtask"},
+    {"measured_per_subtask_bytes", "derived.measured_per_subtask"},
+    {"parallelism_cap", "derived.parallelism_cap"},
+    {"restore_time_low_s", "derived.restore_time_low"},
+    {"restore_time_high_s", "derived.restore_time_high"},
+    {"checkpoint_duration_low_s", "derived.checkpoint_duration_low"},
+    {"checkpoint_duration_high_s", "derived.checkpoint_duration_high"},
 };
 
 json Number(const Value& v) {
@@ -49,6 +56,13 @@ json CapacityJson(const BackendAdvice& a) {
   // Which recovery restore_time_s models, in words.
   const Value& basis = FactOrMissing(a.facts, "derived.restore_basis");
   c["restore_basis"] = basis.present() ? json(basis.text) : json(nullptr);
+  // How the parallelism was planned, and what no parallelism meets.
+  for (const auto& [key, fact] :
+       {std::pair{"parallelism_basis", "derived.parallelism_basis"},
+        std::pair{"capacity_unmet", "derived.capacity_unmet"}}) {
+    const Value& v = FactOrMissing(a.facts, fact);
+    c[key] = v.present() ? json(v.text) : json(nullptr);
+  }
   c["display"] = display;
   return c;
 }

@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "reports/report_util.h"
+#include "reports/results/cost_model.h"
 
 namespace statebench::report {
 namespace {
@@ -234,6 +235,110 @@ ChartFigure Timeline(const ResultsFile& r, const Labels& labels) {
                                : RenderLineChart(chart)};
 }
 
+// ---- A sweep's curves -------------------------------------------------------
+
+// The unit's formatter for a curve's y axis.
+ValueFormatter CurveFormat(const std::string& metric) {
+  if (metric.ends_with("_ms")) return &FormatDurationMs;
+  if (metric.ends_with("_ns")) return &FormatDurationNs;
+  if (metric.ends_with("_bytes")) return &FormatBytes;
+  return &FormatSi;
+}
+
+// The state per subtask the advisor planned for its top backend, when the
+// results carry a recommendation.
+std::optional<double> PlannedPerSubtask(const ResultsFile& r) {
+  const nlohmann::json& rec = r.recommendation;
+  if (!rec.is_object() || !rec.contains("ranking")) return std::nullopt;
+  for (const nlohmann::json& e : rec["ranking"]) {
+    if (!e.is_object() || !e.contains("capacity")) continue;
+    const nlohmann::json& c = e["capacity"];
+    if (c.contains("state_per_subtask_bytes") &&
+        c["state_per_subtask_bytes"].is_number()) {
+      return c["state_per_subtask_bytes"].get<double>();
+    }
+  }
+  return std::nullopt;
+}
+
+// One metric against state per subtask: per backend the measured points,
+// the fitted model and its 90% interval, drawn to four times the largest
+// size (or the planned size), and the planned size marked.
+ChartFigure CurveChart(const ResultsFile& r, const std::string& metric,
+                       std::optional<double> planned) {
+  LineChart chart{metric + " against state per subtask",
+                  "state per subtask (log scale)",
+                  metric,
+                  AxisKind::kLog,
+                  AxisKind::kLog,
+                  &FormatBytes,
+                  CurveFormat(metric),
+                  {}};
+  double y_lo = INFINITY, y_hi = 0;
+  int color = 0;
+  for (const auto& [label, metrics] : r.curves["backends"].items()) {
+    const int c = color++;
+    auto it = metrics.find(metric);
+    if (it == metrics.end() || !it->contains("points")) continue;
+    std::vector<CurvePoint> points;
+    LineSeries measured{label + " measured", c, false, true, {}, {}};
+    for (const nlohmann::json& p : (*it)["points"]) {
+      if (!p.is_array() || p.size() != 2 || !p[0].is_number() ||
+          !p[1].is_number() || !(p[1].get<double>() > 0)) {
+        continue;
+      }
+      points.push_back({p[0].get<double>(), p[1].get<double>()});
+      measured.points.push_back({points.back().x, points.back().y});
+      y_lo = std::min(y_lo, points.back().y);
+      y_hi = std::max(y_hi, points.back().y);
+    }
+    if (points.empty()) continue;
+    chart.series.push_back(measured);
+    if (points.size() < 2) continue;
+    Result<CostModel> model = FitBestCostModel(points);
+    if (!model.ok()) continue;
+    LineSeries fit{label + " " + std::string(CostModelKindName(model->kind)),
+                   c,
+                   true,
+                   false,
+                   {},
+                   {}};
+    LineSeries low{label + " 90% interval", c, true, false, {}, {}};
+    LineSeries high{"", c, true, false, {}, {}};
+    const double x0 = points.front().x;
+    const double x1 = std::max(4 * model->max_x, planned.value_or(0));
+    for (int i = 0; i <= 24; ++i) {
+      const double x = x0 * std::pow(x1 / x0, i / 24.0);
+      const Forecast f = model->At(x);
+      fit.points.push_back({x, f.value});
+      low.points.push_back({x, f.low});
+      high.points.push_back({x, f.high});
+    }
+    chart.series.push_back(fit);
+    chart.series.push_back(low);
+    chart.series.push_back(high);
+  }
+  if (planned && y_hi > 0) {
+    chart.series.push_back({"planned state per subtask",
+                            color,
+                            true,
+                            false,
+                            {{*planned, y_lo}, {*planned, y_hi}},
+                            {}});
+  }
+  std::string caption =
+      "Measured by the sweep (solid, with markers), the cost model chosen on "
+      "held-out error (dashed) and its 90% prediction interval, drawn to "
+      "four times the largest size measured";
+  caption += planned ? "; the vertical line is the state per subtask the "
+                       "recommendation planned."
+                     : ".";
+  std::string id = "curve-" + metric;
+  return {id, metric + " against state per subtask", caption,
+          chart.series.empty() ? RenderEmptyChart("no points for " + metric)
+                               : RenderLineChart(chart)};
+}
+
 }  // namespace
 
 std::vector<ChartFigure> BuildCharts(const ResultsFile& results,
@@ -248,6 +353,23 @@ std::vector<ChartFigure> BuildCharts(const ResultsFile& results,
   charts.push_back(Checkpoints(results, labels, true));
   charts.push_back(Recoveries(results, labels));
   charts.push_back(Timeline(results, labels));
+  return charts;
+}
+
+std::vector<ChartFigure> BuildCurveCharts(const ResultsFile& results) {
+  std::vector<ChartFigure> charts;
+  if (!results.curves.is_object() || !results.curves.contains("backends") ||
+      !results.curves["backends"].is_object()) {
+    return charts;
+  }
+  const std::optional<double> planned = PlannedPerSubtask(results);
+  for (const std::string& metric : CurveMetricsShown()) {
+    bool any = false;
+    for (const auto& [label, metrics] : results.curves["backends"].items()) {
+      any = any || (metrics.is_object() && metrics.contains(metric));
+    }
+    if (any) charts.push_back(CurveChart(results, metric, planned));
+  }
   return charts;
 }
 

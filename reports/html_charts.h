@@ -26,6 +26,12 @@ struct ChartFigure {
 std::vector<ChartFigure> BuildCharts(const ResultsFile& results,
                                      const Labels& labels);
 
+// A sweep's curves, one chart per metric (CurveMetricsShown) against state
+// per subtask: each backend's measured points, fitted model and 90%
+// interval, and the recommendation's planned state per subtask when the
+// results carry one. Empty without curves.
+std::vector<ChartFigure> BuildCurveCharts(const ResultsFile& results);
+
 }  // namespace statebench::report
 
 #endif  // STATEBENCH_REPORTS_HTML_CHARTS_H_

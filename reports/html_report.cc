@@ -427,7 +427,11 @@ std::vector<std::pair<std::string, std::string>> EffectiveConfigRows(
 
 std::string Charts(const ResultsFile& r, const report::Labels& labels) {
   std::string out = "<section id=\"charts\"><h2>Charts</h2>";
-  for (const report::ChartFigure& c : report::BuildCharts(r, labels)) {
+  std::vector<report::ChartFigure> charts = report::BuildCharts(r, labels);
+  for (report::ChartFigure& c : report::BuildCurveCharts(r)) {
+    charts.push_back(std::move(c));
+  }
+  for (const report::ChartFigure& c : charts) {
     out += "<figure class=\"chart\" id=\"chart-" + c.id +
            "\"><figcaption><strong>" + HtmlEscape(c.title) + "</strong> " +
            HtmlEscape(c.caption) + "</figcaption>" + c.svg + "</figure>\n";

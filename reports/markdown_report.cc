@@ -348,6 +348,27 @@ Block Changes(const ResultsFile& results) {
   return block;
 }
 
+// The state per subtask the recommendation planned, where the curves
+// above are read; "" without a recommendation.
+std::string PlannedLine(const ResultsFile& results) {
+  const nlohmann::json& rec = results.recommendation;
+  if (!rec.is_object() || !rec.contains("ranking")) return "";
+  for (const nlohmann::json& e : rec["ranking"]) {
+    if (!e.is_object() || !e.contains("capacity")) continue;
+    const nlohmann::json& c = e["capacity"];
+    if (c.contains("state_per_subtask_bytes") &&
+        c["state_per_subtask_bytes"].is_number()) {
+      return "The recommendation plans " +
+             FormatBytes(c["state_per_subtask_bytes"].get<double>()) +
+             " of state per subtask for " +
+             MarkdownEscape(
+                 e.value("backend", std::string("its top backend"))) +
+             ": its figures are these curves read there.\n\n";
+    }
+  }
+  return "";
+}
+
 // A sweep's cost models: per backend and metric the sizes measured, the
 // model chosen on held-out error, and its forecast of the largest size
 // from the others (see docs/sweep.md).
@@ -361,22 +382,14 @@ Block Curves(const ResultsFile& results) {
       "sizes measured; the model is chosen on leave-one-out error; the last "
       "column forecasts the largest size from the others, with the 90% "
       "interval.\n\n" +
+      PlannedLine(results) +
       Header({"backend", "metric",
               "measured (smallest to largest per "
               "subtask)",
               "model", "held-out error", "largest: forecast"},
              "llllrl");
-  static const char* const kShown[] = {"throughput.ops_per_s",
-                                       "checkpoint.median_end_to_end_ms",
-                                       "checkpoint.p90_end_to_end_ms",
-                                       "checkpoint.median_size_bytes",
-                                       "restore.duration_ms",
-                                       "rescale.duration_ms",
-                                       "memory.peak_rss_bytes",
-                                       "io.storage_size_bytes",
-                                       "reads.memory_share"};
   for (const auto& [label, metrics] : results.curves["backends"].items()) {
-    for (const char* metric : kShown) {
+    for (const std::string& metric : report::CurveMetricsShown()) {
       if (!metrics.contains(metric)) continue;
       const nlohmann::json& c = metrics[metric];
       const MetricInfo info = DescribeMetric(metric);

@@ -26,6 +26,20 @@ bool IsControl(char c) {
 
 }  // namespace
 
+const std::vector<std::string>& CurveMetricsShown() {
+  static const std::vector<std::string> kShown = {
+      "throughput.ops_per_s",
+      "checkpoint.median_end_to_end_ms",
+      "checkpoint.p90_end_to_end_ms",
+      "checkpoint.median_size_bytes",
+      "restore.duration_ms",
+      "rescale.duration_ms",
+      "memory.peak_rss_bytes",
+      "io.storage_size_bytes",
+      "reads.memory_share"};
+  return kShown;
+}
+
 std::string HtmlEscape(std::string_view s) {
   std::string out;
   out.reserve(s.size());

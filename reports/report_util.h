@@ -58,6 +58,10 @@ std::string FormatBytes(double bytes);
 std::string FormatSi(double v);
 // 1,234,567 (rounded to an integer).
 std::string FormatCount(double v);
+// The curve metrics the reports show, in order (the Markdown tables and
+// the HTML charts of a sweep).
+const std::vector<std::string>& CurveMetricsShown();
+
 // A value in a metric's unit (DescribeMetric): durations and bytes as above,
 // ops/s with an SI prefix, anything else with three significant digits.
 std::string FormatMetricValue(double v, const std::string& unit);

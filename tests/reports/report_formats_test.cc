@@ -117,6 +117,44 @@ TEST(HtmlReportTest, HasEveryChartWithDrawnContent) {
   }
 }
 
+// A sweep's curves: one chart per metric against state per subtask, with
+// the measured points, the fitted model and its interval, and the state per
+// subtask the recommendation planned marked.
+TEST(HtmlReportTest, SweepCurvesAreChartedAgainstStatePerSubtask) {
+  ResultsFile r = SampleResults();
+  EXPECT_EQ(RenderHtml(r).find("chart-curve-"), std::string::npos);
+  r.curves = {{"x", "state_bytes_per_subtask"},
+              {"backends",
+               {{"rocksdb",
+                 {{"restore.duration_ms",
+                   {{"points",
+                     {{16.0 * 1048576, 90.0},
+                      {64.0 * 1048576, 420.0},
+                      {256.0 * 1048576, 1500.0}}}}}}}}}};
+  std::string html = RenderHtml(r);
+  const std::string open =
+      "<figure class=\"chart\" id=\"chart-curve-restore.duration_ms\">";
+  size_t at = html.find(open);
+  ASSERT_NE(at, std::string::npos);
+  std::string figure = html.substr(at, html.find("</figure>", at) - at);
+  // Measured, model, interval low and high: four lines.
+  size_t lines = 0;
+  for (size_t p = figure.find("<polyline"); p != std::string::npos;
+       p = figure.find("<polyline", p + 1)) {
+    ++lines;
+  }
+  EXPECT_EQ(lines, 4u) << figure;
+  EXPECT_EQ(figure.find("planned state per subtask"), std::string::npos);
+  r.recommendation = {
+      {"ranking",
+       {{{"backend", "rocksdb"},
+         {"capacity", {{"state_per_subtask_bytes", 4.0 * 1073741824}}}}}}};
+  html = RenderHtml(r);
+  at = html.find(open);
+  figure = html.substr(at, html.find("</figure>", at) - at);
+  EXPECT_NE(figure.find("planned state per subtask"), std::string::npos);
+}
+
 TEST(HtmlReportTest, EmbedsTheRawResultsAsParseableJson) {
   ResultsFile sample = SampleResults();
   std::string html = RenderHtml(sample);
