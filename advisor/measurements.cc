@@ -263,10 +263,27 @@ Result<std::vector<BackendMeasurement>> CollectMeasurements(
   std::map<std::string, size_t> index;
   std::vector<std::map<std::string, std::vector<double>>> samples;
   std::vector<std::vector<double>> writes, spacing;
+  // A configuration a sweep measured is described by the sweep: a single
+  // point of it from another run keeps only its verification verdict.
+  std::set<std::string> swept;
+  for (const ResultsFile& f : files) {
+    for (const RunResult& run : f.runs) {
+      if (SweepStateBytes(run) > 0) swept.insert(GroupKey(run));
+    }
+  }
+  std::map<std::string, nlohmann::json> point_verdicts;
   for (const ResultsFile& f : files) {
     const std::map<std::string, double> largest = LargestSweepSizes(f);
     for (const RunResult& run : f.runs) {
       const double sweep_size = SweepStateBytes(run);
+      if (sweep_size == 0 && swept.count(GroupKey(run))) {
+        nlohmann::json& v = point_verdicts[GroupKey(run)];
+        if (!run.verification.is_null() &&
+            (v.is_null() || VerificationFailed(run.verification))) {
+          v = run.verification;
+        }
+        continue;
+      }
       if (auto l = largest.find(GroupKey(run));
           sweep_size > 0 && l != largest.end() && sweep_size < l->second) {
         continue;
@@ -294,6 +311,12 @@ Result<std::vector<BackendMeasurement>> CollectMeasurements(
   }
   if (out.empty()) {
     return Status::InvalidArgument("the results contain no runs to advise on");
+  }
+  for (auto& [key, verdict] : point_verdicts) {
+    auto it = index.find(key);
+    if (it == index.end() || verdict.is_null()) continue;
+    nlohmann::json& v = out[it->second].verification;
+    if (v.is_null() || VerificationFailed(verdict)) v = verdict;
   }
   for (size_t i = 0; i < out.size(); ++i) {
     for (auto& [name, v] : samples[i]) {

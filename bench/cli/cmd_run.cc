@@ -629,8 +629,33 @@ void SetupRunCommands(CLI::App& app, CliContext* ctx) {
       ->delimiter(',');
   AddRunOptions(cmp_cmd, cmp.get());
   AddVerifyCyclesOption(cmp_cmd, cmp.get());
-  cmp_cmd->callback([cmp, ctx, cmp_cmd] {
+  auto sweep = std::make_shared<std::vector<std::string>>();
+  cmp_cmd
+      ->add_option("--sweep", *sweep,
+                   "Measure at these job state sizes and fit cost models, as "
+                   "`statebench sweep --state-sizes` (e.g. 16MiB,128MiB,1GiB)")
+      ->delimiter(',');
+  cmp_cmd->callback([cmp, ctx, cmp_cmd, sweep] {
     CollectRunOutputs(cmp_cmd, cmp.get());
+    if (!sweep->empty()) {
+      // A sweep's own defaults where the flags give none: one repetition
+      // of 3 s per size keeps a ladder affordable.
+      if (cmp_cmd->count("--repetitions") == 0) cmp->config.repetitions = 1;
+      if (cmp_cmd->count("--duration") == 0) cmp->config.measure_s = 3;
+      if (cmp_cmd->count("--warmup") == 0) cmp->config.warmup_s = 0.5;
+      if (cmp->verify_cycles > 0) {
+        ctx->action = [ctx] {
+          *ctx->err << "statebench: compare --sweep does not verify; run "
+                       "compare --verify-cycles without --sweep\n";
+          return kExitUsage;
+        };
+        return;
+      }
+      ctx->action = [cmp, ctx, sweep] {
+        return RunCompareSweep(*cmp, *sweep, *ctx);
+      };
+      return;
+    }
     ctx->action = [cmp, ctx] { return RunBenchmarks(*cmp, *ctx, "compare"); };
   });
 }

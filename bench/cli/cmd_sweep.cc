@@ -31,6 +31,8 @@ struct SweepOptions {
   std::string up_to;
   std::string from = "16MiB";
   int steps = 3;
+  // The flag that gave state_sizes, for messages (compare's --sweep).
+  std::string sizes_flag = "--state-sizes";
 };
 
 std::string Duration(double s) {
@@ -45,7 +47,7 @@ Result<std::vector<uint64_t>> Sizes(const SweepOptions& o) {
         "--state-sizes and --up-to both give the ladder; use one");
   }
   if (!o.state_sizes.empty()) {
-    return ParseStateSizes("--state-sizes", o.state_sizes);
+    return ParseStateSizes(o.sizes_flag, o.state_sizes);
   }
   Result<uint64_t> from = ParseByteSize(o.from);
   if (!from.ok() || *from == 0) {
@@ -163,7 +165,7 @@ Result<SweepSetup> SetUpSweep(SweepOptions& so) {
   Result<std::vector<SweepStep>> steps = PlanSweep(in);
   if (!steps.ok()) {
     return steps.status().WithContext(so.state_sizes.empty() ? "--up-to"
-                                                             : "--state-sizes");
+                                                             : so.sizes_flag);
   }
   setup.steps = std::move(*steps);
   return setup;
@@ -314,6 +316,15 @@ int RunSweepCommand(SweepOptions& so, CliContext& ctx) {
 }
 
 }  // namespace
+
+int RunCompareSweep(const RunOptions& run,
+                    const std::vector<std::string>& sizes, CliContext& ctx) {
+  SweepOptions so;
+  so.run = run;
+  so.state_sizes = sizes;
+  so.sizes_flag = "--sweep";
+  return RunSweepCommand(so, ctx);
+}
 
 void SetupSweepCommand(CLI::App& app, CliContext* ctx) {
   auto so = std::make_shared<SweepOptions>();

@@ -45,6 +45,12 @@ void SetupGateCommand(CLI::App& app, CliContext* ctx);
 void SetupVerifyCommand(CLI::App& app, CliContext* ctx);
 void SetupSweepCommand(CLI::App& app, CliContext* ctx);
 
+// `compare --sweep SIZES`: the sweep of `run`'s backends at those job state
+// sizes (as `sweep --state-sizes`).
+struct RunOptions;
+int RunCompareSweep(const RunOptions& run,
+                    const std::vector<std::string>& sizes, CliContext& ctx);
+
 }  // namespace statebench
 
 #endif  // STATEBENCH_BENCH_CLI_COMMANDS_H_

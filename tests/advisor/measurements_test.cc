@@ -66,6 +66,50 @@ TEST(MeasurementsTest, SameConfigurationInTwoFilesIsMerged) {
   EXPECT_DOUBLE_EQ(*fs.logical_write_bytes_per_s, 10 * testing::kMiB);
 }
 
+// A sweep describes the configurations it measured: its largest size gives
+// the summary (not a median over sizes), the curves come from all sizes,
+// and a single point of the same configuration in another file keeps only
+// its verification verdict.
+TEST(MeasurementsTest, ASweepDescribesTheConfigurationsItMeasured) {
+  ResultsFile point = StandardResults();
+  testing::FindRun(&point, "fs")->verification = {{"verdict", "exactly-once"},
+                                                  {"cycles", 3}};
+  ResultsFile sweep;
+  for (double mib : {16.0, 64.0, 256.0}) {
+    ResultsFile one = StandardResults();
+    RunResult fs = *testing::FindRun(&one, "fs");
+    fs.verification = nullptr;
+    testing::SetMetric(&fs, "throughput.events_per_s", 4e6 / mib);
+    fs.extra["sweep"] = {{"state_bytes", mib * testing::kMiB},
+                         {"state_bytes_per_subtask", mib * testing::kMiB}};
+    sweep.runs.push_back(fs);
+  }
+  sweep.curves = {
+      {"backends",
+       {{"fs",
+         {{"throughput.events_per_s",
+           {{"points",
+             {{16 * testing::kMiB, 250000.0},
+              {64 * testing::kMiB, 62500.0},
+              {256 * testing::kMiB, 15625.0}}}}}}}}}};
+  Result<std::vector<BackendMeasurement>> ms =
+      CollectMeasurements({point, sweep});
+  ASSERT_TRUE(ms.ok());
+  const BackendMeasurement* fs = nullptr;
+  for (const BackendMeasurement& m : *ms) {
+    if (m.label == "fs") fs = &m;
+  }
+  ASSERT_NE(fs, nullptr);
+  EXPECT_EQ(fs->runs_merged, 1);
+  EXPECT_NEAR(*fs->Median("throughput.events_per_s"), 4e6 / 256, 1);
+  EXPECT_EQ(fs->verification.value("verdict", ""), "exactly-once");
+  EXPECT_DOUBLE_EQ(fs->largest_per_subtask_bytes, 256 * testing::kMiB);
+  ASSERT_TRUE(fs->curves.count("throughput.events_per_s"));
+  const CostModel& m = fs->curves.at("throughput.events_per_s");
+  EXPECT_EQ(m.kind, CostModelKind::kPower);
+  EXPECT_NEAR(m.Predict(1024 * testing::kMiB), 3906.25, 1);
+}
+
 TEST(MeasurementsTest, FailedVerificationWinsWhenMerging) {
   ResultsFile a = StandardResults(), b = StandardResults();
   testing::FindRun(&a, "postgres")->verification = {

@@ -4,6 +4,8 @@
 #include "bench/cli/sweep.h"
 
 #include <gtest/gtest.h>
+
+#include <fstream>
 #include <signal.h>
 #include <stdlib.h>
 
@@ -149,6 +151,46 @@ TEST(SweepCliTest, MeasuresEachSizeAndWritesCurves) {
       << text;
   EXPECT_NE(text.find("| rocksdb | `restore.duration_ms` |"), std::string::npos)
       << text;
+  (void)RemoveTree(dir);
+}
+
+// `compare --sweep` is the sweep of compare's backends, and the advisor
+// reads its curves: the restore at the profile's state per subtask comes
+// from the sweep's model, with its interval.
+TEST(SweepCliTest, CompareSweepFeedsTheAdvisorsCurves) {
+  const std::string dir = TempDir();
+  CliRun r = Cli({"compare", "--backends", "fs", "--sweep",
+                  "256KiB,512KiB,1MiB", "--duration", "0.2", "--warmup", "0",
+                  "--checkpoint-interval", "50", "-q", "-o", dir + "/r.json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  Result<ResultsFile> f = LoadResultsFile(dir + "/r.json");
+  ASSERT_TRUE(f.ok()) << f.status().ToString();
+  ASSERT_EQ(f->runs.size(), 3u);
+  EXPECT_EQ(f->runs[2].extra["sweep"]["state_bytes"], 1024 * 1024);
+  ASSERT_TRUE(f->curves["backends"]["fs"].contains("restore.duration_ms"));
+  {
+    std::ofstream p(dir + "/p.yaml");
+    p << "state_size: 64MiB\nevent_rate: 1000\nnodes: 2\n"
+         "memory_per_node: 8GiB\nrecovery_time_objective: 10min\n";
+  }
+  CliRun a = Cli({"advise", "--profile", dir + "/p.yaml", "--results",
+                  dir + "/r.json", "--format", "json", "--no-what-if"});
+  ASSERT_EQ(a.code, 0) << a.err;
+  nlohmann::json j = nlohmann::json::parse(a.out);
+  const nlohmann::json& c = j["ranking"][0]["capacity"];
+  EXPECT_EQ(c["state_per_subtask_bytes"], 32 * 1024 * 1024) << c.dump();
+  EXPECT_NE(c["restore_basis"].get<std::string>().find("the sweep's"),
+            std::string::npos)
+      << c.dump();
+  EXPECT_LT(c["restore_time_low_s"].get<double>(),
+            c["restore_time_high_s"].get<double>());
+  // 32 MiB per subtask against the largest 1 MiB measured.
+  EXPECT_DOUBLE_EQ(c["extrapolation"].get<double>(), 32.0);
+  // A bad ladder names the flag it came from.
+  CliRun bad = Cli({"compare", "--backends", "fs", "--sweep", "2MiB,1MiB"});
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.err.find("--sweep: sizes must ascend"), std::string::npos)
+      << bad.err;
   (void)RemoveTree(dir);
 }
 
