@@ -232,15 +232,6 @@ void AttachCurves(const ResultsFile& f, const RunResult& run,
     }
     if (points.size() < 2) continue;
     Result<CostModel> model = FitBestCostModel(points);
-    // The advisor forecasts far beyond the measured sizes, where a falling
-    // line crosses zero: a power law falls without ever reaching it.
-    if (model.ok() && model->kind == CostModelKind::kLinear &&
-        model->params.size() == 2 && model->params[1] < 0) {
-      if (Result<CostModel> power = FitCostModel(CostModelKind::kPower, points);
-          power.ok()) {
-        model = power;
-      }
-    }
     if (model.ok()) m->curves[metric] = *model;
   }
 }

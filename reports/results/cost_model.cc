@@ -350,6 +350,12 @@ Result<CostModel> FitBestCostModel(const std::vector<CurvePoint>& points,
       last = m.status();
       continue;
     }
+    // A falling line crosses zero beyond the measured sizes, where the
+    // models are read; the power law describes a falling metric instead.
+    if (kind == CostModelKind::kLinear && m->params.size() == 2 &&
+        m->params[1] < 0) {
+      continue;
+    }
     if (!best) {
       best = std::move(m).value();
       continue;

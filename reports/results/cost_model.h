@@ -80,10 +80,11 @@ Result<CostModel> FitCostModel(CostModelKind kind,
                                const std::vector<CurvePoint>& points);
 
 // Fits every candidate the points can carry and returns the one with the
-// smallest held-out error; a model with more parameters must beat a
-// simpler one by more than `margin` (relative) to be chosen. With two
-// points only constant and linear/power fit (no held-out error: chosen by
-// fit error, and the interval says how little that proves).
+// smallest held-out error (a falling line is no candidate: it would cross
+// zero beyond the measured sizes, where forecasts are read); a model with more
+// parameters must beat a simpler one by more than `margin` (relative) to be
+// chosen. With two points only constant and linear/power fit (no held-out
+// error: chosen by fit error, and the interval says how little that proves).
 Result<CostModel> FitBestCostModel(const std::vector<CurvePoint>& points,
                                    double margin = 0.1);
 

@@ -43,6 +43,20 @@ TEST(CostModelTest, RecoversAPowerLaw) {
   EXPECT_NEAR(m->params[1], 0.8, 1e-9);
 }
 
+// A falling line fits a falling metric best, but forecasts are read beyond
+// the measured sizes, where it crosses zero: it is no candidate.
+TEST(CostModelTest, AFallingLineIsNoCandidate) {
+  auto falling = [](double x) { return 300'000 - 1e-3 * x; };
+  std::vector<CurvePoint> points = Sample(3, 4, falling);
+  ASSERT_LT(points.back().y, points.front().y);
+  Result<CostModel> m = FitBestCostModel(points);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  EXPECT_NE(m->kind, CostModelKind::kLinear) << m->Describe();
+  const double far = 100 * points.back().x;
+  EXPECT_GT(m->Predict(far), 0);
+  EXPECT_LT(m->Predict(far), points.back().y);
+}
+
 TEST(CostModelTest, AFlatCurveStaysConstant) {
   Result<CostModel> m = FitBestCostModel(Sample(4, 4, Flat));
   ASSERT_TRUE(m.ok()) << m.status().ToString();
