@@ -155,6 +155,9 @@ std::vector<VariableInfo> BuildCatalog() {
           "low end of per_subtask_rate's 90% interval"),
       Num("derived.per_subtask_rate_high", U::kEventsPerSecond, true,
           "high end of per_subtask_rate's 90% interval"),
+      Num("derived.planned_rate_low", U::kEventsPerSecond, true,
+          "parallelism x per_subtask_rate_low x target_utilisation: the "
+          "rate the plan carries at the low end of the interval"),
       Num("derived.subtasks_needed", U::kCount, true,
           "ceil(event_rate / (per_subtask_rate x target_utilisation))"),
       Num("derived.parallelism", U::kCount, true,

@@ -371,6 +371,31 @@ nodes: 8
       planned);
 }
 
+// A throughput curve whose interval is wide (a knee the points straddle)
+// sizes the plan on the forecast and says the plan is at risk.
+TEST(AdvisorGoldenTest, ThroughputFromACurveWithAWideIntervalIsAtRisk) {
+  ResultsFile f = WithRestoreCurve(StandardResults());
+  f.curves["backends"]["rocksdb incremental"]["throughput.events_per_s"] = {
+      {"points",
+       {{16 * testing::kMiB, 280000.0},
+        {64 * testing::kMiB, 220000.0},
+        {256 * testing::kMiB, 50000.0}}}};
+  Recommendation r = AdviseOn(R"(
+state_size: 300GiB
+event_rate: 200k/s
+checkpoint_interval: 1min
+memory_per_node: 32GiB
+nodes: 8
+)",
+                              f);
+  const Facts& facts = Get(r, kRocksInc).facts;
+  EXPECT_LT(FactOrMissing(facts, "derived.per_subtask_rate_low").number,
+            FactOrMissing(facts, "derived.per_subtask_rate").number);
+  const std::string risk = Reason(r, kRocksInc, "rate-at-risk");
+  EXPECT_TRUE(Contains(risk, "at the low end of its forecast")) << risk;
+  EXPECT_FALSE(Get(r, kRocksInc).vetoed);
+}
+
 // Crash verification beats a claimed capability.
 TEST(AdvisorGoldenTest, FailedVerificationIsVetoedForExactlyOnce) {
   ResultsFile results = StandardResults();
