@@ -84,6 +84,28 @@ void AddConfidenceNotes(const std::vector<BackendMeasurement>& measurements,
     }
   }
   for (const BackendMeasurement& m : measurements) {
+    // How well the sweep forecast its own largest size, for the figures
+    // the plan reads from its curves.
+    std::vector<std::string> checks;
+    for (const auto& [metric, words] :
+         {std::pair{"throughput.ops_per_s", "throughput"},
+          std::pair{"throughput.events_per_s", "throughput"},
+          std::pair{"restore.duration_ms", "restore"},
+          std::pair{"checkpoint.p90_end_to_end_ms", "checkpoint"}}) {
+      if (auto it = m.forecast_errors.find(metric);
+          it != m.forecast_errors.end()) {
+        checks.push_back(
+            fmt::format("{} {:+.0f}%", words, 100 * it->second));
+      }
+    }
+    if (!checks.empty()) {
+      notes.Add(m.label,
+                fmt::format("its sweep forecast its largest size from the "
+                            "smaller ones with errors of {}; expect at least "
+                            "as much one ladder step beyond what it measured, "
+                            "more further out",
+                            fmt::join(checks, ", ")));
+    }
     if (m.saturated && m.target_rate) {
       std::optional<double> achieved = m.Median("throughput.events_per_s");
       notes.Add(m.label,

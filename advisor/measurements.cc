@@ -231,6 +231,13 @@ void AttachCurves(const ResultsFile& f, const RunResult& run,
       }
     }
     if (points.size() < 2) continue;
+    if (curve.contains("forecast_check") &&
+        curve["forecast_check"].is_object() &&
+        curve["forecast_check"].contains("relative_error") &&
+        curve["forecast_check"]["relative_error"].is_number()) {
+      m->forecast_errors[metric] =
+          curve["forecast_check"]["relative_error"].get<double>();
+    }
     Result<CostModel> model = FitBestCostModel(points);
     if (model.ok()) m->curves[metric] = *model;
   }

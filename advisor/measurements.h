@@ -56,6 +56,9 @@ struct BackendMeasurement {
   std::map<std::string, CostModel> curves;
   // The largest state per subtask the sweep measured (0 without one).
   double largest_per_subtask_bytes = 0;
+  // The sweep's check of its own forecasts: per metric, the relative error
+  // of the largest size forecast from the smaller ones.
+  std::map<std::string, double> forecast_errors;
 
   // Median of a summary metric, when measured and finite.
   std::optional<double> Median(const std::string& metric) const;

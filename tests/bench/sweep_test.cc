@@ -186,6 +186,12 @@ TEST(SweepCliTest, CompareSweepFeedsTheAdvisorsCurves) {
             c["restore_time_high_s"].get<double>());
   // 32 MiB per subtask against the largest 1 MiB measured.
   EXPECT_DOUBLE_EQ(c["extrapolation"].get<double>(), 32.0);
+  // The sweep's check of its own forecasts reaches the confidence notes.
+  EXPECT_NE(j["confidence"].dump().find(
+                "fs: its sweep forecast its largest size from the smaller "
+                "ones with errors of"),
+            std::string::npos)
+      << j["confidence"].dump();
   // A bad ladder names the flag it came from.
   CliRun bad = Cli({"compare", "--backends", "fs", "--sweep", "2MiB,1MiB"});
   EXPECT_EQ(bad.code, 2);
