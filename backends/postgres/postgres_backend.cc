@@ -518,14 +518,7 @@ Result<std::unique_ptr<StateBackend>> CreatePostgresBackend(
     const BackendConfig& config) {
   SB_ASSIGN_OR_RETURN(auto settings, SettingsFor<pg::PostgresSettings>(
                                          config, ParsePostgresOptions));
-  if (config.max_parallelism <= 0 || config.key_groups.empty() ||
-      config.key_groups.start < 0 ||
-      config.key_groups.end >= config.max_parallelism) {
-    return Status::InvalidArgument("postgres: key groups " +
-                                   config.key_groups.ToString() +
-                                   " do not fit max parallelism " +
-                                   std::to_string(config.max_parallelism));
-  }
+  SB_RETURN_IF_ERROR(CheckKeyGroupsFit("postgres", config));
   auto backend = std::make_unique<pg::PostgresBackend>(config, settings->value);
   SB_RETURN_IF_ERROR(backend->Open());
   return std::unique_ptr<StateBackend>(std::move(backend));

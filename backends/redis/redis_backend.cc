@@ -516,14 +516,7 @@ Result<std::unique_ptr<StateBackend>> CreateRedisBackend(
     const BackendConfig& config) {
   SB_ASSIGN_OR_RETURN(auto settings,
                       SettingsFor<RedisSettings>(config, ParseRedisOptions));
-  if (config.max_parallelism <= 0 || config.key_groups.empty() ||
-      config.key_groups.start < 0 ||
-      config.key_groups.end >= config.max_parallelism) {
-    return Status::InvalidArgument("redis: key groups " +
-                                   config.key_groups.ToString() +
-                                   " do not fit max parallelism " +
-                                   std::to_string(config.max_parallelism));
-  }
+  SB_RETURN_IF_ERROR(CheckKeyGroupsFit("redis", config));
   RedisSettings s = settings->value;
   s.max_parallelism = config.max_parallelism;
   auto backend = std::make_unique<redis_internal::RedisBackend>(

@@ -77,6 +77,19 @@ std::vector<BackendOptionInfo> CommonServerOptionInfos(
   };
 }
 
+Status CheckKeyGroupsFit(std::string_view backend,
+                         const BackendConfig& config) {
+  if (config.max_parallelism <= 0 || config.key_groups.empty() ||
+      config.key_groups.start < 0 ||
+      config.key_groups.end >= config.max_parallelism) {
+    return Status::InvalidArgument(std::string(backend) + ": key groups " +
+                                   config.key_groups.ToString() +
+                                   " do not fit max parallelism " +
+                                   std::to_string(config.max_parallelism));
+  }
+  return Status::Ok();
+}
+
 Result<int64_t> ParseIntOption(std::string_view backend, std::string_view name,
                                std::string_view value, int64_t min,
                                int64_t max) {

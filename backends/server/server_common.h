@@ -58,6 +58,10 @@ Result<ServerOptions> ParseServerOptions(
 Result<std::string> ReadPasswordFile(std::string_view backend,
                                      const std::string& path);
 
+// InvalidArgument naming `backend` when the config's key groups do not fit
+// its max parallelism.
+Status CheckKeyGroupsFit(std::string_view backend, const BackendConfig& config);
+
 // Parses a decimal integer option in [min, max].
 Result<int64_t> ParseIntOption(std::string_view backend, std::string_view name,
                                std::string_view value, int64_t min,

@@ -86,5 +86,22 @@ TEST(ServerProcessIoTest, ALiveProcessIsReadAsDeltasFromItsBaseline) {
   EXPECT_GE(b->read_bytes, a->read_bytes);
 }
 
+TEST(CheckKeyGroupsFitTest, NamesTheBackendAndTheRange) {
+  BackendConfig c;
+  c.max_parallelism = 128;
+  c.key_groups = {0, 127};
+  EXPECT_TRUE(CheckKeyGroupsFit("redis", c).ok());
+  c.key_groups = {64, 128};
+  Status s = CheckKeyGroupsFit("postgres", c);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("postgres: key groups"), std::string::npos)
+      << s.message();
+  EXPECT_NE(s.message().find("max parallelism 128"), std::string::npos);
+  c.max_parallelism = 0;
+  c.key_groups = {0, 0};
+  EXPECT_FALSE(CheckKeyGroupsFit("redis", c).ok());
+}
+
 }  // namespace
 }  // namespace statebench
