@@ -94,8 +94,7 @@ void AddConfidenceNotes(const std::vector<BackendMeasurement>& measurements,
           std::pair{"checkpoint.p90_end_to_end_ms", "checkpoint"}}) {
       if (auto it = m.forecast_errors.find(metric);
           it != m.forecast_errors.end()) {
-        checks.push_back(
-            fmt::format("{} {:+.0f}%", words, 100 * it->second));
+        checks.push_back(fmt::format("{} {:+.0f}%", words, 100 * it->second));
       }
     }
     if (!checks.empty()) {

@@ -396,9 +396,8 @@ void AddCurveFigures(const Profile& p, const BackendMeasurement& m,
   if (std::optional<Ranged> rate = SubtaskRateAt(m, x)) {
     PutRanged("derived.per_subtask_rate", *rate, Unit::kEventsPerSecond, f);
     // What the plan carries at the low end of the rate's interval.
-    (*f)["derived.planned_rate_low"] =
-        Num(rate->low * parallelism * kTargetUtilisation,
-            Unit::kEventsPerSecond);
+    (*f)["derived.planned_rate_low"] = Num(
+        rate->low * parallelism * kTargetUtilisation, Unit::kEventsPerSecond);
   }
   const bool embedded =
       !m.capabilities.remote && m.capabilities.rescale_mode != "shared-store";

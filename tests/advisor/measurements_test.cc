@@ -84,14 +84,13 @@ TEST(MeasurementsTest, ASweepDescribesTheConfigurationsItMeasured) {
                          {"state_bytes_per_subtask", mib * testing::kMiB}};
     sweep.runs.push_back(fs);
   }
-  sweep.curves = {
-      {"backends",
-       {{"fs",
-         {{"throughput.events_per_s",
-           {{"points",
-             {{16 * testing::kMiB, 250000.0},
-              {64 * testing::kMiB, 62500.0},
-              {256 * testing::kMiB, 15625.0}}}}}}}}}};
+  sweep.curves = {{"backends",
+                   {{"fs",
+                     {{"throughput.events_per_s",
+                       {{"points",
+                         {{16 * testing::kMiB, 250000.0},
+                          {64 * testing::kMiB, 62500.0},
+                          {256 * testing::kMiB, 15625.0}}}}}}}}}};
   Result<std::vector<BackendMeasurement>> ms =
       CollectMeasurements({point, sweep});
   ASSERT_TRUE(ms.ok());

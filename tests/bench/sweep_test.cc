@@ -4,13 +4,12 @@
 #include "bench/cli/sweep.h"
 
 #include <gtest/gtest.h>
-
-#include <fstream>
 #include <signal.h>
 #include <stdlib.h>
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
