@@ -443,7 +443,29 @@ struct Requirement {
   const char* name;
   std::function<bool(const Facts&, double parallelism)> met;
   std::function<std::string(const Facts&)> shortfall;
+  // Where the parallelism this requirement alone needs is recorded, if
+  // anywhere.
+  const char* needs_fact = nullptr;
 };
+
+// A duration `fact` that must not exceed `limit` seconds (a missing figure
+// does not hold the plan back; its rule says it could not be evaluated).
+Requirement AtMost(const char* name, const char* fact, const char* what,
+                   const char* limit_name, double limit) {
+  return {name,
+          [fact, limit](const Facts& f, double) {
+            const Value& t = FactOrMissing(f, fact);
+            return !t.present() || t.number <= limit;
+          },
+          [fact, what, limit_name, limit](const Facts& f) {
+            const double t = FactOrMissing(f, fact).number;
+            return fmt::format("{} takes {}, {} over the {} {}", what,
+                               FormatQuantity(t, Unit::kSeconds),
+                               FormatQuantity(t / limit - 1, Unit::kFraction),
+                               FormatQuantity(limit, Unit::kSeconds),
+                               limit_name);
+          }};
+}
 
 std::vector<Requirement> Requirements(const Profile& p) {
   std::vector<Requirement> out;
@@ -464,38 +486,15 @@ std::vector<Requirement> Requirements(const Profile& p) {
              FormatQuantity(kTargetUtilisation, Unit::kFraction),
              FormatQuantity(1 - got / p.event_rate, Unit::kFraction),
              FormatQuantity(p.event_rate, Unit::kEventsPerSecond));
-       }});
-  if (p.recovery_time_objective_s) {
-    const double rto = *p.recovery_time_objective_s;
-    out.push_back(
-        {"the recovery-time objective",
-         [rto](const Facts& f, double) {
-           const Value& t = FactOrMissing(f, "derived.restore_time");
-           return !t.present() || t.number <= rto;
-         },
-         [rto](const Facts& f) {
-           const double t = FactOrMissing(f, "derived.restore_time").number;
-           return fmt::format("a restore takes {}, {} over the {} objective",
-                              FormatQuantity(t, Unit::kSeconds),
-                              FormatQuantity(t / rto - 1, Unit::kFraction),
-                              FormatQuantity(rto, Unit::kSeconds));
-         }});
-  }
-  const double interval = p.checkpoint_interval_s;
-  out.push_back(
-      {"the checkpoint interval",
-       [interval](const Facts& f, double) {
-         const Value& t = FactOrMissing(f, "derived.checkpoint_duration");
-         return !t.present() || t.number <= interval;
        },
-       [interval](const Facts& f) {
-         const double t =
-             FactOrMissing(f, "derived.checkpoint_duration").number;
-         return fmt::format("a checkpoint takes {}, {} over the {} interval",
-                            FormatQuantity(t, Unit::kSeconds),
-                            FormatQuantity(t / interval - 1, Unit::kFraction),
-                            FormatQuantity(interval, Unit::kSeconds));
-       }});
+       "derived.subtasks_needed"});
+  if (p.recovery_time_objective_s) {
+    out.push_back(AtMost("the recovery-time objective", "derived.restore_time",
+                         "a restore", "objective",
+                         *p.recovery_time_objective_s));
+  }
+  out.push_back(AtMost("the checkpoint interval", "derived.checkpoint_duration",
+                       "a checkpoint", "interval", p.checkpoint_interval_s));
   return out;
 }
 
@@ -555,8 +554,8 @@ double SolveParallelism(const Profile& p, const BackendMeasurement& m,
     // From one subtask: what the requirement alone needs, whatever the
     // nodes.
     std::optional<double> n = SmallestMeeting(p, m, base, req, 1, cap);
-    if (n && std::string_view(req.name) == "the event rate") {
-      (*f)["derived.subtasks_needed"] = Num(*n, Unit::kCount);
+    if (n && req.needs_fact != nullptr) {
+      (*f)[req.needs_fact] = Num(*n, Unit::kCount);
     }
     if (!n) {
       unmet.push_back(fmt::format("{}: even at {} subtasks ({}), {}", req.name,

@@ -192,12 +192,6 @@ double SweepStateBytes(const RunResult& run) {
   return sweep->value("state_bytes", 0.0);
 }
 
-// The label a sweep gives a configuration's curves.
-std::string CurveLabel(const RunResult& run) {
-  return run.checkpoint_type == "incremental" ? run.backend + " incremental"
-                                              : run.backend;
-}
-
 // Per configuration of a file's sweep: its largest measured size, the one
 // whose rows stand for it in the summary (rows of many sizes merged would
 // give medians of no size at all).

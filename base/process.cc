@@ -210,6 +210,16 @@ Result<pid_t> ForkChild(const std::string& program, char* const* argv,
 
 }  // namespace
 
+Result<std::string> SelfExecutable() {
+  char self[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0) {
+    return Status::Internal(std::string("cannot find the running binary: ") +
+                            std::strerror(errno));
+  }
+  return std::string(self, static_cast<size_t>(n));
+}
+
 Result<pid_t> Launch(const LaunchSpec& spec) {
   if (spec.argv.empty()) return Status::InvalidArgument("launch: empty argv");
   SB_ASSIGN_OR_RETURN(std::string program, ResolveProgram(spec));

@@ -71,6 +71,10 @@ struct LaunchSpec {
 // Starts the child and returns its pid; the caller waits for it.
 Result<pid_t> Launch(const LaunchSpec& spec);
 
+// The path of the running binary (/proc/self/exe), for starting another
+// process of it; Internal when it cannot be read.
+Result<std::string> SelfExecutable();
+
 // How a waited-for child ended, as a shell reports it: its exit code, or
 // 128 + the signal that ended it.
 int ShellExitCode(int wait_status);

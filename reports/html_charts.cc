@@ -245,22 +245,6 @@ ValueFormatter CurveFormat(const std::string& metric) {
   return &FormatSi;
 }
 
-// The state per subtask the advisor planned for its top backend, when the
-// results carry a recommendation.
-std::optional<double> PlannedPerSubtask(const ResultsFile& r) {
-  const nlohmann::json& rec = r.recommendation;
-  if (!rec.is_object() || !rec.contains("ranking")) return std::nullopt;
-  for (const nlohmann::json& e : rec["ranking"]) {
-    if (!e.is_object() || !e.contains("capacity")) continue;
-    const nlohmann::json& c = e["capacity"];
-    if (c.contains("state_per_subtask_bytes") &&
-        c["state_per_subtask_bytes"].is_number()) {
-      return c["state_per_subtask_bytes"].get<double>();
-    }
-  }
-  return std::nullopt;
-}
-
 // One metric against state per subtask: per backend the measured points,
 // the fitted model and its 90% interval, drawn to four times the largest
 // size (or the planned size), and the planned size marked.
@@ -362,7 +346,10 @@ std::vector<ChartFigure> BuildCurveCharts(const ResultsFile& results) {
       !results.curves["backends"].is_object()) {
     return charts;
   }
-  const std::optional<double> planned = PlannedPerSubtask(results);
+  std::optional<double> planned;
+  if (std::optional<PlannedSize> p = PlannedStatePerSubtask(results)) {
+    planned = p->bytes;
+  }
   for (const std::string& metric : CurveMetricsShown()) {
     bool any = false;
     for (const auto& [label, metrics] : results.curves["backends"].items()) {

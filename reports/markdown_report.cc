@@ -351,22 +351,12 @@ Block Changes(const ResultsFile& results) {
 // The state per subtask the recommendation planned, where the curves
 // above are read; "" without a recommendation.
 std::string PlannedLine(const ResultsFile& results) {
-  const nlohmann::json& rec = results.recommendation;
-  if (!rec.is_object() || !rec.contains("ranking")) return "";
-  for (const nlohmann::json& e : rec["ranking"]) {
-    if (!e.is_object() || !e.contains("capacity")) continue;
-    const nlohmann::json& c = e["capacity"];
-    if (c.contains("state_per_subtask_bytes") &&
-        c["state_per_subtask_bytes"].is_number()) {
-      return "The recommendation plans " +
-             FormatBytes(c["state_per_subtask_bytes"].get<double>()) +
-             " of state per subtask for " +
-             MarkdownEscape(
-                 e.value("backend", std::string("its top backend"))) +
-             ": its figures are these curves read there.\n\n";
-    }
-  }
-  return "";
+  std::optional<report::PlannedSize> p =
+      report::PlannedStatePerSubtask(results);
+  if (!p) return "";
+  return "The recommendation plans " + FormatBytes(p->bytes) +
+         " of state per subtask for " + MarkdownEscape(p->backend) +
+         ": its figures are these curves read there.\n\n";
 }
 
 // A sweep's cost models: per backend and metric the sizes measured, the

@@ -26,6 +26,21 @@ bool IsControl(char c) {
 
 }  // namespace
 
+std::optional<PlannedSize> PlannedStatePerSubtask(const ResultsFile& results) {
+  const nlohmann::json& rec = results.recommendation;
+  if (!rec.is_object() || !rec.contains("ranking")) return std::nullopt;
+  for (const nlohmann::json& e : rec["ranking"]) {
+    if (!e.is_object() || !e.contains("capacity")) continue;
+    const nlohmann::json& c = e["capacity"];
+    if (c.contains("state_per_subtask_bytes") &&
+        c["state_per_subtask_bytes"].is_number()) {
+      return PlannedSize{e.value("backend", std::string("its top backend")),
+                         c["state_per_subtask_bytes"].get<double>()};
+    }
+  }
+  return std::nullopt;
+}
+
 const std::vector<std::string>& CurveMetricsShown() {
   static const std::vector<std::string> kShown = {
       "throughput.ops_per_s",

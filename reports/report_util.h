@@ -58,6 +58,14 @@ std::string FormatBytes(double bytes);
 std::string FormatSi(double v);
 // 1,234,567 (rounded to an integer).
 std::string FormatCount(double v);
+// The state per subtask the recommendation carried in the results planned
+// for its top backend; nullopt without a recommendation.
+struct PlannedSize {
+  std::string backend;  // the advisor's label
+  double bytes = 0;
+};
+std::optional<PlannedSize> PlannedStatePerSubtask(const ResultsFile& results);
+
 // The curve metrics the reports show, in order (the Markdown tables and
 // the HTML charts of a sweep).
 const std::vector<std::string>& CurveMetricsShown();

@@ -43,15 +43,12 @@ namespace {
 // receiving that plan serialized. It checks recovery and measures nothing.
 // Returns the verdict's totals (`statebench verify` shows every cycle).
 Result<nlohmann::json> VerifyBackend(const RunConfig& rc, int cycles) {
-  char self[4096];
-  ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
-  if (n <= 0) return Status::Internal("cannot find the statebench binary");
   VerifyConfig vc;
+  SB_ASSIGN_OR_RETURN(vc.child_binary, SelfExecutable());
   vc.run = rc;
   vc.run.repetitions = 1;
   vc.run.rescale_to = 0;
   vc.cycles = cycles;
-  vc.child_binary = std::string(self, static_cast<size_t>(n));
   SB_ASSIGN_OR_RETURN(VerifyReport report,
                       RunCrashVerification(vc, BackendRegistry::Default(),
                                            [](const std::string&) {}));

@@ -10,6 +10,7 @@
 
 #include "backends/registry.h"
 #include "base/file_util.h"
+#include "base/process.h"
 #include "bench/cli/commands.h"
 #include "bench/cli/output_paths.h"
 #include "bench/cli/progress.h"
@@ -297,10 +298,8 @@ VerifyConfig JobCrashConfig(const VerifyOptions& o, const CliContext& ctx) {
   vc.seed = o.kill_seed;
   vc.min_kill_s = o.min_kill_s;
   vc.max_kill_s = o.max_kill_s;
-  char self[4096];
-  ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
-  vc.child_binary = n > 0 ? std::string(self, static_cast<size_t>(n))
-                          : std::string(ctx.argv[0]);
+  Result<std::string> self = SelfExecutable();
+  vc.child_binary = self.ok() ? *self : std::string(ctx.argv[0]);
   return vc;
 }
 

@@ -266,8 +266,7 @@ nlohmann::json FitCurves(const std::vector<RunResult>& runs) {
     if (sweep == run.extra.end() || !sweep->is_object()) continue;
     const double x = sweep->value("state_bytes_per_subtask", 0.0);
     if (!(x > 0)) continue;
-    std::string label = run.backend;
-    if (run.checkpoint_type == "incremental") label += " incremental";
+    const std::string label = CurveLabel(run);
     for (const auto& [metric, y] : CurveMetrics(run)) {
       if (y > 0 && std::isfinite(y)) by[label][metric].push_back({x, y});
     }

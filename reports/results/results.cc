@@ -1246,4 +1246,9 @@ std::ostream& operator<<(std::ostream& os, RunStatus status) {
   return os << ToString(status);
 }
 
+std::string CurveLabel(const RunResult& run) {
+  return run.checkpoint_type == "incremental" ? run.backend + " incremental"
+                                              : run.backend;
+}
+
 }  // namespace statebench

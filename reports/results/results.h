@@ -314,6 +314,10 @@ struct ResultsFile {
   nlohmann::json curves;
 };
 
+// The key of `run`'s configuration in curves["backends"]: the backend
+// name, with " incremental" for incremental checkpoints.
+std::string CurveLabel(const RunResult& run);
+
 // Direction and unit of a flattened metric name.
 struct MetricInfo {
   std::string unit;  // "ops/s", "ns", "ms", "bytes", "ratio", ...
