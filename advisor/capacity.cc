@@ -338,13 +338,16 @@ void PutPointRange(const std::string& name, Facts* f) {
 }
 
 // The sweep's model of `metric` at x bytes per subtask, divided by
-// `divisor` (ms to s, a job's rate to a subtask's).
+// `divisor` (ms to s, a job's rate to a subtask's); a model measured
+// against the block cache is read at `cache_bytes` per subtask when given.
 std::optional<Ranged> CurveAt(const BackendMeasurement& m,
                               const std::string& metric, double x,
-                              double divisor) {
+                              double divisor, double cache_bytes = 0) {
   auto it = m.curves.find(metric);
   if (it == m.curves.end() || !(x > 0)) return std::nullopt;
-  Forecast fc = it->second.At(x);
+  CostModel model = it->second;
+  if (model.cache && cache_bytes > 0) model.cache->cache_bytes = cache_bytes;
+  Forecast fc = model.At(x);
   if (!(fc.value > 0) || !std::isfinite(fc.value)) return std::nullopt;
   return Ranged{fc.value / divisor, fc.low / divisor, fc.high / divisor};
 }
@@ -360,20 +363,56 @@ std::string CurveWords(const BackendMeasurement& m, const std::string& metric,
       FormatQuantity(model.max_x, Unit::kBytes));
 }
 
+// The block cache a subtask has in the plan: half the memory it gets on its
+// node (Flink's managed memory, shared with the write buffers at
+// write_buffer_ratio 0.5), or the sweep's own cache when the profile gives
+// no memory per node.
+double PlannedBlockCache(const Profile& p, const CacheCurve& sweep,
+                         double parallelism) {
+  if (!p.memory_per_node_bytes) return sweep.cache_bytes;
+  return 0.5 * *p.memory_per_node_bytes * p.nodes / parallelism;
+}
+
 // A subtask's events/s at x: from the sweep's throughput curve (events,
 // or ops converted at the measured events per op), else the measured rate.
-std::optional<Ranged> SubtaskRateAt(const BackendMeasurement& m, double x) {
-  if (auto r = CurveAt(m, "throughput.events_per_s", x, m.parallelism)) {
-    return r;
+// A curve measured against the block cache is read at the plan's cache,
+// and the basis says so.
+std::optional<Ranged> SubtaskRateAt(const Profile& p,
+                                    const BackendMeasurement& m, double x,
+                                    double parallelism, Facts* f) {
+  std::string metric = "throughput.events_per_s";
+  double divisor = m.parallelism;
+  if (!m.curves.count(metric)) {
+    std::optional<double> events = m.Median("throughput.events_per_s");
+    std::optional<double> ops = m.Median("throughput.ops_per_s");
+    metric = "throughput.ops_per_s";
+    divisor = events && ops && *ops > 0 ? m.parallelism * *ops / *events : 0;
   }
-  std::optional<double> events = m.Median("throughput.events_per_s");
-  std::optional<double> ops = m.Median("throughput.ops_per_s");
-  if (events && ops && *ops > 0) {
-    if (auto r = CurveAt(m, "throughput.ops_per_s", x,
-                         m.parallelism * *ops / *events)) {
+  auto curve = m.curves.find(metric);
+  if (curve != m.curves.end() && divisor > 0) {
+    double cache = 0;
+    std::string basis = CurveWords(m, metric, x);
+    if (const std::optional<CacheCurve>& c = curve->second.cache) {
+      cache = PlannedBlockCache(p, *c, parallelism);
+      const double ratio = cache / x;
+      (*f)["derived.block_cache_per_subtask"] = Num(cache, Unit::kBytes);
+      basis += fmt::format(
+          ", at {} of its in-cache rate with a {} block cache per subtask "
+          "({} of the state; the cache curve measured down to {}{})",
+          FormatQuantity(c->Factor(ratio), Unit::kFraction),
+          FormatQuantity(cache, Unit::kBytes),
+          FormatQuantity(ratio, Unit::kFraction),
+          FormatQuantity(c->points.front().ratio, Unit::kFraction),
+          p.memory_per_node_bytes
+              ? ", half of memory_per_node per subtask"
+              : ", the sweep's cache: the profile gives no memory_per_node");
+    }
+    if (auto r = CurveAt(m, metric, x, divisor, cache)) {
+      (*f)["derived.rate_basis"] = Value::Text(basis);
       return r;
     }
   }
+  std::optional<double> events = m.Median("throughput.events_per_s");
   if (!events || *events <= 0) return std::nullopt;
   const double v = *events / m.parallelism;
   return Ranged{v, v, v};
@@ -393,7 +432,7 @@ void AddCurveFigures(const Profile& p, const BackendMeasurement& m,
     (*f)["derived.measured_per_subtask"] = Num(measured, Unit::kBytes);
     (*f)["derived.extrapolation"] = Num(x / measured, Unit::kRatio);
   }
-  if (std::optional<Ranged> rate = SubtaskRateAt(m, x)) {
+  if (std::optional<Ranged> rate = SubtaskRateAt(p, m, x, parallelism, f)) {
     PutRanged("derived.per_subtask_rate", *rate, Unit::kEventsPerSecond, f);
     // What the plan carries at the low end of the rate's interval.
     (*f)["derived.planned_rate_low"] = Num(

@@ -155,6 +155,11 @@ std::vector<VariableInfo> BuildCatalog() {
           "low end of per_subtask_rate's 90% interval"),
       Num("derived.per_subtask_rate_high", U::kEventsPerSecond, true,
           "high end of per_subtask_rate's 90% interval"),
+      Str("derived.rate_basis", true,
+          "what per_subtask_rate reads from a sweep's curve, with its numbers"),
+      Num("derived.block_cache_per_subtask", U::kBytes, true,
+          "rocksdb: the block cache per subtask the rate is read at (half "
+          "of memory_per_node x nodes / parallelism, else the sweep's)"),
       Num("derived.planned_rate_low", U::kEventsPerSecond, true,
           "parallelism x per_subtask_rate_low x target_utilisation: the "
           "rate the plan carries at the low end of the interval"),

@@ -214,15 +214,10 @@ void AttachCurves(const ResultsFile& f, const RunResult& run,
   auto it = backends.find(CurveLabel(run));
   if (it == backends.end() || !it->is_object()) return;
   for (const auto& [metric, curve] : it->items()) {
-    if (!curve.is_object() || !curve.contains("points")) continue;
-    std::vector<CurvePoint> points;
-    for (const nlohmann::json& p : curve["points"]) {
-      if (p.is_array() && p.size() == 2 && p[0].is_number() &&
-          p[1].is_number()) {
-        points.push_back({p[0].get<double>(), p[1].get<double>()});
-        m->largest_per_subtask_bytes =
-            std::max(m->largest_per_subtask_bytes, points.back().x);
-      }
+    const std::vector<CurvePoint> points = CurvePointsFromJson(curve);
+    for (const CurvePoint& p : points) {
+      m->largest_per_subtask_bytes =
+          std::max(m->largest_per_subtask_bytes, p.x);
     }
     if (points.size() < 2) continue;
     if (curve.contains("forecast_check") &&
@@ -232,7 +227,7 @@ void AttachCurves(const ResultsFile& f, const RunResult& run,
       m->forecast_errors[metric] =
           curve["forecast_check"]["relative_error"].get<double>();
     }
-    Result<CostModel> model = FitBestCostModel(points);
+    Result<CostModel> model = FitCurveJson(curve);
     if (model.ok()) m->curves[metric] = *model;
   }
 }

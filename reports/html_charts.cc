@@ -264,22 +264,16 @@ ChartFigure CurveChart(const ResultsFile& r, const std::string& metric,
     const int c = color++;
     auto it = metrics.find(metric);
     if (it == metrics.end() || !it->contains("points")) continue;
-    std::vector<CurvePoint> points;
+    const std::vector<CurvePoint> points = CurvePointsFromJson(*it);
     LineSeries measured{label + " measured", c, false, true, {}, {}};
-    for (const nlohmann::json& p : (*it)["points"]) {
-      if (!p.is_array() || p.size() != 2 || !p[0].is_number() ||
-          !p[1].is_number() || !(p[1].get<double>() > 0)) {
-        continue;
-      }
-      points.push_back({p[0].get<double>(), p[1].get<double>()});
-      measured.points.push_back({points.back().x, points.back().y});
-      y_lo = std::min(y_lo, points.back().y);
-      y_hi = std::max(y_hi, points.back().y);
+    for (const CurvePoint& p : points) {
+      measured.points.push_back({p.x, p.y});
+      y_lo = std::min(y_lo, p.y);
+      y_hi = std::max(y_hi, p.y);
     }
     if (points.empty()) continue;
     chart.series.push_back(measured);
-    if (points.size() < 2) continue;
-    Result<CostModel> model = FitBestCostModel(points);
+    Result<CostModel> model = FitCurveJson(*it);
     if (!model.ok()) continue;
     LineSeries fit{label + " " + std::string(CostModelKindName(model->kind)),
                    c,

@@ -61,6 +61,20 @@ Result<std::vector<uint64_t>> Sizes(const SweepOptions& o) {
   return GeometricStateSizes(*from, *up_to, o.steps);
 }
 
+bool NonZeroSize(const std::string& text) {
+  Result<uint64_t> bytes = ParseByteSize(text);
+  return bytes.ok() && *bytes > 0;
+}
+
+// "256 MiB", or "16 MiB, block cache 2 MiB" for a step of the cache curve.
+std::string StepSize(const SweepStep& s) {
+  std::string out = FormatStateSize(s.state_bytes);
+  if (s.block_cache_bytes > 0) {
+    out += ", block cache " + FormatStateSize(s.block_cache_bytes);
+  }
+  return out;
+}
+
 void PrintPlan(const std::vector<SweepStep>& steps, double bytes_per_key,
                std::ostream& err) {
   double total = 0;
@@ -75,7 +89,12 @@ void PrintPlan(const std::vector<SweepStep>& steps, double bytes_per_key,
         FormatStateSize(s.state_bytes), s.keys,
         s.skip_reason.empty() ? Duration(s.seconds) : "skip",
         FormatStateSize(s.disk_bytes), FormatStateSize(s.memory_bytes),
-        s.skip_reason.empty() ? "" : "  (" + s.skip_reason + ")");
+        s.skip_reason.empty()
+            ? (s.block_cache_bytes > 0
+                   ? "  (cache curve: block cache " +
+                         FormatStateSize(s.block_cache_bytes) + ")"
+                   : "")
+            : "  (" + s.skip_reason + ")");
   }
   err << "  estimated total: " << Duration(total) << "\n";
 }
@@ -123,6 +142,7 @@ struct SweepSetup {
   double bytes_per_key = 0;
   std::vector<uint64_t> sizes;
   std::vector<SweepStep> steps;
+  bool cache_curve_wanted = false;
 };
 
 // Checks the flags, plans every backend once and the ladder of sizes against
@@ -145,6 +165,16 @@ Result<SweepSetup> SetUpSweep(SweepOptions& so) {
     setup.run_plan.options["rocksdb"].emplace("local_recovery", "off");
     SB_RETURN_IF_ERROR(ParseBackendSettings(o, &setup.run_plan));
   }
+  const std::map<std::string, std::string>& rocksdb =
+      setup.run_plan.options["rocksdb"];
+  auto direct = rocksdb.find("use_direct_reads");
+  auto cache = rocksdb.find("block_cache_size");
+  // The cache curve needs the block cache to be the only cache.
+  const bool cache_curve =
+      std::count(names.begin(), names.end(), std::string("rocksdb")) &&
+      direct != rocksdb.end() &&
+      (direct->second == "on" || direct->second == "true") &&
+      (cache == rocksdb.end() || NonZeroSize(cache->second));
   SB_ASSIGN_OR_RETURN(
       setup.bytes_per_key,
       StateBytesPerKey(o.config.workload, *setup.run_plan.workload));
@@ -156,6 +186,12 @@ Result<SweepSetup> SetUpSweep(SweepOptions& so) {
   in.sizes = setup.sizes;
   in.bytes_per_key = setup.bytes_per_key;
   in.parallelism = o.config.parallelism;
+  in.rocksdb_cache_curve = cache_curve;
+  setup.cache_curve_wanted = cache_curve;
+  if (auto wb = rocksdb.find("write_buffer_size"); wb != rocksdb.end()) {
+    Result<uint64_t> bytes = ParseByteSize(wb->second);
+    if (bytes.ok()) in.rocksdb_write_buffer = *bytes;
+  }
   in.seconds_per_run =
       (o.config.warmup_s + o.config.measure_s) * o.config.repetitions;
   const char* tmp = std::getenv("TMPDIR");
@@ -215,8 +251,7 @@ RunResult MeasureStep(const SweepStep& step, int index, const RunOptions& o,
     run.status = RunStatus::kUnsupported;
     run.failure_phase = "plan";
     run.failure_reason = step.skip_reason;
-    err << "statebench: " << step.backend << " at "
-        << FormatStateSize(step.state_bytes)
+    err << "statebench: " << step.backend << " at " << StepSize(step)
         << ": skipped: " << step.skip_reason << "\n";
   } else {
     RunConfig rc = o.config;
@@ -228,6 +263,11 @@ RunResult MeasureStep(const SweepStep& step, int index, const RunOptions& o,
       rc.backend_settings = parsed->second;
     }
     rc.workload.key_count = step.keys;
+    if (step.block_cache_bytes > 0) {
+      rc.backend_options["block_cache_size"] =
+          std::to_string(step.block_cache_bytes);
+      rc.backend_settings.reset();  // parsed again with this cache
+    }
     const SweepPace::Clock::time_point start = SweepPace::Clock::now();
     run = RunBenchmark(rc, BackendRegistry::Default(), observer);
     run.backend_options.erase("password_file");
@@ -235,9 +275,9 @@ RunResult MeasureStep(const SweepStep& step, int index, const RunOptions& o,
         step, run.status == RunStatus::kOk,
         std::chrono::duration<double>(SweepPace::Clock::now() - start).count());
     if (run.status == RunStatus::kFailed) {
-      err << "statebench: " << step.backend << " at "
-          << FormatStateSize(step.state_bytes) << " failed in phase "
-          << run.failure_phase << ": " << run.failure_reason << "\n";
+      err << "statebench: " << step.backend << " at " << StepSize(step)
+          << " failed in phase " << run.failure_phase << ": "
+          << run.failure_reason << "\n";
     }
   }
   const uint64_t per_subtask =
@@ -246,6 +286,10 @@ RunResult MeasureStep(const SweepStep& step, int index, const RunOptions& o,
                         {"state_bytes_per_subtask", per_subtask},
                         {"keys", step.keys},
                         {"step", index}};
+  if (step.block_cache_bytes > 0) {
+    run.extra["sweep"]["cache_curve"] = true;
+    run.extra["sweep"]["block_cache_bytes"] = step.block_cache_bytes;
+  }
   return run;
 }
 
@@ -262,7 +306,17 @@ int RunSweepCommand(SweepOptions& so, CliContext& ctx) {
     err << "statebench: note: " << note << "\n";
   }
   const std::vector<SweepStep>& steps = setup->steps;
-  if (!o.quiet || o.dry_run) PrintPlan(steps, setup->bytes_per_key, err);
+  if (!o.quiet || o.dry_run) {
+    PrintPlan(steps, setup->bytes_per_key, err);
+    if (setup->cache_curve_wanted &&
+        std::none_of(steps.begin(), steps.end(), [](const SweepStep& s) {
+          return s.block_cache_bytes > 0;
+        })) {
+      err << "  rocksdb's cache curve is not measured: no size below the "
+             "largest holds twice the write buffer per subtask, and below "
+             "that the state lives in the memtable\n";
+    }
+  }
   if (o.dry_run) return kExitOk;
 
   ResultsFile results;
@@ -295,7 +349,7 @@ int RunSweepCommand(SweepOptions& so, CliContext& ctx) {
     if (!o.quiet) {
       err << fmt::format(
           "statebench: sweep [{}/{}] {} at {}: {}; elapsed {}, ETA {}\n", i + 1,
-          steps.size(), step.backend, FormatStateSize(step.state_bytes),
+          steps.size(), step.backend, StepSize(step),
           ToString(results.runs.back().status), Duration(pace.Elapsed()),
           Duration(pace.Eta()));
     }

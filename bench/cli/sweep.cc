@@ -15,6 +15,8 @@ namespace statebench {
 namespace {
 
 constexpr uint64_t kMiB = 1ull << 20;
+// The smallest block cache the cache curve runs with.
+constexpr uint64_t kMinCacheCurveBytes = 64ull << 10;
 
 }  // namespace
 
@@ -186,6 +188,36 @@ Result<std::vector<SweepStep>> PlanSweep(const SweepPlanInput& in) {
           " is beyond this machine: " + first->skip_reason);
     }
   }
+  if (in.rocksdb_cache_curve) {
+    // At the first size below the largest whose state per subtask is at
+    // least twice the write buffer: smaller states live in the memtable
+    // whatever the block cache, and the largest size is the one the
+    // forecast check forecasts from the others.
+    auto rocksdb =
+        std::find_if(steps.begin(), steps.end(), [&](const SweepStep& s) {
+          return s.backend == "rocksdb" && s.skip_reason.empty() &&
+                 s.state_bytes < in.sizes.back() &&
+                 s.state_bytes / static_cast<uint64_t>(in.parallelism) >=
+                     2 * in.rocksdb_write_buffer;
+        });
+    if (rocksdb != steps.end()) {
+      const SweepStep base = *rocksdb;
+      const double per_subtask = static_cast<double>(base.state_bytes) /
+                                 static_cast<double>(in.parallelism);
+      std::vector<SweepStep> curve;
+      for (double ratio : kCacheCurveRatios) {
+        SweepStep s = base;
+        s.block_cache_bytes = std::max<uint64_t>(
+            kMinCacheCurveBytes, static_cast<uint64_t>(ratio * per_subtask));
+        curve.push_back(s);
+      }
+      // Right after that size's own steps.
+      auto after = std::find_if(rocksdb, steps.end(), [&](const SweepStep& s) {
+        return s.state_bytes != base.state_bytes;
+      });
+      steps.insert(after, curve.begin(), curve.end());
+    }
+  }
   uint64_t worst = 0;
   const SweepStep* worst_step = nullptr;
   for (const SweepStep& s : steps) {
@@ -257,6 +289,108 @@ std::map<std::string, double> CurveMetrics(const RunResult& run) {
   return out;
 }
 
+namespace {
+
+// The block cache a rocksdb run had (its effective configuration); 0 when
+// it is not a rocksdb run or says none.
+double BlockCacheBytes(const RunResult& run) {
+  auto it = run.effective_config.find("block_cache_size");
+  if (it == run.effective_config.end()) return 0;
+  Result<uint64_t> bytes = ParseByteSize(it->second);
+  return bytes.ok() ? static_cast<double>(*bytes) : 0;
+}
+
+// The cache-curve steps of each configuration, as the curve and its JSON:
+// throughput relative to the step with the largest cache, at the cache
+// the ladder ran with. Configurations with fewer than two steps have none.
+struct MeasuredCacheCurve {
+  CacheCurve curve;
+  nlohmann::json json;
+};
+std::map<std::string, MeasuredCacheCurve> CacheCurves(
+    const std::vector<RunResult>& runs) {
+  struct Step {
+    double ratio, ops, memory_share, x;
+  };
+  std::map<std::string, std::vector<Step>> steps;
+  std::map<std::string, double> ladder_cache;
+  for (const RunResult& run : runs) {
+    if (run.status != RunStatus::kOk) continue;
+    auto sweep = run.extra.find("sweep");
+    if (sweep == run.extra.end() || !sweep->is_object()) continue;
+    const double x = sweep->value("state_bytes_per_subtask", 0.0);
+    const double cache = BlockCacheBytes(run);
+    if (!(x > 0) || !(cache > 0)) continue;
+    if (!sweep->value("cache_curve", false)) {
+      ladder_cache[CurveLabel(run)] = cache;
+      continue;
+    }
+    const std::map<std::string, double> metrics = CurveMetrics(run);
+    auto ops = metrics.find("throughput.ops_per_s");
+    if (ops == metrics.end() || !(ops->second > 0)) continue;
+    auto share = metrics.find("reads.memory_share");
+    steps[CurveLabel(run)].push_back(
+        {cache / x, ops->second, share == metrics.end() ? 1.0 : share->second,
+         x});
+  }
+  std::map<std::string, MeasuredCacheCurve> out;
+  for (auto& [label, list] : steps) {
+    std::sort(list.begin(), list.end(),
+              [](const Step& a, const Step& b) { return a.ratio < b.ratio; });
+    list.erase(std::unique(list.begin(), list.end(),
+                           [](const Step& a, const Step& b) {
+                             return a.ratio == b.ratio;
+                           }),
+               list.end());
+    auto cache = ladder_cache.find(label);
+    if (list.size() < 2 || cache == ladder_cache.end()) continue;
+    MeasuredCacheCurve m;
+    m.curve.cache_bytes = cache->second;
+    nlohmann::json points = nlohmann::json::array();
+    for (const Step& s : list) {
+      const double relative = s.ops / list.back().ops;
+      m.curve.points.push_back({s.ratio, relative, s.memory_share});
+      points.push_back({{"ratio", s.ratio},
+                        {"relative_throughput", relative},
+                        {"ops_per_s", s.ops},
+                        {"memory_share", s.memory_share}});
+    }
+    m.json = {{"block_cache_bytes", cache->second},
+              {"state_bytes_per_subtask", list.front().x},
+              {"points", std::move(points)}};
+    out[label] = std::move(m);
+  }
+  return out;
+}
+
+nlohmann::json ModelJson(const CostModel& m) {
+  nlohmann::json j = {{"kind", CostModelKindName(m.kind)},
+                      {"params", m.params},
+                      {"describe", m.Describe()},
+                      {"fit_error", m.fit_error},
+                      {"log_sigma", m.log_sigma},
+                      {"mean_log_x", m.mean_log_x},
+                      {"sxx_log_x", m.sxx_log_x},
+                      {"points", m.points},
+                      {"max_x", m.max_x}};
+  if (m.holdout_error) j["holdout_error"] = *m.holdout_error;
+  return j;
+}
+
+nlohmann::json CheckJson(const ForecastCheck& c) {
+  return {{"x", c.x},
+          {"measured", c.measured},
+          {"forecast", c.forecast.value},
+          {"low", c.forecast.low},
+          {"high", c.forecast.high},
+          {"extrapolation", c.forecast.extrapolation},
+          {"relative_error", c.relative_error},
+          {"inside_interval", c.inside_interval},
+          {"model", CostModelKindName(c.model.kind)}};
+}
+
+}  // namespace
+
 nlohmann::json FitCurves(const std::vector<RunResult>& runs) {
   // label -> metric -> points
   std::map<std::string, std::map<std::string, std::vector<CurvePoint>>> by;
@@ -264,6 +398,7 @@ nlohmann::json FitCurves(const std::vector<RunResult>& runs) {
     if (run.status != RunStatus::kOk) continue;
     auto sweep = run.extra.find("sweep");
     if (sweep == run.extra.end() || !sweep->is_object()) continue;
+    if (sweep->value("cache_curve", false)) continue;
     const double x = sweep->value("state_bytes_per_subtask", 0.0);
     if (!(x > 0)) continue;
     const std::string label = CurveLabel(run);
@@ -271,47 +406,32 @@ nlohmann::json FitCurves(const std::vector<RunResult>& runs) {
       if (y > 0 && std::isfinite(y)) by[label][metric].push_back({x, y});
     }
   }
+  const std::map<std::string, MeasuredCacheCurve> caches = CacheCurves(runs);
   nlohmann::json out = nlohmann::json::object();
   out["x"] = "state_bytes_per_subtask";
   out["interval_level"] = 0.9;
   nlohmann::json backends = nlohmann::json::object();
   for (const auto& [label, metrics] : by) {
+    auto cache = caches.find(label);
     nlohmann::json jm = nlohmann::json::object();
     for (const auto& [metric, points] : metrics) {
       nlohmann::json c;
       nlohmann::json pts = nlohmann::json::array();
       for (const CurvePoint& p : points) pts.push_back({p.x, p.y});
       c["points"] = pts;
-      Result<CostModel> m = points.size() < 2
-                                ? Result<CostModel>(Status::InvalidArgument(
-                                      "one size measured: no curve"))
-                                : FitBestCostModel(points);
+      std::optional<CacheCurve> curve;
+      if (cache != caches.end() && metric.starts_with("throughput.")) {
+        curve = cache->second.curve;
+        c["cache"] = cache->second.json;
+      }
+      Result<CostModel> m = FitCurveJson(c);
       if (m.ok()) {
-        c["model"] = {{"kind", CostModelKindName(m->kind)},
-                      {"params", m->params},
-                      {"describe", m->Describe()},
-                      {"fit_error", m->fit_error},
-                      {"log_sigma", m->log_sigma},
-                      {"mean_log_x", m->mean_log_x},
-                      {"sxx_log_x", m->sxx_log_x},
-                      {"points", m->points},
-                      {"max_x", m->max_x}};
-        if (m->holdout_error) c["model"]["holdout_error"] = *m->holdout_error;
+        c["model"] = ModelJson(*m);
       } else {
         c["model_error"] = m.status().message();
       }
-      Result<ForecastCheck> check = CheckLargestForecast(points);
-      if (check.ok()) {
-        c["forecast_check"] = {{"x", check->x},
-                               {"measured", check->measured},
-                               {"forecast", check->forecast.value},
-                               {"low", check->forecast.low},
-                               {"high", check->forecast.high},
-                               {"extrapolation", check->forecast.extrapolation},
-                               {"relative_error", check->relative_error},
-                               {"inside_interval", check->inside_interval},
-                               {"model", CostModelKindName(check->model.kind)}};
-      }
+      Result<ForecastCheck> check = CheckLargestForecast(points, curve);
+      if (check.ok()) c["forecast_check"] = CheckJson(*check);
       jm[metric] = std::move(c);
     }
     backends[label] = std::move(jm);

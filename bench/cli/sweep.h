@@ -13,10 +13,12 @@
 #include <cstdint>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "base/status.h"
+#include "reports/results/cost_model.h"
 #include "reports/results/results.h"
 #include "workloads/workload.h"
 
@@ -59,7 +61,14 @@ struct SweepStep {
   // Non-empty: the step is not run (the heap backends past the machine's
   // memory with Flink's 2x headroom); the row says why.
   std::string skip_reason;
+  // Non-zero: a step of the cache curve, run with this block cache per
+  // subtask instead of the configured one; not a point of the size curves.
+  uint64_t block_cache_bytes = 0;
 };
+
+// The cache curve's block caches, as fractions of its size's state per
+// subtask: one that holds it all, then a half and an eighth.
+inline constexpr double kCacheCurveRatios[] = {2.0, 0.5, 0.125};
 
 struct SweepPlanInput {
   std::vector<std::string> backends;
@@ -68,10 +77,15 @@ struct SweepPlanInput {
   int parallelism = 1;
   double seconds_per_run = 0;  // warmup + measured phases, all repetitions
   MachineLimits machine;
+  // Measure rocksdb's cache curve (kCacheCurveRatios) at the first size
+  // below the largest that holds twice the write buffer per subtask.
+  bool rocksdb_cache_curve = false;
+  uint64_t rocksdb_write_buffer = 64ull << 20;
 };
 
 // The steps in run order (size by size, backends within a size, so that an
-// interrupted sweep has whole sizes). InvalidArgument when a size is below
+// interrupted sweep has whole sizes; the cache curve's steps after its
+// size's). InvalidArgument when a size is below
 // one key, or when the disk cannot hold the largest step (naming it).
 Result<std::vector<SweepStep>> PlanSweep(const SweepPlanInput& in);
 
@@ -85,6 +99,8 @@ std::map<std::string, double> CurveMetrics(const RunResult& run);
 // extra.sweep says their size; failed and skipped runs left out): points,
 // the chosen model with its parameters, fit and held-out error and
 // interval, and the check of the largest size forecast from the others.
+// A configuration with cache-curve steps gets its curve under the
+// throughput metrics ("cache"), and their models are fitted through it.
 nlohmann::json FitCurves(const std::vector<RunResult>& runs);
 
 }  // namespace statebench

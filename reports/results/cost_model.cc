@@ -187,6 +187,56 @@ Result<CostModel> FitBare(CostModelKind kind,
   return m;
 }
 
+// Mean relative error of every point forecast by the model fitted to the
+// others, and the RMS of the log errors; nullopt when a fold cannot fit.
+std::optional<double> LeaveOneOutError(CostModelKind kind,
+                                       const std::vector<CurvePoint>& points,
+                                       std::optional<double>* log_rms) {
+  double rel = 0, log2 = 0;
+  for (size_t i = 0; i < points.size(); ++i) {
+    std::vector<CurvePoint> rest = points;
+    rest.erase(rest.begin() + static_cast<std::ptrdiff_t>(i));
+    Result<CostModel> fold = FitBare(kind, rest);
+    if (!fold.ok()) return std::nullopt;
+    double f = fold->Predict(points[i].x);
+    rel += std::fabs(f - points[i].y) / points[i].y;
+    double l = std::log(f / points[i].y);
+    log2 += l * l;
+  }
+  const double n = static_cast<double>(points.size());
+  *log_rms = std::sqrt(log2 / n);
+  return rel / n;
+}
+
+// Mean relative error of each size forecast by the model fitted to the
+// sizes below it (those with enough smaller sizes to fit): the direction
+// a forecast is read in. nullopt when no size has enough below it.
+std::optional<double> ForwardError(CostModelKind kind,
+                                   std::vector<CurvePoint> points) {
+  std::sort(points.begin(), points.end(),
+            [](const CurvePoint& a, const CurvePoint& b) { return a.x < b.x; });
+  double rel = 0;
+  int folds = 0;
+  for (size_t k = 1; k < points.size(); ++k) {
+    std::vector<CurvePoint> below;
+    for (const CurvePoint& p : points) {
+      if (p.x < points[k].x) below.push_back(p);
+    }
+    std::vector<double> xs;
+    for (const CurvePoint& p : below) xs.push_back(p.x);
+    xs.erase(std::unique(xs.begin(), xs.end()), xs.end());
+    if (static_cast<int>(xs.size()) < std::max(MinimumPoints(kind), 2)) {
+      continue;
+    }
+    Result<CostModel> fold = FitBare(kind, below);
+    if (!fold.ok()) continue;
+    rel += std::fabs(fold->Predict(points[k].x) - points[k].y) / points[k].y;
+    ++folds;
+  }
+  if (folds == 0) return std::nullopt;
+  return rel / folds;
+}
+
 }  // namespace
 
 std::string_view CostModelKindName(CostModelKind kind) {
@@ -211,6 +261,38 @@ std::optional<CostModelKind> ParseCostModelKind(std::string_view name) {
   return std::nullopt;
 }
 
+double CacheCurve::Factor(double ratio) const {
+  if (points.empty() || !(ratio > 0)) return 1;
+  const CachePoint& top = points.back();
+  if (ratio >= top.ratio) return top.relative;
+  // Per-op cost, the inverse of the relative throughput, is what adds up.
+  auto cost = [](const CachePoint& p) {
+    return 1 / std::max(p.relative, 1e-9);
+  };
+  for (size_t i = 0; i + 1 < points.size(); ++i) {
+    const CachePoint& a = points[i];
+    const CachePoint& b = points[i + 1];
+    if (ratio < a.ratio) break;
+    if (ratio <= b.ratio) {
+      const double t = std::log(ratio / a.ratio) / std::log(b.ratio / a.ratio);
+      return 1 / (cost(a) + t * (cost(b) - cost(a)));
+    }
+  }
+  // Below the smallest ratio: hits fall with the cache at most in
+  // proportion, and each further miss costs what the measured ones did.
+  const CachePoint& low = points.front();
+  const double miss_low = 1 - low.memory_share;
+  const double miss_top = 1 - top.memory_share;
+  if (miss_low - miss_top < 0.01) return low.relative;
+  const double miss = 1 - low.memory_share * ratio / low.ratio;
+  const double per_miss = (cost(low) - cost(top)) / (miss_low - miss_top);
+  return 1 / (cost(top) + per_miss * (miss - miss_top));
+}
+
+double CacheCurve::FactorAt(double x) const {
+  return x > 0 ? Factor(cache_bytes / x) : 1;
+}
+
 double CostModel::Predict(double x) const {
   double y = 0;
   switch (kind) {
@@ -232,6 +314,7 @@ double CostModel::Predict(double x) const {
       break;
     }
   }
+  if (cache) y *= cache->FactorAt(x);
   return y;
 }
 
@@ -270,7 +353,13 @@ std::string CostModel::Describe() const {
                     params[0], params[1], params[2], params[3]);
       break;
   }
-  return buf;
+  std::string out = buf;
+  if (cache) {
+    std::snprintf(buf, sizeof buf, " × cache factor (%.4g B cache)",
+                  cache->cache_bytes);
+    out += buf;
+  }
+  return out;
 }
 
 Result<CostModel> FitCostModel(CostModelKind kind,
@@ -309,35 +398,28 @@ Result<CostModel> FitCostModel(CostModelKind kind,
   if (static_cast<int>(points.size()) > k) {
     sigma = std::sqrt(sse / (n - k));
   }
-  // Leave-one-out: every point forecast by the model of the others.
   if (distinct - 1 >= MinimumPoints(kind) && points.size() >= 3) {
-    double rel = 0, log2 = 0;
-    bool ok = true;
-    for (size_t i = 0; i < points.size() && ok; ++i) {
-      std::vector<CurvePoint> rest = points;
-      rest.erase(rest.begin() + static_cast<std::ptrdiff_t>(i));
-      Result<CostModel> fold = FitBare(kind, rest);
-      if (!fold.ok()) {
-        ok = false;
-        break;
-      }
-      double f = fold->Predict(points[i].x);
-      rel += std::fabs(f - points[i].y) / points[i].y;
-      double l = std::log(f / points[i].y);
-      log2 += l * l;
-    }
-    if (ok) {
-      m.holdout_error = rel / n;
-      double loo_sigma = std::sqrt(log2 / n);
-      sigma = std::max(sigma.value_or(0), loo_sigma);
+    std::optional<double> loo_rms;
+    std::optional<double> loo = LeaveOneOutError(kind, points, &loo_rms);
+    if (loo) {
+      std::optional<double> forward = ForwardError(kind, points);
+      m.holdout_error = forward ? (*loo + *forward) / 2 : *loo;
+      sigma = std::max(sigma.value_or(0), *loo_rms);
     }
   }
   m.log_sigma = sigma.value_or(kUnknownLogSigma);
   return m;
 }
 
-Result<CostModel> FitBestCostModel(const std::vector<CurvePoint>& points,
-                                   double margin) {
+Result<CostModel> FitBestCostModel(const std::vector<CurvePoint>& measured,
+                                   double margin,
+                                   const std::optional<CacheCurve>& cache) {
+  // With a cache curve, what is fitted is the state size's own cost (the
+  // relative errors are the same either way).
+  std::vector<CurvePoint> points = measured;
+  if (cache) {
+    for (CurvePoint& p : points) p.y /= cache->FactorAt(p.x);
+  }
   std::optional<CostModel> best;
   Status last = Status::InvalidArgument("cost model: no points");
   // Simplest first, so that a richer model has to earn its parameters.
@@ -376,10 +458,12 @@ Result<CostModel> FitBestCostModel(const std::vector<CurvePoint>& points,
     }
   }
   if (!best) return last;
+  best->cache = cache;
   return *best;
 }
 
-Result<ForecastCheck> CheckLargestForecast(std::vector<CurvePoint> points) {
+Result<ForecastCheck> CheckLargestForecast(
+    std::vector<CurvePoint> points, const std::optional<CacheCurve>& cache) {
   std::sort(points.begin(), points.end(),
             [](const CurvePoint& a, const CurvePoint& b) { return a.x < b.x; });
   if (points.size() < 3) {
@@ -390,7 +474,7 @@ Result<ForecastCheck> CheckLargestForecast(std::vector<CurvePoint> points) {
   ForecastCheck c;
   const CurvePoint largest = points.back();
   points.pop_back();
-  SB_ASSIGN_OR_RETURN(c.model, FitBestCostModel(points));
+  SB_ASSIGN_OR_RETURN(c.model, FitBestCostModel(points, 0.1, cache));
   c.x = largest.x;
   c.measured = largest.y;
   c.forecast = c.model.At(largest.x);

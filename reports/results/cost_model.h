@@ -6,8 +6,8 @@
 // fixed costs dominate small states, caches stop holding the working set
 // at some size, and rates bend. A model is only trusted as far as it
 // predicts points it was not fitted to, so the candidates are ranked by
-// leave-one-out error, and every forecast carries an interval that widens
-// with the distance from the measured sizes.
+// held-out error (leave-one-out and forward), and every forecast carries an
+// interval that widens with the distance from the measured sizes.
 //
 // Candidates (x: state bytes per subtask, y: the metric, both > 0):
 //   constant   y = a
@@ -37,6 +37,31 @@ struct CurvePoint {
 
 enum class CostModelKind { kConstant, kLinear, kPower, kKnee };
 
+// Throughput against the block cache relative to the state: one state size
+// measured with the cache at several fractions of it (direct reads, so the
+// block cache is the only cache). A sweep's ladder keeps one cache while
+// the state grows, so its larger sizes run at smaller ratios; dividing each
+// point by the factor at its ratio leaves what the state size alone costs,
+// and a forecast multiplies the factor back at the ratio it is read at.
+struct CachePoint {
+  double ratio = 0;         // block cache bytes / state bytes per subtask
+  double relative = 1;      // throughput / throughput at the largest ratio
+  double memory_share = 1;  // reads served from memory at that ratio
+};
+
+struct CacheCurve {
+  double cache_bytes = 0;  // the block cache per subtask a forecast assumes
+  std::vector<CachePoint> points;  // ascending ratio, at least two
+
+  // The throughput factor at `ratio`: 1 at or above the largest ratio
+  // measured, interpolated in log ratio between points, and below the
+  // smallest by the cost of a miss: the per-op cost grows with the share
+  // of reads missing the cache, which falls no faster than the ratio.
+  double Factor(double ratio) const;
+  // Factor at state x per subtask with this curve's cache.
+  double FactorAt(double x) const;
+};
+
 std::string_view CostModelKindName(CostModelKind kind);
 std::optional<CostModelKind> ParseCostModelKind(std::string_view name);
 
@@ -56,8 +81,10 @@ struct CostModel {
   int points = 0;        // fitted points
   double max_x = 0;      // the largest fitted x
   double fit_error = 0;  // mean relative error on the fitted points
-  // Mean relative error of leave-one-out forecasts (each point predicted
-  // by the model fitted to the others); nullopt with too few points.
+  // Held-out error: the mean of two relative errors, leave-one-out (each
+  // point forecast by the model of the others) and forward (each size
+  // forecast by the model of the sizes below it, the direction forecasts
+  // are read in); nullopt with too few points.
   std::optional<double> holdout_error;
   // Spread of log(y / model) used for the interval: the larger of the
   // residual standard deviation and the RMS leave-one-out log error.
@@ -66,6 +93,10 @@ struct CostModel {
   double mean_log_x = 0;
   double sxx_log_x = 0;
   double interval_level = 0.9;
+  // Present for a throughput curve measured against the block cache: the
+  // model above is the state size's cost alone, and Predict multiplies the
+  // cache factor in at cache->cache_bytes per subtask.
+  std::optional<CacheCurve> cache;
 
   double Predict(double x) const;
   // The forecast at x with its interval.
@@ -85,8 +116,11 @@ Result<CostModel> FitCostModel(CostModelKind kind,
 // parameters must beat a simpler one by more than `margin` (relative) to be
 // chosen. With two points only constant and linear/power fit (no held-out
 // error: chosen by fit error, and the interval says how little that proves).
-Result<CostModel> FitBestCostModel(const std::vector<CurvePoint>& points,
-                                   double margin = 0.1);
+// With `cache`, the points are first divided by the cache factor at their
+// size and the model carries the curve (CostModel::cache).
+Result<CostModel> FitBestCostModel(
+    const std::vector<CurvePoint>& points, double margin = 0.1,
+    const std::optional<CacheCurve>& cache = std::nullopt);
 
 // The tool's check of its own forecasts: fitted on every point but the
 // largest, the forecast at the largest against its measurement.
@@ -98,7 +132,9 @@ struct ForecastCheck {
   double relative_error = 0;  // (forecast - measured) / measured
   bool inside_interval = false;
 };
-Result<ForecastCheck> CheckLargestForecast(std::vector<CurvePoint> points);
+Result<ForecastCheck> CheckLargestForecast(
+    std::vector<CurvePoint> points,
+    const std::optional<CacheCurve>& cache = std::nullopt);
 
 }  // namespace statebench
 

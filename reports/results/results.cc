@@ -1251,4 +1251,53 @@ std::string CurveLabel(const RunResult& run) {
                                               : run.backend;
 }
 
+std::vector<CurvePoint> CurvePointsFromJson(const nlohmann::json& curve) {
+  std::vector<CurvePoint> points;
+  if (!curve.is_object() || !curve.contains("points") ||
+      !curve["points"].is_array()) {
+    return points;
+  }
+  for (const nlohmann::json& p : curve["points"]) {
+    if (p.is_array() && p.size() == 2 && p[0].is_number() && p[1].is_number() &&
+        p[0].get<double>() > 0 && p[1].get<double>() > 0) {
+      points.push_back({p[0].get<double>(), p[1].get<double>()});
+    }
+  }
+  return points;
+}
+
+std::optional<CacheCurve> CacheCurveFromJson(const nlohmann::json& curve) {
+  if (!curve.is_object() || !curve.contains("cache")) return std::nullopt;
+  const nlohmann::json& c = curve["cache"];
+  if (!c.is_object() || !c.contains("block_cache_bytes") ||
+      !c["block_cache_bytes"].is_number() || !c.contains("points") ||
+      !c["points"].is_array()) {
+    return std::nullopt;
+  }
+  CacheCurve out;
+  out.cache_bytes = c["block_cache_bytes"].get<double>();
+  for (const nlohmann::json& p : c["points"]) {
+    if (!p.is_object()) continue;
+    CachePoint cp;
+    cp.ratio = p.value("ratio", 0.0);
+    cp.relative = p.value("relative_throughput", 0.0);
+    cp.memory_share = p.value("memory_share", 1.0);
+    if (cp.ratio > 0 && cp.relative > 0) out.points.push_back(cp);
+  }
+  std::sort(out.points.begin(), out.points.end(),
+            [](const CachePoint& a, const CachePoint& b) {
+              return a.ratio < b.ratio;
+            });
+  if (out.points.size() < 2 || !(out.cache_bytes > 0)) return std::nullopt;
+  return out;
+}
+
+Result<CostModel> FitCurveJson(const nlohmann::json& curve) {
+  std::vector<CurvePoint> points = CurvePointsFromJson(curve);
+  if (points.size() < 2) {
+    return Status::InvalidArgument("one size measured: no curve");
+  }
+  return FitBestCostModel(points, 0.1, CacheCurveFromJson(curve));
+}
+
 }  // namespace statebench

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "reports/results/cost_model.h"
 
 namespace statebench {
 
@@ -317,6 +318,15 @@ struct ResultsFile {
 // The key of `run`'s configuration in curves["backends"]: the backend
 // name, with " incremental" for incremental checkpoints.
 std::string CurveLabel(const RunResult& run);
+
+// One metric's curve as a sweep wrote it (curves["backends"][label][metric]):
+// its measured points, and the cache curve a throughput curve carries.
+// Points that are not two positive numbers are left out.
+std::vector<CurvePoint> CurvePointsFromJson(const nlohmann::json& curve);
+std::optional<CacheCurve> CacheCurveFromJson(const nlohmann::json& curve);
+// The curve's model, fitted as the sweep fitted it; InvalidArgument with
+// fewer than two points.
+Result<CostModel> FitCurveJson(const nlohmann::json& curve);
 
 // Direction and unit of a flattened metric name.
 struct MetricInfo {

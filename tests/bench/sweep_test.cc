@@ -82,6 +82,39 @@ TEST(SweepPlanTest, HeapBackendsStopWhereMemoryEndsAndDiskRefuses) {
   EXPECT_FALSE(PlanSweep(in).ok());
 }
 
+// The cache curve runs after the first size below the largest whose state
+// per subtask is twice the write buffer, at that size, with the block
+// cache at 2, 1/2 and 1/8 of its state per subtask. Below that size the
+// state lives in the memtable, whatever the cache.
+TEST(SweepPlanTest, RocksDbCacheCurveRunsWhereTheStateOutgrowsTheMemtable) {
+  SweepPlanInput in;
+  in.backends = {"fs", "rocksdb"};
+  in.sizes = {64 * kMiB, 256 * kMiB, 512 * kMiB, 1024 * kMiB};
+  in.bytes_per_key = 116;
+  in.parallelism = 2;
+  in.machine.memory_available = 6000 * kMiB;
+  in.machine.disk_free = 1ull << 40;
+  in.rocksdb_cache_curve = true;
+  Result<std::vector<SweepStep>> plan = PlanSweep(in);
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  ASSERT_EQ(plan->size(), 11u);
+  EXPECT_EQ((*plan)[3].block_cache_bytes, 0u);
+  const uint64_t expect[] = {256 * kMiB, 64 * kMiB, 16 * kMiB};
+  for (int i = 0; i < 3; ++i) {
+    const SweepStep& s = (*plan)[4 + i];
+    EXPECT_EQ(s.backend, "rocksdb");
+    EXPECT_EQ(s.state_bytes, 256 * kMiB);
+    EXPECT_EQ(s.block_cache_bytes, expect[i]);
+  }
+  EXPECT_EQ((*plan)[7].state_bytes, 512 * kMiB);
+  // Only the largest size outgrows the memtable: no curve.
+  in.sizes = {64 * kMiB, 256 * kMiB};
+  EXPECT_EQ(PlanSweep(in)->size(), 4u);
+  in.sizes = {256 * kMiB, 512 * kMiB};
+  in.rocksdb_cache_curve = false;
+  EXPECT_EQ(PlanSweep(in)->size(), 4u);
+}
+
 RunResult SyntheticRun(const std::string& backend, double x, double restore_ms,
                        double ops) {
   RunResult r;
@@ -118,16 +151,36 @@ std::string TempDir() {
 
 TEST(SweepCliTest, MeasuresEachSizeAndWritesCurves) {
   const std::string dir = TempDir();
-  CliRun r = Cli({"sweep", "--backends", "fs,rocksdb", "--state-sizes",
-                  "256KiB,512KiB,1MiB", "--duration", "0.2", "--warmup", "0",
-                  "--checkpoint-interval", "50", "-q", "-o", dir + "/r.json"});
+  // A 64 KiB write buffer, so that 256 KiB of state outgrows the memtable
+  // and carries the cache curve.
+  CliRun r =
+      Cli({"sweep", "--backends", "fs,rocksdb", "--state-sizes",
+           "256KiB,512KiB,1MiB", "--backend-opt",
+           "rocksdb.write_buffer_size=64KiB", "--duration", "0.2", "--warmup",
+           "0", "--checkpoint-interval", "50", "-q", "-o", dir + "/r.json"});
   ASSERT_EQ(r.code, 0) << r.err;
   Result<ResultsFile> f = LoadResultsFile(dir + "/r.json");
   ASSERT_TRUE(f.ok()) << f.status().ToString();
-  ASSERT_EQ(f->runs.size(), 6u);
+  // Two backends at three sizes, and rocksdb's cache curve after the
+  // smallest size: its block cache at 2 and 1/2 of the state, and 64 KiB,
+  // the least it runs with.
+  ASSERT_EQ(f->runs.size(), 9u);
   EXPECT_EQ(f->runs[0].extra["sweep"]["state_bytes"], 256 * 1024);
+  for (int i : {2, 3, 4}) {
+    EXPECT_EQ(f->runs[i].backend, "rocksdb");
+    EXPECT_EQ(f->runs[i].extra["sweep"]["cache_curve"], true);
+  }
+  EXPECT_EQ(f->runs[3].effective_config.at("block_cache_size"), "131072");
   // 1 MiB of 116-byte entries.
-  EXPECT_EQ(f->runs[5].extra["sweep"]["keys"], kMiB / 116);
+  EXPECT_EQ(f->runs[8].extra["sweep"]["keys"], kMiB / 116);
+  const nlohmann::json& rate =
+      f->curves["backends"]["rocksdb"]["throughput.ops_per_s"];
+  ASSERT_TRUE(rate.contains("cache")) << rate.dump();
+  EXPECT_EQ(rate["cache"]["points"].size(), 3u);
+  EXPECT_EQ(rate["cache"]["block_cache_bytes"], 64 * kMiB);
+  EXPECT_EQ(rate["points"].size(), 3u);  // cache steps are not sizes
+  EXPECT_FALSE(
+      f->curves["backends"]["fs"]["throughput.ops_per_s"].contains("cache"));
   ASSERT_TRUE(f->curves.is_object());
   for (const char* b : {"fs", "rocksdb"}) {
     const nlohmann::json& m = f->curves["backends"][b];
