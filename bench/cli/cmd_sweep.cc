@@ -1,6 +1,7 @@
 // `statebench sweep`: every backend at a ladder of state sizes, the results
 // written after each size, and cost models fitted over the sizes.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -75,6 +76,22 @@ std::string StepSize(const SweepStep& s) {
   return out;
 }
 
+// "  (cache curve: block cache 32 MiB; warmup 6 s to fill the block cache)"
+std::string StepNotes(const SweepStep& s) {
+  std::vector<std::string> notes;
+  if (s.block_cache_bytes > 0) {
+    notes.push_back("cache curve: block cache " +
+                    FormatStateSize(s.block_cache_bytes));
+  }
+  if (s.warmup_s > 0) {
+    notes.push_back(
+        fmt::format("warmup {:.0f} s to fill the block cache", s.warmup_s));
+  }
+  return notes.empty()
+             ? ""
+             : "  (" + fmt::format("{}", fmt::join(notes, "; ")) + ")";
+}
+
 void PrintPlan(const std::vector<SweepStep>& steps, double bytes_per_key,
                std::ostream& err) {
   double total = 0;
@@ -89,12 +106,7 @@ void PrintPlan(const std::vector<SweepStep>& steps, double bytes_per_key,
         FormatStateSize(s.state_bytes), s.keys,
         s.skip_reason.empty() ? Duration(s.seconds) : "skip",
         FormatStateSize(s.disk_bytes), FormatStateSize(s.memory_bytes),
-        s.skip_reason.empty()
-            ? (s.block_cache_bytes > 0
-                   ? "  (cache curve: block cache " +
-                         FormatStateSize(s.block_cache_bytes) + ")"
-                   : "")
-            : "  (" + s.skip_reason + ")");
+        s.skip_reason.empty() ? StepNotes(s) : "  (" + s.skip_reason + ")");
   }
   err << "  estimated total: " << Duration(total) << "\n";
 }
@@ -192,6 +204,12 @@ Result<SweepSetup> SetUpSweep(SweepOptions& so) {
     Result<uint64_t> bytes = ParseByteSize(wb->second);
     if (bytes.ok()) in.rocksdb_write_buffer = *bytes;
   }
+  if (cache != rocksdb.end()) {
+    Result<uint64_t> bytes = ParseByteSize(cache->second);
+    if (bytes.ok()) in.rocksdb_block_cache = *bytes;
+  }
+  in.warmup_s = o.config.warmup_s;
+  in.repetitions = o.config.repetitions;
   in.seconds_per_run =
       (o.config.warmup_s + o.config.measure_s) * o.config.repetitions;
   const char* tmp = std::getenv("TMPDIR");
@@ -263,6 +281,7 @@ RunResult MeasureStep(const SweepStep& step, int index, const RunOptions& o,
       rc.backend_settings = parsed->second;
     }
     rc.workload.key_count = step.keys;
+    if (step.warmup_s > 0) rc.warmup_s = step.warmup_s;
     if (step.block_cache_bytes > 0) {
       rc.backend_options["block_cache_size"] =
           std::to_string(step.block_cache_bytes);

@@ -64,6 +64,10 @@ struct SweepStep {
   // Non-zero: a step of the cache curve, run with this block cache per
   // subtask instead of the configured one; not a point of the size curves.
   uint64_t block_cache_bytes = 0;
+  // rocksdb with direct reads: a warmup long enough to fill the block cache
+  // (or the state, if smaller) from storage, when that is longer than the
+  // configured one; 0 keeps the configured warmup.
+  double warmup_s = 0;
 };
 
 // The cache curve's block caches, as fractions of its size's state per
@@ -77,10 +81,15 @@ struct SweepPlanInput {
   int parallelism = 1;
   double seconds_per_run = 0;  // warmup + measured phases, all repetitions
   MachineLimits machine;
-  // Measure rocksdb's cache curve (kCacheCurveRatios) at the first size
-  // below the largest that holds twice the write buffer per subtask.
+  // rocksdb reads with O_DIRECT: its steps get a warmup that fills the
+  // block cache, and its cache curve (kCacheCurveRatios) is measured at the
+  // first size below the largest that holds twice the write buffer per
+  // subtask.
   bool rocksdb_cache_curve = false;
   uint64_t rocksdb_write_buffer = 64ull << 20;
+  uint64_t rocksdb_block_cache = 64ull << 20;
+  double warmup_s = 0;  // the configured warmup of one repetition
+  int repetitions = 1;
 };
 
 // The steps in run order (size by size, backends within a size, so that an

@@ -1271,7 +1271,7 @@ std::optional<CacheCurve> CacheCurveFromJson(const nlohmann::json& curve) {
   const nlohmann::json& c = curve["cache"];
   if (!c.is_object() || !c.contains("block_cache_bytes") ||
       !c["block_cache_bytes"].is_number() || !c.contains("points") ||
-      !c["points"].is_array()) {
+      !c["points"].is_array() || !c.value("applied", true)) {
     return std::nullopt;
   }
   CacheCurve out;

@@ -320,7 +320,8 @@ struct ResultsFile {
 std::string CurveLabel(const RunResult& run);
 
 // One metric's curve as a sweep wrote it (curves["backends"][label][metric]):
-// its measured points, and the cache curve a throughput curve carries.
+// its measured points, and the cache curve a throughput curve carries
+// (none when the sweep marked it "applied": false).
 // Points that are not two positive numbers are left out.
 std::vector<CurvePoint> CurvePointsFromJson(const nlohmann::json& curve);
 std::optional<CacheCurve> CacheCurveFromJson(const nlohmann::json& curve);

@@ -396,6 +396,66 @@ nodes: 8
   EXPECT_FALSE(Get(r, kRocksInc).vetoed);
 }
 
+// A rocksdb throughput curve measured against the block cache is read at
+// the plan's cache: half the memory per subtask (Flink's managed memory,
+// shared with the write buffers), a ratio to the state that does not
+// depend on the parallelism; without memory_per_node, at the sweep's own.
+TEST(AdvisorGoldenTest, ThroughputIsReadAtThePlansBlockCache) {
+  ResultsFile f = WithRestoreCurve(StandardResults());
+  const double mib = testing::kMiB;
+  // The sweep's 64 MiB cache at 16, 64 and 256 MiB per subtask runs at
+  // ratios 4, 1 and 1/4, where the cache curve's factors are 1, 2/3 and
+  // 1/3; divided by them the state size costs nothing: 200k flat.
+  f.curves["backends"]["rocksdb incremental"]["throughput.events_per_s"] = {
+      {"points",
+       {{16 * mib, 200000.0},
+        {64 * mib, 200000.0 * 2 / 3},
+        {256 * mib, 200000.0 / 3}}},
+      {"cache",
+       {{"block_cache_bytes", 64 * mib},
+        {"points",
+         {{{"ratio", 0.125},
+           {"relative_throughput", 0.25},
+           {"memory_share", 0.3}},
+          {{"ratio", 0.5}, {"relative_throughput", 0.5}, {"memory_share", 0.7}},
+          {{"ratio", 2.0},
+           {"relative_throughput", 1.0},
+           {"memory_share", 1.0}}}}}}};
+  const double measured_p =
+      testing::FindRun(&f, "rocksdb", "", "incremental")->parallelism;
+  const std::string base = R"(
+state_size: 300GiB
+event_rate: 100k/s
+checkpoint_interval: 1min
+nodes: 8
+)";
+  Recommendation r = AdviseOn(base + "memory_per_node: 32GiB\n", f);
+  const Facts& facts = Get(r, kRocksInc).facts;
+  const double p = FactOrMissing(facts, "derived.parallelism").number;
+  EXPECT_NEAR(FactOrMissing(facts, "derived.block_cache_per_subtask").number,
+              0.5 * 32 * testing::kGiB * 8 / p, 1);
+  // 128 GiB of cache over 300 GiB of state: 0.427, between the ratios 1/8
+  // and 1/2, where the per-op cost is 4 and 2.
+  const double t = std::log((128.0 / 300) / 0.125) / std::log(4.0);
+  const double factor = 1 / (4 - 2 * t);
+  EXPECT_NEAR(FactOrMissing(facts, "derived.per_subtask_rate").number,
+              200000.0 / measured_p * factor, 1);
+  const std::string note = Reason(r, kRocksInc, "rate-from-curve");
+  EXPECT_TRUE(Contains(note, "half of memory_per_node")) << note;
+
+  // The sweep's 64 MiB against tens of GiB per subtask: far fewer hits.
+  Recommendation small = AdviseOn(base, f);
+  const Facts& sf = Get(small, kRocksInc).facts;
+  const double sp = FactOrMissing(sf, "derived.parallelism").number;
+  EXPECT_DOUBLE_EQ(FactOrMissing(sf, "derived.block_cache_per_subtask").number,
+                   64 * mib);
+  EXPECT_LT(FactOrMissing(sf, "derived.per_subtask_rate").number,
+            200000.0 / measured_p * factor);
+  EXPECT_GT(sp, 0);
+  EXPECT_TRUE(Contains(Reason(small, kRocksInc, "rate-from-curve"),
+                       "the sweep's cache"));
+}
+
 // Crash verification beats a claimed capability.
 TEST(AdvisorGoldenTest, FailedVerificationIsVetoedForExactlyOnce) {
   ResultsFile results = StandardResults();

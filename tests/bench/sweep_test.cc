@@ -107,6 +107,13 @@ TEST(SweepPlanTest, RocksDbCacheCurveRunsWhereTheStateOutgrowsTheMemtable) {
     EXPECT_EQ(s.block_cache_bytes, expect[i]);
   }
   EXPECT_EQ((*plan)[7].state_bytes, 512 * kMiB);
+  // Direct reads: only the run's reads fill the cache, so the warmup reads
+  // the smaller of the cache and the state per subtask, at 5,000 blocks of
+  // 4 KiB a second: 128 MiB for the cache twice the state, 64 MiB (the
+  // configured cache) for the ladder's own step.
+  EXPECT_NEAR((*plan)[4].warmup_s, 128.0 * kMiB / (4096 * 5000), 1e-9);
+  EXPECT_NEAR((*plan)[3].warmup_s, 64.0 * kMiB / (4096 * 5000), 1e-9);
+  EXPECT_EQ((*plan)[2].warmup_s, 0);  // fs
   // Only the largest size outgrows the memtable: no curve.
   in.sizes = {64 * kMiB, 256 * kMiB};
   EXPECT_EQ(PlanSweep(in)->size(), 4u);
@@ -141,6 +148,65 @@ TEST(SweepCurvesTest, FitsEachMetricAndChecksTheLargestForecast) {
   EXPECT_NEAR(r["forecast_check"]["relative_error"].get<double>(), 0, 1e-9);
   EXPECT_EQ(c["backends"]["rocksdb"]["throughput.ops_per_s"]["model"]["kind"],
             "constant");
+}
+
+// One step of a cache curve: rocksdb at x with the block cache `cache`,
+// `ops` ops/s, and `share` of its reads served from memory.
+RunResult CacheStep(double x, double cache, double ops, double share) {
+  RunResult r = SyntheticRun("rocksdb", x, 10, ops);
+  r.effective_config["block_cache_size"] =
+      std::to_string(static_cast<uint64_t>(cache));
+  r.extra["sweep"]["cache_curve"] = true;
+  Repetition rep;
+  rep.io.read_sources = {
+      {"block_cache", static_cast<uint64_t>(share * 1000)},
+      {"storage", static_cast<uint64_t>((1 - share) * 1000)}};
+  r.repetitions.push_back(rep);
+  return r;
+}
+
+// The cache curve is relative to its largest cache, and applied to the
+// throughput model only when that cache had warmed up (held the state).
+TEST(SweepCurvesTest, CacheCurveAppliesOnlyWhenItsReferenceWarmedUp) {
+  const double mib = 1 << 20;
+  auto runs_with = [&](double reference_share) {
+    std::vector<RunResult> runs;
+    for (double x : {64 * mib, 256 * mib, 1024 * mib}) {
+      RunResult r = SyntheticRun("rocksdb", x, x / mib, 1e5 * 64 * mib / x);
+      r.effective_config["block_cache_size"] = "64MiB";
+      runs.push_back(r);
+    }
+    runs.push_back(CacheStep(256 * mib, 512 * mib, 50'000, reference_share));
+    runs.push_back(CacheStep(256 * mib, 128 * mib, 40'000, 0.6));
+    runs.push_back(CacheStep(256 * mib, 32 * mib, 25'000, 0.2));
+    return FitCurves(runs);
+  };
+  nlohmann::json warm = runs_with(0.99);
+  const nlohmann::json& rate =
+      warm["backends"]["rocksdb"]["throughput.ops_per_s"];
+  ASSERT_TRUE(rate.contains("cache")) << rate.dump();
+  EXPECT_EQ(rate["points"].size(), 3u);  // cache steps are not sizes
+  EXPECT_DOUBLE_EQ(rate["cache"]["block_cache_bytes"].get<double>(), 64 * mib);
+  ASSERT_EQ(rate["cache"]["points"].size(), 3u);
+  EXPECT_DOUBLE_EQ(rate["cache"]["points"][0]["ratio"].get<double>(), 0.125);
+  EXPECT_DOUBLE_EQ(
+      rate["cache"]["points"][0]["relative_throughput"].get<double>(), 0.5);
+  EXPECT_FALSE(rate["cache"].contains("applied"));
+  ASSERT_TRUE(CacheCurveFromJson(rate).has_value());
+  EXPECT_NE(rate["model"]["describe"].get<std::string>().find("cache factor"),
+            std::string::npos);
+  // The restore curve is not read through the cache.
+  EXPECT_FALSE(
+      warm["backends"]["rocksdb"]["restore.duration_ms"].contains("cache"));
+
+  nlohmann::json cold = runs_with(0.5);
+  const nlohmann::json& c = cold["backends"]["rocksdb"]["throughput.ops_per_s"];
+  EXPECT_EQ(c["cache"]["applied"], false);
+  EXPECT_NE(c["cache"]["reason"].get<std::string>().find("not warmed up"),
+            std::string::npos);
+  EXPECT_FALSE(CacheCurveFromJson(c).has_value());
+  EXPECT_EQ(c["model"]["describe"].get<std::string>().find("cache factor"),
+            std::string::npos);
 }
 
 std::string TempDir() {
