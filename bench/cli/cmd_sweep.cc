@@ -260,8 +260,10 @@ class SweepPace {
 // One step of the ladder: a run at the step's key count, or the row of a
 // step the plan refused. Labelled with its size either way.
 RunResult MeasureStep(const SweepStep& step, int index, const RunOptions& o,
-                      const RunPlan& plan, RunObserver* observer,
-                      SweepPace* pace, std::ostream& err) {
+                      const RunPlan& plan, CheckpointCadence* cadence,
+                      RunObserver* observer, SweepPace* pace,
+                      std::ostream& err) {
+  const StepCadence at = cadence->For(step.backend, step.state_bytes);
   RunResult run;
   if (!step.skip_reason.empty()) {
     run.backend = step.backend;
@@ -282,6 +284,8 @@ RunResult MeasureStep(const SweepStep& step, int index, const RunOptions& o,
     }
     rc.workload.key_count = step.keys;
     if (step.warmup_s > 0) rc.warmup_s = step.warmup_s;
+    rc.checkpoint.interval_ms = at.interval_ms;
+    rc.measure_s = at.measure_s;
     if (step.block_cache_bytes > 0) {
       rc.backend_options["block_cache_size"] =
           std::to_string(step.block_cache_bytes);
@@ -304,7 +308,15 @@ RunResult MeasureStep(const SweepStep& step, int index, const RunOptions& o,
   run.extra["sweep"] = {{"state_bytes", step.state_bytes},
                         {"state_bytes_per_subtask", per_subtask},
                         {"keys", step.keys},
-                        {"step", index}};
+                        {"step", index},
+                        {"checkpoint_interval_ms", at.interval_ms},
+                        {"measure_s", at.measure_s}};
+  if (run.status == RunStatus::kOk) {
+    if (auto e2e = run.summary.find("checkpoint.median_end_to_end_ms");
+        e2e != run.summary.end()) {
+      cadence->Measured(step.backend, step.state_bytes, e2e->second.median);
+    }
+  }
   if (step.block_cache_bytes > 0) {
     run.extra["sweep"]["cache_curve"] = true;
     run.extra["sweep"]["block_cache_bytes"] = step.block_cache_bytes;
@@ -352,11 +364,14 @@ int RunSweepCommand(SweepOptions& so, CliContext& ctx) {
   };
   ProgressObserver observer(progress);
   SweepPace pace(steps);
+  CheckpointCadence cadence(o.config.checkpoint.interval_ms,
+                            o.config.measure_s);
   bool any_failed = false;
   for (size_t i = 0; i < steps.size(); ++i) {
     const SweepStep& step = steps[i];
     results.runs.push_back(MeasureStep(step, static_cast<int>(i + 1), o,
-                                       setup->run_plan, &observer, &pace, err));
+                                       setup->run_plan, &cadence, &observer,
+                                       &pace, err));
     any_failed |= results.runs.back().status == RunStatus::kFailed;
     // Each size is on disk as soon as it is measured: an interrupted sweep
     // keeps what it finished.

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/status.h"
@@ -97,6 +98,38 @@ struct SweepPlanInput {
 // size's). InvalidArgument when a size is below
 // one key, or when the disk cannot hold the largest step (naming it).
 Result<std::vector<SweepStep>> PlanSweep(const SweepPlanInput& in);
+
+// Checkpoints at a bounded share of the measured phase. A checkpoint of a
+// large state outlasts a short interval, and then the run checkpoints back
+// to back: at 1 GiB fs measured 493k ops/s with checkpoints every second
+// (each taking 4 s) and 981k with none. A throughput curve of such runs is
+// the checkpoints' curve. Each step's interval is at least
+// 1 / kCheckpointDuty times the duration its backend's last measured size
+// forecasts at this size (durations grow in proportion to the state), and
+// its measured phase long enough for one such checkpoint to complete.
+inline constexpr double kCheckpointDuty = 0.25;
+
+struct StepCadence {
+  uint32_t interval_ms = 0;
+  double measure_s = 0;
+};
+
+class CheckpointCadence {
+ public:
+  // The configured interval (0: no periodic checkpoints) and phase.
+  CheckpointCadence(uint32_t interval_ms, double measure_s)
+      : interval_ms_(interval_ms), measure_s_(measure_s) {}
+  StepCadence For(const std::string& backend, uint64_t state_bytes) const;
+  // A measured step of `backend`: its median checkpoint end-to-end.
+  void Measured(const std::string& backend, uint64_t state_bytes,
+                double end_to_end_ms);
+
+ private:
+  uint32_t interval_ms_;
+  double measure_s_;
+  // backend -> (state bytes, end-to-end ms) of its largest measured size.
+  std::map<std::string, std::pair<uint64_t, double>> last_;
+};
 
 // The figures of one measured run that the curves model, by metric name:
 // the run's summary medians plus disk use, space amplification and the

@@ -278,15 +278,11 @@ double CacheCurve::Factor(double ratio) const {
       return 1 / (cost(a) + t * (cost(b) - cost(a)));
     }
   }
-  // Below the smallest ratio: hits fall with the cache at most in
-  // proportion, and each further miss costs what the measured ones did.
-  const CachePoint& low = points.front();
-  const double miss_low = 1 - low.memory_share;
-  const double miss_top = 1 - top.memory_share;
-  if (miss_low - miss_top < 0.01) return low.relative;
-  const double miss = 1 - low.memory_share * ratio / low.ratio;
-  const double per_miss = (cost(low) - cost(top)) / (miss_low - miss_top);
-  return 1 / (cost(top) + per_miss * (miss - miss_top));
+  // Below the smallest ratio measured the curve is not extrapolated: how
+  // hits fall there depends on the memtable's share of the state and the
+  // key skew, which one ratio does not capture. The forecast's extrapolation
+  // and interval say how far it reaches.
+  return points.front().relative;
 }
 
 double CacheCurve::FactorAt(double x) const {

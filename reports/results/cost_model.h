@@ -46,7 +46,7 @@ enum class CostModelKind { kConstant, kLinear, kPower, kKnee };
 struct CachePoint {
   double ratio = 0;         // block cache bytes / state bytes per subtask
   double relative = 1;      // throughput / throughput at the largest ratio
-  double memory_share = 1;  // reads served from memory at that ratio
+  double memory_share = 1;  // reads served from memory at that ratio (shown)
 };
 
 struct CacheCurve {
@@ -54,9 +54,8 @@ struct CacheCurve {
   std::vector<CachePoint> points;  // ascending ratio, at least two
 
   // The throughput factor at `ratio`: 1 at or above the largest ratio
-  // measured, interpolated in log ratio between points, and below the
-  // smallest by the cost of a miss: the per-op cost grows with the share
-  // of reads missing the cache, which falls no faster than the ratio.
+  // measured, the per-op cost interpolated in log ratio between points, and
+  // the smallest ratio's factor below it (not extrapolated).
   double Factor(double ratio) const;
   // Factor at state x per subtask with this curve's cache.
   double FactorAt(double x) const;

@@ -122,6 +122,31 @@ TEST(SweepPlanTest, RocksDbCacheCurveRunsWhereTheStateOutgrowsTheMemtable) {
   EXPECT_EQ(PlanSweep(in)->size(), 4u);
 }
 
+// Checkpoints take at most a quarter of a step: the interval grows with
+// the duration the backend's previous size forecasts at this size, and the
+// measured phase lets one such checkpoint complete.
+TEST(SweepPlanTest, CheckpointCadenceBoundsTheCheckpointsShare) {
+  CheckpointCadence cadence(1000, 3);
+  StepCadence first = cadence.For("fs", 16 * kMiB);
+  EXPECT_EQ(first.interval_ms, 1000u);  // nothing measured yet
+  EXPECT_EQ(first.measure_s, 3);
+  cadence.Measured("fs", 256 * kMiB, 1000);
+  // 1 GiB forecasts 4 s: every 16 s, over 16 + 2 x 4 s.
+  StepCadence big = cadence.For("fs", 1024 * kMiB);
+  EXPECT_EQ(big.interval_ms, 16000u);
+  EXPECT_DOUBLE_EQ(big.measure_s, 24);
+  // A small size keeps what was configured; another backend is its own.
+  EXPECT_EQ(cadence.For("fs", 16 * kMiB).interval_ms, 1000u);
+  EXPECT_EQ(cadence.For("rocksdb", 1024 * kMiB).interval_ms, 1000u);
+  // A smaller size measured later does not replace the larger one.
+  cadence.Measured("fs", 16 * kMiB, 500);
+  EXPECT_EQ(cadence.For("fs", 1024 * kMiB).interval_ms, 16000u);
+  // No periodic checkpoints stays none.
+  CheckpointCadence none(0, 3);
+  none.Measured("fs", 256 * kMiB, 1000);
+  EXPECT_EQ(none.For("fs", 1024 * kMiB).interval_ms, 0u);
+}
+
 RunResult SyntheticRun(const std::string& backend, double x, double restore_ms,
                        double ops) {
   RunResult r;
