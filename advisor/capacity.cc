@@ -397,15 +397,15 @@ std::optional<Ranged> SubtaskRateAt(const Profile& p,
       const double ratio = cache / x;
       (*f)["derived.block_cache_per_subtask"] = Num(cache, Unit::kBytes);
       basis += fmt::format(
-          ", at {} of its in-cache rate with a {} block cache per subtask "
-          "({} of the state; the cache curve measured down to {}{})",
+          ", at {} of its in-cache rate: a {} block cache per subtask ({}) "
+          "is {} of the state, and the cache curve measured down to {}",
           FormatQuantity(c->Factor(ratio), Unit::kFraction),
           FormatQuantity(cache, Unit::kBytes),
-          FormatQuantity(ratio, Unit::kFraction),
-          FormatQuantity(c->points.front().ratio, Unit::kFraction),
           p.memory_per_node_bytes
-              ? ", half of memory_per_node per subtask"
-              : ", the sweep's cache: the profile gives no memory_per_node");
+              ? "half of memory_per_node per subtask"
+              : "the sweep's own: the profile gives no memory_per_node",
+          FormatQuantity(ratio, Unit::kFraction),
+          FormatQuantity(c->points.front().ratio, Unit::kFraction));
     }
     if (auto r = CurveAt(m, metric, x, divisor, cache)) {
       (*f)["derived.rate_basis"] = Value::Text(basis);

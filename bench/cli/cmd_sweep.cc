@@ -177,8 +177,11 @@ Result<SweepSetup> SetUpSweep(SweepOptions& so) {
     setup.run_plan.options["rocksdb"].emplace("local_recovery", "off");
     SB_RETURN_IF_ERROR(ParseBackendSettings(o, &setup.run_plan));
   }
+  static const std::map<std::string, std::string> kNoOptions;
+  auto rocksdb_options = setup.run_plan.options.find("rocksdb");
   const std::map<std::string, std::string>& rocksdb =
-      setup.run_plan.options["rocksdb"];
+      rocksdb_options == setup.run_plan.options.end() ? kNoOptions
+                                                      : rocksdb_options->second;
   auto direct = rocksdb.find("use_direct_reads");
   auto cache = rocksdb.find("block_cache_size");
   // The cache curve needs the block cache to be the only cache.

@@ -452,8 +452,8 @@ nodes: 8
   EXPECT_LT(FactOrMissing(sf, "derived.per_subtask_rate").number,
             200000.0 / measured_p * factor);
   EXPECT_GT(sp, 0);
-  EXPECT_TRUE(Contains(Reason(small, kRocksInc, "rate-from-curve"),
-                       "the sweep's cache"));
+  EXPECT_TRUE(
+      Contains(Reason(small, kRocksInc, "rate-from-curve"), "the sweep's own"));
 }
 
 // Crash verification beats a claimed capability.
