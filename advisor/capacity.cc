@@ -289,33 +289,6 @@ void AddServerFacts(const Profile& p, const BackendMeasurement& m,
   }
 }
 
-void AddResourceFacts(const BackendMeasurement& m, double parallelism,
-                      Facts* f) {
-  std::optional<double> wa = m.Median("write_amplification");
-  if (wa) {
-    (*f)["derived.write_amplification"] = Num(*wa, Unit::kRatio);
-    (*f)["derived.disk_write_rate"] =
-        Num(FactOrMissing(*f, "derived.write_rate").number * *wa,
-            Unit::kBytesPerSecond);
-  } else {
-    (*f)["derived.write_amplification"] =
-        Value::Missing("write amplification was not measured");
-    (*f)["derived.disk_write_rate"] = (*f)["derived.write_amplification"];
-  }
-  if (m.capabilities.memory_bound) {
-    (*f)["derived.memory_per_subtask"] =
-        Num(FactOrMissing(*f, "derived.heap_required").number / parallelism,
-            Unit::kBytes);
-  } else if (std::optional<double> rss = m.Median("memory.peak_rss_bytes")) {
-    (*f)["derived.memory_per_subtask"] =
-        Num(*rss / m.parallelism, Unit::kBytes);
-  } else {
-    (*f)["derived.memory_per_subtask"] =
-        Value::Missing("peak memory was not measured");
-  }
-  (*f)["derived.repetitions"] = Num(m.repetitions, Unit::kCount);
-}
-
 // A figure at one parallelism: its forecast and the ends of its interval
 // (the same value three times for a figure scaled from one measurement).
 struct Ranged {
@@ -467,10 +440,56 @@ void AddCurveFigures(const Profile& p, const BackendMeasurement& m,
 }
 
 // Every figure of `m` planned at `parallelism`.
+// A full checkpoint's size from the sweep's curve at the state per subtask,
+// over all subtasks (the snapshot format's overhead per entry included).
+void AddCurveCheckpointSize(const Profile& p, const BackendMeasurement& m,
+                            double parallelism, Facts* f) {
+  const double x = p.state_size_bytes / parallelism;
+  if (auto full =
+          CurveAt(m, "checkpoint.median_full_size_bytes", x, m.parallelism)) {
+    (*f)["derived.checkpoint_full_size"] =
+        Num(full->value * parallelism, Unit::kBytes);
+  }
+}
+
+void AddResourceFacts(const Profile& p, const BackendMeasurement& m,
+                      double parallelism, Facts* f) {
+  // A sweep's curve at the state per subtask: leveled compaction writes
+  // each byte once more per level, and levels grow with the state.
+  std::optional<double> wa = m.Median("write_amplification");
+  if (auto curve = CurveAt(m, "write_amplification",
+                           p.state_size_bytes / parallelism, 1)) {
+    wa = curve->value;
+  }
+  if (wa) {
+    (*f)["derived.write_amplification"] = Num(*wa, Unit::kRatio);
+    (*f)["derived.disk_write_rate"] =
+        Num(FactOrMissing(*f, "derived.write_rate").number * *wa,
+            Unit::kBytesPerSecond);
+  } else {
+    (*f)["derived.write_amplification"] =
+        Value::Missing("write amplification was not measured");
+    (*f)["derived.disk_write_rate"] = (*f)["derived.write_amplification"];
+  }
+  if (m.capabilities.memory_bound) {
+    (*f)["derived.memory_per_subtask"] =
+        Num(FactOrMissing(*f, "derived.heap_required").number / parallelism,
+            Unit::kBytes);
+  } else if (std::optional<double> rss = m.Median("memory.peak_rss_bytes")) {
+    (*f)["derived.memory_per_subtask"] =
+        Num(*rss / m.parallelism, Unit::kBytes);
+  } else {
+    (*f)["derived.memory_per_subtask"] =
+        Value::Missing("peak memory was not measured");
+  }
+  (*f)["derived.repetitions"] = Num(m.repetitions, Unit::kCount);
+}
+
 Facts FiguresAt(const Profile& p, const BackendMeasurement& m,
                 double parallelism, const Facts& base) {
   Facts f = base;
   f["derived.parallelism"] = Num(parallelism, Unit::kCount);
+  AddCurveCheckpointSize(p, m, parallelism, &f);
   AddCheckpointFacts(p, m, parallelism, &f);
   AddRestoreFacts(p, m, parallelism, &f);
   AddCurveFigures(p, m, parallelism, &f);
@@ -712,7 +731,7 @@ Facts BackendFacts(const Profile& p, const Facts& profile_facts,
   const double parallelism = SolveParallelism(p, m, f, &f);
   f = FiguresAt(p, m, parallelism, f);
   AddServerFacts(p, m, parallelism, &f);
-  AddResourceFacts(m, parallelism, &f);
+  AddResourceFacts(p, m, parallelism, &f);
   return f;
 }
 

@@ -194,7 +194,8 @@ std::vector<VariableInfo> BuildCatalog() {
       Num("derived.extrapolation", U::kRatio, true,
           "state_per_subtask / measured_per_subtask"),
       Num("derived.checkpoint_full_size", U::kBytes, true,
-          "a full checkpoint at the profile's state size"),
+          "a full checkpoint at the profile's state size (a sweep's curve "
+          "at state_per_subtask, times the parallelism)"),
       Num("derived.checkpoint_size", U::kBytes, true,
           "one checkpoint at the profile's state size and write rate "
           "(the delta when incremental or remote)"),
@@ -244,7 +245,8 @@ std::vector<VariableInfo> BuildCatalog() {
           "subtask"),
       Num("derived.repetitions", U::kCount, true, "measured repetitions"),
       Num("derived.write_amplification", U::kRatio, true,
-          "measured write amplification"),
+          "measured write amplification, or a sweep's curve at "
+          "state_per_subtask"),
       Flag("capability.durable", true,
            "checkpoints survive the process (servers: and a crash of the "
            "server, by its persistence settings)"),

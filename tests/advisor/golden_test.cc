@@ -456,6 +456,42 @@ nodes: 8
       Contains(Reason(small, kRocksInc, "rate-from-curve"), "the sweep's own"));
 }
 
+// Write amplification and a full checkpoint's size come from the sweep's
+// curves at the planned state per subtask, not from its largest point.
+TEST(AdvisorGoldenTest, WriteAmplificationAndCheckpointSizeFromCurves) {
+  ResultsFile f = WithRestoreCurve(StandardResults());
+  const double mib = testing::kMiB;
+  const double measured_p =
+      testing::FindRun(&f, "rocksdb", "", "incremental")->parallelism;
+  nlohmann::json& curves = f.curves["backends"]["rocksdb incremental"];
+  // Leveled compaction: write amplification as the square root of the
+  // state (a power law with exponent 0.5).
+  curves["write_amplification"] = {
+      {"points", {{16 * mib, 1.0}, {64 * mib, 2.0}, {256 * mib, 4.0}}}};
+  // The job's full checkpoint: 1.05 bytes per byte of state per subtask.
+  curves["checkpoint.median_full_size_bytes"] = {
+      {"points",
+       {{16 * mib, 1.05 * 16 * mib * measured_p},
+        {64 * mib, 1.05 * 64 * mib * measured_p},
+        {256 * mib, 1.05 * 256 * mib * measured_p}}}};
+  Recommendation r = AdviseOn(R"(
+state_size: 300GiB
+event_rate: 100k/s
+checkpoint_interval: 1min
+memory_per_node: 32GiB
+nodes: 8
+)",
+                              f);
+  const Facts& facts = Get(r, kRocksInc).facts;
+  const double x = FactOrMissing(facts, "derived.state_per_subtask").number;
+  EXPECT_NEAR(FactOrMissing(facts, "derived.write_amplification").number /
+                  (4 * std::sqrt(x / (256 * mib))),
+              1, 1e-6);
+  EXPECT_NEAR(FactOrMissing(facts, "derived.checkpoint_full_size").number /
+                  (1.05 * 300 * testing::kGiB),
+              1, 1e-6);
+}
+
 // Crash verification beats a claimed capability.
 TEST(AdvisorGoldenTest, FailedVerificationIsVetoedForExactlyOnce) {
   ResultsFile results = StandardResults();
