@@ -342,50 +342,61 @@ std::string CurveWords(const BackendMeasurement& m, const std::string& metric,
 // no memory per node.
 double PlannedBlockCache(const Profile& p, const CacheCurve& sweep,
                          double parallelism) {
-  if (!p.memory_per_node_bytes) return sweep.cache_bytes;
+  if (!p.memory_per_node_bytes || !(*p.memory_per_node_bytes > 0)) {
+    return sweep.cache_bytes;
+  }
   return 0.5 * *p.memory_per_node_bytes * p.nodes / parallelism;
+}
+
+// `metric`'s throughput curve at x per subtask, divided by `divisor`; a
+// curve measured against the block cache is read at the plan's cache, and
+// the basis says so.
+std::optional<Ranged> RateCurveAt(const Profile& p, const BackendMeasurement& m,
+                                  const std::string& metric, double x,
+                                  double divisor, double parallelism,
+                                  Facts* f) {
+  auto curve = m.curves.find(metric);
+  if (curve == m.curves.end() || !(divisor > 0)) return std::nullopt;
+  const std::optional<CacheCurve>& c = curve->second.cache;
+  const double cache = c ? PlannedBlockCache(p, *c, parallelism) : 0;
+  std::optional<Ranged> r = CurveAt(m, metric, x, divisor, cache);
+  if (!r) return std::nullopt;
+  std::string basis = CurveWords(m, metric, x);
+  if (c) {
+    const double ratio = cache / x;
+    (*f)["derived.block_cache_per_subtask"] = Num(cache, Unit::kBytes);
+    basis += fmt::format(
+        ", at {} of its in-cache rate: a {} block cache per subtask ({}) "
+        "is {} of the state, and the cache curve measured down to {}",
+        FormatQuantity(c->Factor(ratio), Unit::kFraction),
+        FormatQuantity(cache, Unit::kBytes),
+        p.memory_per_node_bytes > 0.0
+            ? "half of memory_per_node per subtask"
+            : "the sweep's own: the profile gives no memory_per_node",
+        FormatQuantity(ratio, Unit::kFraction),
+        FormatQuantity(c->points.front().ratio, Unit::kFraction));
+  }
+  (*f)["derived.rate_basis"] = Value::Text(basis);
+  return r;
 }
 
 // A subtask's events/s at x: from the sweep's throughput curve (events,
 // or ops converted at the measured events per op), else the measured rate.
-// A curve measured against the block cache is read at the plan's cache,
-// and the basis says so.
 std::optional<Ranged> SubtaskRateAt(const Profile& p,
                                     const BackendMeasurement& m, double x,
                                     double parallelism, Facts* f) {
-  std::string metric = "throughput.events_per_s";
-  double divisor = m.parallelism;
-  if (!m.curves.count(metric)) {
-    std::optional<double> events = m.Median("throughput.events_per_s");
-    std::optional<double> ops = m.Median("throughput.ops_per_s");
-    metric = "throughput.ops_per_s";
-    divisor = events && ops && *ops > 0 ? m.parallelism * *ops / *events : 0;
+  if (auto r = RateCurveAt(p, m, "throughput.events_per_s", x, m.parallelism,
+                           parallelism, f)) {
+    return r;
   }
-  auto curve = m.curves.find(metric);
-  if (curve != m.curves.end() && divisor > 0) {
-    double cache = 0;
-    std::string basis = CurveWords(m, metric, x);
-    if (const std::optional<CacheCurve>& c = curve->second.cache) {
-      cache = PlannedBlockCache(p, *c, parallelism);
-      const double ratio = cache / x;
-      (*f)["derived.block_cache_per_subtask"] = Num(cache, Unit::kBytes);
-      basis += fmt::format(
-          ", at {} of its in-cache rate: a {} block cache per subtask ({}) "
-          "is {} of the state, and the cache curve measured down to {}",
-          FormatQuantity(c->Factor(ratio), Unit::kFraction),
-          FormatQuantity(cache, Unit::kBytes),
-          p.memory_per_node_bytes
-              ? "half of memory_per_node per subtask"
-              : "the sweep's own: the profile gives no memory_per_node",
-          FormatQuantity(ratio, Unit::kFraction),
-          FormatQuantity(c->points.front().ratio, Unit::kFraction));
-    }
-    if (auto r = CurveAt(m, metric, x, divisor, cache)) {
-      (*f)["derived.rate_basis"] = Value::Text(basis);
+  std::optional<double> events = m.Median("throughput.events_per_s");
+  std::optional<double> ops = m.Median("throughput.ops_per_s");
+  if (events && ops && *ops > 0 && *events > 0) {
+    if (auto r = RateCurveAt(p, m, "throughput.ops_per_s", x,
+                             m.parallelism * *ops / *events, parallelism, f)) {
       return r;
     }
   }
-  std::optional<double> events = m.Median("throughput.events_per_s");
   if (!events || *events <= 0) return std::nullopt;
   const double v = *events / m.parallelism;
   return Ranged{v, v, v};

@@ -262,6 +262,8 @@ Result<std::vector<BackendMeasurement>> CollectMeasurements(
   for (const ResultsFile& f : files) {
     const std::map<std::string, double> largest = LargestSweepSizes(f);
     for (const RunResult& run : f.runs) {
+      // The cache curve is read through the throughput curve, not as rows.
+      if (IsCacheCurveStep(run)) continue;
       const double sweep_size = SweepStateBytes(run);
       if (sweep_size == 0 && swept.count(GroupKey(run))) {
         nlohmann::json& v = point_verdicts[GroupKey(run)];

@@ -359,6 +359,43 @@ std::string PlannedLine(const ResultsFile& results) {
          ": its figures are these curves read there.\n\n";
 }
 
+// Each configuration's cache curve: throughput against block cache
+// relative to state, and whether the throughput model is read through it.
+std::string CacheCurveLines(const ResultsFile& results) {
+  std::string out;
+  for (const auto& [label, metrics] : results.curves["backends"].items()) {
+    if (!metrics.is_object() || !metrics.contains("throughput.ops_per_s")) {
+      continue;
+    }
+    const nlohmann::json& rate = metrics["throughput.ops_per_s"];
+    if (!rate.contains("cache") || !rate["cache"].is_object()) continue;
+    const nlohmann::json& c = rate["cache"];
+    std::string points;
+    for (const nlohmann::json& p : c.value("points", nlohmann::json::array())) {
+      if (!p.is_object()) continue;
+      points += fmt::format(
+          "{}cache {:.3g}x the state: {} ({:.0f}% of the largest cache's, "
+          "{:.0f}% of reads from memory)",
+          points.empty() ? "" : "; ", p.value("ratio", 0.0),
+          report::FormatMetricValue(
+              p.value("ops_per_s", 0.0),
+              DescribeMetric("throughput.ops_per_s").unit),
+          100 * p.value("relative_throughput", 0.0),
+          100 * p.value("memory_share", 0.0));
+    }
+    out += "**" + MarkdownEscape(label) + " cache curve** at " +
+           FormatBytes(c.value("state_bytes_per_subtask", 0.0)) +
+           " per subtask: " + MarkdownEscape(points) + ". " +
+           (c.value("applied", true)
+                ? "The throughput model is read through it at the ladder's " +
+                      FormatBytes(c.value("block_cache_bytes", 0.0)) +
+                      " block cache."
+                : MarkdownEscape(c.value("reason", std::string()))) +
+           "\n\n";
+  }
+  return out;
+}
+
 // A sweep's cost models: per backend and metric the sizes measured, the
 // model chosen on held-out error, and its forecast of the largest size
 // from the others (see docs/sweep.md).
@@ -369,10 +406,10 @@ Block Curves(const ResultsFile& results) {
   }
   block.head =
       "### Cost models against state per subtask\n\nEach metric over the "
-      "sizes measured; the model is chosen on leave-one-out error; the last "
-      "column forecasts the largest size from the others, with the 90% "
-      "interval.\n\n" +
-      PlannedLine(results) +
+      "sizes measured; the model is chosen on held-out error (leave-one-out "
+      "and forward); the last column forecasts the largest size from the "
+      "others, with the 90% interval.\n\n" +
+      PlannedLine(results) + CacheCurveLines(results) +
       Header({"backend", "metric",
               "measured (smallest to largest per "
               "subtask)",

@@ -53,7 +53,13 @@ std::string SweepSize(const RunResult& run) {
   auto it = run.extra.find("sweep");
   if (it == run.extra.end() || !it->is_object()) return "";
   const double bytes = it->value("state_bytes", 0.0);
-  return bytes > 0 ? " @ " + FormatBytes(bytes) : "";
+  if (!(bytes > 0)) return "";
+  std::string out = " @ " + FormatBytes(bytes);
+  if (it->value("cache_curve", false)) {
+    out += ", cache curve: block cache " +
+           FormatBytes(it->value("block_cache_bytes", 0.0));
+  }
+  return out;
 }
 
 // Appends suffix(i) to each label of a group of equal labels, when the

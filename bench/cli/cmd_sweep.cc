@@ -297,6 +297,18 @@ RunResult MeasureStep(const SweepStep& step, int index, const RunOptions& o,
     const SweepPace::Clock::time_point start = SweepPace::Clock::now();
     run = RunBenchmark(rc, BackendRegistry::Default(), observer);
     run.backend_options.erase("password_file");
+    if (step.block_cache_bytes > 0) {
+      // The row keeps its configuration's options (the cache it ran with
+      // is in extra.sweep and effective_config), so that it reads as a
+      // step of that configuration, not as another one.
+      run.backend_options.erase("block_cache_size");
+      if (options != plan.options.end()) {
+        if (auto c = options->second.find("block_cache_size");
+            c != options->second.end()) {
+          run.backend_options[c->first] = c->second;
+        }
+      }
+    }
     pace->Measured(
         step, run.status == RunStatus::kOk,
         std::chrono::duration<double>(SweepPace::Clock::now() - start).count());
@@ -314,7 +326,8 @@ RunResult MeasureStep(const SweepStep& step, int index, const RunOptions& o,
                         {"step", index},
                         {"checkpoint_interval_ms", at.interval_ms},
                         {"measure_s", at.measure_s}};
-  if (run.status == RunStatus::kOk) {
+  // A cache-curve step runs at its size's cadence and does not set it.
+  if (run.status == RunStatus::kOk && step.block_cache_bytes == 0) {
     if (auto e2e = run.summary.find("checkpoint.median_end_to_end_ms");
         e2e != run.summary.end()) {
       cadence->Measured(step.backend, step.state_bytes, e2e->second.median);

@@ -425,7 +425,14 @@ std::map<std::string, MeasuredCacheCurve> CacheCurves(
     // The reference, a cache twice the state, must have held the state by
     // the end of the run; a cache still cold from the load would price
     // every ratio by its warm-up instead.
-    if (list.back().memory_share < kWarmCacheShare) {
+    if (list.back().ratio < 1) {
+      m.json["applied"] = false;
+      m.json["reason"] = fmt::format(
+          "not applied: the largest block cache measured is {:.3g}x the "
+          "state, not one that holds it (the step with the largest did not "
+          "complete)",
+          list.back().ratio);
+    } else if (list.back().memory_share < kWarmCacheShare) {
       m.json["applied"] = false;
       m.json["reason"] = fmt::format(
           "not applied: with a block cache {:.3g}x the state, {:.0f}% of reads "

@@ -79,6 +79,10 @@ std::vector<std::pair<std::string, const RunResult*>> GateRunsByLabel(
   std::vector<std::pair<std::string, const RunResult*>> out;
   std::map<std::string, int> seen;
   for (const RunResult& run : file.runs) {
+    // A sweep's cache-curve steps calibrate a curve; they are not
+    // configurations to gate, and leaving them out keeps the ladder's
+    // positions those of a sweep without them.
+    if (IsCacheCurveStep(run)) continue;
     std::string label = RunLabel(run);
     int n = ++seen[label];
     if (n > 1) label += " #" + std::to_string(n);

@@ -83,7 +83,8 @@ struct CostModel {
   // Held-out error: the mean of two relative errors, leave-one-out (each
   // point forecast by the model of the others) and forward (each size
   // forecast by the model of the sizes below it, the direction forecasts
-  // are read in); nullopt with too few points.
+  // are read in; leave-one-out alone when no size has enough sizes below
+  // it, which only repeated sizes cause); nullopt with too few points.
   std::optional<double> holdout_error;
   // Spread of log(y / model) used for the interval: the larger of the
   // residual standard deviation and the RMS leave-one-out log error.

@@ -1251,6 +1251,12 @@ std::string CurveLabel(const RunResult& run) {
                                               : run.backend;
 }
 
+bool IsCacheCurveStep(const RunResult& run) {
+  auto it = run.extra.find("sweep");
+  return it != run.extra.end() && it->is_object() &&
+         it->value("cache_curve", false);
+}
+
 std::vector<CurvePoint> CurvePointsFromJson(const nlohmann::json& curve) {
   std::vector<CurvePoint> points;
   if (!curve.is_object() || !curve.contains("points") ||
@@ -1288,6 +1294,11 @@ std::optional<CacheCurve> CacheCurveFromJson(const nlohmann::json& curve) {
             [](const CachePoint& a, const CachePoint& b) {
               return a.ratio < b.ratio;
             });
+  out.points.erase(std::unique(out.points.begin(), out.points.end(),
+                               [](const CachePoint& a, const CachePoint& b) {
+                                 return a.ratio == b.ratio;
+                               }),
+                   out.points.end());
   if (out.points.size() < 2 || !(out.cache_bytes > 0)) return std::nullopt;
   return out;
 }

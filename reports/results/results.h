@@ -319,6 +319,12 @@ struct ResultsFile {
 // name, with " incremental" for incremental checkpoints.
 std::string CurveLabel(const RunResult& run);
 
+// A step of a sweep's cache curve (extra.sweep.cache_curve): rocksdb run at
+// a block cache other than its configuration's, to measure throughput
+// against the cache; not a configuration of its own nor a size of the
+// ladder.
+bool IsCacheCurveStep(const RunResult& run);
+
 // One metric's curve as a sweep wrote it (curves["backends"][label][metric]):
 // its measured points, and the cache curve a throughput curve carries
 // (none when the sweep marked it "applied": false).

@@ -109,6 +109,37 @@ TEST(MeasurementsTest, ASweepDescribesTheConfigurationsItMeasured) {
   EXPECT_NEAR(m.Predict(1024 * testing::kMiB), 3906.25, 1);
 }
 
+// A sweep's cache-curve steps are neither configurations of their own
+// (their block cache differs) nor points of the ladder: the advisor sees
+// one rocksdb configuration, summarised at the largest size.
+TEST(MeasurementsTest, CacheCurveStepsAreNotConfigurations) {
+  ResultsFile sweep;
+  for (double mib : {64.0, 256.0, 1024.0}) {
+    ResultsFile one = StandardResults();
+    RunResult rocks = *testing::FindRun(&one, "rocksdb", "", "full");
+    testing::SetMetric(&rocks, "throughput.events_per_s", 4e6 / mib);
+    rocks.extra["sweep"] = {{"state_bytes", mib * testing::kMiB},
+                            {"state_bytes_per_subtask", mib * testing::kMiB}};
+    sweep.runs.push_back(rocks);
+    if (mib == 256.0) {
+      RunResult step = rocks;
+      step.backend_options["block_cache_size"] = "512MiB";
+      step.extra["sweep"]["cache_curve"] = true;
+      testing::SetMetric(&step, "throughput.events_per_s", 1);
+      sweep.runs.push_back(step);
+    }
+  }
+  Result<std::vector<BackendMeasurement>> ms = CollectMeasurements({sweep});
+  ASSERT_TRUE(ms.ok());
+  int rocksdb = 0;
+  for (const BackendMeasurement& m : *ms) {
+    if (m.name != "rocksdb") continue;
+    ++rocksdb;
+    EXPECT_NEAR(*m.Median("throughput.events_per_s"), 4e6 / 1024, 1) << m.label;
+  }
+  EXPECT_EQ(rocksdb, 1);
+}
+
 TEST(MeasurementsTest, FailedVerificationWinsWhenMerging) {
   ResultsFile a = StandardResults(), b = StandardResults();
   testing::FindRun(&a, "postgres")->verification = {

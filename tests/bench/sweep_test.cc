@@ -224,12 +224,37 @@ TEST(SweepCurvesTest, CacheCurveAppliesOnlyWhenItsReferenceWarmedUp) {
   EXPECT_FALSE(
       warm["backends"]["rocksdb"]["restore.duration_ms"].contains("cache"));
 
+  // Without the step whose cache holds the state (it failed), the largest
+  // measured is no reference: not applied.
+  {
+    std::vector<RunResult> runs;
+    for (double x : {64 * mib, 256 * mib, 1024 * mib}) {
+      RunResult r = SyntheticRun("rocksdb", x, x / mib, 1e5);
+      r.effective_config["block_cache_size"] = "64MiB";
+      runs.push_back(r);
+    }
+    runs.push_back(CacheStep(256 * mib, 128 * mib, 40'000, 0.9));
+    runs.push_back(CacheStep(256 * mib, 32 * mib, 25'000, 0.2));
+    const nlohmann::json c =
+        FitCurves(runs)["backends"]["rocksdb"]["throughput.ops_per_s"];
+    EXPECT_EQ(c["cache"]["applied"], false) << c.dump();
+    EXPECT_NE(c["cache"]["reason"].get<std::string>().find("holds it"),
+              std::string::npos);
+  }
+
   nlohmann::json cold = runs_with(0.5);
   const nlohmann::json& c = cold["backends"]["rocksdb"]["throughput.ops_per_s"];
   EXPECT_EQ(c["cache"]["applied"], false);
   EXPECT_NE(c["cache"]["reason"].get<std::string>().find("not warmed up"),
             std::string::npos);
   EXPECT_FALSE(CacheCurveFromJson(c).has_value());
+  // A repeated ratio (hand-written JSON) is read once: no 0/0.
+  nlohmann::json twice = rate;
+  twice["cache"]["points"].push_back(twice["cache"]["points"][0]);
+  std::optional<CacheCurve> once = CacheCurveFromJson(twice);
+  ASSERT_TRUE(once.has_value());
+  EXPECT_EQ(once->points.size(), 3u);
+  EXPECT_TRUE(std::isfinite(once->Factor(0.125)));
   EXPECT_EQ(c["model"]["describe"].get<std::string>().find("cache factor"),
             std::string::npos);
 }
@@ -293,6 +318,12 @@ TEST(SweepCliTest, MeasuresEachSizeAndWritesCurves) {
             std::string::npos)
       << text;
   EXPECT_NE(text.find("| rocksdb | `restore.duration_ms` |"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("**rocksdb cache curve** at 256 KiB per subtask"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("rocksdb &#64; 256 KiB, cache curve: block cache"),
+            std::string::npos)
       << text;
   (void)RemoveTree(dir);
 }

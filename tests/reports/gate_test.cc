@@ -43,6 +43,21 @@ const MetricComparison* Find(const GateReport& r, const std::string& metric,
 
 // ---- Thresholds -------------------------------------------------------------
 
+// A sweep's cache-curve steps are not gated, and the ladder's rows keep
+// the positions of a sweep without them.
+TEST(GateRuns, CacheCurveStepsAreLeftOut) {
+  RunResult ladder = testing::MakeRun("rocksdb", "value-rw",
+                                      {{"throughput.ops_per_s", {1, 1}}});
+  RunResult step = ladder;
+  step.extra["sweep"] = {{"cache_curve", true}};
+  ResultsFile f = testing::MakeFile({ladder, step, ladder});
+  auto runs = GateRunsByLabel(f);
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(runs[0].first, "rocksdb/value-rw");
+  EXPECT_EQ(runs[1].first, "rocksdb/value-rw #2");
+  EXPECT_EQ(runs[1].second, &f.runs[2]);
+}
+
 TEST(GateThreshold, ParsesSignsPercentAndOff) {
   Result<ThresholdRule> r = ParseThresholdRule("throughput=-3%");
   ASSERT_TRUE(r.ok());

@@ -115,6 +115,19 @@ TEST(RunLabelsTest, AddWhatTellsRunsApart) {
   EXPECT_NE(labels[0], labels[3]);
 }
 
+// A sweep's rows carry their size, and a cache-curve step says what it is.
+TEST(RunLabelsTest, SweepRowsNameTheirSizeAndCacheCurveSteps) {
+  ResultsFile r = testing::SampleResults();
+  r.runs.resize(1);
+  r.runs[0].extra["sweep"] = {{"state_bytes", 256.0 * (1 << 20)}};
+  r.runs.push_back(r.runs[0]);
+  r.runs[1].extra["sweep"]["cache_curve"] = true;
+  r.runs[1].extra["sweep"]["block_cache_bytes"] = 32.0 * (1 << 20);
+  std::vector<std::string> labels = RunLabels(r);
+  EXPECT_EQ(labels[0], "memory @ 256 MiB");
+  EXPECT_EQ(labels[1], "memory @ 256 MiB, cache curve: block cache 32.0 MiB");
+}
+
 TEST(MergeResultsTest, ConcatenatesRunsAndMarksCollisions) {
   ResultsFile a = testing::SampleResults();
   ResultsFile b = testing::SampleResults();
