@@ -157,6 +157,37 @@ struct SweepSetup {
   bool cache_curve_wanted = false;
 };
 
+// What the plan needs of rocksdb's options: whether its block cache is the
+// only cache (direct reads; then its warmup fills it and the cache curve
+// is measured), the cache and the write buffer. Returns whether the cache
+// curve is wanted.
+bool SetRocksDbInput(const RunPlan& plan, const std::vector<std::string>& names,
+                     SweepPlanInput* in) {
+  static const std::map<std::string, std::string> kNoOptions;
+  auto rocksdb_options = plan.options.find("rocksdb");
+  const std::map<std::string, std::string>& rocksdb =
+      rocksdb_options == plan.options.end() ? kNoOptions
+                                            : rocksdb_options->second;
+  auto direct = rocksdb.find("use_direct_reads");
+  auto cache = rocksdb.find("block_cache_size");
+  // The cache curve needs the block cache to be the only cache.
+  const bool cache_curve =
+      std::count(names.begin(), names.end(), std::string("rocksdb")) &&
+      direct != rocksdb.end() &&
+      (direct->second == "on" || direct->second == "true") &&
+      (cache == rocksdb.end() || NonZeroSize(cache->second));
+  in->rocksdb_cache_curve = cache_curve;
+  if (auto wb = rocksdb.find("write_buffer_size"); wb != rocksdb.end()) {
+    Result<uint64_t> bytes = ParseByteSize(wb->second);
+    if (bytes.ok()) in->rocksdb_write_buffer = *bytes;
+  }
+  if (cache != rocksdb.end()) {
+    Result<uint64_t> bytes = ParseByteSize(cache->second);
+    if (bytes.ok()) in->rocksdb_block_cache = *bytes;
+  }
+  return cache_curve;
+}
+
 // Checks the flags, plans every backend once and the ladder of sizes against
 // this machine; any error names its flag and means exit 2.
 Result<SweepSetup> SetUpSweep(SweepOptions& so) {
@@ -177,19 +208,6 @@ Result<SweepSetup> SetUpSweep(SweepOptions& so) {
     setup.run_plan.options["rocksdb"].emplace("local_recovery", "off");
     SB_RETURN_IF_ERROR(ParseBackendSettings(o, &setup.run_plan));
   }
-  static const std::map<std::string, std::string> kNoOptions;
-  auto rocksdb_options = setup.run_plan.options.find("rocksdb");
-  const std::map<std::string, std::string>& rocksdb =
-      rocksdb_options == setup.run_plan.options.end() ? kNoOptions
-                                                      : rocksdb_options->second;
-  auto direct = rocksdb.find("use_direct_reads");
-  auto cache = rocksdb.find("block_cache_size");
-  // The cache curve needs the block cache to be the only cache.
-  const bool cache_curve =
-      std::count(names.begin(), names.end(), std::string("rocksdb")) &&
-      direct != rocksdb.end() &&
-      (direct->second == "on" || direct->second == "true") &&
-      (cache == rocksdb.end() || NonZeroSize(cache->second));
   SB_ASSIGN_OR_RETURN(
       setup.bytes_per_key,
       StateBytesPerKey(o.config.workload, *setup.run_plan.workload));
@@ -201,16 +219,7 @@ Result<SweepSetup> SetUpSweep(SweepOptions& so) {
   in.sizes = setup.sizes;
   in.bytes_per_key = setup.bytes_per_key;
   in.parallelism = o.config.parallelism;
-  in.rocksdb_cache_curve = cache_curve;
-  setup.cache_curve_wanted = cache_curve;
-  if (auto wb = rocksdb.find("write_buffer_size"); wb != rocksdb.end()) {
-    Result<uint64_t> bytes = ParseByteSize(wb->second);
-    if (bytes.ok()) in.rocksdb_write_buffer = *bytes;
-  }
-  if (cache != rocksdb.end()) {
-    Result<uint64_t> bytes = ParseByteSize(cache->second);
-    if (bytes.ok()) in.rocksdb_block_cache = *bytes;
-  }
+  setup.cache_curve_wanted = SetRocksDbInput(setup.run_plan, names, &in);
   in.warmup_s = o.config.warmup_s;
   in.repetitions = o.config.repetitions;
   in.seconds_per_run =
@@ -226,6 +235,20 @@ Result<SweepSetup> SetUpSweep(SweepOptions& so) {
   }
   setup.steps = std::move(*steps);
   return setup;
+}
+
+// The plan, and why rocksdb's cache curve is missing when it is.
+void PrintSweepPlan(const SweepSetup& setup, std::ostream& err) {
+  const std::vector<SweepStep>& steps = setup.steps;
+  PrintPlan(steps, setup.bytes_per_key, err);
+  if (setup.cache_curve_wanted &&
+      std::none_of(steps.begin(), steps.end(), [](const SweepStep& s) {
+        return s.block_cache_bytes > 0;
+      })) {
+    err << "  rocksdb's cache curve is not measured: no size below the "
+           "largest holds twice the write buffer per subtask, and below "
+           "that the state lives in the memtable\n";
+  }
 }
 
 // Elapsed time and the ETA: the estimate of the steps left, scaled by how
@@ -353,17 +376,7 @@ int RunSweepCommand(SweepOptions& so, CliContext& ctx) {
     err << "statebench: note: " << note << "\n";
   }
   const std::vector<SweepStep>& steps = setup->steps;
-  if (!o.quiet || o.dry_run) {
-    PrintPlan(steps, setup->bytes_per_key, err);
-    if (setup->cache_curve_wanted &&
-        std::none_of(steps.begin(), steps.end(), [](const SweepStep& s) {
-          return s.block_cache_bytes > 0;
-        })) {
-      err << "  rocksdb's cache curve is not measured: no size below the "
-             "largest holds twice the write buffer per subtask, and below "
-             "that the state lives in the memtable\n";
-    }
-  }
+  if (!o.quiet || o.dry_run) PrintSweepPlan(*setup, err);
   if (o.dry_run) return kExitOk;
 
   ResultsFile results;

@@ -173,6 +173,46 @@ void SetCacheWarmup(const SweepPlanInput& in, uint64_t cache, SweepStep* s) {
   s->seconds += in.repetitions * (warmup - in.warmup_s);
 }
 
+// rocksdb's cache-curve steps (kCacheCurveRatios), inserted after the steps
+// of the size they run at.
+void InsertCacheCurveSteps(const SweepPlanInput& in,
+                           std::vector<SweepStep>* steps) {
+  // At the first size below the largest whose state per subtask is at
+  // least twice the write buffer: smaller states live in the memtable
+  // whatever the block cache, and the largest size is the one the
+  // forecast check forecasts from the others.
+  auto rocksdb =
+      std::find_if(steps->begin(), steps->end(), [&](const SweepStep& s) {
+        return s.backend == "rocksdb" && s.skip_reason.empty() &&
+               s.state_bytes < in.sizes.back() &&
+               s.state_bytes / static_cast<uint64_t>(in.parallelism) >=
+                   2 * in.rocksdb_write_buffer;
+      });
+  if (rocksdb == steps->end()) return;
+  {
+    const SweepStep base = *rocksdb;
+    const double per_subtask = static_cast<double>(base.state_bytes) /
+                               static_cast<double>(in.parallelism);
+    std::vector<SweepStep> curve;
+    for (double ratio : kCacheCurveRatios) {
+      SweepStep s = base;
+      s.block_cache_bytes = std::max<uint64_t>(
+          kMinCacheCurveBytes, static_cast<uint64_t>(ratio * per_subtask));
+      if (s.warmup_s > 0) {
+        s.seconds -= in.repetitions * (s.warmup_s - in.warmup_s);
+        s.warmup_s = 0;
+      }
+      SetCacheWarmup(in, s.block_cache_bytes, &s);
+      curve.push_back(s);
+    }
+    // Right after that size's own steps.
+    auto after = std::find_if(rocksdb, steps->end(), [&](const SweepStep& s) {
+      return s.state_bytes != base.state_bytes;
+    });
+    steps->insert(after, curve.begin(), curve.end());
+  }
+}
+
 }  // namespace
 
 Result<std::vector<SweepStep>> PlanSweep(const SweepPlanInput& in) {
@@ -223,41 +263,7 @@ Result<std::vector<SweepStep>> PlanSweep(const SweepPlanInput& in) {
           " is beyond this machine: " + first->skip_reason);
     }
   }
-  if (in.rocksdb_cache_curve) {
-    // At the first size below the largest whose state per subtask is at
-    // least twice the write buffer: smaller states live in the memtable
-    // whatever the block cache, and the largest size is the one the
-    // forecast check forecasts from the others.
-    auto rocksdb =
-        std::find_if(steps.begin(), steps.end(), [&](const SweepStep& s) {
-          return s.backend == "rocksdb" && s.skip_reason.empty() &&
-                 s.state_bytes < in.sizes.back() &&
-                 s.state_bytes / static_cast<uint64_t>(in.parallelism) >=
-                     2 * in.rocksdb_write_buffer;
-        });
-    if (rocksdb != steps.end()) {
-      const SweepStep base = *rocksdb;
-      const double per_subtask = static_cast<double>(base.state_bytes) /
-                                 static_cast<double>(in.parallelism);
-      std::vector<SweepStep> curve;
-      for (double ratio : kCacheCurveRatios) {
-        SweepStep s = base;
-        s.block_cache_bytes = std::max<uint64_t>(
-            kMinCacheCurveBytes, static_cast<uint64_t>(ratio * per_subtask));
-        if (s.warmup_s > 0) {
-          s.seconds -= in.repetitions * (s.warmup_s - in.warmup_s);
-          s.warmup_s = 0;
-        }
-        SetCacheWarmup(in, s.block_cache_bytes, &s);
-        curve.push_back(s);
-      }
-      // Right after that size's own steps.
-      auto after = std::find_if(rocksdb, steps.end(), [&](const SweepStep& s) {
-        return s.state_bytes != base.state_bytes;
-      });
-      steps.insert(after, curve.begin(), curve.end());
-    }
-  }
+  if (in.rocksdb_cache_curve) InsertCacheCurveSteps(in, &steps);
   uint64_t worst = 0;
   const SweepStep* worst_step = nullptr;
   for (const SweepStep& s : steps) {
