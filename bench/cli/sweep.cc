@@ -391,7 +391,7 @@ std::map<std::string, MeasuredCacheCurve> CacheCurves(
     const double x = sweep->value("state_bytes_per_subtask", 0.0);
     const double cache = BlockCacheBytes(run);
     if (!(x > 0) || !(cache > 0)) continue;
-    if (!sweep->value("cache_curve", false)) {
+    if (!IsCacheCurveStep(run)) {
       ladder_cache[CurveLabel(run)] = cache;
       continue;
     }
@@ -419,7 +419,7 @@ std::map<std::string, MeasuredCacheCurve> CacheCurves(
     nlohmann::json points = nlohmann::json::array();
     for (const Step& s : list) {
       const double relative = s.ops / list.back().ops;
-      m.curve.points.push_back({s.ratio, relative, s.memory_share});
+      m.curve.points.push_back({s.ratio, relative});
       points.push_back({{"ratio", s.ratio},
                         {"relative_throughput", relative},
                         {"ops_per_s", s.ops},
@@ -486,7 +486,7 @@ nlohmann::json FitCurves(const std::vector<RunResult>& runs) {
     if (run.status != RunStatus::kOk) continue;
     auto sweep = run.extra.find("sweep");
     if (sweep == run.extra.end() || !sweep->is_object()) continue;
-    if (sweep->value("cache_curve", false)) continue;
+    if (IsCacheCurveStep(run)) continue;
     const double x = sweep->value("state_bytes_per_subtask", 0.0);
     if (!(x > 0)) continue;
     const std::string label = CurveLabel(run);

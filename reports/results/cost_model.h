@@ -44,9 +44,8 @@ enum class CostModelKind { kConstant, kLinear, kPower, kKnee };
 // point by the factor at its ratio leaves what the state size alone costs,
 // and a forecast multiplies the factor back at the ratio it is read at.
 struct CachePoint {
-  double ratio = 0;         // block cache bytes / state bytes per subtask
-  double relative = 1;      // throughput / throughput at the largest ratio
-  double memory_share = 1;  // reads served from memory at that ratio (shown)
+  double ratio = 0;     // block cache bytes / state bytes per subtask
+  double relative = 1;  // throughput / throughput at the largest ratio
 };
 
 struct CacheCurve {

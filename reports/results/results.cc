@@ -1287,7 +1287,6 @@ std::optional<CacheCurve> CacheCurveFromJson(const nlohmann::json& curve) {
     CachePoint cp;
     cp.ratio = p.value("ratio", 0.0);
     cp.relative = p.value("relative_throughput", 0.0);
-    cp.memory_share = p.value("memory_share", 1.0);
     if (cp.ratio > 0 && cp.relative > 0) out.points.push_back(cp);
   }
   std::sort(out.points.begin(), out.points.end(),

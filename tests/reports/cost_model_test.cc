@@ -143,7 +143,7 @@ TEST(CostModelTest, ForwardErrorPicksTheModelThatForecastsUpward) {
 CacheCurve ACacheCurve() {
   CacheCurve c;
   c.cache_bytes = 64.0 * (1 << 20);
-  c.points = {{0.125, 0.4, 0.3}, {0.5, 0.7, 0.7}, {2, 1, 1}};
+  c.points = {{0.125, 0.4}, {0.5, 0.7}, {2, 1}};
   return c;
 }
 
